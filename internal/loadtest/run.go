@@ -1,0 +1,156 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// maxErrors is how many distinct request errors a Report keeps.
+const maxErrors = 10
+
+// Run performs the load test described by cfg and reports on it.
+//
+// In pledge mode it reads the campaign's regions and pledge total, submits
+// pledges at cfg.Rate for cfg.Duration, then waits for the public total to
+// settle and compares its growth with the number of 201 responses. In hello
+// mode it only GETs cfg.Target+"/" and counts 2xx responses as successes.
+//
+// If ctx is cancelled the attack stops early; the report covers the
+// requests made and the error wraps ctx.Err(). A report is returned with
+// any error that arises after the attack has run.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return Report{}, err
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	rep := Report{Hello: cfg.Hello}
+
+	tr := helloTargeter(cfg)
+	success := func(code uint16) bool { return code >= 200 && code < 300 }
+	if !cfg.Hello {
+		info, err := fetchCampaign(ctx, hc, cfg)
+		if err != nil {
+			return rep, fmt.Errorf("loadtest: %w", err)
+		}
+		if !info.Open {
+			return rep, fmt.Errorf("loadtest: campaign %q is not open for pledges", cfg.Campaign)
+		}
+		regions := info.leaves()
+		if len(regions) == 0 {
+			return rep, fmt.Errorf("loadtest: campaign %q has no regions", cfg.Campaign)
+		}
+		if rep.StoredBefore, err = fetchTotal(ctx, hc, cfg); err != nil {
+			return rep, fmt.Errorf("loadtest: before attack: %w", err)
+		}
+		tr = pledgeTargeter(cfg, info, regions)
+		success = func(code uint16) bool { return code == http.StatusCreated }
+	}
+
+	m := attack(ctx, cfg, tr, success, &rep)
+	rep.fill(m)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("loadtest: attack interrupted: %w", err)
+	}
+	if cfg.Hello {
+		return rep, nil
+	}
+
+	want := rep.StoredBefore + int64(rep.Success)
+	if rep.StoredAfter, err = settle(ctx, hc, cfg, want); err != nil {
+		return rep, fmt.Errorf("loadtest: after attack: %w", err)
+	}
+	rep.CountMatches = rep.StoredAfter-rep.StoredBefore == int64(rep.Success)
+	return rep, nil
+}
+
+// attack runs vegeta against tr, counting in rep.Success the results for
+// which success holds, and returns the closed metrics of all results.
+func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
+	a := vegeta.NewAttacker(
+		vegeta.Workers(cfg.Workers),
+		vegeta.MaxWorkers(cfg.MaxWorkers),
+		vegeta.Timeout(cfg.Timeout),
+		vegeta.MaxBody(0),
+		vegeta.Redirects(vegeta.NoFollow),
+	)
+	stop := context.AfterFunc(ctx, func() { a.Stop() })
+	defer stop()
+
+	var m vegeta.Metrics
+	pacer := vegeta.ConstantPacer{Freq: cfg.Rate, Per: time.Second}
+	for res := range a.Attack(tr, pacer, cfg.Duration, "loadtest") {
+		m.Add(res)
+		if success(res.Code) {
+			rep.Success++
+		}
+	}
+	m.Close()
+	return &m
+}
+
+// fill copies the attack's metrics into r; r.Success must already be set.
+func (r *Report) fill(m *vegeta.Metrics) {
+	r.Requests = int(m.Requests)
+	r.Failures = r.Requests - r.Success
+	r.StatusCodes = maps.Clone(m.StatusCodes)
+	r.Rate = m.Rate
+	r.Elapsed = m.Duration + m.Wait
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		r.Throughput = float64(r.Success) / secs
+	}
+	r.P50 = m.Latencies.P50
+	r.P90 = m.Latencies.P90
+	r.P99 = m.Latencies.P99
+	r.Max = m.Latencies.Max
+	r.Errors = m.Errors[:min(len(m.Errors), maxErrors)]
+}
+
+// Stats settling: the server caches its public counts for about a second.
+const (
+	settleTimeout = 5 * time.Second
+	settleStable  = 1500 * time.Millisecond
+	settlePoll    = 200 * time.Millisecond
+)
+
+// settle polls the campaign's total until it equals want, stays unchanged
+// for settleStable, or settleTimeout passes, and returns the last total.
+func settle(ctx context.Context, hc *http.Client, cfg Config, want int64) (int64, error) {
+	start := time.Now()
+	last, changed := int64(-1), start
+	var lastErr error
+	for {
+		total, err := fetchTotal(ctx, hc, cfg)
+		now := time.Now()
+		switch {
+		case err != nil:
+			lastErr = err
+			if ctx.Err() != nil {
+				return last, err
+			}
+		case total == want:
+			return total, nil
+		case total != last:
+			last, changed, lastErr = total, now, nil
+		case now.Sub(changed) >= settleStable:
+			return total, nil
+		}
+		if now.Sub(start) >= settleTimeout {
+			if last < 0 {
+				return 0, errors.Join(errors.New("stats never answered"), lastErr)
+			}
+			return last, nil
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("waiting for stats: %w", ctx.Err())
+		case <-time.After(settlePoll):
+		}
+	}
+}

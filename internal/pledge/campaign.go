@@ -1,0 +1,179 @@
+package pledge
+
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+// EmailMode says whether a campaign asks for an email address.
+type EmailMode string
+
+// Email modes.
+const (
+	EmailNone     EmailMode = "none"
+	EmailOptional EmailMode = "optional"
+	EmailRequired EmailMode = "required"
+)
+
+// Valid reports whether m is a known mode.
+func (m EmailMode) Valid() bool {
+	return m == EmailNone || m == EmailOptional || m == EmailRequired
+}
+
+// Text is a string in several languages, keyed by BCP 47 base language ("en", "hi").
+type Text map[string]string
+
+// In returns the text in lang, falling back to fallback and then to any language.
+func (t Text) In(lang, fallback string) string {
+	if s, ok := t[lang]; ok && s != "" {
+		return s
+	}
+	if s, ok := t[fallback]; ok && s != "" {
+		return s
+	}
+	for _, s := range t {
+		return s
+	}
+	return ""
+}
+
+// Region is an area pledges are counted in: a constituency, a ward. Regions
+// have two levels; a top-level region has an empty Parent.
+type Region struct {
+	Code   string
+	Parent string
+	Name   Text
+}
+
+// Campaign is one pledge drive.
+type Campaign struct {
+	ID        int64
+	Slug      string
+	Languages []string // first is the default
+	Title     Text
+	Pledge    Text // the pledge text itself
+	Regions   []Region
+	OpensAt   time.Time
+	ClosesAt  time.Time // zero: open-ended
+	Email     EmailMode
+	CreatedAt time.Time
+}
+
+// DefaultLang is the campaign's first language.
+func (c *Campaign) DefaultLang() string {
+	if len(c.Languages) == 0 {
+		return "en"
+	}
+	return c.Languages[0]
+}
+
+// HasLang reports whether the campaign is written in lang.
+func (c *Campaign) HasLang(lang string) bool {
+	for _, l := range c.Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenAt reports whether the campaign takes pledges at time t.
+func (c *Campaign) OpenAt(t time.Time) bool {
+	if t.Before(c.OpensAt) {
+		return false
+	}
+	return c.ClosesAt.IsZero() || t.Before(c.ClosesAt)
+}
+
+// Region returns the region with code, if the campaign has it.
+func (c *Campaign) Region(code string) (Region, bool) {
+	for _, r := range c.Regions {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Region{}, false
+}
+
+// Leaves returns the regions a pledge can be counted in: those that are not
+// the parent of another region.
+func (c *Campaign) Leaves() []Region {
+	parents := make(map[string]bool)
+	for _, r := range c.Regions {
+		if r.Parent != "" {
+			parents[r.Parent] = true
+		}
+	}
+	out := make([]Region, 0, len(c.Regions))
+	for _, r := range c.Regions {
+		if !parents[r.Code] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Validate checks a campaign definition before it is stored.
+func (c *Campaign) Validate() error {
+	var problems []string
+	if !validSlug(c.Slug) {
+		problems = append(problems, "slug must be 1-64 lower-case letters, digits or dashes")
+	}
+	if len(c.Languages) == 0 {
+		problems = append(problems, "at least one language is needed")
+	}
+	for _, l := range c.Languages {
+		if c.Title[l] == "" || c.Pledge[l] == "" {
+			problems = append(problems, "title and pledge text are needed in "+l)
+		}
+	}
+	if !c.Email.Valid() {
+		problems = append(problems, "email mode must be none, optional or required")
+	}
+	if !c.ClosesAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
+		problems = append(problems, "closing time must be after opening time")
+	}
+	seen := make(map[string]Region, len(c.Regions))
+	for _, r := range c.Regions {
+		if r.Code == "" || len(r.Code) > 32 {
+			problems = append(problems, "region codes must have 1-32 characters")
+		}
+		if _, dup := seen[r.Code]; dup {
+			problems = append(problems, "region code "+r.Code+" appears twice")
+		}
+		seen[r.Code] = r
+	}
+	for _, r := range c.Regions {
+		if r.Parent == "" {
+			continue
+		}
+		p, ok := seen[r.Parent]
+		switch {
+		case !ok:
+			problems = append(problems, "region "+r.Code+" has unknown parent "+r.Parent)
+		case p.Parent != "":
+			problems = append(problems, "region "+r.Code+": regions have at most two levels")
+		}
+	}
+	if len(c.Leaves()) == 0 {
+		problems = append(problems, "at least one region is needed")
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid campaign: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func validSlug(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if (ch < 'a' || ch > 'z') && (ch < '0' || ch > '9') && ch != '-' {
+			return false
+		}
+	}
+	return true
+}

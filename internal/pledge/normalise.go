@@ -1,0 +1,137 @@
+package pledge
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// MaxNameLen is the longest name accepted, in characters after NFC.
+const MaxNameLen = 100
+
+// NormaliseName trims and NFC-normalises a name in any script, collapses runs
+// of white space, and refuses control and format characters that have no
+// place in a printed name. The result has 1..MaxNameLen characters.
+func NormaliseName(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+	}
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r), r == utf8.RuneError,
+			unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d':
+			// ZWNJ and ZWJ shape Indic conjuncts; other format characters
+			// (bidi overrides, invisible separators) only disguise a name.
+			return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	out := b.String()
+	switch n := utf8.RuneCountInString(out); {
+	case n == 0:
+		return "", &FieldError{Field: "name", Key: MsgNameRequired}
+	case n > MaxNameLen:
+		return "", &FieldError{Field: "name", Key: MsgNameTooLong}
+	}
+	if !hasLetter(out) {
+		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+	}
+	return out, nil
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalisePhone turns an Indian mobile number written in any common form
+// ("+91 98765-43210", "0091 98765 43210", "09876543210", "(+91) 98765 43210",
+// "919876543210", Devanagari digits) into E.164: "+919876543210". Indian
+// mobile numbers have ten digits and begin with 6, 7, 8 or 9.
+func NormalisePhone(s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", &FieldError{Field: "phone", Key: MsgPhoneRequired}
+	}
+	if len(s) > 64 {
+		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
+	}
+	digits := make([]byte, 0, 16)
+	plus := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case r >= '०' && r <= '९': // Devanagari digits
+			digits = append(digits, byte('0'+r-'०'))
+		case r == '+' && len(digits) == 0 && !plus:
+			plus = true
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
+		default:
+			return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
+		}
+	}
+	d := string(digits)
+	switch {
+	case plus && strings.HasPrefix(d, "91") && len(d) == 12:
+		d = d[2:]
+	case plus:
+		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
+	case strings.HasPrefix(d, "0091") && len(d) == 14:
+		d = d[4:]
+	case strings.HasPrefix(d, "91") && len(d) == 12:
+		d = d[2:]
+	case strings.HasPrefix(d, "0") && len(d) == 11:
+		d = d[1:]
+	}
+	if len(d) != 10 || d[0] < '6' {
+		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
+	}
+	return "+91" + d, nil
+}
+
+// MaskPhone keeps the last four digits of an E.164 number: "******3210".
+func MaskPhone(e164 string) string {
+	if len(e164) < 4 {
+		return "****"
+	}
+	return "******" + e164[len(e164)-4:]
+}
+
+// NormaliseEmail checks a plain address (no display name) and lower-cases its
+// domain. An empty address is allowed; the caller decides whether it is required.
+func NormaliseEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > 254 {
+		return "", &FieldError{Field: "email", Key: MsgEmailInvalid}
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", &FieldError{Field: "email", Key: MsgEmailInvalid}
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || !strings.Contains(s[at+1:], ".") {
+		return "", &FieldError{Field: "email", Key: MsgEmailInvalid}
+	}
+	return s[:at] + "@" + strings.ToLower(s[at+1:]), nil
+}

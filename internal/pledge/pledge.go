@@ -1,0 +1,65 @@
+package pledge
+
+import "time"
+
+// Submission is a validated, normalised pledge on its way to storage. It
+// holds no raw mobile number: only its keyed hash and a masked form.
+type Submission struct {
+	CampaignID  int64
+	Name        string
+	PhoneHash   []byte // HMAC-SHA256 of the E.164 number under the server secret
+	PhoneMasked string // e.g. "******3210"
+	Email       string // empty unless the campaign asks for it
+	Region      string
+	Lang        string
+	Token       string // certificate token, random and unguessable
+	CreatedAt   time.Time
+}
+
+// Receipt is what a citizen gets back once the pledge is committed.
+type Receipt struct {
+	Number int64
+	Token  string
+}
+
+// Pledge is a stored pledge as the certificate page shows it.
+type Pledge struct {
+	CampaignID  int64
+	Number      int64
+	Token       string
+	Name        string
+	Region      string
+	Lang        string
+	PhoneMasked string
+	CreatedAt   time.Time
+}
+
+// Counts are a campaign's live counts. Regions holds the count of every leaf
+// region with pledges; Total is their sum.
+type Counts struct {
+	Total   int64
+	Regions map[string]int64
+}
+
+// Audit is a consistency report on one campaign's stored pledges.
+type Audit struct {
+	Rows          int64 // pledges stored
+	Counted       int64 // sum of the count rows
+	RegionsAgree  bool  // every region's count row equals its stored rows
+	MinNumber     int64
+	MaxNumber     int64
+	LastNumber    int64 // the campaign's number sequence
+	DistinctNums  int64
+	DistinctPhone int64
+}
+
+// Consistent reports whether counts, rows and numbers all agree: one row per
+// number, count rows equal to the rows stored, numbers exactly 1..N.
+func (a Audit) Consistent() bool {
+	if a.Rows == 0 {
+		return a.Counted == 0 && a.LastNumber == 0 && a.RegionsAgree
+	}
+	return a.RegionsAgree && a.Rows == a.Counted && a.MinNumber == 1 &&
+		a.MaxNumber == a.Rows && a.DistinctNums == a.Rows &&
+		a.DistinctPhone == a.Rows && a.LastNumber == a.Rows
+}

@@ -1,0 +1,107 @@
+package pledge
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Input is a pledge as a citizen typed it, before validation.
+type Input struct {
+	Name   string
+	Phone  string
+	Region string
+	Email  string
+	Lang   string
+}
+
+// Hasher computes the keyed hashes used to de-duplicate personal data
+// without storing it.
+type Hasher struct {
+	key []byte
+}
+
+// NewHasher returns a Hasher keyed with the server secret.
+func NewHasher(secret []byte) *Hasher {
+	return &Hasher{key: append([]byte(nil), secret...)}
+}
+
+// Sum returns HMAC-SHA256(secret, s).
+func (h *Hasher) Sum(s string) []byte {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
+
+// NewToken returns a random, URL-safe certificate token (128 bits).
+func NewToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Prepare validates and normalises in against campaign c at time now. It
+// returns ErrClosed when the campaign is not open, a *ValidationError listing
+// every bad field, or a Submission ready for intake.
+func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error) {
+	if !c.OpenAt(now) {
+		return Submission{}, ErrClosed
+	}
+	var verr ValidationError
+	name, err := NormaliseName(in.Name)
+	addField(&verr, err)
+	phone, err := NormalisePhone(in.Phone)
+	addField(&verr, err)
+	region := strings.TrimSpace(in.Region)
+	if r, ok := c.Region(region); !ok || !isLeaf(c, r.Code) {
+		verr.add("region", MsgRegionUnknown)
+	}
+	email := ""
+	if c.Email != EmailNone && c.Email != "" {
+		email, err = NormaliseEmail(in.Email)
+		addField(&verr, err)
+		if err == nil && email == "" && c.Email == EmailRequired {
+			verr.add("email", MsgEmailRequired)
+		}
+	}
+	lang := strings.TrimSpace(in.Lang)
+	if lang == "" {
+		lang = c.DefaultLang()
+	} else if !c.HasLang(lang) {
+		verr.add("lang", MsgLangUnknown)
+	}
+	if len(verr.Fields) > 0 {
+		return Submission{}, &verr
+	}
+	return Submission{
+		CampaignID:  c.ID,
+		Name:        name,
+		PhoneHash:   h.Sum(phone),
+		PhoneMasked: MaskPhone(phone),
+		Email:       email,
+		Region:      region,
+		Lang:        lang,
+		Token:       NewToken(),
+		CreatedAt:   now.UTC(),
+	}, nil
+}
+
+func addField(v *ValidationError, err error) {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		v.Fields = append(v.Fields, *fe)
+	}
+}
+
+func isLeaf(c *Campaign, code string) bool {
+	for _, r := range c.Regions {
+		if r.Parent == code {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,162 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// CreateCampaign stores a new campaign with its regions and sets c.ID.
+func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	langs, _ := json.Marshal(c.Languages)
+	title, _ := json.Marshal(c.Title)
+	text, _ := json.Marshal(c.Pledge)
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = time.Now().UTC()
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin create campaign: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO campaigns
+		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
+		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("campaign id: %w", err)
+	}
+	for i, r := range c.Regions {
+		name, _ := json.Marshal(r.Name)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO regions (campaign_id, code, parent, name, position)
+			VALUES (?, ?, ?, ?, ?)`, id, r.Code, r.Parent, name, i); err != nil {
+			return fmt.Errorf("insert region %s: %w", r.Code, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_seq (campaign_id) VALUES (?)`, id); err != nil {
+		return fmt.Errorf("insert campaign sequence: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit campaign %s: %w", c.Slug, err)
+	}
+	c.ID = id
+	return nil
+}
+
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at`
+
+// Campaigns lists every campaign with its regions, oldest first.
+func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	defer rows.Close()
+	var out []pledge.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	for i := range out {
+		if out[i].Regions, err = s.regions(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Campaign returns the campaign with slug, or pledge.ErrNotFound.
+func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, error) {
+	c, err := scanCampaign(s.r.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE slug = ?`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return pledge.Campaign{}, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return pledge.Campaign{}, err
+	}
+	c.Regions, err = s.regions(ctx, c.ID)
+	return c, err
+}
+
+func (s *Store) regions(ctx context.Context, campaignID int64) ([]pledge.Region, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT code, parent, name FROM regions WHERE campaign_id = ? ORDER BY position`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	defer rows.Close()
+	var out []pledge.Region
+	for rows.Next() {
+		var r pledge.Region
+		var name []byte
+		if err := rows.Scan(&r.Code, &r.Parent, &name); err != nil {
+			return nil, fmt.Errorf("scan region: %w", err)
+		}
+		if err := json.Unmarshal(name, &r.Name); err != nil {
+			return nil, fmt.Errorf("region %s name: %w", r.Code, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return out, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanCampaign(row scanner) (pledge.Campaign, error) {
+	var c pledge.Campaign
+	var langs, title, text []byte
+	var email string
+	var opens, created int64
+	var closes sql.NullInt64
+	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return c, err
+		}
+		return c, fmt.Errorf("scan campaign: %w", err)
+	}
+	for _, f := range []struct {
+		b []byte
+		v any
+	}{{langs, &c.Languages}, {title, &c.Title}, {text, &c.Pledge}} {
+		if err := json.Unmarshal(f.b, f.v); err != nil {
+			return c, fmt.Errorf("campaign %s: %w", c.Slug, err)
+		}
+	}
+	c.Email = pledge.EmailMode(email)
+	c.OpensAt = time.UnixMicro(opens).UTC()
+	if closes.Valid {
+		c.ClosesAt = time.UnixMicro(closes.Int64).UTC()
+	}
+	c.CreatedAt = time.UnixMicro(created).UTC()
+	return c, nil
+}
+
+func nullTime(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}

@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Counts returns a campaign's count rows.
+func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT region, n FROM region_counts WHERE campaign_id = ?`, campaignID)
+	if err != nil {
+		return pledge.Counts{}, fmt.Errorf("read counts: %w", err)
+	}
+	defer rows.Close()
+	c := pledge.Counts{Regions: make(map[string]int64)}
+	for rows.Next() {
+		var region string
+		var n int64
+		if err := rows.Scan(&region, &n); err != nil {
+			return pledge.Counts{}, fmt.Errorf("scan count: %w", err)
+		}
+		c.Regions[region] = n
+		c.Total += n
+	}
+	if err := rows.Err(); err != nil {
+		return pledge.Counts{}, fmt.Errorf("read counts: %w", err)
+	}
+	return c, nil
+}
+
+// PledgeByToken returns the pledge with certificate token, or pledge.ErrNotFound.
+func (s *Store) PledgeByToken(ctx context.Context, token string) (pledge.Pledge, error) {
+	var p pledge.Pledge
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT campaign_id, number, token, name, region, lang, phone_masked, created_at
+		FROM pledges WHERE token = ?`, token).
+		Scan(&p.CampaignID, &p.Number, &p.Token, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("pledge: %w", pledge.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("read pledge: %w", err)
+	}
+	p.CreatedAt = time.UnixMicro(created).UTC()
+	return p, nil
+}
+
+// Audit checks a campaign's rows, counts and numbers against each other.
+func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, error) {
+	var a pledge.Audit
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(min(number), 0), coalesce(max(number), 0),
+		count(DISTINCT number), count(DISTINCT phone_hash) FROM pledges WHERE campaign_id = ?`, campaignID).
+		Scan(&a.Rows, &a.MinNumber, &a.MaxNumber, &a.DistinctNums, &a.DistinctPhone)
+	if err != nil {
+		return a, fmt.Errorf("audit pledges: %w", err)
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = ?`, campaignID).
+		Scan(&a.LastNumber); err != nil {
+		return a, fmt.Errorf("audit sequence: %w", err)
+	}
+	var mismatched int64
+	err = s.r.QueryRowContext(ctx, `
+		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = ?1 GROUP BY region),
+		     counted AS (SELECT region, n FROM region_counts WHERE campaign_id = ?1)
+		SELECT coalesce((SELECT sum(n) FROM counted), 0),
+		       (SELECT count(*) FROM stored LEFT JOIN counted USING (region) WHERE counted.n IS NOT stored.n) +
+		       (SELECT count(*) FROM counted LEFT JOIN stored USING (region) WHERE counted.n <> 0 AND stored.n IS NULL)`,
+		campaignID).Scan(&a.Counted, &mismatched)
+	if err != nil {
+		return a, fmt.Errorf("audit counts: %w", err)
+	}
+	a.RegionsAgree = mismatched == 0
+	return a, nil
+}

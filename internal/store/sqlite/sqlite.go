@@ -1,0 +1,106 @@
+// Package sqlite is the embedded SQLite backend of the store: one file, WAL,
+// synchronous=FULL, one writer connection taking BEGIN IMMEDIATE and a
+// separate pool of read-only connections.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	w   *sql.DB // exactly one connection: the writer
+	r   *sql.DB // read-only pool
+	log *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Path extracts the file path from a database setting: a plain path,
+// "sqlite:path", "sqlite://path" or "file:path". ok is false when dsn names
+// another kind of database.
+func Path(dsn string) (path string, ok bool) {
+	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
+		if strings.HasPrefix(dsn, p) {
+			path = strings.TrimPrefix(dsn, p)
+			if i := strings.IndexByte(path, '?'); i >= 0 {
+				path = path[:i]
+			}
+			return path, path != ""
+		}
+	}
+	if strings.Contains(dsn, "://") {
+		return "", false
+	}
+	return dsn, dsn != ""
+}
+
+// Open opens (creating if needed) the database file at path and applies any
+// pending migrations.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	w, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w, log: log}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(ON)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite readers %s: %w", path, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	return s, nil
+}
+
+// Ping checks that both pools answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Secret returns the server secret, creating it on first use.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	if _, err := s.w.ExecContext(ctx,
+		`INSERT INTO settings (key, value) VALUES ('secret', ?) ON CONFLICT (key) DO NOTHING`, b[:]); err != nil {
+		return nil, fmt.Errorf("create secret: %w", err)
+	}
+	var secret []byte
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'secret'`).Scan(&secret); err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,69 @@
+package sqlite_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+func open(t *testing.T) store.Store {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+func TestPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"pledge.db":               "pledge.db",
+		"sqlite:pledge.db":        "pledge.db",
+		"sqlite:///var/lib/p.db":  "/var/lib/p.db",
+		"file:/tmp/x.db?mode=rwc": "/tmp/x.db",
+		"postgres://localhost/db": "",
+		"":                        "",
+	} {
+		got, ok := sqlite.Path(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("Path(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "re.db")
+	log := slog.New(slog.DiscardHandler)
+	s, err := sqlite.Open(ctx, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.Campaign("keep")
+	if err := s.CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := s.Secret(ctx)
+	s.Close()
+	s, err = sqlite.Open(ctx, path, log) // migrations must be idempotent
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Campaign(ctx, "keep"); err != nil {
+		t.Fatalf("campaign lost on reopen: %v", err)
+	}
+	again, _ := s.Secret(ctx)
+	if string(again) != string(secret) {
+		t.Fatal("secret changed on reopen")
+	}
+}

@@ -1,0 +1,48 @@
+// Package store defines the storage the portal needs, small and owned here.
+// Each backend lives in a sub-package (sqlite, postgres) and passes the one
+// conformance suite in storetest.
+package store
+
+import (
+	"context"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Result is the outcome of one submission in a committed batch: a receipt,
+// or Err set to pledge.ErrDuplicate.
+type Result struct {
+	Receipt pledge.Receipt
+	Err     error
+}
+
+// Store is the persistence the rest of the portal uses.
+type Store interface {
+	// CreateCampaign stores a new campaign and sets c.ID.
+	CreateCampaign(ctx context.Context, c *pledge.Campaign) error
+	// Campaigns lists every campaign, oldest first.
+	Campaigns(ctx context.Context) ([]pledge.Campaign, error)
+	// Campaign returns the campaign with slug, or pledge.ErrNotFound.
+	Campaign(ctx context.Context, slug string) (pledge.Campaign, error)
+
+	// CommitBatch stores subs in one transaction: duplicates within the batch
+	// and against stored pledges are refused, certificate numbers assigned in
+	// order, and count rows updated once per region touched. The results are
+	// in the order of subs. An error means nothing was stored.
+	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]Result, error)
+
+	// Counts returns a campaign's count rows.
+	Counts(ctx context.Context, campaignID int64) (pledge.Counts, error)
+	// PledgeByToken returns the pledge with certificate token, or pledge.ErrNotFound.
+	PledgeByToken(ctx context.Context, token string) (pledge.Pledge, error)
+	// Audit checks a campaign's rows, counts and numbers against each other.
+	Audit(ctx context.Context, campaignID int64) (pledge.Audit, error)
+
+	// Secret returns the server secret, creating it on first use, so that
+	// keyed hashes stay the same across restarts and instances.
+	Secret(ctx context.Context) ([]byte, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
