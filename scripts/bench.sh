@@ -25,10 +25,11 @@ done
 tmp="$(mktemp -d)"
 hello_pid=""
 serve_pid=""
+load_pid=""
 
 cleanup() {
 	local rc=$?
-	for pid in "$hello_pid" "$serve_pid"; do
+	for pid in "$load_pid" "$hello_pid" "$serve_pid"; do
 		if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
 			kill -TERM "$pid" 2>/dev/null || true
 			wait "$pid" 2>/dev/null || true
@@ -74,6 +75,20 @@ port_free() {
 	fi
 }
 
+# loadtest OUT ARGS... runs "pledge loadtest ARGS...", saves its output in OUT
+# and prints it. It runs in the background so that a signal to this script
+# is acted on at once rather than after the load test.
+loadtest() {
+	local out=$1 rc=0
+	shift
+	"$tmp/pledge" loadtest "$@" >"$out" &
+	load_pid=$!
+	wait "$load_pid" || rc=$?
+	load_pid=""
+	cat "$out"
+	return "$rc"
+}
+
 # throughput FILE prints the throughput from the RESULT line in FILE.
 throughput() {
 	awk '/^RESULT / { for (i = 2; i <= NF; i++) if ($i ~ /^throughput=/) { sub(/^throughput=/, "", $i); t = $i } }
@@ -89,8 +104,8 @@ port_free "$HELLO_ADDR"
 "$tmp/hello" -addr "$HELLO_ADDR" &
 hello_pid=$!
 wait_200 "http://$HELLO_ADDR/" "$hello_pid" 10
-"$tmp/pledge" loadtest --hello --target "http://$HELLO_ADDR" \
-	--rate "$RATE" --duration "$DURATION" | tee "$tmp/hello.out"
+loadtest "$tmp/hello.out" --hello --target "http://$HELLO_ADDR" \
+	--rate "$RATE" --duration "$DURATION"
 kill -TERM "$hello_pid"
 wait "$hello_pid" || true
 hello_pid=""
@@ -103,8 +118,8 @@ PLEDGE_LOG_LEVEL=warn "$tmp/pledge" serve --addr "$PORTAL_ADDR" --db "$tmp/bench
 serve_pid=$!
 wait_200 "http://$PORTAL_ADDR/readyz" "$serve_pid" 30
 load_rc=0
-"$tmp/pledge" loadtest --target "http://$PORTAL_ADDR" --campaign "$CAMPAIGN" \
-	--rate "$RATE" --duration "$DURATION" | tee "$tmp/portal.out" || load_rc=$?
+loadtest "$tmp/portal.out" --target "http://$PORTAL_ADDR" --campaign "$CAMPAIGN" \
+	--rate "$RATE" --duration "$DURATION" || load_rc=$?
 kill -TERM "$serve_pid"
 serve_rc=0
 wait "$serve_pid" || serve_rc=$?

@@ -1,0 +1,172 @@
+// Package intake is the write path: a bounded queue in front of one writer
+// loop that group-commits submissions. While one batch commits, the next
+// accumulates; at low load a pledge commits alone and at once, at high load
+// batches grow up to a cap. Nobody waits on a timer.
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Committer stores one batch atomically; store.Store satisfies it.
+type Committer interface {
+	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error)
+}
+
+// Observer is told about every committed batch, e.g. to refresh counts or
+// export metrics. It must be quick; it runs on the writer loop.
+type Observer func(batch []pledge.Submission, results []store.Result, took time.Duration)
+
+// Options tunes an Intake.
+type Options struct {
+	QueueSize int           // submissions waiting beyond the batch in flight; default 10,000
+	MaxBatch  int           // rows per transaction; default 1,000
+	Timeout   time.Duration // limit for one commit; default 10s
+	Observer  Observer      // optional
+}
+
+type request struct {
+	sub  pledge.Submission
+	done chan store.Result // buffered: the writer never blocks on a gone caller
+}
+
+// Intake group-commits submissions through a Committer.
+type Intake struct {
+	store Committer
+	log   *slog.Logger
+	opts  Options
+
+	mu     sync.RWMutex // guards closed against sends on q
+	closed bool
+	q      chan *request
+	done   chan struct{}
+}
+
+// New returns an Intake; call Run to start its writer loop.
+func New(s Committer, log *slog.Logger, opts Options) *Intake {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 10000
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1000
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	return &Intake{
+		store: s,
+		log:   log,
+		opts:  opts,
+		q:     make(chan *request, opts.QueueSize),
+		done:  make(chan struct{}),
+	}
+}
+
+// Submit queues sub and waits until its batch is committed. It returns the
+// receipt, pledge.ErrDuplicate, pledge.ErrOverloaded at once when the queue
+// is full, pledge.ErrShuttingDown after Close, or the commit's error. If ctx
+// ends first, the pledge may still be committed; the caller just stops waiting.
+func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Receipt, error) {
+	r := &request{sub: sub, done: make(chan store.Result, 1)}
+	in.mu.RLock()
+	if in.closed {
+		in.mu.RUnlock()
+		return pledge.Receipt{}, pledge.ErrShuttingDown
+	}
+	select {
+	case in.q <- r:
+		in.mu.RUnlock()
+	default:
+		in.mu.RUnlock()
+		return pledge.Receipt{}, pledge.ErrOverloaded
+	}
+	select {
+	case res := <-r.done:
+		return res.Receipt, res.Err
+	case <-ctx.Done():
+		return pledge.Receipt{}, fmt.Errorf("waiting for commit: %w", ctx.Err())
+	}
+}
+
+// Len is the number of submissions waiting.
+func (in *Intake) Len() int { return len(in.q) }
+
+// Run is the writer loop. It returns after Close once every queued
+// submission has been committed and answered.
+func (in *Intake) Run() {
+	defer close(in.done)
+	batch := make([]*request, 0, in.opts.MaxBatch)
+	for first := range in.q {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < in.opts.MaxBatch {
+			select {
+			case r, ok := <-in.q:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		in.commit(batch)
+	}
+}
+
+// Close stops accepting submissions and waits until the queue has drained
+// or ctx ends.
+func (in *Intake) Close(ctx context.Context) error {
+	in.mu.Lock()
+	if !in.closed {
+		in.closed = true
+		close(in.q)
+	}
+	in.mu.Unlock()
+	select {
+	case <-in.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("draining intake: %w", ctx.Err())
+	}
+}
+
+func (in *Intake) commit(batch []*request) {
+	subs := make([]pledge.Submission, len(batch))
+	for i, r := range batch {
+		subs[i] = r.sub
+	}
+	// The commit does not inherit any caller's context: a client that hangs
+	// up must not roll back the pledges of everyone else in its batch.
+	ctx, cancel := context.WithTimeout(context.Background(), in.opts.Timeout)
+	start := time.Now()
+	results, err := in.store.CommitBatch(ctx, subs)
+	took := time.Since(start)
+	cancel()
+	if err != nil {
+		in.log.Error("batch commit failed", "size", len(batch), "err", err)
+		for _, r := range batch {
+			r.done <- store.Result{Err: fmt.Errorf("commit: %w", err)}
+		}
+		return
+	}
+	if in.opts.Observer != nil {
+		in.opts.Observer(subs, results, took)
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// IsTemporary reports whether err from Submit means "try again shortly".
+func IsTemporary(err error) bool {
+	return errors.Is(err, pledge.ErrOverloaded) || errors.Is(err, pledge.ErrShuttingDown)
+}

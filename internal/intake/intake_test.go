@@ -1,0 +1,201 @@
+package intake_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/intake"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+func openStore(t testing.TB) (*sqlite.Store, *pledge.Campaign) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "in.db"), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := storetest.Campaign("intake")
+	if err := s.CreateCampaign(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+// TestConcurrentSubmissions: 10,000 submissions from 64 goroutines, one in
+// five repeating an earlier number. Exactly one row per number, counts that
+// add up, certificate numbers exactly 1..N, and batches that really grouped.
+func TestConcurrentSubmissions(t *testing.T) {
+	s, c := openStore(t)
+	var batches, rows atomic.Int64
+	in := intake.New(s, discard, intake.Options{Observer: func(b []pledge.Submission, _ []store.Result, _ time.Duration) {
+		batches.Add(1)
+		rows.Add(int64(len(b)))
+	}})
+	go in.Run()
+	h := pledge.NewHasher([]byte("k"))
+
+	const total, workers = 10000, 64
+	const distinct = total * 8 / 10
+	var mu sync.Mutex
+	numbers := make(map[int64]bool)
+	var dups, news atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += workers {
+				phone := i
+				if i >= distinct {
+					phone = i % distinct // the last 20% repeat earlier numbers
+				}
+				rec, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, phone, storetest.Leaves[phone%3]))
+				switch {
+				case errors.Is(err, pledge.ErrDuplicate):
+					dups.Add(1)
+				case err != nil:
+					t.Errorf("Submit: %v", err)
+					return
+				default:
+					news.Add(1)
+					mu.Lock()
+					if numbers[rec.Number] {
+						t.Errorf("number %d handed out twice", rec.Number)
+					}
+					numbers[rec.Number] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := in.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if news.Load() != distinct || dups.Load() != total-distinct {
+		t.Fatalf("new=%d duplicate=%d, want %d and %d", news.Load(), dups.Load(), distinct, total-distinct)
+	}
+	for n := int64(1); n <= distinct; n++ {
+		if !numbers[n] {
+			t.Fatalf("number %d never handed out", n)
+		}
+	}
+	a := storetest.MustAudit(t, s, c.ID)
+	if a.Rows != distinct {
+		t.Fatalf("rows = %d, want %d", a.Rows, distinct)
+	}
+	counts, _ := s.Counts(context.Background(), c.ID)
+	var sum int64
+	for _, n := range counts.Regions {
+		sum += n
+	}
+	if sum != distinct || counts.Total != distinct {
+		t.Fatalf("region counts sum to %d, total %d; want %d", sum, counts.Total, distinct)
+	}
+	if batches.Load() >= rows.Load() {
+		t.Errorf("%d batches for %d rows: submissions were never grouped", batches.Load(), rows.Load())
+	}
+	t.Logf("%d rows in %d batches", rows.Load(), batches.Load())
+}
+
+// blocking is a Committer that holds every batch until released.
+type blocking struct {
+	release chan struct{}
+	sizes   chan int
+}
+
+func (b *blocking) CommitBatch(_ context.Context, subs []pledge.Submission) ([]store.Result, error) {
+	b.sizes <- len(subs)
+	<-b.release
+	res := make([]store.Result, len(subs))
+	for i := range subs {
+		res[i].Receipt = pledge.Receipt{Number: int64(i + 1), Token: subs[i].Token}
+	}
+	return res, nil
+}
+
+func TestFullQueueAnswersAtOnceAndDrainOnClose(t *testing.T) {
+	b := &blocking{release: make(chan struct{}), sizes: make(chan int, 100)}
+	in := intake.New(b, discard, intake.Options{QueueSize: 3, MaxBatch: 10})
+	go in.Run()
+	h := pledge.NewHasher([]byte("k"))
+	results := make(chan error, 10)
+	submit := func(i int) {
+		_, err := in.Submit(context.Background(), storetest.Submission(h, 1, i, "N1"))
+		results <- err
+	}
+	go submit(0)
+	if got := <-b.sizes; got != 1 {
+		t.Fatalf("first batch size %d, want 1: a lone pledge must commit alone and at once", got)
+	}
+	for i := 1; i <= 3; i++ { // fill the queue while the first commit is held
+		go submit(i)
+	}
+	waitFor(t, func() bool { return in.Len() == 3 })
+	start := time.Now()
+	_, err := in.Submit(context.Background(), storetest.Submission(h, 1, 99, "N1"))
+	if !errors.Is(err, pledge.ErrOverloaded) {
+		t.Fatalf("Submit on a full queue = %v, want ErrOverloaded", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("overload answer took %v, want immediate", d)
+	}
+	closed := make(chan error)
+	go func() { closed <- in.Close(context.Background()) }()
+	waitFor(t, func() bool {
+		_, err := in.Submit(context.Background(), storetest.Submission(h, 1, 98, "N1"))
+		return errors.Is(err, pledge.ErrShuttingDown)
+	})
+	close(b.release)
+	if got := <-b.sizes; got != 3 {
+		t.Errorf("second batch size %d, want the 3 that waited", got)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-results; err != nil {
+			t.Errorf("queued submission answered %v, want committed during drain", err)
+		}
+	}
+}
+
+func TestCommitErrorReachesEverySubmitter(t *testing.T) {
+	in := intake.New(failing{}, discard, intake.Options{})
+	go in.Run()
+	defer in.Close(context.Background())
+	_, err := in.Submit(context.Background(), storetest.Submission(pledge.NewHasher(nil), 1, 1, "N1"))
+	if err == nil || !errors.Is(err, errDisk) {
+		t.Fatalf("Submit = %v, want the commit error", err)
+	}
+}
+
+var errDisk = errors.New("disk on fire")
+
+type failing struct{}
+
+func (failing) CommitBatch(context.Context, []pledge.Submission) ([]store.Result, error) {
+	return nil, errDisk
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
