@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/pledgeportal/pledge/internal/config"
+)
+
+const usage = `Usage: pledge <command> [flags]
+
+Commands:
+  serve      run the portal (default: http://localhost:8080, SQLite file ./pledge.db)
+  migrate    apply database migrations and exit
+  loadtest   send pledges to a running portal at a fixed rate and report
+  version    print the version
+
+Run "pledge <command> -h" for the flags of a command. Every flag of serve and
+migrate can also be set with the PLEDGE_* environment variable named in its help.
+`
+
+// run dispatches a subcommand; it is main without the process around it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve", "migrate":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var cfg config.Config
+		envErr := cfg.Bind(fs, getenv)
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if err := errors.Join(envErr(), cfg.Validate()); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		log := newLogger(cfg, stderr)
+		if cmd == "migrate" {
+			return migrate(ctx, cfg, log)
+		}
+		return serve(ctx, cfg, log)
+	case "loadtest":
+		return runLoadtest(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "pledge", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// version is the module version, or the VCS revision of a development build.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}

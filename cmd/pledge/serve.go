@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/config"
+	"github.com/pledgeportal/pledge/internal/intake"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/web"
+)
+
+// openStore opens the database named in the configuration and applies its
+// migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
+	if path, ok := sqlite.Path(cfg.Database); ok {
+		return sqlite.Open(ctx, path, log)
+	}
+	return nil, fmt.Errorf("database %q: only SQLite (a file path or sqlite: URL) is supported", cfg.Database)
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("database is up to date")
+	return s.Close()
+}
+
+// serve runs the portal until ctx ends, then stops taking requests, drains
+// the intake queue and exits.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	secret := []byte(cfg.Secret)
+	if len(secret) == 0 {
+		if secret, err = s.Secret(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.Demo {
+		if err := ensureDemo(ctx, s, log); err != nil {
+			return err
+		}
+	}
+
+	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
+	go in.Run()
+
+	handler, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Log: log, BaseURL: cfg.BaseURL})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.Database)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		_ = in.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down: draining requests and the intake queue")
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	errShut := srv.Shutdown(shutCtx) // waits for handlers, which wait for their commits
+	errDrain := in.Close(shutCtx)
+	if err := errors.Join(errShut, errDrain); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}

@@ -1,0 +1,130 @@
+// Package config holds the portal's typed configuration, read from PLEDGE_*
+// environment variables and overridden by command-line flags.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `pledge serve` and its siblings can be told.
+type Config struct {
+	Addr            string        // listen address
+	Database        string        // file path, sqlite: URL, or postgres:// URL
+	BaseURL         string        // public URL, for absolute links; empty: taken from each request
+	Secret          string        // server secret for keyed hashes; empty: generated and kept in the database
+	LogLevel        slog.Level    // debug, info, warn, error
+	LogFormat       string        // json or text
+	QueueSize       int           // intake queue bound
+	MaxBatch        int           // rows per group commit
+	Demo            bool          // create the demo campaign when there is none
+	ShutdownTimeout time.Duration // how long SIGTERM waits for requests and the queue to drain
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr:            ":8080",
+		Database:        "pledge.db",
+		LogLevel:        slog.LevelInfo,
+		LogFormat:       "json",
+		QueueSize:       20000,
+		MaxBatch:        1000,
+		Demo:            true,
+		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+// Bind registers the configuration's flags on fs, with defaults taken from
+// the environment (through getenv) over Default. Environment errors are
+// returned by Parse-time validation through the returned func.
+func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error {
+	*c = Default()
+	var envErrs []error
+	str := func(p *string, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" ("+env+")")
+	}
+	integer := func(p *int, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: %w", env, err))
+			}
+			*p = n
+		}
+		fs.IntVar(p, name, *p, usage+" ("+env+")")
+	}
+	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address")
+	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite)")
+	str(&c.BaseURL, "base-url", "PLEDGE_BASE_URL", "public base URL for absolute links, e.g. https://pledge.example.org")
+	str(&c.Secret, "secret", "PLEDGE_SECRET", "server secret for keyed hashes (default: generated once and kept in the database)")
+	str(&c.LogFormat, "log-format", "PLEDGE_LOG_FORMAT", "log format: json or text")
+	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit before new ones get 503")
+	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit")
+	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			envErrs = append(envErrs, fmt.Errorf("PLEDGE_LOG_LEVEL: %w", err))
+		}
+	}
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error (PLEDGE_LOG_LEVEL)")
+	if v := getenv("PLEDGE_DEMO"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("PLEDGE_DEMO: %w", err))
+		}
+		c.Demo = b
+	}
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "create the demo campaign when there is no campaign (PLEDGE_DEMO)")
+	if v := getenv("PLEDGE_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("PLEDGE_SHUTDOWN_TIMEOUT: %w", err))
+		}
+		c.ShutdownTimeout = d
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits to drain (PLEDGE_SHUTDOWN_TIMEOUT)")
+	return func() error { return errors.Join(envErrs...) }
+}
+
+// Validate reports every setting that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	}
+	if strings.TrimSpace(c.Database) == "" {
+		errs = append(errs, errors.New("database must be set"))
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base-url %q must be an absolute http(s) URL", c.BaseURL))
+		}
+	}
+	if c.Secret != "" && len(c.Secret) < 16 {
+		errs = append(errs, errors.New("secret must have at least 16 characters"))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("log-format %q: want json or text", c.LogFormat))
+	}
+	if c.QueueSize < 1 {
+		errs = append(errs, errors.New("queue must be at least 1"))
+	}
+	if c.MaxBatch < 1 || c.MaxBatch > 10000 {
+		errs = append(errs, errors.New("batch must be between 1 and 10000"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("shutdown-timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}

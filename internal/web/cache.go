@@ -1,0 +1,248 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// campaignCache keeps campaigns in memory so that the write path and the
+// pages need no database read; entries refresh after ttl.
+type campaignCache struct {
+	store store.Store
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	bySlug  map[string]cachedCampaign
+	list    []*pledge.Campaign
+	listAge time.Time
+}
+
+type cachedCampaign struct {
+	c  *pledge.Campaign // nil: known not to exist
+	at time.Time
+}
+
+func newCampaignCache(s store.Store, ttl time.Duration, now func() time.Time) *campaignCache {
+	return &campaignCache{store: s, ttl: ttl, now: now, bySlug: make(map[string]cachedCampaign)}
+}
+
+// get returns the campaign with slug or pledge.ErrNotFound.
+func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign, error) {
+	cc.mu.Lock()
+	e, ok := cc.bySlug[slug]
+	cc.mu.Unlock()
+	if ok && cc.now().Sub(e.at) < cc.ttl {
+		if e.c == nil {
+			return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+		}
+		return e.c, nil
+	}
+	if err := cc.refresh(ctx); err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e = cc.bySlug[slug]; e.c == nil {
+		if len(cc.bySlug) < 10000 { // remember misses, within reason
+			cc.bySlug[slug] = cachedCampaign{at: cc.now()}
+		}
+		return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+	}
+	return e.c, nil
+}
+
+// all returns every campaign, oldest first.
+func (cc *campaignCache) all(ctx context.Context) ([]*pledge.Campaign, error) {
+	cc.mu.Lock()
+	fresh := cc.list != nil && cc.now().Sub(cc.listAge) < cc.ttl
+	list := cc.list
+	cc.mu.Unlock()
+	if fresh {
+		return list, nil
+	}
+	if err := cc.refresh(ctx); err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.list, nil
+}
+
+// refresh reloads every campaign; campaigns are few and small.
+func (cc *campaignCache) refresh(ctx context.Context) error {
+	list, err := cc.store.Campaigns(ctx)
+	if err != nil {
+		return fmt.Errorf("load campaigns: %w", err)
+	}
+	now := cc.now()
+	ptrs := make([]*pledge.Campaign, len(list))
+	by := make(map[string]cachedCampaign, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+		by[list[i].Slug] = cachedCampaign{c: &list[i], at: now}
+	}
+	cc.mu.Lock()
+	cc.bySlug, cc.list, cc.listAge = by, ptrs, now
+	cc.mu.Unlock()
+	return nil
+}
+
+// snapshot is one reading of a campaign's count rows with its JSON body
+// ready to serve.
+type snapshot struct {
+	counts  pledge.Counts
+	parents map[string]int64
+	at      time.Time
+	body    []byte // JSON of statsBody
+	etag    string
+}
+
+// countCache serves counts from memory, reading the count rows at most once
+// per ttl per campaign.
+type countCache struct {
+	store store.Store
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu    sync.Mutex
+	byID  map[int64]*snapshot
+	locks map[int64]*sync.Mutex // one reader of the store per campaign
+}
+
+func newCountCache(s store.Store, ttl time.Duration, now func() time.Time) *countCache {
+	return &countCache{store: s, ttl: ttl, now: now, byID: make(map[int64]*snapshot), locks: make(map[int64]*sync.Mutex)}
+}
+
+// statsBody is the public stats document.
+type statsBody struct {
+	Campaign  string           `json:"campaign"`
+	Total     int64            `json:"total"`
+	Regions   map[string]int64 `json:"regions"`
+	Parents   map[string]int64 `json:"parents"`
+	UpdatedAt time.Time        `json:"updated_at"`
+}
+
+func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, error) {
+	cc.mu.Lock()
+	snap := cc.byID[c.ID]
+	lock, ok := cc.locks[c.ID]
+	if !ok {
+		lock = new(sync.Mutex)
+		cc.locks[c.ID] = lock
+	}
+	cc.mu.Unlock()
+	if snap != nil && cc.now().Sub(snap.at) < cc.ttl {
+		return snap, nil
+	}
+	lock.Lock()
+	defer lock.Unlock()
+	cc.mu.Lock()
+	snap = cc.byID[c.ID]
+	cc.mu.Unlock()
+	if snap != nil && cc.now().Sub(snap.at) < cc.ttl {
+		return snap, nil // another request refreshed it meanwhile
+	}
+	counts, err := cc.store.Counts(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read counts: %w", err)
+	}
+	snap = newSnapshot(c, counts, cc.now())
+	cc.mu.Lock()
+	cc.byID[c.ID] = snap
+	cc.mu.Unlock()
+	return snap, nil
+}
+
+func newSnapshot(c *pledge.Campaign, counts pledge.Counts, now time.Time) *snapshot {
+	regions := make(map[string]int64)
+	parents := make(map[string]int64)
+	for _, r := range c.Leaves() {
+		n := counts.Regions[r.Code]
+		regions[r.Code] = n
+		if r.Parent != "" {
+			parents[r.Parent] += n
+		}
+	}
+	// Pledges stored under a region later removed from the campaign still
+	// count towards the total.
+	for code, n := range counts.Regions {
+		if _, ok := regions[code]; !ok {
+			regions[code] = n
+		}
+	}
+	body, _ := json.Marshal(statsBody{Campaign: c.Slug, Total: counts.Total, Regions: regions, Parents: parents, UpdatedAt: now.UTC()})
+	sum := sha256.Sum256(body)
+	return &snapshot{counts: counts, parents: parents, at: now, body: body,
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+}
+
+// pageCache holds rendered public pages, plain and gzipped, keyed by what
+// they depend on.
+type pageCache struct {
+	mu      sync.Mutex
+	entries map[string]*cachedPage
+}
+
+type cachedPage struct {
+	snap *snapshot // the counts the page shows; a new snapshot means a new page
+	camp *pledge.Campaign
+	body []byte
+	gz   []byte
+	etag string
+}
+
+func newPageCache() *pageCache { return &pageCache{entries: make(map[string]*cachedPage)} }
+
+func (pc *pageCache) get(key string, camp *pledge.Campaign, snap *snapshot) *cachedPage {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if e := pc.entries[key]; e != nil && e.snap == snap && e.camp == camp {
+		return e
+	}
+	return nil
+}
+
+func (pc *pageCache) put(key string, camp *pledge.Campaign, snap *snapshot, body []byte) *cachedPage {
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	sum := sha256.Sum256(body)
+	e := &cachedPage{snap: snap, camp: camp, body: body, gz: gz.Bytes(),
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+	pc.mu.Lock()
+	pc.entries[key] = e
+	pc.mu.Unlock()
+	return e
+}
+
+// serve writes a cached page, gzipped when the client accepts it, or 304.
+func (e *cachedPage) serve(w http.ResponseWriter, r *http.Request, contentType string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("ETag", e.etag)
+	h.Add("Vary", "Accept-Encoding")
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := e.body
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		body = e.gz
+	}
+	_, _ = w.Write(body)
+}

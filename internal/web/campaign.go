@@ -1,0 +1,174 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// campaignView is the data of the campaign page.
+type campaignView struct {
+	Slug, Title, Text, Total string
+	Open, AskEmail           bool
+	EmailRequired            bool
+	Groups                   []regionGroup
+	Form                     pledge.Input
+	Errors                   map[string]string // field -> catalogue key
+	Message                  string            // catalogue key of a banner
+}
+
+type regionGroup struct {
+	Label   string
+	Options []regionOption
+}
+
+type regionOption struct {
+	Code, Name string
+	Selected   bool
+}
+
+func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, in pledge.Input) campaignView {
+	v := campaignView{
+		Slug:          c.Slug,
+		Title:         c.Title.In(lang, c.DefaultLang()),
+		Text:          c.Pledge.In(lang, c.DefaultLang()),
+		Total:         s.cat.Number(lang, snap.counts.Total),
+		Open:          c.OpenAt(s.now()),
+		AskEmail:      c.Email == pledge.EmailOptional || c.Email == pledge.EmailRequired,
+		EmailRequired: c.Email == pledge.EmailRequired,
+		Form:          in,
+		Errors:        map[string]string{},
+	}
+	groups := map[string]int{} // parent code -> index in v.Groups
+	for _, r := range c.Leaves() {
+		opt := regionOption{Code: r.Code, Name: r.Name.In(lang, c.DefaultLang()), Selected: r.Code == in.Region}
+		i, ok := groups[r.Parent]
+		if !ok {
+			label := ""
+			if p, ok := c.Region(r.Parent); ok {
+				label = p.Name.In(lang, c.DefaultLang())
+			}
+			i = len(v.Groups)
+			groups[r.Parent] = i
+			v.Groups = append(v.Groups, regionGroup{Label: label})
+		}
+		v.Groups[i].Options = append(v.Groups[i].Options, opt)
+	}
+	return v
+}
+
+// campaignPage shows the pledge and the form. Pages are rendered once per
+// (campaign, language, counts snapshot) and served from memory.
+func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaigns.get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	snap, err := s.counts.get(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	lang, explicit := pickLang(r, c.Languages)
+	key := c.Slug + "\x00" + lang
+	page := s.pages.get(key, c, snap)
+	if page == nil {
+		v := s.campaignView(c, lang, snap, pledge.Input{})
+		body, err := s.renderBytes("campaign", s.newPage(r, lang, c.Languages, v.Title, v))
+		if err != nil {
+			return err
+		}
+		page = s.pages.put(key, c, snap, body)
+	}
+	publicCache(w, explicit)
+	page.serve(w, r, "text/html; charset=utf-8")
+	return nil
+}
+
+// campaignForm takes a pledge from the HTML form: 303 to the thank-you page
+// on success, the form again with its errors otherwise.
+func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaigns.get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	in, err := decodeForm(w, r)
+	if err != nil {
+		return err
+	}
+	lang := in.Lang
+	if !c.HasLang(lang) {
+		lang, _ = pickLang(r, c.Languages)
+		in.Lang = lang
+	}
+	sub, err := pledge.Prepare(c, in, s.deps.Hasher, s.now())
+	if err == nil {
+		var rec pledge.Receipt
+		rec, err = s.deps.Intake.Submit(r.Context(), sub)
+		if err == nil {
+			http.Redirect(w, r, "/c/"+url.PathEscape(c.Slug)+"/thanks/"+rec.Token+"?lang="+lang, http.StatusSeeOther)
+			return nil
+		}
+	}
+	st, key := status(err)
+	if st == http.StatusInternalServerError || st == http.StatusNotFound {
+		return err
+	}
+	snap, cerr := s.counts.get(r.Context(), c)
+	if cerr != nil {
+		return cerr
+	}
+	v := s.campaignView(c, lang, snap, in)
+	v.Message = key
+	var verr *pledge.ValidationError
+	if errors.As(err, &verr) {
+		v.Message = "form_has_errors"
+		for _, f := range verr.Fields {
+			v.Errors[f.Field] = f.Key
+		}
+	}
+	if st == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	if st == http.StatusConflict {
+		v.Form = pledge.Input{} // a kind refusal; nothing about the earlier entry
+		st = http.StatusOK
+	}
+	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, v.Title, v))
+	return nil
+}
+
+// decodeForm reads the pledge form strictly: urlencoded, bounded, one value
+// per field.
+func decodeForm(w http.ResponseWriter, r *http.Request) (pledge.Input, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return pledge.Input{}, errUnsupportedMedia
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return pledge.Input{}, mbe
+		}
+		return pledge.Input{}, errors.Join(errBadRequest, err)
+	}
+	return formInput(r.PostForm)
+}
+
+func formInput(f url.Values) (pledge.Input, error) {
+	for k, vs := range f {
+		if len(vs) > 1 {
+			return pledge.Input{}, errors.Join(errBadRequest, errors.New("field "+k+" given twice"))
+		}
+	}
+	return pledge.Input{
+		Name:   f.Get("name"),
+		Phone:  f.Get("phone"),
+		Region: f.Get("region"),
+		Email:  f.Get("email"),
+		Lang:   f.Get("lang"),
+	}, nil
+}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Errors of the HTTP layer itself.
+var (
+	errUnsupportedMedia = errors.New("unsupported content type")
+	errBadRequest       = errors.New("bad request")
+)
+
+// handlerFunc is a handler that returns its failure instead of writing it;
+// page and api map failures to answers in one place each.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// status maps an error to its HTTP status and catalogue key.
+func status(err error) (int, string) {
+	var mbe *http.MaxBytesError
+	var verr *pledge.ValidationError
+	switch {
+	case errors.Is(err, pledge.ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, pledge.ErrClosed):
+		return http.StatusForbidden, "campaign_closed"
+	case errors.Is(err, pledge.ErrDuplicate):
+		return http.StatusConflict, "duplicate"
+	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown):
+		return http.StatusServiceUnavailable, "overloaded"
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, "bad_request"
+	case errors.Is(err, errUnsupportedMedia):
+		return http.StatusUnsupportedMediaType, "bad_request"
+	case errors.As(err, &verr), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest, "bad_request"
+	default:
+		return http.StatusInternalServerError, "server_error"
+	}
+}
+
+// code is the machine-readable error name the API returns.
+func code(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusForbidden:
+		return "closed"
+	case http.StatusConflict:
+		return "duplicate"
+	case http.StatusServiceUnavailable:
+		return "overloaded"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_media_type"
+	case http.StatusBadRequest:
+		return "invalid"
+	default:
+		return "internal"
+	}
+}
+
+func (s *Server) logFailure(r *http.Request, st int, err error) {
+	if st >= 500 && st != http.StatusServiceUnavailable {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
+	}
+}
+
+// page adapts a page handler: failures become a small HTML page in the
+// visitor's language.
+func (s *Server) page(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		st, key := status(err)
+		s.logFailure(r, st, err)
+		if st == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		lang, _ := pickLang(r, s.cat.langs)
+		s.render(w, r, st, "error", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, key), key))
+	})
+}
+
+// apiError is the body of every API failure.
+type apiError struct {
+	Error   string            `json:"error"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// api adapts a JSON handler: failures become {"error", "message", "fields"}.
+func (s *Server) api(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		st, key := status(err)
+		s.logFailure(r, st, err)
+		lang, ok := langOf(err)
+		if !ok {
+			lang = r.URL.Query().Get("lang")
+		}
+		body := apiError{Error: code(st), Message: s.cat.T(lang, key)}
+		var verr *pledge.ValidationError
+		if errors.As(err, &verr) {
+			body.Fields = make(map[string]string, len(verr.Fields))
+			for _, f := range verr.Fields {
+				body.Fields[f.Field] = s.cat.T(lang, f.Key)
+			}
+		} else if st == http.StatusBadRequest {
+			body.Message = err.Error()
+		}
+		if st == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeJSON(w, st, body)
+	})
+}
+
+// langError carries the language a failure should be explained in.
+type langError struct {
+	lang string
+	err  error
+}
+
+func (e *langError) Error() string { return e.err.Error() }
+func (e *langError) Unwrap() error { return e.err }
+
+func withLang(lang string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &langError{lang: lang, err: err}
+}
+
+func langOf(err error) (string, bool) {
+	var le *langError
+	if errors.As(err, &le) {
+		return le.lang, true
+	}
+	return "", false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+type campaignItem struct {
+	Slug, Title, Total string
+}
+
+// index lists the open campaigns.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.campaigns.all(r.Context())
+	if err != nil {
+		return err
+	}
+	lang, explicit := pickLang(r, s.cat.langs)
+	now := s.now()
+	var items []campaignItem
+	for _, c := range list {
+		if !c.OpenAt(now) {
+			continue
+		}
+		snap, err := s.counts.get(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		items = append(items, campaignItem{Slug: c.Slug, Title: c.Title.In(lang, c.DefaultLang()), Total: s.cat.Number(lang, snap.counts.Total)})
+	}
+	publicCache(w, explicit)
+	s.render(w, r, http.StatusOK, "index", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, "site_title"), items))
+	return nil
+}
+
+// publicCache marks an answer that holds nothing personal as cacheable for a
+// second; answers chosen by Accept-Language vary on it.
+func publicCache(w http.ResponseWriter, explicitLang bool) {
+	w.Header().Set("Cache-Control", "public, max-age=1, stale-while-revalidate=10, stale-if-error=60")
+	if !explicitLang {
+		w.Header().Add("Vary", "Accept-Language")
+	}
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return pledge.ErrNotFound
+}
+
+// certificateData is what the thank-you and certificate pages show.
+type certificateData struct {
+	Slug, Campaign, Text, Name, Region, Number string
+	Date, DateISO, CertificateURL              string
+}
+
+func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
+	p, err := s.deps.Store.PledgeByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return certificateData{}, "", nil, err
+	}
+	c, err := s.campaignByID(r, p.CampaignID)
+	if err != nil {
+		return certificateData{}, "", nil, err
+	}
+	lang, _ := pickLang(r, c.Languages)
+	if r.URL.Query().Get("lang") == "" && c.HasLang(p.Lang) {
+		lang = p.Lang // the certificate speaks the pledger's language unless asked otherwise
+	}
+	region, _ := c.Region(p.Region)
+	d := certificateData{
+		Slug:           c.Slug,
+		Campaign:       c.Title.In(lang, c.DefaultLang()),
+		Text:           c.Pledge.In(lang, c.DefaultLang()),
+		Name:           p.Name,
+		Region:         region.Name.In(lang, c.DefaultLang()),
+		Number:         s.cat.Number(lang, p.Number),
+		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
+		DateISO:        p.CreatedAt.Format(time.RFC3339),
+		CertificateURL: "/certificate/" + p.Token + "?lang=" + lang,
+	}
+	return d, lang, c.Languages, nil
+}
+
+// indianTime is IST; certificates carry the date as the citizen saw it.
+func indianTime() *time.Location { return time.FixedZone("IST", 5*3600+1800) }
+
+func (s *Server) campaignByID(r *http.Request, id int64) (*pledge.Campaign, error) {
+	list, err := s.campaigns.all(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return nil, pledge.ErrNotFound
+}
+
+// thanks is where the form lands after a pledge is committed.
+func (s *Server) thanks(w http.ResponseWriter, r *http.Request) error {
+	d, lang, langs, err := s.certificateData(r)
+	if err != nil {
+		return err
+	}
+	if d.Slug != r.PathValue("slug") {
+		return pledge.ErrNotFound
+	}
+	s.render(w, r, http.StatusOK, "thanks", s.newPage(r, lang, langs, s.cat.T(lang, "thanks_title"), d))
+	return nil
+}
+
+// certificate is the public page behind a certificate's unguessable URL.
+func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
+	d, lang, langs, err := s.certificateData(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("X-Robots-Tag", "noindex")
+	s.render(w, r, http.StatusOK, "certificate", s.newPage(r, lang, langs, s.cat.T(lang, "certificate")+" #"+d.Number, d))
+	return nil
+}

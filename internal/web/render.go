@@ -1,0 +1,68 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+func parseTemplates() (map[string]*template.Template, error) {
+	out := make(map[string]*template.Template)
+	for _, name := range []string{"index", "campaign", "thanks", "certificate", "error"} {
+		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// pageData is what every template gets: the language, the switch, the
+// catalogue, and the page's own Data.
+type pageData struct {
+	Lang  string
+	Title string
+	Langs []langLink
+	Data  any
+	cat   *catalogue
+}
+
+// T translates key into the page's language.
+func (p pageData) T(key string) string { return p.cat.T(p.Lang, key) }
+
+func (s *Server) newPage(r *http.Request, lang string, offered []string, title string, data any) pageData {
+	return pageData{Lang: lang, Title: title, Langs: s.cat.links(r, offered, lang), Data: data, cat: s.cat}
+}
+
+// renderBytes executes template name into a buffer.
+func (s *Server) renderBytes(name string, p pageData) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := s.tmpl[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// render writes template name with status; pages with personal data are
+// never stored by caches.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p pageData) {
+	b, err := s.renderBytes(name, p)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "render failed", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

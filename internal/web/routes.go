@@ -1,0 +1,32 @@
+package web
+
+import "net/http"
+
+// Size limits for request bodies.
+const (
+	maxFormBody = 8 << 10
+	maxJSONBody = 8 << 10
+)
+
+// routes is the one place every route is declared.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	csrf := http.NewCrossOriginProtection()
+
+	mux.Handle("GET /{$}", s.page(s.index))
+	mux.Handle("GET /c/{slug}", s.page(s.campaignPage))
+	mux.Handle("POST /c/{slug}", csrf.Handler(s.page(s.campaignForm)))
+	mux.Handle("GET /c/{slug}/thanks/{token}", s.page(s.thanks))
+	mux.Handle("GET /certificate/{token}", s.page(s.certificate))
+
+	mux.Handle("GET /api/v1/campaigns", s.api(s.apiCampaigns))
+	mux.Handle("GET /api/v1/campaigns/{slug}", s.api(s.apiCampaign))
+	mux.Handle("POST /api/v1/campaigns/{slug}/pledges", s.api(s.apiPledge))
+	mux.Handle("GET /api/v1/campaigns/{slug}/stats", s.api(s.apiStats))
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", s.page(s.notFound))
+
+	return s.recoverPanics(securityHeaders(mux))
+}
