@@ -58,7 +58,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
 	go in.Run()
 
-	handler, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Log: log, BaseURL: cfg.BaseURL})
+	handler, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: pledge.NewTokens(secret), Log: log, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return err
 	}

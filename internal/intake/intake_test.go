@@ -120,7 +120,7 @@ func (b *blocking) CommitBatch(_ context.Context, subs []pledge.Submission) ([]s
 	<-b.release
 	res := make([]store.Result, len(subs))
 	for i := range subs {
-		res[i].Receipt = pledge.Receipt{Number: int64(i + 1), Token: subs[i].Token}
+		res[i].Receipt = pledge.Receipt{CampaignID: subs[i].CampaignID, Number: int64(i + 1)}
 	}
 	return res, nil
 }

@@ -12,21 +12,20 @@ type Submission struct {
 	Email       string // empty unless the campaign asks for it
 	Region      string
 	Lang        string
-	Token       string // certificate token, random and unguessable
 	CreatedAt   time.Time
 }
 
-// Receipt is what a citizen gets back once the pledge is committed.
+// Receipt is what a citizen gets back once the pledge is committed: the
+// certificate number; Tokens turns it into the certificate's URL token.
 type Receipt struct {
-	Number int64
-	Token  string
+	CampaignID int64
+	Number     int64
 }
 
 // Pledge is a stored pledge as the certificate page shows it.
 type Pledge struct {
 	CampaignID  int64
 	Number      int64
-	Token       string
 	Name        string
 	Region      string
 	Lang        string

@@ -2,9 +2,7 @@ package pledge
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
@@ -35,13 +33,6 @@ func (h *Hasher) Sum(s string) []byte {
 	m := hmac.New(sha256.New, h.key)
 	m.Write([]byte(s))
 	return m.Sum(nil)
-}
-
-// NewToken returns a random, URL-safe certificate token (128 bits).
-func NewToken() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // Prepare validates and normalises in against campaign c at time now. It
@@ -85,7 +76,6 @@ func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error
 		Email:       email,
 		Region:      region,
 		Lang:        lang,
-		Token:       NewToken(),
 		CreatedAt:   now.UTC(),
 	}, nil
 }

@@ -24,3 +24,21 @@ func DedupeBatch(subs []pledge.Submission, results []Result) []int {
 	}
 	return fresh
 }
+
+// ByCampaign groups the indexes in fresh by the campaign of their
+// submission, keeping arrival order within each group and ordering groups by
+// first arrival.
+func ByCampaign(subs []pledge.Submission, fresh []int) [][]int {
+	var groups [][]int
+	at := make(map[int64]int)
+	for _, i := range fresh {
+		g, ok := at[subs[i].CampaignID]
+		if !ok {
+			g = len(groups)
+			at[subs[i].CampaignID] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}

@@ -33,8 +33,9 @@ type Store interface {
 
 	// Counts returns a campaign's count rows.
 	Counts(ctx context.Context, campaignID int64) (pledge.Counts, error)
-	// PledgeByToken returns the pledge with certificate token, or pledge.ErrNotFound.
-	PledgeByToken(ctx context.Context, token string) (pledge.Pledge, error)
+	// Pledge returns the pledge with certificate number in a campaign, or
+	// pledge.ErrNotFound.
+	Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error)
 	// Audit checks a campaign's rows, counts and numbers against each other.
 	Audit(ctx context.Context, campaignID int64) (pledge.Audit, error)
 

@@ -133,9 +133,10 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return withLang(lang, err)
 	}
-	cert := s.baseURL(r) + "/certificate/" + rec.Token
+	token := s.deps.Tokens.Encode(rec.CampaignID, rec.Number)
+	cert := s.baseURL(r) + "/certificate/" + token
 	w.Header().Set("Location", cert)
-	writeJSON(w, http.StatusCreated, apiReceipt{Campaign: c.Slug, Number: rec.Number, Token: rec.Token, CertificateURL: cert})
+	writeJSON(w, http.StatusCreated, apiReceipt{Campaign: c.Slug, Number: rec.Number, Token: token, CertificateURL: cert})
 	return nil
 }
 

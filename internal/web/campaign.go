@@ -108,7 +108,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		var rec pledge.Receipt
 		rec, err = s.deps.Intake.Submit(r.Context(), sub)
 		if err == nil {
-			http.Redirect(w, r, "/c/"+url.PathEscape(c.Slug)+"/thanks/"+rec.Token+"?lang="+lang, http.StatusSeeOther)
+			http.Redirect(w, r, "/c/"+url.PathEscape(c.Slug)+"/thanks/"+s.deps.Tokens.Encode(rec.CampaignID, rec.Number)+"?lang="+lang, http.StatusSeeOther)
 			return nil
 		}
 	}

@@ -55,7 +55,12 @@ type certificateData struct {
 }
 
 func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
-	p, err := s.deps.Store.PledgeByToken(r.Context(), r.PathValue("token"))
+	token := r.PathValue("token")
+	id, number, err := s.deps.Tokens.Decode(token)
+	if err != nil {
+		return certificateData{}, "", nil, err
+	}
+	p, err := s.deps.Store.Pledge(r.Context(), id, number)
 	if err != nil {
 		return certificateData{}, "", nil, err
 	}
@@ -77,7 +82,7 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 		Number:         s.cat.Number(lang, p.Number),
 		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
-		CertificateURL: "/certificate/" + p.Token + "?lang=" + lang,
+		CertificateURL: "/certificate/" + token + "?lang=" + lang,
 	}
 	return d, lang, c.Languages, nil
 }

@@ -25,6 +25,7 @@ type Deps struct {
 	Store   store.Store
 	Intake  Submitter
 	Hasher  *pledge.Hasher
+	Tokens  *pledge.Tokens
 	Log     *slog.Logger
 	BaseURL string           // public URL for absolute links; empty: from the request
 	Now     func() time.Time // clock; nil means time.Now

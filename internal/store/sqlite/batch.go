@@ -9,12 +9,20 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
+// chunk is the most rows looked up and inserted at a time.
+const chunk = 1024
+
 type regionKey struct {
 	campaign int64
 	region   string
 }
 
 // CommitBatch stores subs in one IMMEDIATE transaction. See store.Store.
+//
+// The writer connection holds SQLite's write lock for the whole transaction,
+// so "which of these numbers exist?" followed by a plain multi-row INSERT
+// cannot race; the unique index stays as the backstop and would fail the
+// batch loudly rather than leave a gap in the numbers.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	results := make([]store.Result, len(subs))
 	fresh := store.DedupeBatch(subs, results)
@@ -27,46 +35,42 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 
 	last := make(map[int64]int64)
 	counts := make(map[regionKey]int64)
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO pledges
-		(campaign_id, number, token, name, phone_hash, phone_masked, email, region, lang, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (campaign_id, phone_hash) DO NOTHING`)
-	if err != nil {
-		return nil, fmt.Errorf("prepare insert: %w", err)
-	}
-	defer insert.Close()
-	for _, i := range fresh {
-		sub := &subs[i]
-		n, ok := last[sub.CampaignID]
-		if !ok {
-			if err := tx.QueryRowContext(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = ?`,
-				sub.CampaignID).Scan(&n); err != nil {
-				return nil, fmt.Errorf("campaign %d sequence: %w", sub.CampaignID, err)
+	for _, group := range store.ByCampaign(subs, fresh) {
+		id := subs[group[0]].CampaignID
+		n, err := s.lastNumber(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		for start := 0; start < len(group); start += chunk {
+			part := group[start:min(start+chunk, len(group))]
+			existing, err := s.existingPhones(ctx, tx, id, subs, part)
+			if err != nil {
+				return nil, err
+			}
+			rows := make([]int, 0, len(part))
+			for _, i := range part {
+				if existing[string(subs[i].PhoneHash)] {
+					results[i].Err = pledge.ErrDuplicate
+					continue
+				}
+				n++
+				results[i].Receipt = pledge.Receipt{CampaignID: id, Number: n}
+				counts[regionKey{id, subs[i].Region}]++
+				rows = append(rows, i)
+			}
+			if err := s.insertRows(ctx, tx, subs, rows, results); err != nil {
+				return nil, err
 			}
 		}
-		res, err := insert.ExecContext(ctx, sub.CampaignID, n+1, sub.Token, sub.Name, sub.PhoneHash,
-			sub.PhoneMasked, nullString(sub.Email), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro())
-		if err != nil {
-			return nil, fmt.Errorf("insert pledge: %w", err)
-		}
-		if affected, _ := res.RowsAffected(); affected == 0 {
-			results[i].Err = pledge.ErrDuplicate
-			last[sub.CampaignID] = n
-			continue
-		}
-		n++
-		last[sub.CampaignID] = n
-		counts[regionKey{sub.CampaignID, sub.Region}]++
-		results[i].Receipt = pledge.Receipt{Number: n, Token: sub.Token}
+		last[id] = n
 	}
 	for id, n := range last {
-		if _, err := tx.ExecContext(ctx, `UPDATE campaign_seq SET last_number = ? WHERE campaign_id = ?`, n, id); err != nil {
+		if _, err := s.stmts.get(ctx, tx, stmtAdvance, 1).ExecContext(ctx, n, id); err != nil {
 			return nil, fmt.Errorf("advance sequence: %w", err)
 		}
 	}
 	for k, n := range counts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO region_counts (campaign_id, region, n) VALUES (?, ?, ?)
-			ON CONFLICT (campaign_id, region) DO UPDATE SET n = n + excluded.n`, k.campaign, k.region, n); err != nil {
+		if _, err := s.stmts.get(ctx, tx, stmtCount, 1).ExecContext(ctx, k.campaign, k.region, n); err != nil {
 			return nil, fmt.Errorf("update count row: %w", err)
 		}
 	}
@@ -74,6 +78,70 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		return nil, fmt.Errorf("commit batch: %w", err)
 	}
 	return results, nil
+}
+
+func (s *Store) lastNumber(ctx context.Context, tx *sql.Tx, campaignID int64) (int64, error) {
+	var n int64
+	err := s.stmts.get(ctx, tx, stmtLastNumber, 1).QueryRowContext(ctx, campaignID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("campaign %d sequence: %w", campaignID, err)
+	}
+	return n, nil
+}
+
+// existingPhones returns which phone hashes of subs[part] are stored already.
+func (s *Store) existingPhones(ctx context.Context, tx *sql.Tx, campaignID int64, subs []pledge.Submission, part []int) (map[string]bool, error) {
+	existing := make(map[string]bool)
+	for _, n := range pieces(len(part)) {
+		st := s.stmts.get(ctx, tx, stmtExisting, n)
+		args := make([]any, 0, n+1)
+		args = append(args, campaignID)
+		for _, i := range part[:n] {
+			args = append(args, subs[i].PhoneHash)
+		}
+		part = part[n:]
+		if err := scanPhones(ctx, st, args, existing); err != nil {
+			return nil, err
+		}
+	}
+	return existing, nil
+}
+
+func scanPhones(ctx context.Context, st *sql.Stmt, args []any, into map[string]bool) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("look up phones: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return fmt.Errorf("scan phone: %w", err)
+		}
+		into[string(h)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look up phones: %w", err)
+	}
+	return nil
+}
+
+// insertRows inserts subs[rows], whose numbers are in results.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, rows []int, results []store.Result) error {
+	for _, n := range pieces(len(rows)) {
+		st := s.stmts.get(ctx, tx, stmtInsert, n)
+		args := make([]any, 0, n*9)
+		for _, i := range rows[:n] {
+			sub := &subs[i]
+			args = append(args, sub.CampaignID, results[i].Receipt.Number, sub.Name, sub.PhoneHash, sub.PhoneMasked,
+				nullString(sub.Email), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro())
+		}
+		rows = rows[n:]
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert pledges: %w", err)
+		}
+	}
+	return nil
 }
 
 func nullString(s string) sql.NullString {

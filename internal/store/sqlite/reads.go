@@ -33,15 +33,16 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 	return c, nil
 }
 
-// PledgeByToken returns the pledge with certificate token, or pledge.ErrNotFound.
-func (s *Store) PledgeByToken(ctx context.Context, token string) (pledge.Pledge, error) {
-	var p pledge.Pledge
+// Pledge returns the pledge with certificate number in a campaign, or
+// pledge.ErrNotFound.
+func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
+	p := pledge.Pledge{CampaignID: campaignID, Number: number}
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT campaign_id, number, token, name, region, lang, phone_masked, created_at
-		FROM pledges WHERE token = ?`, token).
-		Scan(&p.CampaignID, &p.Number, &p.Token, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &created)
+	err := s.r.QueryRowContext(ctx, `SELECT name, region, lang, phone_masked, created_at
+		FROM pledges WHERE campaign_id = ? AND number = ?`, campaignID, number).
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("pledge: %w", pledge.ErrNotFound)
+		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}
 	if err != nil {
 		return p, fmt.Errorf("read pledge: %w", err)

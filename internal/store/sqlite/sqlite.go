@@ -22,8 +22,9 @@ import (
 // Store is the SQLite implementation of store.Store.
 type Store struct {
 	w   *sql.DB // exactly one connection: the writer
-	r   *sql.DB // read-only pool
-	log *slog.Logger
+	r     *sql.DB // read-only pool
+	log   *slog.Logger
+	stmts stmtCache // the writer's prepared statements
 }
 
 var _ store.Store = (*Store)(nil)
@@ -65,6 +66,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := s.stmts.prepare(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(ON)")
 	if err != nil {
 		w.Close()
@@ -87,6 +92,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -42,7 +42,6 @@ func Submission(h *pledge.Hasher, campaignID int64, i int, region string) pledge
 		PhoneMasked: pledge.MaskPhone(phone),
 		Region:      region,
 		Lang:        "en",
-		Token:       pledge.NewToken(),
 		CreatedAt:   time.Now().UTC().Truncate(time.Microsecond),
 	}
 }

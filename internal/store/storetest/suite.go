@@ -33,7 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchDuplicateAcrossBatches", testDuplicateAcrossBatches},
 		{"BatchCampaignsIndependent", testCampaignsIndependent},
 		{"BatchConcurrentCommits", testConcurrentCommits},
-		{"PledgeByToken", testPledgeByToken},
+		{"PledgeByNumber", testPledgeByNumber},
 		{"SecretStable", testSecretStable},
 	}
 	for _, tc := range tests {
@@ -131,9 +131,9 @@ func testCampaignNotFound(t *testing.T, s store.Store) {
 	if !errors.Is(err, pledge.ErrNotFound) {
 		t.Fatalf("Campaign(nope) = %v, want ErrNotFound", err)
 	}
-	_, err = s.PledgeByToken(context.Background(), "nope")
+	_, err = s.Pledge(context.Background(), 1, 1)
 	if !errors.Is(err, pledge.ErrNotFound) {
-		t.Fatalf("PledgeByToken(nope) = %v, want ErrNotFound", err)
+		t.Fatalf("Pledge(1, 1) = %v, want ErrNotFound", err)
 	}
 }
 
@@ -147,8 +147,8 @@ func testBatchNumbersAndCounts(t *testing.T, s store.Store) {
 	res := mustCommit(t, s, subs[:10])
 	res = append(res, mustCommit(t, s, subs[10:])...)
 	for i, r := range res {
-		if r.Err != nil || r.Receipt.Number != int64(i+1) || r.Receipt.Token != subs[i].Token {
-			t.Fatalf("result %d = %+v, want number %d with its token", i, r, i+1)
+		if r.Err != nil || r.Receipt.Number != int64(i+1) || r.Receipt.CampaignID != c.ID {
+			t.Fatalf("result %d = %+v, want number %d in campaign %d", i, r, i+1, c.ID)
 		}
 	}
 	counts, err := s.Counts(context.Background(), c.ID)
@@ -257,18 +257,18 @@ func testConcurrentCommits(t *testing.T, s store.Store) {
 	}
 }
 
-func testPledgeByToken(t *testing.T, s store.Store) {
+func testPledgeByNumber(t *testing.T, s store.Store) {
 	c := mustCampaign(t, s, "token")
 	h := pledge.NewHasher([]byte("k"))
 	sub := Submission(h, c.ID, 7, "N2")
 	sub.Name = "सुनीता देवी"
 	sub.Lang = "hi"
 	res := mustCommit(t, s, []pledge.Submission{sub})
-	got, err := s.PledgeByToken(context.Background(), res[0].Receipt.Token)
+	got, err := s.Pledge(context.Background(), c.ID, res[0].Receipt.Number)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := pledge.Pledge{CampaignID: c.ID, Number: 1, Token: sub.Token, Name: sub.Name,
+	want := pledge.Pledge{CampaignID: c.ID, Number: 1, Name: sub.Name,
 		Region: "N2", Lang: "hi", PhoneMasked: sub.PhoneMasked, CreatedAt: sub.CreatedAt}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("PledgeByToken mismatch (-want +got):\n%s", diff)
