@@ -1,0 +1,33 @@
+# Pledge Portal. `make run` starts the portal, `make test` runs every test.
+GO ?= go
+FUZZTIME ?= 5s
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run build test fuzz lint bench bench-go ci
+
+run:
+	$(GO) run ./cmd/pledge serve
+
+build:
+	$(GO) build -o bin/pledge ./cmd/pledge
+
+test:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# bench: HTTP load against the portal beside a hello-world server, same run.
+bench: bench-go
+	scripts/bench.sh
+
+# bench-go: group commit against one transaction per pledge, same run.
+bench-go:
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./internal/store/sqlite/ ./internal/intake/
+
+ci: lint test fuzz
