@@ -21,7 +21,7 @@ import (
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	w   *sql.DB // exactly one connection: the writer
+	w     *sql.DB // exactly one connection: the writer
 	r     *sql.DB // read-only pool
 	log   *slog.Logger
 	stmts stmtCache // the writer's prepared statements
