@@ -13,6 +13,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/postgres"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/web"
 )
@@ -20,13 +21,17 @@ import (
 // openStore opens the database named in the configuration and applies its
 // migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
-	if path, ok := sqlite.Path(cfg.Database); ok {
-		return sqlite.Open(ctx, path, log)
+	if postgres.IsURL(cfg.Database) {
+		return postgres.Open(ctx, cfg.Database, log, postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate})
 	}
-	return nil, fmt.Errorf("database %q: only SQLite (a file path or sqlite: URL) is supported", cfg.Database)
+	if path, ok := sqlite.Path(cfg.Database); ok {
+		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
+	}
+	return nil, fmt.Errorf("database %q: want a file path, a sqlite: URL or a postgres:// URL", cfg.Database)
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	cfg.Migrate = true
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

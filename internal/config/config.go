@@ -18,6 +18,8 @@ import (
 type Config struct {
 	Addr            string        // listen address
 	Database        string        // file path, sqlite: URL, or postgres:// URL
+	DBMaxConns      int           // PostgreSQL pool size; 0: pgxpool's default
+	Migrate         bool          // apply pending migrations when serve starts
 	BaseURL         string        // public URL, for absolute links; empty: taken from each request
 	Secret          string        // server secret for keyed hashes; empty: generated and kept in the database
 	LogLevel        slog.Level    // debug, info, warn, error
@@ -38,6 +40,7 @@ func Default() Config {
 		QueueSize:       20000,
 		MaxBatch:        1000,
 		Demo:            true,
+		Migrate:         true,
 		ShutdownTimeout: 20 * time.Second,
 	}
 }
@@ -65,12 +68,13 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		fs.IntVar(p, name, *p, usage+" ("+env+")")
 	}
 	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address")
-	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite)")
+	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite), or a postgres:// URL")
 	str(&c.BaseURL, "base-url", "PLEDGE_BASE_URL", "public base URL for absolute links, e.g. https://pledge.example.org")
 	str(&c.Secret, "secret", "PLEDGE_SECRET", "server secret for keyed hashes (default: generated once and kept in the database)")
 	str(&c.LogFormat, "log-format", "PLEDGE_LOG_FORMAT", "log format: json or text")
 	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit before new ones get 503")
 	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit")
+	integer(&c.DBMaxConns, "db-max-conns", "PLEDGE_DB_MAX_CONNS", "PostgreSQL connections per instance (0: max(4, CPUs))")
 	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_LOG_LEVEL: %w", err))
@@ -85,6 +89,14 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		c.Demo = b
 	}
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create the demo campaign when there is no campaign (PLEDGE_DEMO)")
+	if v := getenv("PLEDGE_MIGRATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("PLEDGE_MIGRATE: %w", err))
+		}
+		c.Migrate = b
+	}
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending database migrations on start (PLEDGE_MIGRATE)")
 	if v := getenv("PLEDGE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -119,6 +131,9 @@ func (c *Config) Validate() error {
 	}
 	if c.QueueSize < 1 {
 		errs = append(errs, errors.New("queue must be at least 1"))
+	}
+	if c.DBMaxConns < 0 {
+		errs = append(errs, errors.New("db-max-conns must not be negative"))
 	}
 	if c.MaxBatch < 1 || c.MaxBatch > 10000 {
 		errs = append(errs, errors.New("batch must be between 1 and 10000"))

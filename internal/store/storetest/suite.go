@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchDuplicateAcrossBatches", testDuplicateAcrossBatches},
 		{"BatchCampaignsIndependent", testCampaignsIndependent},
 		{"BatchConcurrentCommits", testConcurrentCommits},
+		{"BatchLarge", testBatchLarge},
 		{"PledgeByNumber", testPledgeByNumber},
 		{"SecretStable", testSecretStable},
 	}
@@ -286,5 +287,57 @@ func testSecretStable(t *testing.T, s store.Store) {
 	}
 	if len(a) < 32 || string(a) != string(b) {
 		t.Fatalf("Secret() = %x then %x, want one stable secret of 32+ bytes", a, b)
+	}
+}
+
+// testBatchLarge sends one batch bigger than any statement piece, mixing
+// repeats within the batch and pledges stored earlier.
+func testBatchLarge(t *testing.T, s store.Store) {
+	c := mustCampaign(t, s, "large")
+	h := pledge.NewHasher([]byte("k"))
+	var early []pledge.Submission
+	for i := 0; i < 50; i++ {
+		early = append(early, Submission(h, c.ID, i*10, "S1"))
+	}
+	mustCommit(t, s, early)
+	var subs []pledge.Submission
+	for i := 0; i < 1300; i++ {
+		phone := 100000 + i
+		switch {
+		case i%13 == 0:
+			phone = (i % 500) * 10 // stored earlier when below 500
+		case i >= 1200:
+			phone = 100000 + i - 1200 // repeats within the batch
+		}
+		subs = append(subs, Submission(h, c.ID, phone, Leaves[i%3]))
+	}
+	res := mustCommit(t, s, subs)
+	seen := map[int64]bool{}
+	var dups int
+	for i, r := range res {
+		switch {
+		case errors.Is(r.Err, pledge.ErrDuplicate):
+			dups++
+		case r.Err != nil:
+			t.Fatalf("result %d: %v", i, r.Err)
+		case seen[r.Receipt.Number] || r.Receipt.Number <= 50:
+			t.Fatalf("result %d: number %d repeated or taken by an earlier batch", i, r.Receipt.Number)
+		default:
+			seen[r.Receipt.Number] = true
+		}
+	}
+	a := MustAudit(t, s, c.ID)
+	if int(a.Rows) != 50+len(seen) || dups+len(seen) != len(subs) {
+		t.Fatalf("rows %d, new %d, duplicates %d of %d", a.Rows, len(seen), dups, len(subs))
+	}
+	// Numbers follow arrival order.
+	var prev int64
+	for _, r := range res {
+		if r.Err == nil {
+			if r.Receipt.Number != prev+1 && prev != 0 {
+				t.Fatalf("number %d follows %d: not in arrival order", r.Receipt.Number, prev)
+			}
+			prev = r.Receipt.Number
+		}
 	}
 }

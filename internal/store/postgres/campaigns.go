@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// CreateCampaign stores a new campaign with its regions and sets c.ID.
+func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	var closes *time.Time
+	if !c.ClosesAt.IsZero() {
+		closes = &c.ClosesAt
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO campaigns
+			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING RETURNING id`,
+			c.Slug, c.Languages, c.Title, c.Pledge, string(c.Email), c.OpensAt, closes, c.CreatedAt).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
+		}
+		if err != nil {
+			return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
+		}
+		rows := make([][]any, len(c.Regions))
+		for i, r := range c.Regions {
+			name, _ := json.Marshal(r.Name)
+			rows[i] = []any{id, r.Code, r.Parent, name, i}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"regions"},
+			[]string{"campaign_id", "code", "parent", "name", "position"}, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("insert regions: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO campaign_seq (campaign_id) VALUES ($1)`, id); err != nil {
+			return fmt.Errorf("insert campaign sequence: %w", err)
+		}
+		c.ID = id
+		return nil
+	})
+}
+
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at`
+
+// Campaigns lists every campaign with its regions, oldest first.
+func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanCampaign)
+	if err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	regions, err := s.regions(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].Regions = regions[list[i].ID]
+	}
+	return list, nil
+}
+
+// Campaign returns the campaign with slug, or pledge.ErrNotFound.
+func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE slug = $1`, slug)
+	if err != nil {
+		return pledge.Campaign{}, fmt.Errorf("read campaign: %w", err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCampaign)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read campaign: %w", err)
+	}
+	regions, err := s.regions(ctx, c.ID)
+	c.Regions = regions[c.ID]
+	return c, err
+}
+
+// regions returns the regions of one campaign, or of all when campaignID is 0.
+func (s *Store) regions(ctx context.Context, campaignID int64) (map[int64][]pledge.Region, error) {
+	rows, err := s.pool.Query(ctx, `SELECT campaign_id, code, parent, name FROM regions
+		WHERE $1 = 0 OR campaign_id = $1 ORDER BY campaign_id, position`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	out := make(map[int64][]pledge.Region)
+	var id int64
+	var r pledge.Region
+	_, err = pgx.ForEachRow(rows, []any{&id, &r.Code, &r.Parent, &r.Name}, func() error {
+		out[id] = append(out[id], r)
+		r = pledge.Region{}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return out, nil
+}
+
+func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
+	var c pledge.Campaign
+	var email string
+	var closes *time.Time
+	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt)
+	if err != nil {
+		return c, err
+	}
+	c.Email = pledge.EmailMode(email)
+	c.OpensAt = c.OpensAt.UTC()
+	c.CreatedAt = c.CreatedAt.UTC()
+	if closes != nil {
+		c.ClosesAt = closes.UTC()
+	}
+	return c, nil
+}

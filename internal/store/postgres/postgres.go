@@ -1,0 +1,89 @@
+// Package postgres is the PostgreSQL backend of the store, on pgx v5 and
+// pgxpool. Several stateless instances may share one database: batches of
+// one campaign are ordered by a row lock on its sequence row, so numbers
+// stay gap-free and unique across instances.
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// IsURL reports whether dsn names a PostgreSQL database.
+func IsURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxConns int32 // default: pgxpool's (max(4, CPUs))
+	Migrate  bool  // apply pending migrations on open
+}
+
+// Open connects to the database at url (a postgres:// URL; pgx settings such
+// as default_query_exec_mode or search_path may be given as parameters) and,
+// if asked, applies pending migrations.
+func Open(ctx context.Context, url string, log *slog.Logger, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres config: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres pool: %w", err)
+	}
+	s := &Store{pool: pool, log: log}
+	if opts.Migrate {
+		if err := s.Migrate(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Secret returns the server secret, creating it on first use.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	var secret []byte
+	err := s.pool.QueryRow(ctx, `
+		WITH ins AS (INSERT INTO settings (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING RETURNING value)
+		SELECT value FROM ins UNION ALL SELECT value FROM settings WHERE key = 'secret' LIMIT 1`, b[:]).Scan(&secret)
+	if err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Counts returns a campaign's count rows.
+func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, error) {
+	rows, err := s.pool.Query(ctx, `SELECT region, n FROM region_counts WHERE campaign_id = $1`, campaignID)
+	if err != nil {
+		return pledge.Counts{}, fmt.Errorf("read counts: %w", err)
+	}
+	c := pledge.Counts{Regions: make(map[string]int64)}
+	var region string
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&region, &n}, func() error {
+		c.Regions[region] = n
+		c.Total += n
+		return nil
+	})
+	if err != nil {
+		return pledge.Counts{}, fmt.Errorf("read counts: %w", err)
+	}
+	return c, nil
+}
+
+// Pledge returns the pledge with certificate number in a campaign, or
+// pledge.ErrNotFound.
+func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
+	p := pledge.Pledge{CampaignID: campaignID, Number: number}
+	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, created_at
+		FROM pledges WHERE campaign_id = $1 AND number = $2`, campaignID, number).
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("read pledge: %w", err)
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, nil
+}
+
+// Audit checks a campaign's rows, counts and numbers against each other.
+func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, error) {
+	var a pledge.Audit
+	var mismatched int64
+	err := s.pool.QueryRow(ctx, `
+		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = $1 GROUP BY region),
+		     counted AS (SELECT region, n FROM region_counts WHERE campaign_id = $1)
+		SELECT (SELECT count(*) FROM pledges WHERE campaign_id = $1),
+		       (SELECT coalesce(min(number), 0) FROM pledges WHERE campaign_id = $1),
+		       (SELECT coalesce(max(number), 0) FROM pledges WHERE campaign_id = $1),
+		       (SELECT count(DISTINCT number) FROM pledges WHERE campaign_id = $1),
+		       (SELECT count(DISTINCT phone_hash) FROM pledges WHERE campaign_id = $1),
+		       (SELECT last_number FROM campaign_seq WHERE campaign_id = $1),
+		       (SELECT coalesce(sum(n), 0) FROM counted),
+		       (SELECT count(*) FROM stored FULL JOIN counted USING (region)
+		         WHERE coalesce(stored.n, 0) <> coalesce(counted.n, 0))`, campaignID).
+		Scan(&a.Rows, &a.MinNumber, &a.MaxNumber, &a.DistinctNums, &a.DistinctPhone, &a.LastNumber, &a.Counted, &mismatched)
+	if err != nil {
+		return a, fmt.Errorf("audit: %w", err)
+	}
+	a.RegionsAgree = mismatched == 0
+	return a, nil
+}
