@@ -111,16 +111,19 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 // Validate reports every setting that cannot work.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	} else if n, err := strconv.ParseUint(port, 10, 16); err != nil && port != "" || n > 65535 {
+		errs = append(errs, fmt.Errorf("addr %q: the port must be a number from 0 to 65535", c.Addr))
 	}
 	if strings.TrimSpace(c.Database) == "" {
 		errs = append(errs, errors.New("database must be set"))
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("base-url %q must be an absolute http(s) URL", c.BaseURL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "?") {
+			errs = append(errs, fmt.Errorf("base-url %q must be an absolute http(s) URL with no path, query or fragment, e.g. https://pledge.example.org", c.BaseURL))
 		}
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {

@@ -2,6 +2,7 @@ package pledge
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,10 +33,17 @@ func (t Text) In(lang, fallback string) string {
 	if s, ok := t[fallback]; ok && s != "" {
 		return s
 	}
-	for _, s := range t {
-		return s
+	langs := make([]string, 0, len(t))
+	for l, s := range t {
+		if s != "" {
+			langs = append(langs, l)
+		}
 	}
-	return ""
+	if len(langs) == 0 {
+		return ""
+	}
+	slices.Sort(langs) // the same answer every time
+	return t[langs[0]]
 }
 
 // Region is an area pledges are counted in: a constituency, a ward. Regions

@@ -28,8 +28,9 @@ func NormaliseName(s string) (string, error) {
 		case unicode.IsSpace(r):
 			space = true
 			continue
-		case unicode.IsControl(r), r == utf8.RuneError,
-			unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d':
+		case unicode.IsControl(r), r == utf8.RuneError, invisibleLetter(r),
+			unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d',
+			b.Len() == 0 && unicode.Is(unicode.M, r): // a mark needs a letter to sit on
 			// ZWNJ and ZWJ shape Indic conjuncts; other format characters
 			// (bidi overrides, invisible separators) only disguise a name.
 			return "", &FieldError{Field: "name", Key: MsgNameInvalid}
@@ -51,6 +52,12 @@ func NormaliseName(s string) (string, error) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
 	}
 	return out, nil
+}
+
+// invisibleLetter reports the Hangul fillers: letters by category that print
+// as nothing.
+func invisibleLetter(r rune) bool {
+	return r == '\u115f' || r == '\u1160' || r == '\u3164' || r == '\uffa0'
 }
 
 func hasLetter(s string) bool {
@@ -79,11 +86,12 @@ func NormalisePhone(s string) (string, error) {
 		switch {
 		case r >= '0' && r <= '9':
 			digits = append(digits, byte(r))
-		case r >= '०' && r <= '९': // Devanagari digits
-			digits = append(digits, byte('0'+r-'०'))
+		case indicDigit(r) >= 0:
+			digits = append(digits, byte('0'+indicDigit(r)))
 		case r == '+' && len(digits) == 0 && !plus:
 			plus = true
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
+		case r == '-' || r == '.' || r == '(' || r == ')' || r >= '\u2010' && r <= '\u2015',
+			unicode.IsSpace(r) || r == '\u202f':
 		default:
 			return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
 		}
@@ -105,6 +113,19 @@ func NormalisePhone(s string) (string, error) {
 		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
 	}
 	return "+91" + d, nil
+}
+
+// indicDigit returns the value of r as a digit of the scripts of India
+// (Devanagari, Bengali, Gurmukhi, Gujarati, Odia, Tamil, Telugu, Kannada,
+// Malayalam) or a fullwidth digit, or -1. Each script's digits follow its zero.
+func indicDigit(r rune) int {
+	zeros := [...]rune{'\u0966', '\u09e6', '\u0a66', '\u0ae6', '\u0b66', '\u0be6', '\u0c66', '\u0ce6', '\u0d66', '\uff10'}
+	for _, zero := range zeros {
+		if r >= zero && r <= zero+9 {
+			return int(r - zero)
+		}
+	}
+	return -1
 }
 
 // MaskPhone keeps the last four digits of an E.164 number: "******3210".

@@ -141,36 +141,82 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 }
 
 // decodePledgeJSON reads a pledge strictly: JSON content type, bounded size,
-// known fields only, one object and nothing after it.
+// one object of known string fields, each at most once, spelled exactly,
+// and nothing after it.
 func decodePledgeJSON(w http.ResponseWriter, r *http.Request) (apiPledgeRequest, error) {
 	var req apiPledgeRequest
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return req, errUnsupportedMedia
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-	if err := decodeStrict(r.Body, &req); err != nil {
-		return req, err
+	fields := map[string]*string{"name": &req.Name, "phone": &req.Phone, "region": &req.Region, "email": &req.Email, "lang": &req.Lang}
+	if err := decodeStrict(http.MaxBytesReader(w, r.Body, maxJSONBody), fields); err != nil {
+		return apiPledgeRequest{}, err
 	}
 	return req, nil
 }
 
-func decodeStrict(body io.Reader, v any) error {
+// decodeStrict reads one JSON object whose members are all strings (or
+// null, meaning not given) named in fields, storing each through its pointer.
+func decodeStrict(body io.Reader, fields map[string]*string) error {
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return mbe
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: invalid JSON: "+format, append([]any{errBadRequest}, args...)...)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return readErr(err, bad)
+	}
+	if tok != json.Delim('{') {
+		return bad("the body must be a JSON object")
+	}
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return readErr(err, bad)
 		}
-		return fmt.Errorf("%w: invalid JSON: %v", errBadRequest, err)
+		key, _ := tok.(string)
+		dst, ok := fields[key]
+		switch {
+		case !ok:
+			return bad("unknown field %q", key)
+		case seen[key]:
+			return bad("field %q given twice", key)
+		}
+		seen[key] = true
+		tok, err = dec.Token()
+		if err != nil {
+			return readErr(err, bad)
+		}
+		switch v := tok.(type) {
+		case string:
+			*dst = v
+		case nil: // null: not given
+		default:
+			return bad("field %q must be a string", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return readErr(err, bad)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return mbe
+		if err != nil {
+			return readErr(err, bad)
 		}
-		return fmt.Errorf("%w: invalid JSON: data after the object", errBadRequest)
+		return bad("data after the object")
 	}
 	return nil
+}
+
+// readErr keeps an oversize body recognisable and words the rest as bad JSON.
+func readErr(err error, bad func(string, ...any) error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return mbe
+	}
+	if errors.Is(err, io.EOF) {
+		return bad("unexpected end of input")
+	}
+	return bad("%v", err)
 }

@@ -240,9 +240,28 @@ func (e *cachedPage) serve(w http.ResponseWriter, r *http.Request, contentType s
 		return
 	}
 	body := e.body
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		h.Set("Content-Encoding", "gzip")
 		body = e.gz
 	}
 	_, _ = w.Write(body)
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip: named
+// (or matched by *) with a non-zero q. An explicit "gzip;q=0" refuses it.
+func acceptsGzip(header string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		zero := q == "q=0" || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") == ""
+		switch coding {
+		case "gzip", "x-gzip":
+			return !zero
+		case "*":
+			star = !zero
+		}
+	}
+	return star
 }

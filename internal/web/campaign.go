@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -147,15 +148,21 @@ func decodeForm(w http.ResponseWriter, r *http.Request) (pledge.Input, error) {
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return pledge.Input{}, errUnsupportedMedia
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
+	// Only the body counts: the URL's query (tracking tags and the like) is
+	// neither read nor able to fail the post.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return pledge.Input{}, mbe
 		}
 		return pledge.Input{}, errors.Join(errBadRequest, err)
 	}
-	return formInput(r.PostForm)
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return pledge.Input{}, errors.Join(errBadRequest, err)
+	}
+	return formInput(form)
 }
 
 func formInput(f url.Values) (pledge.Input, error) {

@@ -33,3 +33,39 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// notFoundPage lets the mux answer unknown paths (404) and wrong methods
+// (405 with Allow) itself, and dresses its plain-text 404 as a page in the
+// visitor's language.
+func (s *Server) notFoundPage(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			w = &notFoundWriter{ResponseWriter: w, s: s, r: r}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// notFoundWriter replaces a 404 written through it by the portal's page.
+type notFoundWriter struct {
+	http.ResponseWriter
+	s        *Server
+	r        *http.Request
+	replaced bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if code != http.StatusNotFound {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	w.s.page(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the mux's plain-text body
+	}
+	return w.ResponseWriter.Write(b)
+}

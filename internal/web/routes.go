@@ -26,7 +26,6 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("/", s.page(s.notFound))
 
-	return s.recoverPanics(securityHeaders(mux))
+	return s.recoverPanics(securityHeaders(s.notFoundPage(mux)))
 }

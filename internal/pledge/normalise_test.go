@@ -1,0 +1,385 @@
+package pledge_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"golang.org/x/text/unicode/norm"
+)
+
+// wantFieldError fails t unless err is a *pledge.FieldError for field with key.
+func wantFieldError(t *testing.T, err error, field, key string) {
+	t.Helper()
+	var fe *pledge.FieldError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error = %v (%T), want *FieldError{%s, %s}", err, err, field, key)
+	}
+	if fe.Field != field || fe.Key != key {
+		t.Fatalf("error = %+v, want {Field:%s Key:%s}", *fe, field, key)
+	}
+}
+
+func TestNormalisePhoneAccepts(t *testing.T) {
+	const want = "+919876543210"
+	cases := []string{
+		"9876543210",
+		"+919876543210",
+		"+91 98765-43210",
+		"+91-98765-43210",
+		"+91 98765 43210",
+		"0091 98765 43210",
+		"00919876543210",
+		"09876543210",
+		"0 98765 43210",
+		"(+91) 98765 43210",
+		"+91 (98765) 43210",
+		"919876543210",
+		"91 98765 43210",
+		"98765 43210",
+		"98765-43210",
+		"98765.43210",
+		"98765\u00a043210",          // no-break space
+		"+91\u00a098765\u00a043210", // no-break spaces throughout
+		"  9876543210  ",            // leading and trailing spaces
+		"९८७६५४३२१०",                // Devanagari digits
+		"+९१ ९८७६५-४३२१०",           // Devanagari with country code
+		"०९८७६५४३२१०",               // Devanagari trunk prefix
+		"98765४३२१०",                // mixed scripts
+		"(98765) 43210",
+	}
+	for _, in := range cases {
+		got, err := pledge.NormalisePhone(in)
+		if err != nil || got != want {
+			t.Errorf("NormalisePhone(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	// Every leading digit 6..9 is a mobile number.
+	for _, in := range []string{"6000000000", "7123456789", "8999999999", "9000000000"} {
+		got, err := pledge.NormalisePhone(in)
+		if err != nil || got != "+91"+in {
+			t.Errorf("NormalisePhone(%q) = %q, %v; want %q", in, got, err, "+91"+in)
+		}
+	}
+}
+
+func TestNormalisePhoneRefuses(t *testing.T) {
+	cases := []struct {
+		name, in string
+	}{
+		{"starts with 0 after trunk", "00876543210"},
+		{"starts with 1", "1876543210"},
+		{"starts with 2", "2876543210"},
+		{"starts with 3", "3876543210"},
+		{"starts with 4", "4876543210"},
+		{"starts with 5", "5876543210"},
+		{"starts with 5 after +91", "+91 58765 43210"},
+		{"starts with 0 after 91", "910876543210"},
+		{"nine digits", "987654321"},
+		{"eleven digits", "98765432101"},
+		{"eleven digits with +91", "+91 98765 432101"},
+		{"nine digits with +91", "+91 98765 4321"},
+		{"twelve digits not 91", "929876543210"},
+		{"thirteen digits", "9198765432100"},
+		{"foreign country code", "+1 987 654 3210"},
+		{"foreign 12 digits", "+44 9876543210"},
+		{"plus with ten digits only", "+9876543210"},
+		{"plus then 0091", "+0091 98765 43210"},
+		{"double plus", "++919876543210"},
+		{"plus plus spaced", "+ +91 9876543210"},
+		{"plus in the middle", "98765+43210"},
+		{"plus at the end", "9876543210+"},
+		{"letters", "98765abcde"},
+		{"letter o for zero", "98765432l0"},
+		{"vanity", "CALL-NOW-98"},
+		{"slash", "98765/43210"},
+		{"underscore", "98765_43210"},
+		{"hash", "#9876543210"},
+		{"extension", "9876543210 ext 1"},
+		{"only separators", "--- ..."},
+		{"only plus", "+"},
+		{"zero width space", "98765\u200b43210"},
+		{"65 chars", strings.Repeat(" ", 55) + "9876543210"},
+		{"very long", strings.Repeat("9", 1000)},
+		{"invalid utf8", "98765\xff43210"},
+		{"nul", "98765\x0043210"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := pledge.NormalisePhone(c.in)
+			if err == nil {
+				t.Fatalf("NormalisePhone(%q) = %q, want error", c.in, got)
+			}
+			if got != "" {
+				t.Errorf("NormalisePhone(%q) returned %q alongside its error", c.in, got)
+			}
+			wantFieldError(t, err, "phone", pledge.MsgPhoneInvalid)
+		})
+	}
+}
+
+func TestNormalisePhoneLengthLimit(t *testing.T) {
+	// 64 bytes is still read; 65 is refused before looking at it.
+	at64 := strings.Repeat(" ", 54) + "9876543210"
+	if len(at64) != 64 {
+		t.Fatalf("fixture has %d bytes", len(at64))
+	}
+	if got, err := pledge.NormalisePhone(at64); err != nil || got != "+919876543210" {
+		t.Errorf("64-byte input: %q, %v", got, err)
+	}
+	_, err := pledge.NormalisePhone(" " + at64)
+	wantFieldError(t, err, "phone", pledge.MsgPhoneInvalid)
+}
+
+func TestNormalisePhoneRequired(t *testing.T) {
+	for _, in := range []string{"", " ", "\t\n", "\u00a0", " \u00a0 "} {
+		got, err := pledge.NormalisePhone(in)
+		if got != "" {
+			t.Errorf("NormalisePhone(%q) = %q", in, got)
+		}
+		wantFieldError(t, err, "phone", pledge.MsgPhoneRequired)
+	}
+}
+
+func TestNormaliseName(t *testing.T) {
+	composed := "Ren\u00e9e"    // é as one code point
+	decomposed := "Rene\u0301e" // e + combining acute
+	cases := []struct {
+		name, in, want string
+	}{
+		{"plain", "Asha Devi", "Asha Devi"},
+		{"trims", "  Asha Devi \t\n", "Asha Devi"},
+		{"collapses", "Asha   \t Devi", "Asha Devi"},
+		{"collapses unicode spaces", "Asha\u00a0\u2003\u3000Devi", "Asha Devi"},
+		{"line separator is space", "Asha\u2028Devi", "Asha Devi"},
+		{"NFC composed", composed, composed},
+		{"NFC decomposed", decomposed, composed},
+		{"Devanagari", "आशा देवी", "आशा देवी"},
+		{"Devanagari conjunct with ZWJ", "क्\u200dष", "क्\u200dष"},
+		{"Devanagari with ZWNJ", "क्\u200cष", "क्\u200cष"},
+		// क़ (U+0958) is a composition exclusion: NFC writes it as क + nukta.
+		{"Devanagari nukta stays decomposed", "\u0915\u093c", "\u0915\u093c"},
+		{"Devanagari precomposed nukta", "\u0958", "\u0915\u093c"},
+		{"Tamil", "முருகன்", "முருகன்"},
+		{"Bengali", "রবীন্দ্রনাথ ঠাকুর", "রবীন্দ্রনাথ ঠাকুর"},
+		{"Urdu", "عمران خان", "عمران خان"},
+		{"initials and punctuation", "A. P. J. Abdul Kalam", "A. P. J. Abdul Kalam"},
+		{"apostrophe and hyphen", "D'Souza-Rao", "D'Souza-Rao"},
+		{"digits with a letter", "Ravi 2", "Ravi 2"},
+		{"single letter", "x", "x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := pledge.NormaliseName(c.in)
+			if err != nil || got != c.want {
+				t.Fatalf("NormaliseName(%q) = %q, %v; want %q", c.in, got, err, c.want)
+			}
+		})
+	}
+	a, _ := pledge.NormaliseName(composed)
+	b, _ := pledge.NormaliseName(decomposed)
+	if a != b {
+		t.Errorf("composed and decomposed forms differ: %q vs %q", a, b)
+	}
+}
+
+func TestNormaliseNameRefuses(t *testing.T) {
+	cases := []struct {
+		name, in, key string
+	}{
+		{"empty", "", pledge.MsgNameRequired},
+		{"spaces only", "  \t\u00a0 ", pledge.MsgNameRequired},
+		{"NUL", "Asha\x00Devi", pledge.MsgNameInvalid},
+		{"bell", "Asha\aDevi", pledge.MsgNameInvalid},
+		{"escape", "\x1b[31mAsha", pledge.MsgNameInvalid},
+		{"DEL", "Asha\x7f", pledge.MsgNameInvalid},
+		{"C1 control", "Asha\u0090", pledge.MsgNameInvalid},
+		{"RLO bidi override", "Asha\u202eivaD", pledge.MsgNameInvalid},
+		{"LRO bidi override", "\u202dAsha", pledge.MsgNameInvalid},
+		{"RLI isolate", "Asha\u2067x", pledge.MsgNameInvalid},
+		{"LRM mark", "Asha\u200e", pledge.MsgNameInvalid},
+		{"zero width space", "As\u200bha", pledge.MsgNameInvalid},
+		{"BOM", "\ufeffAsha", pledge.MsgNameInvalid},
+		{"soft hyphen", "As\u00adha", pledge.MsgNameInvalid},
+		{"tag character", "Asha\U000E0041", pledge.MsgNameInvalid},
+		{"replacement char", "Asha\ufffd", pledge.MsgNameInvalid},
+		{"invalid utf8", "Asha\xff", pledge.MsgNameInvalid},
+		{"truncated utf8", "आश\xe0\xa4", pledge.MsgNameInvalid},
+		{"overlong utf8", "\xc0\xafAsha", pledge.MsgNameInvalid},
+		{"surrogate utf8", "\xed\xa0\x80Asha", pledge.MsgNameInvalid},
+		{"digits only", "12345", pledge.MsgNameInvalid},
+		{"Devanagari digits only", "१२३", pledge.MsgNameInvalid},
+		{"punctuation only", "...", pledge.MsgNameInvalid},
+		{"symbols only", "-- !! ??", pledge.MsgNameInvalid},
+		{"emoji only", "🙏🗳️", pledge.MsgNameInvalid},
+		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
+		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
+		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
+		{"too long Devanagari", strings.Repeat("क", 101), pledge.MsgNameTooLong},
+		{"too long after collapsing", strings.Repeat("a ", 50) + "ab", pledge.MsgNameTooLong},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := pledge.NormaliseName(c.in)
+			if got != "" {
+				t.Errorf("NormaliseName(%q) returned %q alongside its error", c.in, got)
+			}
+			wantFieldError(t, err, "name", c.key)
+		})
+	}
+}
+
+func TestNormaliseNameLength(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"100 ASCII", strings.Repeat("a", 100), true},
+		{"101 ASCII", strings.Repeat("a", 101), false},
+		// Devanagari: 3 bytes a rune, but runes are what count.
+		{"100 Devanagari runes", strings.Repeat("क", 100), true},
+		{"101 Devanagari runes", strings.Repeat("क", 101), false},
+		// 100 decomposed é are 200 runes before NFC and 100 after.
+		{"100 after NFC", strings.Repeat("e\u0301", 100), true},
+		{"101 after NFC", strings.Repeat("e\u0301", 101), false},
+		// Spaces collapse before counting.
+		{"100 after collapsing", "a" + strings.Repeat(" ", 300) + strings.Repeat("b", 98), true},
+		{"surrounding spaces are not counted", "   " + strings.Repeat("a", 100) + "   ", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := pledge.NormaliseName(c.in)
+			if c.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if n := utf8.RuneCountInString(got); n != pledge.MaxNameLen {
+					t.Fatalf("got %d runes, want %d", n, pledge.MaxNameLen)
+				}
+				return
+			}
+			wantFieldError(t, err, "name", pledge.MsgNameTooLong)
+		})
+	}
+}
+
+func TestNormaliseNameIsNFC(t *testing.T) {
+	for _, in := range []string{"Rene\u0301e", "A\u030a", "\u1100\u1161", "क्\u200dष"} {
+		got, err := pledge.NormaliseName(in)
+		if err != nil {
+			t.Fatalf("NormaliseName(%q): %v", in, err)
+		}
+		if !norm.NFC.IsNormalString(got) {
+			t.Errorf("NormaliseName(%q) = %q is not NFC", in, got)
+		}
+	}
+}
+
+func TestNormaliseEmail(t *testing.T) {
+	ok := []struct{ in, want string }{
+		{"", ""},
+		{"   ", ""},
+		{"asha@example.org", "asha@example.org"},
+		{"  asha@example.org  ", "asha@example.org"},
+		{"Asha@EXAMPLE.ORG", "Asha@example.org"}, // local part keeps its case
+		{"asha.devi+pledge@mail.example.co.in", "asha.devi+pledge@mail.example.co.in"},
+		{"a@b.in", "a@b.in"},
+	}
+	for _, c := range ok {
+		got, err := pledge.NormaliseEmail(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("NormaliseEmail(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+		if got != "" {
+			again, err := pledge.NormaliseEmail(got)
+			if err != nil || again != got {
+				t.Errorf("NormaliseEmail not idempotent on %q: %q, %v", got, again, err)
+			}
+		}
+	}
+	bad := []string{
+		"asha",
+		"asha@",
+		"@example.org",
+		"asha@localhost",          // no dot in the domain
+		"asha@example.org.",       // trailing dot
+		"Asha <asha@example.org>", // display name
+		"<asha@example.org>",      // angle brackets
+		"asha@example.org (Asha)",
+		"asha@@example.org",
+		"asha @example.org",
+		"asha@exa mple.org",
+		"a@b.org, c@d.org",
+		strings.Repeat("a", 250) + "@b.org", // 256 bytes
+	}
+	for _, in := range bad {
+		got, err := pledge.NormaliseEmail(in)
+		if got != "" {
+			t.Errorf("NormaliseEmail(%q) = %q, want refusal", in, got)
+		}
+		wantFieldError(t, err, "email", pledge.MsgEmailInvalid)
+	}
+	// 254 bytes is the limit.
+	at254 := strings.Repeat("a", 254-len("@example.org")) + "@example.org"
+	if _, err := pledge.NormaliseEmail(at254); err != nil {
+		// Local parts above 64 octets are not RFC-valid, but net/mail accepts
+		// them; the portal only bounds the total length.
+		t.Errorf("254-byte address refused: %v", err)
+	}
+	if _, err := pledge.NormaliseEmail("a" + at254); err == nil {
+		t.Errorf("255-byte address accepted")
+	}
+}
+
+func TestMaskPhone(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"+919876543210", "******3210"},
+		{"+916000000001", "******0001"},
+		{"", "****"},
+		{"12", "****"},
+		{"123", "****"},
+	}
+	for _, c := range cases {
+		if got := pledge.MaskPhone(c.in); got != c.want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	got := pledge.MaskPhone("+919876543210")
+	if strings.Contains(got, "98765") || strings.Contains(got, "+91") {
+		t.Errorf("mask %q reveals more than the last four digits", got)
+	}
+}
+
+// TestNormalisePhonePastedForms lists forms people paste from documents and
+// phones in other Indian scripts. Devanagari digits and U+00A0 are accepted,
+// but these close relatives are not.
+func TestNormalisePhonePastedForms(t *testing.T) {
+	for _, in := range []string{
+		"৯৮৭৬৫৪৩২১০",       // Bengali digits
+		"૯૮૭૬૫૪૩૨૧૦",       // Gujarati digits
+		"௯௮௭௬௫௪௩௨௧௦",       // Tamil digits
+		"98765\u202f43210", // narrow no-break space
+		"98765\u200943210", // thin space
+		"98765\t43210",     // tab
+		"98765\u201343210", // en dash
+		"98765\u201043210", // Unicode hyphen
+		"９８７６５４３２１０",       // fullwidth digits
+	} {
+		if got, err := pledge.NormalisePhone(in); err != nil || got != "+919876543210" {
+			t.Errorf("NormalisePhone(%q) = %q, %v", in, got, err)
+		}
+	}
+}
+
+// TestNormaliseNameInvisible: names that print as nothing, or start with a
+// mark that has no base character, pass the "has a letter" test.
+func TestNormaliseNameInvisible(t *testing.T) {
+	for _, in := range []string{"\u3164", "\u115f", "\uffa0", "\u3164\u3164 \u3164", " \u0301Asha"} {
+		if got, err := pledge.NormaliseName(in); err == nil {
+			t.Errorf("NormaliseName(%q) = %q, accepted", in, got)
+		}
+	}
+}
