@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +24,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Uint64Var(&cfg.Workers, "workers", loadtest.DefaultWorkers, "initial concurrent workers")
 	fs.BoolVar(&cfg.Hello, "hello", false, "reference mode: plain GET / against a hello-world server")
 	fs.Int64Var(&cfg.Seed, "seed", time.Now().Unix(), "selects the block of mobile numbers, so runs do not collide")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	rep, err := loadtest.Run(ctx, cfg)

@@ -37,7 +37,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.SetOutput(stderr)
 		var cfg config.Config
 		envErr := cfg.Bind(fs, getenv)
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		if err := errors.Join(envErr(), cfg.Validate()); err != nil {

@@ -43,6 +43,13 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // serve runs the portal until ctx ends, then stops taking requests, drains
 // the intake queue and exits.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	// Take the port first: a second instance on a taken port should fail
+	// before it touches the database.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -75,10 +82,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.Database)
 

@@ -59,11 +59,11 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	}
 	integer := func(p *int, name, env, usage string) {
 		if v := getenv(env); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
+			if n, err := strconv.Atoi(v); err != nil {
 				envErrs = append(envErrs, fmt.Errorf("%s: %w", env, err))
+			} else {
+				*p = n
 			}
-			*p = n
 		}
 		fs.IntVar(p, name, *p, usage+" ("+env+")")
 	}
@@ -82,27 +82,27 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	}
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error (PLEDGE_LOG_LEVEL)")
 	if v := getenv("PLEDGE_DEMO"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
+		if b, err := strconv.ParseBool(v); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_DEMO: %w", err))
+		} else {
+			c.Demo = b
 		}
-		c.Demo = b
 	}
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create the demo campaign when there is no campaign (PLEDGE_DEMO)")
 	if v := getenv("PLEDGE_MIGRATE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
+		if b, err := strconv.ParseBool(v); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_MIGRATE: %w", err))
+		} else {
+			c.Migrate = b
 		}
-		c.Migrate = b
 	}
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending database migrations on start (PLEDGE_MIGRATE)")
 	if v := getenv("PLEDGE_SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
+		if d, err := time.ParseDuration(v); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_SHUTDOWN_TIMEOUT: %w", err))
+		} else {
+			c.ShutdownTimeout = d
 		}
-		c.ShutdownTimeout = d
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits to drain (PLEDGE_SHUTDOWN_TIMEOUT)")
 	return func() error { return errors.Join(envErrs...) }

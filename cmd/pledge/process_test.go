@@ -1,0 +1,524 @@
+package main
+
+// Process-level tests: the real binary (built once in TestMain), real HTTP on
+// loopback ports, real SQLite files, no mocks. They check first start with no
+// setup, the command line, graceful shutdown on SIGTERM and that no
+// acknowledged pledge is lost when the server is killed with SIGKILL under load.
+
+import (
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestStartsFastWithDemo: `pledge serve` in an empty directory with nothing
+// configured serves the demo campaign, in English and Hindi, within 2s of
+// the process starting.
+func TestStartsFastWithDemo(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	p := startServer(t, dir, freeAddr(t), db)
+	c := newClient(t, 2*time.Second)
+
+	var en string
+	for {
+		if p.exited() {
+			t.Fatalf("pledge serve exited: %v\noutput:\n%s", p.waitErr, p.out.String())
+		}
+		st, body, err := getBody(c, p.base()+"/c/"+slug)
+		if err == nil && st == http.StatusOK {
+			en = body
+			break
+		}
+		if time.Since(p.started) > 10*time.Second {
+			t.Fatalf("GET /c/%s never answered 200 (last: %d %v)\noutput:\n%s", slug, st, err, p.out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st, hi, err := getBody(c, p.base()+"/c/"+slug+"?lang=hi")
+	took := time.Since(p.started)
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("GET /c/%s?lang=hi: %d %v", slug, st, err)
+	}
+	t.Logf("demo campaign served in English and Hindi %v after process start", took.Round(time.Millisecond))
+	if took >= 2*time.Second {
+		t.Errorf("first start took %v until both pages answered; want < 2s", took)
+	}
+
+	for _, want := range []string{`lang="en"`, "Bilaspur Voter Pledge", "Bilaspur", "Takhatpur", "Masturi"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English page lacks %q", want)
+		}
+	}
+	if strings.Contains(en, "बिलासपुर मतदाता संकल्प") {
+		t.Errorf("English page shows the Hindi title")
+	}
+	for _, want := range []string{`lang="hi"`, "बिलासपुर", "बिलासपुर मतदाता संकल्प", "तखतपुर", "मस्तूरी"} {
+		if !strings.Contains(hi, want) {
+			t.Errorf("Hindi page lacks %q", want)
+		}
+	}
+	if total, _ := stats(t, c, p.base()); total != 0 {
+		t.Errorf("fresh demo campaign has total %d, want 0", total)
+	}
+
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("SIGTERM: exit code %d, want 0\noutput:\n%s", code, p.out.String())
+	}
+	if out := p.out.String(); strings.Contains(out, `"level":"INFO"`) || strings.Contains(out, `"level":"ERROR"`) {
+		t.Errorf("PLEDGE_LOG_LEVEL=warn not honoured or errors logged:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pledge.db")); err == nil {
+		t.Errorf("serve --db %s also created ./pledge.db", db)
+	}
+
+	// A second start on the same file keeps the one demo campaign.
+	p = startServer(t, dir, freeAddr(t), db)
+	p.waitReady(10 * time.Second)
+	st, list, err := getBody(c, p.base()+"/api/v1/campaigns")
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("GET /api/v1/campaigns: %d %v", st, err)
+	}
+	if n := strings.Count(list, `"slug":`); n != 1 || !strings.Contains(list, `"slug":"`+slug+`"`) {
+		t.Errorf("after restart /api/v1/campaigns = %s; want exactly the demo campaign", list)
+	}
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("second SIGTERM: exit code %d, want 0\noutput:\n%s", code, p.out.String())
+	}
+
+	t.Run("version", func(t *testing.T) {
+		code, stdout, stderr := runCmd(t, t.TempDir(), "version")
+		if code != 0 || !strings.HasPrefix(stdout, "pledge ") {
+			t.Errorf("pledge version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+	})
+	t.Run("no arguments", func(t *testing.T) {
+		code, stdout, stderr := runCmd(t, t.TempDir())
+		if code == 0 {
+			t.Errorf("pledge with no arguments exited 0")
+		}
+		if !strings.Contains(stderr, "Usage: pledge <command>") || !strings.Contains(stderr, "serve") {
+			t.Errorf("pledge with no arguments: stderr lacks the usage:\n%s", stderr)
+		}
+		if stdout != "" {
+			t.Errorf("pledge with no arguments wrote to stdout: %q", stdout)
+		}
+	})
+	t.Run("bad address", func(t *testing.T) {
+		wd := t.TempDir()
+		start := time.Now()
+		code, _, stderr := runCmd(t, wd, "serve", "--addr", "nonsense")
+		if code == 0 {
+			t.Fatalf("serve --addr nonsense exited 0")
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("serve --addr nonsense took %v to fail", time.Since(start))
+		}
+		if !strings.Contains(stderr, "configuration") || !strings.Contains(stderr, `addr "nonsense"`) {
+			t.Errorf("serve --addr nonsense: want a configuration error naming the address, got:\n%s", stderr)
+		}
+		if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+			t.Errorf("a configuration error left files behind: %v", entries)
+		}
+	})
+	t.Run("migrate", func(t *testing.T) {
+		wd := t.TempDir()
+		mdb := filepath.Join(wd, "m.db")
+		for i := range 2 { // a second migrate finds nothing to do
+			code, stdout, stderr := runCmd(t, wd, "migrate", "--db", mdb)
+			if code != 0 {
+				t.Fatalf("migrate #%d: exit %d\nstdout: %s\nstderr: %s", i+1, code, stdout, stderr)
+			}
+		}
+		if _, err := os.Stat(mdb); err != nil {
+			t.Fatalf("migrate did not create the database: %v", err)
+		}
+		// Read the schema directly: sqlite.Open would migrate it itself.
+		d, err := sql.Open("sqlite", "file:"+mdb+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		var versions, campaigns int
+		if err := d.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&versions); err != nil {
+			t.Fatalf("schema_migrations: %v", err)
+		}
+		if err := d.QueryRow(`SELECT count(*) FROM campaigns`).Scan(&campaigns); err != nil {
+			t.Fatalf("campaigns table: %v", err)
+		}
+		if versions < 1 {
+			t.Errorf("migrate recorded %d migrations", versions)
+		}
+		if campaigns != 0 {
+			t.Errorf("migrate created %d campaigns; the demo belongs to serve", campaigns)
+		}
+	})
+}
+
+// TestGracefulShutdown: pledges answered before and during SIGTERM are all
+// stored, the process exits 0 promptly and leaves a consistent database.
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	p := startServer(t, dir, freeAddr(t), db)
+	p.waitReady(10 * time.Second)
+	c := newClient(t, 5*time.Second)
+
+	var mu sync.Mutex
+	var acks []receipt
+	var next atomic.Int64
+
+	// Some pledges while all is calm: every one is answered 201.
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				i := next.Add(1)
+				st, rec, body, err := postPledge(c, p.base(), fmt.Sprintf("Calm Voter %d", i), phoneFor(i), leaves[(int(i)+w)%len(leaves)])
+				if err != nil || st != http.StatusCreated {
+					t.Errorf("pledge %d: %d %v %s", i, st, err, body)
+					continue
+				}
+				mu.Lock()
+				acks = append(acks, rec)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	calm := len(acks)
+	if calm != 60 {
+		t.Fatalf("%d of 60 pledges answered 201", calm)
+	}
+	// Repeating a mobile number is refused.
+	for _, r := range acks[:5] {
+		if st, _, body, err := postPledge(c, p.base(), "Someone Else", r.phone, "KOTA"); err != nil || st != http.StatusConflict {
+			t.Errorf("repeat of %s: %d %v %s; want 409", r.phone, st, err, body)
+		}
+	}
+	// The certificates are served.
+	for _, r := range acks[:5] {
+		st, body, err := getBody(c, r.CertificateURL)
+		if err != nil || st != http.StatusOK || !strings.Contains(body, "#"+indianGrouping(r.Number)+"</dd>") {
+			t.Errorf("certificate of #%d: %d %v", r.Number, st, err)
+		}
+	}
+
+	// Then pledges keep coming while SIGTERM arrives.
+	var during, refused atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !p.exited() {
+				i := next.Add(1)
+				st, rec, body, err := postPledge(c, p.base(), fmt.Sprintf("Late Voter %d", i), phoneFor(i), leaves[int(i)%len(leaves)])
+				switch {
+				case err != nil && st == 0:
+					refused.Add(1)
+					time.Sleep(2 * time.Millisecond)
+				case err != nil:
+					t.Errorf("pledge %d: %v", i, err)
+				case st == http.StatusCreated:
+					during.Add(1)
+					mu.Lock()
+					acks = append(acks, rec)
+					mu.Unlock()
+				case st == http.StatusServiceUnavailable:
+					refused.Add(1)
+				default:
+					t.Errorf("pledge %d during shutdown: %d %s", i, st, body)
+				}
+			}
+		}()
+	}
+	time.Sleep(150 * time.Millisecond)
+	start := time.Now()
+	// "A few seconds": net/http's Shutdown may wait up to 5s for a
+	// connection the client dialled but has not used yet.
+	code := p.signal(syscall.SIGTERM, 8*time.Second)
+	took := time.Since(start)
+	wg.Wait()
+	if code != 0 {
+		t.Errorf("exit code after SIGTERM = %d, want 0\noutput:\n%s", code, p.out.String())
+	}
+	t.Logf("exited %v after SIGTERM; %d pledges before, %d acknowledged under load, %d refused or cut off",
+		took.Round(time.Millisecond), calm, during.Load(), refused.Load())
+
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(db + suffix); err == nil {
+			t.Logf("note: %s%s left behind after a clean shutdown", filepath.Base(db), suffix)
+		}
+	}
+	checkDistinctNumbers(t, acks)
+	checkStored(t, db, acks)
+}
+
+// checkDistinctNumbers asserts that no certificate number was handed out twice.
+func checkDistinctNumbers(t testing.TB, acks []receipt) {
+	t.Helper()
+	seen := make(map[int64]string, len(acks))
+	twice := 0
+	for _, r := range acks {
+		if prev, ok := seen[r.Number]; ok {
+			if twice++; twice <= 5 {
+				t.Errorf("certificate number %d acknowledged twice: to %q and %q", r.Number, prev, r.name)
+			}
+		}
+		seen[r.Number] = r.name
+	}
+	if twice > 0 {
+		t.Errorf("%d certificate numbers acknowledged more than once", twice)
+	}
+}
+
+// crashLedger is every answer the load generator got that matters.
+type crashLedger struct {
+	mu      sync.Mutex
+	acks    []receipt
+	byPhone map[string]int64 // phone -> number acknowledged
+	acked   []string         // phones acknowledged, to repeat
+	unknown []string         // phones whose request got no answer, to retry
+}
+
+// TestCrashSafety: under continuous load the server is killed with SIGKILL
+// several times and restarted on the same file and port. Every pledge
+// answered 201 must survive, certificates must resolve, and counts must
+// equal the rows.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	const workers, kills = 16, 3
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	addr := freeAddr(t)
+	base := "http://" + addr
+	p := startServer(t, dir, addr, db)
+	p.waitReady(10 * time.Second)
+	c := newClient(t, 3*time.Second)
+
+	led := &crashLedger{byPhone: make(map[string]int64)}
+	var next, created, conflicts, cutOff, unavailable, unexpected, doubleAcks atomic.Int64
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	var wg sync.WaitGroup
+	t.Cleanup(func() { stopOnce.Do(func() { close(stop) }); wg.Wait() })
+
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(w)+1))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				// One in ten repeats a number already acknowledged (must
+				// be 409); one in twenty retries a number whose request got
+				// no answer (201 or 409); the rest are new numbers.
+				var phone, name string
+				kind := "new"
+				led.mu.Lock()
+				switch x := r.IntN(20); {
+				case x < 2 && len(led.acked) > 0:
+					kind, phone = "repeat", led.acked[r.IntN(len(led.acked))]
+				case x == 2 && len(led.unknown) > 0:
+					j := r.IntN(len(led.unknown))
+					kind, phone = "retry", led.unknown[j]
+					led.unknown[j] = led.unknown[len(led.unknown)-1]
+					led.unknown = led.unknown[:len(led.unknown)-1]
+				}
+				led.mu.Unlock()
+				if kind == "new" {
+					phone = phoneFor(next.Add(1))
+				}
+				name = "Crash Voter " + phone[len(phone)-7:]
+				region := leaves[int(phone[len(phone)-1]-'0')%len(leaves)]
+				st, rec, body, err := postPledge(c, base, name, phone, region)
+				switch {
+				case err != nil && st == 0: // the server is down or died mid-request
+					cutOff.Add(1)
+					if kind != "repeat" {
+						led.mu.Lock()
+						led.unknown = append(led.unknown, phone)
+						led.mu.Unlock()
+					}
+					time.Sleep(2 * time.Millisecond)
+				case err != nil:
+					if unexpected.Add(1) <= 5 {
+						t.Errorf("%s pledge %s: %v", kind, phone, err)
+					}
+				case st == http.StatusCreated:
+					created.Add(1)
+					led.mu.Lock()
+					if prev, ok := led.byPhone[phone]; ok && doubleAcks.Add(1) <= 5 {
+						t.Errorf("%s pledge %s answered 201 (#%d) though already acknowledged as #%d", kind, phone, rec.Number, prev)
+					}
+					led.byPhone[phone] = rec.Number
+					led.acks = append(led.acks, rec)
+					led.acked = append(led.acked, phone)
+					led.mu.Unlock()
+				case st == http.StatusConflict:
+					conflicts.Add(1)
+					if kind == "new" && unexpected.Add(1) <= 5 {
+						t.Errorf("never-sent number %s answered 409: %s", phone, body)
+					}
+				case st == http.StatusServiceUnavailable:
+					unavailable.Add(1)
+					if kind != "repeat" {
+						led.mu.Lock()
+						led.unknown = append(led.unknown, phone)
+						led.mu.Unlock()
+					}
+					time.Sleep(2 * time.Millisecond)
+				default:
+					if unexpected.Add(1) <= 5 {
+						t.Errorf("%s pledge %s: unexpected %d %s", kind, phone, st, body)
+					}
+				}
+			}
+		}()
+	}
+
+	for k := range kills {
+		window := time.Duration(300+rng.IntN(501)) * time.Millisecond
+		before := created.Load()
+		time.Sleep(window)
+		if p.exited() {
+			t.Fatalf("server died on its own: %v\noutput:\n%s", p.waitErr, p.out.String())
+		}
+		if code := p.signal(syscall.SIGKILL, 5*time.Second); code != -1 {
+			t.Logf("note: exit code %d after SIGKILL", code)
+		}
+		t.Logf("kill %d after %v of load: %d acknowledged in the window", k+1, window, created.Load()-before)
+		restart := time.Now()
+		p = startServer(t, dir, addr, db)
+		p.waitReady(10 * time.Second)
+		t.Logf("restart %d ready in %v", k+1, time.Since(restart).Round(time.Millisecond))
+	}
+	time.Sleep(300 * time.Millisecond) // load on the last restart too
+	stopOnce.Do(func() { close(stop) })
+	wg.Wait()
+
+	led.mu.Lock()
+	acks := append([]receipt(nil), led.acks...)
+	led.mu.Unlock()
+	t.Logf("%d acknowledged, %d conflicts, %d cut off, %d unavailable, %d unexpected",
+		len(acks), conflicts.Load(), cutOff.Load(), unavailable.Load(), unexpected.Load())
+	if n := doubleAcks.Load(); n > 0 {
+		t.Errorf("%d mobile numbers were acknowledged with 201 more than once", n)
+	}
+	if len(acks) == 0 {
+		t.Fatal("no pledge was acknowledged")
+	}
+	if conflicts.Load() == 0 {
+		t.Errorf("no repeat was refused with 409")
+	}
+	checkDistinctNumbers(t, acks)
+
+	// Stop cleanly and look at the file itself.
+	// Connections the client dialled but never used count as new, not
+	// idle, for net/http's Shutdown, which then waits up to 5s for them.
+	c.CloseIdleConnections()
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("SIGTERM after the load: exit code %d\noutput:\n%s", code, p.out.String())
+	}
+	auditStart := time.Now()
+	a := checkStored(t, db, acks)
+	t.Logf("audit in %v: %+v", time.Since(auditStart).Round(time.Millisecond), a)
+
+	// Final restart: the public count equals the rows, and every
+	// acknowledged certificate resolves to its number.
+	p = startServer(t, dir, addr, db)
+	p.waitReady(10 * time.Second)
+	total, regions := stats(t, c, base)
+	var sum int64
+	for _, n := range regions {
+		sum += n
+	}
+	if total != a.Rows || sum != total {
+		t.Errorf("stats after restart: total %d, regions sum %d; audit rows %d", total, sum, a.Rows)
+	}
+	checkStart := time.Now()
+	checkCertificates(t, c, base, acks)
+	t.Logf("%d certificates checked in %v", len(acks), time.Since(checkStart).Round(time.Millisecond))
+	if p.exited() {
+		// Only SIGTERM or SIGINT makes `pledge serve` exit 0; this test sent
+		// neither to this process, so a status 0 here means a signal came
+		// from outside the test.
+		t.Fatalf("the final server exited during the certificate checks: %v\noutput:\n%s", p.cmd.ProcessState, p.out.String())
+	}
+	c.CloseIdleConnections() // as above
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("final SIGTERM: exit code %d\noutput:\n%s", code, p.out.String())
+	}
+	if out := p.out.String(); strings.Contains(out, `"level":"ERROR"`) {
+		t.Errorf("final server logged errors:\n%s", out)
+	}
+}
+
+// checkCertificates fetches every acknowledged certificate URL, 16 at a time.
+func checkCertificates(t testing.TB, c *http.Client, base string, acks []receipt) {
+	t.Helper()
+	jobs := make(chan receipt)
+	var bad atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range jobs {
+				problem := ""
+				if !strings.HasPrefix(r.CertificateURL, base+"/certificate/") || !strings.HasSuffix(r.CertificateURL, "/"+r.Token) {
+					problem = "certificate_url " + r.CertificateURL + " does not match token " + r.Token
+				} else if st, body, err := getBody(c, r.CertificateURL); err != nil || st != http.StatusOK {
+					problem = fmt.Sprintf("GET %s: %d %v", r.CertificateURL, st, err)
+				} else if !strings.Contains(body, "#"+indianGrouping(r.Number)+"</dd>") || !strings.Contains(body, r.name) {
+					problem = fmt.Sprintf("certificate %s does not show #%s for %q", r.CertificateURL, indianGrouping(r.Number), r.name)
+				}
+				if problem != "" {
+					bad.Add(1)
+					mu.Lock()
+					failures = append(failures, problem)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, r := range acks {
+		jobs <- r
+	}
+	close(jobs)
+	wg.Wait()
+	sort.Strings(failures)
+	for i, f := range failures {
+		if i == 10 {
+			break
+		}
+		t.Error(f)
+	}
+	if n := bad.Load(); n > 0 {
+		t.Errorf("%d of %d acknowledged certificates failed", n, len(acks))
+	}
+}
