@@ -113,7 +113,7 @@ hello_pid=""
 echo
 echo "=== pledge portal ($PORTAL_ADDR, campaign $CAMPAIGN, $RATE/s for $DURATION)"
 port_free "$PORTAL_ADDR"
-PLEDGE_LOG_LEVEL=warn "$tmp/pledge" serve --addr "$PORTAL_ADDR" --db "$tmp/bench.db" \
+PLEDGE_LOG_LEVEL=warn PLEDGE_LIMIT_IP=0 "$tmp/pledge" serve --addr "$PORTAL_ADDR" --db "$tmp/bench.db" \
 	>"$tmp/serve.log" 2>&1 &
 serve_pid=$!
 wait_200 "http://$PORTAL_ADDR/readyz" "$serve_pid" 30

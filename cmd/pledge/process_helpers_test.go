@@ -75,9 +75,10 @@ const (
 var leaves = []string{"KOTA", "TAKHATPUR", "BILHA", "BILASPUR", "BELTARA", "MASTURI"}
 
 // cleanEnv is the whole environment a server process gets: nothing from the
-// developer's shell (no PLEDGE_DATABASE_URL, PLEDGE_SECRET, ...).
+// developer's shell (no PLEDGE_DATABASE_URL, PLEDGE_SECRET, ...). The per-IP
+// limit is off because every test client shares 127.0.0.1.
 func cleanEnv(home string) []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "PLEDGE_LOG_LEVEL=warn"}
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "PLEDGE_LOG_LEVEL=warn", "PLEDGE_LIMIT_IP=0"}
 }
 
 // freeAddr returns a loopback address whose port was free a moment ago.

@@ -12,6 +12,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
@@ -67,10 +68,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
+	proxies, _ := cfg.Proxies() // checked by Validate
+	limits := ratelimit.Options{PerIP: cfg.LimitIP, PerPhone: cfg.LimitPhone, Log: log}
+	if cfg.RedisURL != "" {
+		rdb, err := ratelimit.OpenRedis(ctx, cfg.RedisURL, log)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		limits.Redis = rdb
+	}
+
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
 	go in.Run()
 
-	handler, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: pledge.NewTokens(secret), Log: log, BaseURL: cfg.BaseURL})
+	handler, err := web.New(web.Deps{
+		Store:          s,
+		Intake:         in,
+		Hasher:         pledge.NewHasher(secret),
+		Tokens:         pledge.NewTokens(secret),
+		Log:            log,
+		BaseURL:        cfg.BaseURL,
+		TrustedProxies: proxies,
+		Limits:         ratelimit.New(limits),
+	})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,34 @@ type Config struct {
 	MaxBatch        int           // rows per group commit
 	Demo            bool          // create the demo campaign when there is none
 	ShutdownTimeout time.Duration // how long SIGTERM waits for requests and the queue to drain
+	RedisURL        string        // redis://host:port/db shares rate limits between instances; empty: none
+	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-For is believed
+	LimitIP         int           // pledge attempts per minute from one client address; 0: off
+	LimitPhone      int           // pledge attempts per 10 minutes for one number and campaign; 0: off
+}
+
+// Proxies parses TrustedProxies.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Default returns the configuration used when nothing is set.
@@ -40,6 +69,8 @@ func Default() Config {
 		QueueSize:       20000,
 		MaxBatch:        1000,
 		Demo:            true,
+		LimitIP:         3000,
+		LimitPhone:      5,
 		Migrate:         true,
 		ShutdownTimeout: 20 * time.Second,
 	}
@@ -74,6 +105,10 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	str(&c.LogFormat, "log-format", "PLEDGE_LOG_FORMAT", "log format: json or text")
 	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit before new ones get 503")
 	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit")
+	str(&c.RedisURL, "redis", "PLEDGE_REDIS_URL", "Redis URL (redis://host:6379/0) to share rate limits between instances")
+	str(&c.TrustedProxies, "trusted-proxies", "PLEDGE_TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1")
+	integer(&c.LimitIP, "limit-ip", "PLEDGE_LIMIT_IP", "pledge attempts per minute from one client address (0: no limit)")
+	integer(&c.LimitPhone, "limit-phone", "PLEDGE_LIMIT_PHONE", "pledge attempts per 10 minutes for one mobile number and campaign (0: no limit)")
 	integer(&c.DBMaxConns, "db-max-conns", "PLEDGE_DB_MAX_CONNS", "PostgreSQL connections per instance (0: max(4, CPUs))")
 	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -134,6 +169,15 @@ func (c *Config) Validate() error {
 	}
 	if c.QueueSize < 1 {
 		errs = append(errs, errors.New("queue must be at least 1"))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, fmt.Errorf("redis %q: want a redis:// or rediss:// URL", c.RedisURL))
+	}
+	if c.LimitIP < 0 || c.LimitPhone < 0 {
+		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.DBMaxConns < 0 {
 		errs = append(errs, errors.New("db-max-conns must not be negative"))

@@ -112,6 +112,9 @@ type apiReceipt struct {
 }
 
 func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
+	if err := s.admitClient(w, r); err != nil {
+		return err
+	}
 	req, err := decodePledgeJSON(w, r)
 	if err != nil {
 		return err
@@ -126,6 +129,9 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 		lang = c.DefaultLang()
 	}
 	sub, err := pledge.Prepare(c, in, s.deps.Hasher, s.now())
+	if err == nil {
+		err = s.admitPhone(w, r, sub)
+	}
 	if err != nil {
 		return withLang(lang, err)
 	}

@@ -104,7 +104,14 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		lang, _ = pickLang(r, c.Languages)
 		in.Lang = lang
 	}
-	sub, err := pledge.Prepare(c, in, s.deps.Hasher, s.now())
+	var sub pledge.Submission
+	err = s.admitClient(w, r)
+	if err == nil {
+		sub, err = pledge.Prepare(c, in, s.deps.Hasher, s.now())
+	}
+	if err == nil {
+		err = s.admitPhone(w, r, sub)
+	}
 	if err == nil {
 		var rec pledge.Receipt
 		rec, err = s.deps.Intake.Submit(r.Context(), sub)

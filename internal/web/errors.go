@@ -12,6 +12,7 @@ import (
 var (
 	errUnsupportedMedia = errors.New("unsupported content type")
 	errBadRequest       = errors.New("bad request")
+	errRateLimited      = errors.New("too many requests")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -33,6 +34,8 @@ func status(err error) (int, string) {
 		return http.StatusServiceUnavailable, "overloaded"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "bad_request"
+	case errors.Is(err, errRateLimited):
+		return http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType, "bad_request"
 	case errors.As(err, &verr), errors.Is(err, errBadRequest):
@@ -57,6 +60,8 @@ func code(status int) string {
 		return "too_large"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_media_type"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
 	case http.StatusBadRequest:
 		return "invalid"
 	default:

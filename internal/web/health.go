@@ -18,10 +18,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
+	limits := s.deps.Limits.Status()
 	if err := s.deps.Store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": err.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "unreachable", "rate_limits": limits})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "ok"})
+	// Redis only shares rate limits between instances; without it each
+	// instance limits alone and keeps taking pledges, so it is still ready.
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "ok", "rate_limits": limits})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 	"github.com/pledgeportal/pledge/internal/web"
 )
@@ -45,6 +47,8 @@ type portalOptions struct {
 	campaigns []*pledge.Campaign
 	committer intake.Committer
 	queueSize int
+	limits    *ratelimit.Limits
+	proxies   []netip.Prefix
 }
 
 type portalOption func(*portalOptions)
@@ -57,6 +61,15 @@ func withCampaign(c *pledge.Campaign) portalOption {
 // withCommitter puts the intake in front of c instead of the store.
 func withCommitter(c intake.Committer, queueSize int) portalOption {
 	return func(o *portalOptions) { o.committer, o.queueSize = c, queueSize }
+}
+
+// withLimits applies l, believing X-Forwarded-For from loopback so a test can
+// speak for many client addresses.
+func withLimits(l *ratelimit.Limits) portalOption {
+	return func(o *portalOptions) {
+		o.limits = l
+		o.proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
 }
 
 // newPortal starts the portal the way cmd/pledge/serve.go wires it and
@@ -98,7 +111,8 @@ func newPortal(t *testing.T, opts ...portalOption) *portal {
 	})
 
 	tokens := pledge.NewTokens(secret)
-	srv, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: tokens, Log: discard})
+	srv, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: tokens, Log: discard,
+		Limits: o.limits, TrustedProxies: o.proxies})
 	if err != nil {
 		t.Fatal(err)
 	}

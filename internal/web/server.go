@@ -8,9 +8,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
@@ -29,6 +31,11 @@ type Deps struct {
 	Log     *slog.Logger
 	BaseURL string           // public URL for absolute links; empty: from the request
 	Now     func() time.Time // clock; nil means time.Now
+
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
+	TrustedProxies []netip.Prefix
+	// Limits are the abuse limits; nil means none.
+	Limits *ratelimit.Limits
 }
 
 // Server is the portal's HTTP handler.
@@ -41,6 +48,7 @@ type Server struct {
 	campaigns *campaignCache
 	counts    *countCache
 	pages     *pageCache
+	client    clientAddr
 	handler   http.Handler
 }
 
@@ -55,11 +63,12 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		deps: d,
-		log:  d.Log,
-		now:  d.Now,
-		cat:  cat,
-		tmpl: tmpl,
+		deps:   d,
+		log:    d.Log,
+		now:    d.Now,
+		cat:    cat,
+		tmpl:   tmpl,
+		client: clientAddr{trusted: d.TrustedProxies},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -82,7 +91,7 @@ func (s *Server) baseURL(r *http.Request) string {
 		return s.deps.BaseURL
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if s.client.isHTTPS(r) {
 		scheme = "https"
 	}
 	return fmt.Sprintf("%s://%s", scheme, r.Host)

@@ -51,7 +51,7 @@ func Path(dsn string) (path string, ok bool) {
 // Open opens (creating if needed) the database file at path and applies any
 // pending migrations.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {

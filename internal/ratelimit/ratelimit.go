@@ -1,0 +1,123 @@
+// Package ratelimit holds the portal's abuse limits: generous per client IP
+// (many citizens share one mobile carrier address) and strict per mobile
+// number. Counters live in memory, or in Redis when several instances must
+// share them; if Redis stops answering, each instance falls back to its own
+// counters and keeps taking pledges.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/httprate"
+	httprateredis "github.com/go-chi/httprate-redis"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure the limits. A zero limit switches that limit off.
+type Options struct {
+	PerIP       int           // requests per IPWindow from one client address
+	IPWindow    time.Duration // default 1 minute
+	PerPhone    int           // pledges per PhoneWindow for one mobile number and campaign
+	PhoneWindow time.Duration // default 10 minutes
+	Redis       *redis.Client // nil: counters in this process only
+	Log         *slog.Logger
+}
+
+// Limits checks requests against the configured limits.
+type Limits struct {
+	ip, phone *httprate.RateLimiter
+	redis     *redis.Client
+	degraded  atomic.Int32 // counters currently on their local fallback
+	log       *slog.Logger
+}
+
+// New builds the limits.
+func New(opts Options) *Limits {
+	if opts.IPWindow <= 0 {
+		opts.IPWindow = time.Minute
+	}
+	if opts.PhoneWindow <= 0 {
+		opts.PhoneWindow = 10 * time.Minute
+	}
+	l := &Limits{redis: opts.Redis, log: opts.Log}
+	l.ip = l.limiter("pledge:rl:ip", opts.PerIP, opts.IPWindow)
+	l.phone = l.limiter("pledge:rl:phone", opts.PerPhone, opts.PhoneWindow)
+	return l
+}
+
+func (l *Limits) limiter(prefix string, limit int, window time.Duration) *httprate.RateLimiter {
+	if limit <= 0 {
+		return nil
+	}
+	var counter httprate.LimitCounter = httprate.NewLocalLimitCounter(window)
+	if l.redis != nil {
+		counter = httprateredis.NewCounter(&httprateredis.Config{
+			Client:          l.redis,
+			WindowLength:    window,
+			PrefixKey:       prefix,
+			FallbackTimeout: 100 * time.Millisecond,
+			OnError: func(err error) {
+				l.log.Debug("rate limit counter error", "counter", prefix, "err", err)
+			},
+			OnFallbackChange: func(local bool) {
+				if local {
+					l.degraded.Add(1)
+					l.log.Warn("redis unreachable: rate limits are per instance until it returns", "counter", prefix)
+				} else {
+					l.degraded.Add(-1)
+					l.log.Info("redis is back: rate limits are shared again", "counter", prefix)
+				}
+			},
+		})
+	}
+	return httprate.NewRateLimiter(limit, window, httprate.WithLimitCounter(counter))
+}
+
+// AllowIP counts one request from client address key and reports whether it
+// is within the limit; when it is not, Retry-After is set on w.
+func (l *Limits) AllowIP(w http.ResponseWriter, r *http.Request, key string) bool {
+	return l == nil || l.ip == nil || !l.ip.OnLimit(w, r, key)
+}
+
+// AllowPhone counts one pledge for the mobile number and campaign named by
+// key and reports whether it is within the limit.
+func (l *Limits) AllowPhone(w http.ResponseWriter, r *http.Request, key string) bool {
+	return l == nil || l.phone == nil || !l.phone.OnLimit(w, r, key)
+}
+
+// Status describes where the counters are, for /readyz: "local", "redis",
+// or "local (redis unreachable)".
+func (l *Limits) Status() string {
+	switch {
+	case l == nil || l.redis == nil:
+		return "local"
+	case l.degraded.Load() > 0:
+		return "local (redis unreachable)"
+	default:
+		return "redis"
+	}
+}
+
+// OpenRedis returns a client for url (redis://host:port/db) with short
+// timeouts and no retries, so a dead Redis is noticed within 100 ms and the
+// local fallback takes over. It does not fail when Redis is down now.
+func OpenRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	opts.DialTimeout = 200 * time.Millisecond
+	opts.ReadTimeout = 100 * time.Millisecond
+	opts.WriteTimeout = 100 * time.Millisecond
+	opts.MaxRetries = -1
+	c := redis.NewClient(opts)
+	if err := c.Ping(ctx).Err(); err != nil {
+		log.Warn("redis unreachable at start: rate limits stay per instance until it answers", "err", err)
+	}
+	return c, nil
+}
