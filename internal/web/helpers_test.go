@@ -8,8 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,8 +22,8 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
-	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 	"github.com/pledgeportal/pledge/internal/web"
 )
