@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,14 +54,12 @@ func buildAndRun(m *testing.M) int {
 	return m.Run()
 }
 
-// goTool is the go command of the toolchain running the tests.
+// goTool is the go command on PATH, or Go's usual install place.
 func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
 	}
-	return "go"
+	return "/usr/local/go/bin/go"
 }
 
 const (

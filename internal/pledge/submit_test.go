@@ -340,7 +340,7 @@ func TestPrepareKeepsNoRawPhone(t *testing.T) {
 			fmt.Sprintf("%v", sub),
 			fmt.Sprintf("%+v", sub),
 			fmt.Sprintf("%#v", sub),
-			fmt.Sprintf("%s", sub.PhoneHash),
+			string(sub.PhoneHash),
 		)
 		for _, s := range texts {
 			for _, f := range forbidden {

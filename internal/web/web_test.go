@@ -1213,8 +1213,9 @@ func TestHealth(t *testing.T) {
 	p := newPortal(t)
 
 	type health struct {
-		Status   string `json:"status"`
-		Database string `json:"database"`
+		Status     string `json:"status"`
+		Database   string `json:"database"`
+		RateLimits string `json:"rate_limits"`
 	}
 	r := p.get(t, "/healthz")
 	wantStatus(t, r, http.StatusOK)
@@ -1223,7 +1224,7 @@ func TestHealth(t *testing.T) {
 	}
 	r = p.get(t, "/readyz")
 	wantStatus(t, r, http.StatusOK)
-	if diff := cmp.Diff(health{"ok", "ok"}, decode[health](t, r)); diff != "" {
+	if diff := cmp.Diff(health{"ok", "ok", "local"}, decode[health](t, r)); diff != "" {
 		t.Errorf("readyz (-want +got):\n%s", diff)
 	}
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
