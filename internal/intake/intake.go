@@ -29,7 +29,7 @@ type Observer func(batch []pledge.Submission, results []store.Result, took time.
 type Options struct {
 	QueueSize int           // submissions waiting beyond the batch in flight; default 10,000
 	MaxBatch  int           // rows per transaction; default 1,000
-	Timeout   time.Duration // limit for one commit; default 10s
+	Timeout   time.Duration // limit for one commit; default 5s
 	Observer  Observer      // optional
 }
 
@@ -59,7 +59,7 @@ func New(s Committer, log *slog.Logger, opts Options) *Intake {
 		opts.MaxBatch = 1000
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
+		opts.Timeout = 5 * time.Second
 	}
 	return &Intake{
 		store: s,
@@ -154,7 +154,7 @@ func (in *Intake) commit(batch []*request) {
 	if err != nil {
 		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {
-			r.done <- store.Result{Err: fmt.Errorf("commit: %w", err)}
+			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}
 		}
 		return
 	}
@@ -168,5 +168,6 @@ func (in *Intake) commit(batch []*request) {
 
 // IsTemporary reports whether err from Submit means "try again shortly".
 func IsTemporary(err error) bool {
-	return errors.Is(err, pledge.ErrOverloaded) || errors.Is(err, pledge.ErrShuttingDown)
+	return errors.Is(err, pledge.ErrOverloaded) || errors.Is(err, pledge.ErrShuttingDown) ||
+		errors.Is(err, pledge.ErrUnavailable)
 }

@@ -18,6 +18,9 @@ var (
 	ErrOverloaded = errors.New("overloaded, retry shortly")
 	// ErrShuttingDown means the intake no longer accepts submissions.
 	ErrShuttingDown = errors.New("shutting down")
+	// ErrUnavailable means the database could not store the pledge just now;
+	// nothing was stored and the caller should retry shortly.
+	ErrUnavailable = errors.New("storage unavailable, retry shortly")
 )
 
 // FieldError names the field a validation failure belongs to. Message is a

@@ -51,6 +51,9 @@ func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign
 		return e.c, nil
 	}
 	if err := cc.refresh(ctx); err != nil {
+		if ok && e.c != nil {
+			return e.c, nil // the database is away: a stale campaign beats none
+		}
 		return nil, err
 	}
 	cc.mu.Lock()
@@ -74,6 +77,9 @@ func (cc *campaignCache) all(ctx context.Context) ([]*pledge.Campaign, error) {
 		return list, nil
 	}
 	if err := cc.refresh(ctx); err != nil {
+		if list != nil {
+			return list, nil // stale while the database is away
+		}
 		return nil, err
 	}
 	cc.mu.Lock()
@@ -157,6 +163,9 @@ func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, e
 	}
 	counts, err := cc.store.Counts(ctx, c.ID)
 	if err != nil {
+		if snap != nil {
+			return snap, nil // stale counts while the database is away
+		}
 		return nil, fmt.Errorf("read counts: %w", err)
 	}
 	snap = newSnapshot(c, counts, cc.now())

@@ -30,7 +30,8 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, "campaign_closed"
 	case errors.Is(err, pledge.ErrDuplicate):
 		return http.StatusConflict, "duplicate"
-	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown):
+	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown),
+		errors.Is(err, pledge.ErrUnavailable):
 		return http.StatusServiceUnavailable, "overloaded"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "bad_request"
