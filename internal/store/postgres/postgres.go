@@ -79,15 +79,17 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Secret returns the server secret, creating it on first use.
+// Secret returns the server secret, creating it on first use. Instances
+// starting together agree: the loser of the insert reads the winner's secret
+// in a statement of its own, which sees the committed row.
 func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
+	if _, err := s.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, b[:]); err != nil {
+		return nil, fmt.Errorf("create secret: %w", err)
+	}
 	var secret []byte
-	err := s.pool.QueryRow(ctx, `
-		WITH ins AS (INSERT INTO settings (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING RETURNING value)
-		SELECT value FROM ins UNION ALL SELECT value FROM settings WHERE key = 'secret' LIMIT 1`, b[:]).Scan(&secret)
-	if err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'secret'`).Scan(&secret); err != nil {
 		return nil, fmt.Errorf("read secret: %w", err)
 	}
 	return secret, nil

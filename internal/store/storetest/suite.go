@@ -277,9 +277,27 @@ func testPledgeByNumber(t *testing.T, s store.Store) {
 }
 
 func testSecretStable(t *testing.T, s store.Store) {
-	a, err := s.Secret(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	// Instances starting together must agree on one secret.
+	secrets := make(chan []byte, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := s.Secret(context.Background())
+			if err != nil {
+				t.Errorf("Secret: %v", err)
+			}
+			secrets <- b
+		}()
+	}
+	wg.Wait()
+	close(secrets)
+	a := <-secrets
+	for b := range secrets {
+		if string(a) != string(b) {
+			t.Fatalf("concurrent Secret() calls disagree: %x and %x", a, b)
+		}
 	}
 	b, err := s.Secret(context.Background())
 	if err != nil {

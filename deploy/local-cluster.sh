@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# local-cluster.sh runs the portal as a cluster on this machine: three
+# PostgreSQL-backed instances (ports 8081-8083) sharing rate limits through
+# Redis, behind Debian's nginx on http://127.0.0.1:8080. Ctrl-C stops it all.
+#
+#   deploy/local-cluster.sh                     # PostgreSQL database "pledge_cluster"
+#   PLEDGE_DATABASE_URL=postgres://... deploy/local-cluster.sh
+#
+# Needs PostgreSQL on 127.0.0.1:5432 and nginx (apt-get install nginx-light);
+# Redis on 127.0.0.1:6379 is used when it answers. With --background it starts
+# everything, prints the process IDs file and returns.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+background=false
+[[ "${1:-}" == "--background" ]] && background=true
+
+DB="${PLEDGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pledge_cluster?sslmode=disable}"
+REDIS="${PLEDGE_REDIS_URL:-redis://127.0.0.1:6379/0}"
+RUN="${CLUSTER_DIR:-$PWD/.cluster}"
+
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || {
+	echo "local-cluster: nginx is missing; install it with: apt-get install -y nginx-light" >&2
+	exit 1
+}
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [[ "$DB" == *"/pledge_cluster"* ]]; then
+	psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'pledge_cluster'" | grep -q 1 ||
+		psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE pledge_cluster"
+fi
+if ! redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
+	echo "local-cluster: Redis does not answer at $REDIS; rate limits will be per instance" >&2
+fi
+
+mkdir -p "$RUN/logs" "$RUN/cache"
+go build -o "$RUN/pledge" ./cmd/pledge
+"$RUN/pledge" migrate --db "$DB" 2>>"$RUN/logs/migrate.log"
+
+pids=()
+stop() {
+	[[ -f "$RUN/nginx.pid" ]] && "$NGINX" -p "$RUN" -c "$PWD/deploy/nginx.conf" -s quit 2>/dev/null || true
+	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+for port in 8081 8082 8083; do
+	PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
+		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
+		"$RUN/pledge" serve >>"$RUN/logs/pledge-$port.log" 2>&1 &
+	pids+=($!)
+done
+for port in 8081 8082 8083; do
+	for _ in $(seq 1 50); do
+		curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+		sleep 0.1
+	done
+	curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "local-cluster: instance $port did not start; see $RUN/logs" >&2; stop; exit 1; }
+done
+"$NGINX" -p "$RUN" -c "$PWD/deploy/nginx.conf"
+
+echo "local-cluster: http://127.0.0.1:8080/ (instances 8081-8083, logs in $RUN/logs)"
+if $background; then
+	printf '%s\n' "${pids[@]}" >"$RUN/pledge.pids"
+	echo "local-cluster: stop with: deploy/local-cluster-stop.sh"
+	exit 0
+fi
+trap stop EXIT INT TERM
+wait
