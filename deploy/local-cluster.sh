@@ -5,6 +5,7 @@
 #
 #   deploy/local-cluster.sh                     # PostgreSQL database "pledge_cluster"
 #   PLEDGE_DATABASE_URL=postgres://... deploy/local-cluster.sh
+#   INSTANCES=2 PLEDGE_LIMIT_IP=0 deploy/local-cluster.sh   # e.g. for a load test
 #
 # Needs PostgreSQL on 127.0.0.1:5432 and nginx (apt-get install nginx-light);
 # Redis on 127.0.0.1:6379 is used when it answers. With --background it starts
@@ -18,6 +19,9 @@ background=false
 DB="${PLEDGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pledge_cluster?sslmode=disable}"
 REDIS="${PLEDGE_REDIS_URL:-redis://127.0.0.1:6379/0}"
 RUN="${CLUSTER_DIR:-$PWD/.cluster}"
+INSTANCES="${INSTANCES:-3}"
+ports=$(seq 8081 $((8080 + INSTANCES)))
+[[ "$INSTANCES" -ge 1 && "$INSTANCES" -le 3 ]] || { echo "local-cluster: INSTANCES must be 1, 2 or 3" >&2; exit 1; }
 
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || {
 	echo "local-cluster: nginx is missing; install it with: apt-get install -y nginx-light" >&2
@@ -33,33 +37,36 @@ if ! redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
 	echo "local-cluster: Redis does not answer at $REDIS; rate limits will be per instance" >&2
 fi
 
+rm -rf "$RUN/cache" # a fresh database must not be shown stale counts
 mkdir -p "$RUN/logs" "$RUN/cache"
+# deploy/nginx.conf lists three instances; keep the ones that run.
+awk -v n="$INSTANCES" '!/server 127\.0\.0\.1:808[1-3]/ || substr($2, 11, 4) - 8080 <= n' deploy/nginx.conf >"$RUN/nginx.conf"
 go build -o "$RUN/pledge" ./cmd/pledge
 "$RUN/pledge" migrate --db "$DB" 2>>"$RUN/logs/migrate.log"
 
 pids=()
 stop() {
-	[[ -f "$RUN/nginx.pid" ]] && "$NGINX" -p "$RUN" -c "$PWD/deploy/nginx.conf" -s quit 2>/dev/null || true
+	[[ -f "$RUN/nginx.pid" ]] && "$NGINX" -p "$RUN" -c "$RUN/nginx.conf" -s quit 2>/dev/null || true
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
 
-for port in 8081 8082 8083; do
+for port in $ports; do
 	PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
 		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
 		"$RUN/pledge" serve >>"$RUN/logs/pledge-$port.log" 2>&1 &
 	pids+=($!)
 done
-for port in 8081 8082 8083; do
+for port in $ports; do
 	for _ in $(seq 1 50); do
 		curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
 		sleep 0.1
 	done
 	curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "local-cluster: instance $port did not start; see $RUN/logs" >&2; stop; exit 1; }
 done
-"$NGINX" -p "$RUN" -c "$PWD/deploy/nginx.conf"
+"$NGINX" -p "$RUN" -c "$RUN/nginx.conf"
 
-echo "local-cluster: http://127.0.0.1:8080/ (instances 8081-8083, logs in $RUN/logs)"
+echo "local-cluster: http://127.0.0.1:8080/ ($INSTANCES instances from 8081, logs in $RUN/logs)"
 if $background; then
 	printf '%s\n' "${pids[@]}" >"$RUN/pledge.pids"
 	echo "local-cluster: stop with: deploy/local-cluster-stop.sh"
