@@ -24,25 +24,32 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if !c.ClosesAt.IsZero() {
 		closes = &c.ClosesAt
 	}
+	// JSON goes as text with a cast, which every query mode (and PgBouncer
+	// in transaction mode) can send.
+	langs, _ := json.Marshal(c.Languages)
+	title, _ := json.Marshal(c.Title)
+	text, _ := json.Marshal(c.Pledge)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO campaigns
 			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING RETURNING id`,
-			c.Slug, c.Languages, c.Title, c.Pledge, string(c.Email), c.OpensAt, closes, c.CreatedAt).Scan(&id)
+			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING RETURNING id`,
+			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
 		}
 		if err != nil {
 			return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
 		}
-		rows := make([][]any, len(c.Regions))
+		codes, parents, names := make([]string, len(c.Regions)), make([]string, len(c.Regions)), make([]string, len(c.Regions))
 		for i, r := range c.Regions {
 			name, _ := json.Marshal(r.Name)
-			rows[i] = []any{id, r.Code, r.Parent, name, i}
+			codes[i], parents[i], names[i] = r.Code, r.Parent, string(name)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"regions"},
-			[]string{"campaign_id", "code", "parent", "name", "position"}, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO regions (campaign_id, code, parent, name, position)
+			SELECT $1, code, parent, name::jsonb, ord - 1
+			FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r (code, parent, name, ord)`,
+			id, codes, parents, names); err != nil {
 			return fmt.Errorf("insert regions: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO campaign_seq (campaign_id) VALUES ($1)`, id); err != nil {

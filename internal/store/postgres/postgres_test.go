@@ -30,7 +30,10 @@ func testURL(t *testing.T) string {
 }
 
 // open gives each test its own schema, so tests run in parallel.
-func open(t *testing.T) store.Store {
+func open(t *testing.T) store.Store { return openWith(t, nil) }
+
+// openWith is open with extra connection parameters.
+func openWith(t *testing.T, params url.Values) store.Store {
 	base := testURL(t)
 	ctx := context.Background()
 	var b [6]byte
@@ -57,6 +60,9 @@ func open(t *testing.T) store.Store {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	for k, v := range params {
+		q[k] = v
+	}
 	u.RawQuery = q.Encode()
 	s, err := postgres.Open(ctx, u.String(), slog.New(slog.DiscardHandler), postgres.Options{MaxConns: 4, Migrate: true})
 	if err != nil {
@@ -68,4 +74,12 @@ func open(t *testing.T) store.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
+}
+
+// TestConformanceExecMode runs the suite the way PgBouncer in transaction
+// mode needs it: no named prepared statements.
+func TestConformanceExecMode(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openWith(t, url.Values{"default_query_exec_mode": {"exec"}})
+	})
 }
