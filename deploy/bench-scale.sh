@@ -6,6 +6,7 @@
 # and compares throughput and the stats endpoint's latency.
 #
 #   ROWS=20000000 BENCH_RATE=4000 BENCH_DURATION=10s deploy/bench-scale.sh
+#   REUSE=1 deploy/bench-scale.sh   # measure again on the databases of a previous run
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -31,11 +32,12 @@ run() { # run DBNAME LABEL: load through the cluster and time the stats endpoint
 	deploy/local-cluster-stop.sh >/dev/null 2>&1 || true
 }
 
+mkdir -p .cluster
+go build -o .cluster/pledge ./cmd/pledge
+if [[ "${REUSE:-}" != 1 ]]; then
 for db in pledge_scale_empty pledge_scale_big; do
 	"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 done
-mkdir -p .cluster
-go build -o .cluster/pledge ./cmd/pledge
 for db in pledge_scale_empty pledge_scale_big; do
 	# Start once so the schema and the demo campaign exist.
 	PLEDGE_LOG_LEVEL=warn .cluster/pledge serve --addr 127.0.0.1:18999 --db "postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" &
@@ -64,6 +66,7 @@ ON CONFLICT (campaign_id, region) DO UPDATE SET n = excluded.n;
 VACUUM ANALYZE pledges;
 CHECKPOINT;
 SQL
+fi
 
 run pledge_scale_empty empty
 run pledge_scale_big "rows-$ROWS"
