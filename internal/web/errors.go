@@ -70,10 +70,17 @@ func code(status int) string {
 	}
 }
 
-func (s *Server) logFailure(r *http.Request, st int, err error) {
+// failure maps err to its status and catalogue key, logs what needs a
+// look, and asks for a retry where one will help. Both adapters start here.
+func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	st, key := status(err)
 	if st >= 500 && st != http.StatusServiceUnavailable {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
 	}
+	if st == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	return st, key
 }
 
 // page adapts a page handler: failures become a small HTML page in the
@@ -84,11 +91,7 @@ func (s *Server) page(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		st, key := status(err)
-		s.logFailure(r, st, err)
-		if st == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
-		}
+		st, key := s.failure(w, r, err)
 		lang, _ := pickLang(r, s.cat.langs)
 		s.render(w, r, st, "error", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, key), key))
 	})
@@ -108,8 +111,7 @@ func (s *Server) api(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		st, key := status(err)
-		s.logFailure(r, st, err)
+		st, key := s.failure(w, r, err)
 		lang, ok := langOf(err)
 		if !ok {
 			lang = r.URL.Query().Get("lang")
@@ -123,9 +125,6 @@ func (s *Server) api(h handlerFunc) http.Handler {
 			}
 		} else if st == http.StatusBadRequest {
 			body.Message = err.Error()
-		}
-		if st == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "1")
 		}
 		writeJSON(w, st, body)
 	})

@@ -5,9 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -33,21 +32,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	dir, _ := fs.Sub(migrations, "migrations")
+	list, err := store.Migrations(dir)
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with its number: %w", base, err)
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", name, err)
-		}
+	for _, m := range list {
+		version, name := m.Version, m.Name
 		tx, err := conn.Begin(ctx)
 		if err != nil {
 			return fmt.Errorf("begin migration %d: %w", version, err)
@@ -61,7 +52,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			tx.Rollback(ctx)
 			continue
 		}
-		if _, err := tx.Exec(ctx, string(body)); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			tx.Rollback(ctx)
 			return fmt.Errorf("apply migration %s: %w", name, err)
 		}
