@@ -50,18 +50,19 @@ done
 echo "=== loading $ROWS pledges into pledge_scale_big"
 time "${PSQL[@]}" -d pledge_scale_big <<SQL
 SET synchronous_commit = off;
+SELECT id AS campaign FROM campaigns WHERE slug = 'bilaspur-voter-pledge' \gset
 SET maintenance_work_mem = '1GB';
 ALTER TABLE pledges DROP CONSTRAINT pledges_pkey;
 DROP INDEX pledges_phone;
 INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at)
-SELECT 1, g, 'Citizen ' || g, sha256(('preload ' || g)::bytea), '******' || lpad((g % 10000)::text, 4, '0'), NULL,
+SELECT :campaign, g, 'Citizen ' || g, sha256(('preload ' || g)::bytea), '******' || lpad((g % 10000)::text, 4, '0'), NULL,
        (ARRAY['KOTA','TAKHATPUR','BILHA','BILASPUR','BELTARA','MASTURI'])[1 + g % 6], 'hi', now() - interval '1 day'
 FROM generate_series(1, $ROWS) g;
 ALTER TABLE pledges ADD PRIMARY KEY (campaign_id, number);
 CREATE UNIQUE INDEX pledges_phone ON pledges (campaign_id, phone_hash);
-UPDATE campaign_seq SET last_number = $ROWS WHERE campaign_id = 1;
+UPDATE campaign_seq SET last_number = $ROWS WHERE campaign_id = :campaign;
 INSERT INTO region_counts (campaign_id, region, n)
-SELECT 1, region, count(*) FROM pledges WHERE campaign_id = 1 GROUP BY region
+SELECT :campaign, region, count(*) FROM pledges WHERE campaign_id = :campaign GROUP BY region
 ON CONFLICT (campaign_id, region) DO UPDATE SET n = excluded.n;
 VACUUM ANALYZE pledges;
 CHECKPOINT;

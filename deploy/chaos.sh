@@ -50,10 +50,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applicat
 
 acked=$(sed -n 's/^RESULT .*success=\([0-9]*\).*/\1/p' .cluster/chaos-load.txt)
 read -r rows counted last distinct minn maxn <<<"$("${PSQL[@]}" -d pledge_chaos -tA -F ' ' -c "
-	SELECT count(*), (SELECT sum(n) FROM region_counts WHERE campaign_id = 1),
-	       (SELECT last_number FROM campaign_seq WHERE campaign_id = 1),
+	WITH c AS (SELECT id FROM campaigns WHERE slug = 'bilaspur-voter-pledge')
+	SELECT count(*), (SELECT sum(n) FROM region_counts WHERE campaign_id = (SELECT id FROM c)),
+	       (SELECT last_number FROM campaign_seq WHERE campaign_id = (SELECT id FROM c)),
 	       count(DISTINCT number), min(number), max(number)
-	FROM pledges WHERE campaign_id = 1")"
+	FROM pledges WHERE campaign_id = (SELECT id FROM c)")"
 echo "acknowledged during load: $acked (+1 after); stored rows $rows, counted $counted, last number $last, numbers $minn..$maxn ($distinct distinct)"
 ok=true
 [[ "$rows" -ge $((acked + 1)) ]] || { echo "chaos: acknowledged pledges are missing" >&2; ok=false; }
