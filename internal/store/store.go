@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -38,6 +39,29 @@ type Store interface {
 	Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error)
 	// Audit checks a campaign's rows, counts and numbers against each other.
 	Audit(ctx context.Context, campaignID int64) (pledge.Audit, error)
+
+	// CreateUser stores a new admin account and sets u.ID; a taken username
+	// gives pledge.ErrDuplicate.
+	CreateUser(ctx context.Context, u *pledge.User) error
+	// User returns the account named username, or pledge.ErrNotFound.
+	User(ctx context.Context, username string) (pledge.User, error)
+	// UpdateUser saves the password hash, role and disabled flag of u.
+	UpdateUser(ctx context.Context, u pledge.User) error
+	// Users lists every account by username.
+	Users(ctx context.Context) ([]pledge.User, error)
+
+	// SessionFind returns the data of an unexpired session.
+	SessionFind(ctx context.Context, token string) (data []byte, found bool, err error)
+	// SessionCommit stores or replaces a session until expiry.
+	SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error
+	// SessionDelete removes a session.
+	SessionDelete(ctx context.Context, token string) error
+
+	// LogAction appends to the audit log and sets a.ID; the log is never
+	// changed or shortened by the application.
+	LogAction(ctx context.Context, a *pledge.Action) error
+	// Actions returns up to limit entries older than before (0: newest), newest first.
+	Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error)
 
 	// Secret returns the server secret, creating it on first use, so that
 	// keyed hashes stay the same across restarts and instances.

@@ -2,10 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
@@ -65,5 +68,30 @@ func TestReopenKeepsData(t *testing.T) {
 	again, _ := s.Secret(ctx)
 	if string(again) != string(secret) {
 		t.Fatal("secret changed on reopen")
+	}
+}
+
+// TestAuditLogAppendOnly: even SQL that bypasses the store cannot change or
+// remove audit entries.
+func TestAuditLogAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.LogAction(ctx, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "login"}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`UPDATE admin_actions SET actor = 'x'`, `DELETE FROM admin_actions`} {
+		if _, err := db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
+		}
 	}
 }

@@ -36,6 +36,9 @@ func Run(t *testing.T, open Opener) {
 		{"BatchLarge", testBatchLarge},
 		{"PledgeByNumber", testPledgeByNumber},
 		{"SecretStable", testSecretStable},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"ActionsAppendOnly", testActions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// CreateUser stores a new admin account and sets u.ID.
+func (s *Store) CreateUser(ctx context.Context, u *pledge.User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id`,
+		u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt).Scan(&u.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert user %s: %w", u.Username, err)
+	}
+	return nil
+}
+
+const userColumns = `id, username, password_hash, role, disabled, created_at`
+
+// User returns the account named username, or pledge.ErrNotFound.
+func (s *Store) User(ctx context.Context, username string) (pledge.User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1`, username)
+	if err != nil {
+		return pledge.User{}, fmt.Errorf("read user: %w", err)
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("read user: %w", err)
+	}
+	return u, nil
+}
+
+// UpdateUser saves the password hash, role and disabled flag of u.
+func (s *Store) UpdateUser(ctx context.Context, u pledge.User) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, role = $3, disabled = $4 WHERE username = $1`,
+		u.Username, u.PasswordHash, string(u.Role), u.Disabled)
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.Username, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("user %q: %w", u.Username, pledge.ErrNotFound)
+	}
+	return nil
+}
+
+// Users lists every account by username.
+func (s *Store) Users(ctx context.Context) ([]pledge.User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanUser)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+func scanUser(row pgx.CollectableRow) (pledge.User, error) {
+	var u pledge.User
+	var role string
+	err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &role, &u.Disabled, &u.CreatedAt)
+	u.Role = pledge.Role(role)
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, err
+}
+
+// SessionFind returns the data of an unexpired session.
+func (s *Store) SessionFind(ctx context.Context, token string) ([]byte, bool, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > now()`, token).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("find session: %w", err)
+	}
+	return data, true, nil
+}
+
+// SessionCommit stores or replaces a session until expiry, and clears
+// expired ones now and then.
+func (s *Store) SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, data, expiry); err != nil {
+		return fmt.Errorf("commit session: %w", err)
+	}
+	if len(token) > 0 && token[0]%16 == 0 { // about one commit in sixteen sweeps
+		if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry <= now()`); err != nil {
+			return fmt.Errorf("sweep sessions: %w", err)
+		}
+	}
+	return nil
+}
+
+// SessionDelete removes a session.
+func (s *Store) SessionDelete(ctx context.Context, token string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// LogAction appends to the audit log and sets a.ID.
+func (s *Store) LogAction(ctx context.Context, a *pledge.Action) error {
+	if a.At.IsZero() {
+		a.At = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	err := s.pool.QueryRow(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.At, a.Actor, a.Remote, a.Kind, a.Detail).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("log action: %w", err)
+	}
+	return nil
+}
+
+// Actions returns up to limit entries older than before (0: newest), newest first.
+func (s *Store) Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, remote, kind, detail FROM admin_actions
+		WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list actions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pledge.Action, error) {
+		var a pledge.Action
+		err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Remote, &a.Kind, &a.Detail)
+		a.At = a.At.UTC()
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list actions: %w", err)
+	}
+	return out, nil
+}

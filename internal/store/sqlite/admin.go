@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// CreateUser stores a new admin account and sets u.ID.
+func (s *Store) CreateUser(ctx context.Context, u *pledge.User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
+		u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("insert user %s: %w", u.Username, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+// User returns the account named username, or pledge.ErrNotFound.
+func (s *Store) User(ctx context.Context, username string) (pledge.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT id, username, password_hash, role, disabled, created_at
+		FROM users WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
+	}
+	return u, err
+}
+
+// UpdateUser saves the password hash, role and disabled flag of u.
+func (s *Store) UpdateUser(ctx context.Context, u pledge.User) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, role = ?, disabled = ? WHERE username = ?`,
+		u.PasswordHash, string(u.Role), u.Disabled, u.Username)
+	if err != nil {
+		return fmt.Errorf("update user %s: %w", u.Username, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %q: %w", u.Username, pledge.ErrNotFound)
+	}
+	return nil
+}
+
+// Users lists every account by username.
+func (s *Store) Users(ctx context.Context) ([]pledge.User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, username, password_hash, role, disabled, created_at FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []pledge.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func scanUser(row scanner) (pledge.User, error) {
+	var u pledge.User
+	var role string
+	var created int64
+	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &role, &u.Disabled, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return u, err
+		}
+		return u, fmt.Errorf("scan user: %w", err)
+	}
+	u.Role = pledge.Role(role)
+	u.CreatedAt = time.UnixMicro(created).UTC()
+	return u, nil
+}
+
+// SessionFind returns the data of an unexpired session.
+func (s *Store) SessionFind(ctx context.Context, token string) ([]byte, bool, error) {
+	var data []byte
+	err := s.r.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = ? AND expiry > ?`,
+		token, time.Now().UnixMicro()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("find session: %w", err)
+	}
+	return data, true, nil
+}
+
+// SessionCommit stores or replaces a session until expiry, and clears
+// expired ones now and then.
+func (s *Store) SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+		token, data, expiry.UnixMicro()); err != nil {
+		return fmt.Errorf("commit session: %w", err)
+	}
+	if len(token) > 0 && token[0]%16 == 0 { // about one commit in sixteen sweeps
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= ?`, time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("sweep sessions: %w", err)
+		}
+	}
+	return nil
+}
+
+// SessionDelete removes a session.
+func (s *Store) SessionDelete(ctx context.Context, token string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, token); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// LogAction appends to the audit log and sets a.ID.
+func (s *Store) LogAction(ctx context.Context, a *pledge.Action) error {
+	if a.At.IsZero() {
+		a.At = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+		a.At.UnixMicro(), a.Actor, a.Remote, a.Kind, a.Detail)
+	if err != nil {
+		return fmt.Errorf("log action: %w", err)
+	}
+	a.ID, err = res.LastInsertId()
+	return err
+}
+
+// Actions returns up to limit entries older than before (0: newest), newest first.
+func (s *Store) Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error) {
+	q := `SELECT id, at, actor, remote, kind, detail FROM admin_actions`
+	args := []any{}
+	if before > 0 {
+		q += ` WHERE id < ?`
+		args = append(args, before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list actions: %w", err)
+	}
+	defer rows.Close()
+	var out []pledge.Action
+	for rows.Next() {
+		var a pledge.Action
+		var at int64
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Remote, &a.Kind, &a.Detail); err != nil {
+			return nil, fmt.Errorf("scan action: %w", err)
+		}
+		a.At = time.UnixMicro(at).UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+

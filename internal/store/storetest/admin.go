@@ -1,0 +1,108 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+func testUsers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := &pledge.User{Username: "deo.bilaspur", PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA", Role: pledge.RoleAdmin,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == 0 {
+		t.Fatal("CreateUser did not set the ID")
+	}
+	if err := s.CreateUser(ctx, &pledge.User{Username: "deo.bilaspur", PasswordHash: "x", Role: pledge.RoleViewer}); !errors.Is(err, pledge.ErrDuplicate) {
+		t.Fatalf("second CreateUser = %v, want ErrDuplicate", err)
+	}
+	got, err := s.User(ctx, "deo.bilaspur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(*u, got); diff != "" {
+		t.Errorf("User (-want +got):\n%s", diff)
+	}
+	got.PasswordHash, got.Role, got.Disabled = "new", pledge.RoleViewer, true
+	if err := s.UpdateUser(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.User(ctx, "deo.bilaspur")
+	if diff := cmp.Diff(got, again); diff != "" {
+		t.Errorf("after UpdateUser (-want +got):\n%s", diff)
+	}
+	if err := s.UpdateUser(ctx, pledge.User{Username: "nobody", Role: pledge.RoleAdmin}); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("UpdateUser(nobody) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.User(ctx, "nobody"); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("User(nobody) = %v, want ErrNotFound", err)
+	}
+	if err := s.CreateUser(ctx, &pledge.User{Username: "anita", PasswordHash: "h", Role: pledge.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Users(ctx)
+	if err != nil || len(list) != 2 || list[0].Username != "anita" || list[1].Username != "deo.bilaspur" {
+		t.Fatalf("Users() = %+v, %v; want anita then deo.bilaspur", list, err)
+	}
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, found, err := s.SessionFind(ctx, "missing"); found || err != nil {
+		t.Fatalf("SessionFind(missing) = %v, %v", found, err)
+	}
+	if err := s.SessionCommit(ctx, "tok1", []byte("one"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SessionCommit(ctx, "tok1", []byte("two"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	data, found, err := s.SessionFind(ctx, "tok1")
+	if err != nil || !found || string(data) != "two" {
+		t.Fatalf("SessionFind(tok1) = %q, %v, %v; want the replaced data", data, found, err)
+	}
+	if err := s.SessionCommit(ctx, "old", []byte("x"), time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := s.SessionFind(ctx, "old"); found {
+		t.Error("an expired session was found")
+	}
+	if err := s.SessionDelete(ctx, "tok1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := s.SessionFind(ctx, "tok1"); found {
+		t.Error("a deleted session was found")
+	}
+}
+
+func testActions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i, kind := range []string{"login", "user-add", "logout"} {
+		a := &pledge.Action{At: time.Date(2026, 3, 1, 10, i, 0, 0, time.UTC), Actor: "deo", Remote: "203.0.113.9", Kind: kind, Detail: "d"}
+		if err := s.LogAction(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	all, err := s.Actions(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].Kind != "logout" || all[2].Kind != "login" || !all[0].At.Equal(time.Date(2026, 3, 1, 10, 2, 0, 0, time.UTC)) {
+		t.Fatalf("Actions = %+v, want newest first", all)
+	}
+	page, err := s.Actions(ctx, ids[2], 1)
+	if err != nil || len(page) != 1 || page[0].Kind != "user-add" {
+		t.Fatalf("Actions(before %d, 1) = %+v, %v", ids[2], page, err)
+	}
+}
