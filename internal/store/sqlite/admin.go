@@ -163,4 +163,3 @@ func (s *Store) Actions(ctx context.Context, before int64, limit int) ([]pledge.
 	}
 	return out, rows.Err()
 }
-
