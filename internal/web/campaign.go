@@ -128,6 +128,10 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	if cerr != nil {
 		return cerr
 	}
+	if st == http.StatusConflict {
+		in = pledge.Input{} // a kind refusal that shows nothing of the earlier entry
+		st = http.StatusOK
+	}
 	v := s.campaignView(c, lang, snap, in)
 	v.Message = key
 	var verr *pledge.ValidationError
@@ -139,10 +143,6 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if st == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
-	}
-	if st == http.StatusConflict {
-		v.Form = pledge.Input{} // a kind refusal; nothing about the earlier entry
-		st = http.StatusOK
 	}
 	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, v.Title, v))
 	return nil

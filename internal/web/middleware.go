@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"runtime/debug"
+	"strings"
 )
 
 // securityHeaders sets the headers every answer carries.
@@ -36,7 +37,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 // notFoundPage lets the mux answer unknown paths (404) and wrong methods
 // (405 with Allow) itself, and dresses its plain-text 404 as a page in the
-// visitor's language.
+// visitor's language, or as the API's JSON error under /api/.
 func (s *Server) notFoundPage(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
@@ -60,6 +61,10 @@ func (w *notFoundWriter) WriteHeader(code int) {
 		return
 	}
 	w.replaced = true
+	if strings.HasPrefix(w.r.URL.Path, "/api/") {
+		w.s.api(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
+		return
+	}
 	w.s.page(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
 }
 

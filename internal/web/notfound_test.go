@@ -1,0 +1,40 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestAPINotFoundIsJSON: unknown API paths answer in the API's own shape.
+func TestAPINotFoundIsJSON(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, path := range []string{"/api/v1/nothing", "/api/v2/campaigns", "/api/v1/campaigns/vote/unknown"} {
+		r := p.get(t, path)
+		wantStatus(t, r, http.StatusNotFound)
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s: Content-Type %q, want JSON", path, ct)
+		}
+		if e := decode[map[string]any](t, r); e["error"] != "not_found" {
+			t.Errorf("%s: body %v", path, e)
+		}
+	}
+	// Pages keep their HTML 404.
+	r := p.get(t, "/no/such/page")
+	wantStatus(t, r, http.StatusNotFound)
+	mustContain(t, r.text(), "<html")
+}
+
+// TestDuplicateFormForgetsTheRegion: the kind refusal shows a clean form,
+// not even the region the earlier pledge was made in.
+func TestDuplicateFormForgetsTheRegion(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	p.mustPledge(t, "vote", "Asha", "9876543210", "N2", "en")
+	r := p.do(t, http.MethodPost, "/c/vote", strings.NewReader(pledgeForm("Asha", "9876543210", "N2", "en").Encode()),
+		"Content-Type", "application/x-www-form-urlencoded")
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.text(), msg(t, "en", "duplicate"))
+	mustNotContain(t, r.text(), `value="N2" selected`, `value="Asha"`)
+}
