@@ -17,6 +17,7 @@ const usage = `Usage: pledge <command> [flags]
 Commands:
   serve      run the portal (default: http://localhost:8080, SQLite file ./pledge.db)
   migrate    apply database migrations and exit
+  user       admin accounts: pledge user add|passwd|disable|list
   loadtest   send pledges to a running portal at a fixed rate and report
   version    print the version
 
@@ -25,7 +26,7 @@ migrate can also be set with the PLEDGE_* environment variable named in its help
 `
 
 // run dispatches a subcommand; it is main without the process around it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return migrate(ctx, cfg, log)
 		}
 		return serve(ctx, cfg, log)
+	case "user":
+		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, args, stdout, stderr)
 	case "version":

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -82,6 +83,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
 	go in.Run()
 
+	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies})
+	if err != nil {
+		return err
+	}
 	handler, err := web.New(web.Deps{
 		Store:          s,
 		Intake:         in,
@@ -91,6 +96,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: proxies,
 		Limits:         ratelimit.New(limits),
+		Admin:          console,
 	})
 	if err != nil {
 		return err

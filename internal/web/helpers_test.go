@@ -49,6 +49,7 @@ type portalOptions struct {
 	queueSize int
 	limits    *ratelimit.Limits
 	proxies   []netip.Prefix
+	admin     http.Handler
 }
 
 type portalOption func(*portalOptions)
@@ -70,6 +71,11 @@ func withLimits(l *ratelimit.Limits) portalOption {
 		o.limits = l
 		o.proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
+}
+
+// withAdmin mounts h under /admin/.
+func withAdmin(h http.Handler) portalOption {
+	return func(o *portalOptions) { o.admin = h }
 }
 
 // newPortal starts the portal the way cmd/pledge/serve.go wires it and
@@ -112,7 +118,7 @@ func newPortal(t *testing.T, opts ...portalOption) *portal {
 
 	tokens := pledge.NewTokens(secret)
 	srv, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: tokens, Log: discard,
-		Limits: o.limits, TrustedProxies: o.proxies})
+		Limits: o.limits, TrustedProxies: o.proxies, Admin: o.admin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,5 +27,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 
+	if s.deps.Admin != nil {
+		mux.Handle("/admin/", s.deps.Admin)
+	}
+
 	return s.recoverPanics(securityHeaders(s.notFoundPage(mux)))
 }

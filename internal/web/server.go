@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/netaddr"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -36,6 +37,8 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Limits are the abuse limits; nil means none.
 	Limits *ratelimit.Limits
+	// Admin serves everything under /admin/ (the admin console); nil: not mounted.
+	Admin http.Handler
 }
 
 // Server is the portal's HTTP handler.
@@ -68,7 +71,7 @@ func New(d Deps) (*Server, error) {
 		now:    d.Now,
 		cat:    cat,
 		tmpl:   tmpl,
-		client: clientAddr{trusted: d.TrustedProxies},
+		client: clientAddr{netaddr.ClientAddr{Trusted: d.TrustedProxies}},
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -1,4 +1,4 @@
-package web
+package netaddr
 
 import (
 	"net/http/httptest"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestClientAddr(t *testing.T) {
-	c := clientAddr{trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")}}
+	c := ClientAddr{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")}}
 	tests := []struct {
 		name, remote, xff, realIP, want string
 	}{
@@ -30,35 +30,52 @@ func TestClientAddr(t *testing.T) {
 			if tc.realIP != "" {
 				r.Header.Set("X-Real-IP", tc.realIP)
 			}
-			if got := c.of(r).String(); got != tc.want {
-				t.Errorf("of() = %s, want %s", got, tc.want)
+			if got := c.Of(r).String(); got != tc.want {
+				t.Errorf("Of() = %s, want %s", got, tc.want)
 			}
 		})
 	}
 }
 
 func TestLimitKeyGroupsIPv6By64(t *testing.T) {
-	a := limitKey(netip.MustParseAddr("2001:db8:1:2:aaaa::1"))
-	b := limitKey(netip.MustParseAddr("2001:db8:1:2:bbbb::2"))
-	c := limitKey(netip.MustParseAddr("2001:db8:1:3::1"))
+	a := LimitKey(netip.MustParseAddr("2001:db8:1:2:aaaa::1"))
+	b := LimitKey(netip.MustParseAddr("2001:db8:1:2:bbbb::2"))
+	c := LimitKey(netip.MustParseAddr("2001:db8:1:3::1"))
 	if a != b || a == c {
 		t.Fatalf("keys %q %q %q: want one key per /64", a, b, c)
 	}
-	if got := limitKey(netip.MustParseAddr("198.51.100.7")); got != "198.51.100.7" {
+	if got := LimitKey(netip.MustParseAddr("198.51.100.7")); got != "198.51.100.7" {
 		t.Fatalf("IPv4 key = %q", got)
 	}
 }
 
 func TestIsHTTPSOnlyFromTrustedProxy(t *testing.T) {
-	c := clientAddr{trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	c := ClientAddr{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("X-Forwarded-Proto", "https")
 	r.RemoteAddr = "127.0.0.1:1"
-	if !c.isHTTPS(r) {
+	if !c.IsHTTPS(r) {
 		t.Error("trusted proxy's X-Forwarded-Proto ignored")
 	}
 	r.RemoteAddr = "203.0.113.9:1"
-	if c.isHTTPS(r) {
+	if c.IsHTTPS(r) {
 		t.Error("X-Forwarded-Proto believed from an untrusted client")
+	}
+}
+
+func TestIsHTTPSWithTLSAndBadRemote(t *testing.T) {
+	var c ClientAddr
+	r := httptest.NewRequest("GET", "https://example.org/", nil)
+	if !c.IsHTTPS(r) {
+		t.Error("a TLS request is not HTTPS")
+	}
+	r = httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "not an address"
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if c.IsHTTPS(r) {
+		t.Error("a request from no address is HTTPS")
+	}
+	if got := c.Of(r); got.IsValid() {
+		t.Errorf("Of(bad remote) = %v, want the zero Addr", got)
 	}
 }

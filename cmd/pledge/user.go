@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/config"
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+const userUsage = `Usage: pledge user <command> [flags]
+
+Commands:
+  add      --username U --role admin|viewer   add an account; the password is
+                                              the first line of standard input
+  passwd   --username U                       set a new password, read the same way
+  disable  --username U                       stop an account from logging in
+  list                                        list the accounts
+
+Every command takes --db (PLEDGE_DATABASE_URL), the database serve uses, and
+is recorded in the audit log as done by "cli" from "local".
+`
+
+// runUser is `pledge user ...`: admin accounts, from the server's shell.
+func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, userUsage)
+		return errors.New("user: no command given")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "add", "passwd", "disable", "list":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, userUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, userUsage)
+		return fmt.Errorf("user: unknown command %q", sub)
+	}
+
+	// The configuration as serve reads it (PLEDGE_* over the defaults); of
+	// its flags, only --db is offered here.
+	var cfg config.Config
+	envErr := cfg.Bind(flag.NewFlagSet("config", flag.ContinueOnError), getenv)
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Database, "db", cfg.Database, "database: a file path or sqlite: URL, or a postgres:// URL (PLEDGE_DATABASE_URL)")
+	var username, role string
+	if sub != "list" {
+		fs.StringVar(&username, "username", "", "the account's username")
+	}
+	if sub == "add" {
+		fs.StringVar(&role, "role", string(pledge.RoleViewer), "admin (everything) or viewer (dashboards and aggregate exports only)")
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("user %s: unexpected arguments %q", sub, fs.Args())
+	}
+	if err := errors.Join(envErr(), cfg.Validate()); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if sub != "list" && username == "" {
+		return fmt.Errorf("user %s: --username is required", sub)
+	}
+	var password string
+	if sub == "add" || sub == "passwd" {
+		var err error
+		if password, err = readPassword(stdin, stderr, username); err != nil {
+			return err
+		}
+	}
+
+	if getenv("PLEDGE_LOG_LEVEL") == "" {
+		cfg.LogLevel = slog.LevelWarn // a one-shot command: no chatter on stderr
+	}
+	log := newLogger(cfg, stderr)
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	acc := admin.Accounts{Store: s}
+	cli := admin.Who{Actor: "cli", Remote: "local"} // how the audit log names the command line
+
+	switch sub {
+	case "add":
+		u, err := acc.Add(ctx, cli, username, pledge.Role(role), password)
+		if errors.Is(err, pledge.ErrDuplicate) {
+			return fmt.Errorf("user %q already exists", username)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s %s\n", u.Role, u.Username)
+	case "passwd":
+		if err := acc.SetPassword(ctx, cli, username, password); errors.Is(err, pledge.ErrNotFound) {
+			return fmt.Errorf("no user %q", username)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "changed the password of %s\n", username)
+	case "disable":
+		if err := acc.Disable(ctx, cli, username); errors.Is(err, pledge.ErrNotFound) {
+			return fmt.Errorf("no user %q", username)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "disabled %s\n", username)
+	case "list":
+		us, err := s.Users(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tROLE\tSTATUS\tCREATED")
+		for _, u := range us {
+			st := "active"
+			if u.Disabled {
+				st = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Role, st, u.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+// readPassword reads the first line of in; at a terminal it asks first
+// (the typing is echoed: pipe the password in to keep it off the screen).
+func readPassword(in io.Reader, prompt io.Writer, username string) (string, error) {
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintf(prompt, "Password for %s: ", username)
+		}
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", errors.New("no password: give it as the first line of standard input")
+	}
+	if err := admin.ValidPassword(line); err != nil {
+		return "", err
+	}
+	return line, nil
+}

@@ -1,0 +1,106 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Who is the actor and address an audit entry records: a username and a
+// client address for the console, "cli" and "local" for the command line.
+type Who struct {
+	Actor  string
+	Remote string
+}
+
+// Accounts adds and changes admin accounts, recording each change in the
+// audit log. The command line uses it; so will the console's user pages.
+type Accounts struct {
+	Store  store.Store
+	Params *argon2id.Params // nil: argon2id.DefaultParams
+	Now    func() time.Time // nil: time.Now
+}
+
+func (ac Accounts) hasher() *hasher {
+	p := ac.Params
+	if p == nil {
+		p = argon2id.DefaultParams
+	}
+	return &hasher{params: p, slots: make(chan struct{}, 1)}
+}
+
+func (ac Accounts) log(ctx context.Context, who Who, kind, detail string) error {
+	return logAction(ctx, ac.Store, ac.Now, &pledge.Action{Actor: who.Actor, Remote: who.Remote, Kind: kind, Detail: detail})
+}
+
+// Add creates the account username with role and password; a taken
+// username gives pledge.ErrDuplicate.
+func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledge.Role, password string) (pledge.User, error) {
+	if err := pledge.ValidUsername(username); err != nil {
+		return pledge.User{}, fmt.Errorf("username %q: %w", username, err)
+	}
+	if !role.Valid() {
+		return pledge.User{}, fmt.Errorf("role %q: want %s or %s", role, pledge.RoleAdmin, pledge.RoleViewer)
+	}
+	if err := ValidPassword(password); err != nil {
+		return pledge.User{}, err
+	}
+	hash, err := ac.hasher().hash(ctx, password)
+	if err != nil {
+		return pledge.User{}, err
+	}
+	u := pledge.User{Username: username, PasswordHash: hash, Role: role}
+	if ac.Now != nil {
+		u.CreatedAt = ac.Now().UTC()
+	}
+	if err := ac.Store.CreateUser(ctx, &u); err != nil {
+		return pledge.User{}, fmt.Errorf("add user: %w", err)
+	}
+	if err := ac.log(ctx, who, KindUserAdd, fmt.Sprintf("username=%s role=%s", username, role)); err != nil {
+		return u, fmt.Errorf("user %s added, but: %w", username, err)
+	}
+	return u, nil
+}
+
+// SetPassword replaces the password of username, which ends the account's
+// open sessions.
+func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password string) error {
+	if err := ValidPassword(password); err != nil {
+		return err
+	}
+	u, err := ac.Store.User(ctx, username)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if u.PasswordHash, err = ac.hasher().hash(ctx, password); err != nil {
+		return err
+	}
+	if err := ac.Store.UpdateUser(ctx, u); err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if err := ac.log(ctx, who, KindUserPasswd, "username="+username); err != nil {
+		return fmt.Errorf("password of %s changed, but: %w", username, err)
+	}
+	return nil
+}
+
+// Disable stops username from logging in and ends its open sessions.
+func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
+	u, err := ac.Store.User(ctx, username)
+	if err != nil {
+		return fmt.Errorf("disable user: %w", err)
+	}
+	u.Disabled = true
+	if err := ac.Store.UpdateUser(ctx, u); err != nil {
+		return fmt.Errorf("disable user: %w", err)
+	}
+	if err := ac.log(ctx, who, KindUserDisable, "username="+username); err != nil {
+		return fmt.Errorf("user %s disabled, but: %w", username, err)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Kinds of audit log entries.
+const (
+	KindLogin       = "login"
+	KindLoginFailed = "login-failed"
+	KindLogout      = "logout"
+	KindAuditExport = "audit-export"
+	KindUserAdd     = "user-add"
+	KindUserPasswd  = "user-passwd"
+	KindUserDisable = "user-disable"
+)
+
+// logAction appends act to the audit log, stamped with now (nil: time.Now).
+func logAction(ctx context.Context, s store.Store, now func() time.Time, act *pledge.Action) error {
+	if now == nil {
+		now = time.Now
+	}
+	act.At = now().UTC().Truncate(time.Microsecond)
+	if err := s.LogAction(ctx, act); err != nil {
+		return fmt.Errorf("audit log %s: %w", act.Kind, err)
+	}
+	return nil
+}
+
+// record appends an action of actor, from r's client, to the audit log.
+func (a *Admin) record(r *http.Request, actor, kind, detail string) error {
+	return logAction(r.Context(), a.store, a.now, &pledge.Action{
+		Actor: actor, Remote: a.remote(r), Kind: kind, Detail: detail,
+	})
+}
+
+// remote is r's client address as the audit log writes it.
+func (a *Admin) remote(r *http.Request) string {
+	if addr := a.client.Of(r); addr.IsValid() {
+		return addr.String()
+	}
+	return r.RemoteAddr
+}

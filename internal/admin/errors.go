@@ -1,0 +1,68 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Errors of the console's HTTP layer.
+var (
+	errBadRequest  = errors.New("bad request")
+	errForbidden   = errors.New("not allowed for this role")
+	errNotFound    = errors.New("no such page")
+	errCSRF        = errors.New("missing or wrong CSRF token")
+	errCrossOrigin = errors.New("cross-origin request refused")
+)
+
+// handlerFunc is a handler that returns its failure instead of writing it;
+// page maps failures to answers in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// status maps an error to its HTTP status and the message the page shows.
+func status(err error) (int, string) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, errCSRF):
+		return http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again."
+	case errors.Is(err, errCrossOrigin):
+		return http.StatusForbidden, "Forms of the admin console may only be sent from the admin console itself."
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden, "Your account may not see this page."
+	case errors.Is(err, errNotFound), errors.Is(err, pledge.ErrNotFound):
+		return http.StatusNotFound, "There is no such page."
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, "The form is too large."
+	case errors.Is(err, errBadRequest):
+		return http.StatusBadRequest, "The request was not understood."
+	case errors.Is(err, pledge.ErrUnavailable), errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown):
+		return http.StatusServiceUnavailable, "The portal is busy. Try again in a moment."
+	default:
+		return http.StatusInternalServerError, "Something went wrong on our side. Try again later."
+	}
+}
+
+// fail answers r with the error page of err, logging what needs a look.
+func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
+	st, msg := status(err)
+	switch {
+	case st >= 500:
+		a.log.ErrorContext(r.Context(), "admin request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
+	case st == http.StatusForbidden:
+		a.log.WarnContext(r.Context(), "admin request refused", "method", r.Method, "path", r.URL.Path, "remote", a.remote(r), "err", err)
+	}
+	if st == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	a.render(w, r, st, "error", a.newPage(r, http.StatusText(st), msg))
+}
+
+// page adapts a handlerFunc to an http.Handler.
+func (a *Admin) page(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}

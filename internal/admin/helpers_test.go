@@ -1,0 +1,306 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// cheap are argon2id parameters that make a hash take microseconds: the
+// tests check the log-in logic, not the cost of a guess.
+var cheap = &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+const (
+	adminUser   = "deo"
+	adminPass   = "correct horse battery"
+	viewerUser  = "observer"
+	viewerPass  = "staple of the viewer"
+	cookieName  = "pledge_admin"
+	loginPath   = "/admin/login"
+	homePath    = "/admin/"
+	logoutPath  = "/admin/logout"
+	auditPath   = "/admin/audit"
+	exportPath  = "/admin/audit.csv"
+	usersPath   = "/admin/users"
+	formType    = "application/x-www-form-urlencoded"
+	csrfPattern = `name="csrf" value="([^"]+)"`
+)
+
+var csrfField = regexp.MustCompile(csrfPattern)
+
+// console is the admin console over a real SQLite file and real HTTP, with
+// an admin "deo" and a viewer "observer".
+type console struct {
+	URL      string
+	Store    *sqlite.Store
+	Accounts admin.Accounts
+	server   *httptest.Server
+}
+
+type consoleOptions struct {
+	proxies []netip.Prefix
+	tls     bool
+}
+
+type consoleOption func(*consoleOptions)
+
+// behindProxy believes X-Forwarded-* from loopback, so a test can speak for
+// many client addresses.
+func behindProxy() consoleOption {
+	return func(o *consoleOptions) {
+		o.proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+}
+
+// overTLS serves the console with httptest's TLS server.
+func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
+
+func newConsole(t *testing.T, opts ...consoleOption) *console {
+	t.Helper()
+	var o consoleOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	acc := admin.Accounts{Store: s, Params: cheap}
+	setup := admin.Who{Actor: "test", Remote: "local"}
+	if _, err := acc.Add(ctx, setup, adminUser, pledge.RoleAdmin, adminPass); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.Add(ctx, setup, viewerUser, pledge.RoleViewer, viewerPass); err != nil {
+		t.Fatal(err)
+	}
+	a, err := admin.New(admin.Deps{Store: s, Log: discard, TrustedProxies: o.proxies, Params: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts *httptest.Server
+	if o.tls {
+		ts = httptest.NewTLSServer(a)
+	} else {
+		ts = httptest.NewServer(a)
+	}
+	t.Cleanup(ts.Close)
+	return &console{URL: ts.URL, Store: s, Accounts: acc, server: ts}
+}
+
+// response is an answer read in full.
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// sessionCookie is the pledge_admin cookie the answer sets, or nil.
+func (r response) sessionCookie() *http.Cookie {
+	for _, line := range r.Header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err == nil && c.Name == cookieName {
+			return c
+		}
+	}
+	return nil
+}
+
+// browser is one visitor with a cookie jar that never follows redirects.
+type browser struct {
+	t      *testing.T
+	c      *console
+	client *http.Client
+	header http.Header // sent with every request
+}
+
+func (c *console) browser(t *testing.T) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	if c.server.TLS != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: c.server.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &browser{t: t, c: c, header: http.Header{}, client: &http.Client{
+		Jar:           jar,
+		Transport:     tr,
+		Timeout:       20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// do sends a request with header pairs "Name", "value", ...
+func (b *browser) do(method, path string, body io.Reader, header ...string) response {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.c.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
+}
+
+func (b *browser) get(path string, header ...string) response {
+	b.t.Helper()
+	return b.do(http.MethodGet, path, nil, header...)
+}
+
+// post sends form as a same-origin browser form would (no Sec-Fetch-Site
+// unless header adds one).
+func (b *browser) post(path string, form url.Values, header ...string) response {
+	b.t.Helper()
+	return b.do(http.MethodPost, path, strings.NewReader(form.Encode()), append([]string{"Content-Type", formType}, header...)...)
+}
+
+// csrf fetches path and returns the form token on it.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	r := b.get(path)
+	m := csrfField.FindStringSubmatch(r.Body)
+	if m == nil {
+		b.t.Fatalf("GET %s: no csrf field in %d %s", path, r.Status, clip(r.Body))
+	}
+	return m[1]
+}
+
+// login fetches the log-in form and sends it.
+func (b *browser) login(username, password string) response {
+	b.t.Helper()
+	tok := b.csrf(loginPath)
+	return b.post(loginPath, url.Values{"csrf": {tok}, "username": {username}, "password": {password}})
+}
+
+// mustLogin logs in and fails unless the console sends the browser home.
+func (b *browser) mustLogin(username, password string) {
+	b.t.Helper()
+	r := b.login(username, password)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != homePath {
+		b.t.Fatalf("log-in as %s: %d %s, want 303 to %s", username, r.Status, clip(r.Body), homePath)
+	}
+}
+
+// token is the session token the browser holds now, or "".
+func (b *browser) token() string {
+	u, _ := url.Parse(b.c.URL + homePath)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == cookieName {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// withToken is a fresh browser that presents tok as its session cookie.
+func (c *console) withToken(t *testing.T, tok string) *browser {
+	b := c.browser(t)
+	b.header.Set("Cookie", cookieName+"="+tok)
+	return b
+}
+
+// actions returns the audit log, newest first.
+func (c *console) actions(t *testing.T) []pledge.Action {
+	t.Helper()
+	acts, err := c.Store.Actions(context.Background(), 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acts
+}
+
+// lastAction is the newest entry of kind, failing t if there is none.
+func (c *console) lastAction(t *testing.T, kind string) pledge.Action {
+	t.Helper()
+	for _, a := range c.actions(t) {
+		if a.Kind == kind {
+			return a
+		}
+	}
+	t.Fatalf("no %q entry in the audit log: %+v", kind, c.actions(t))
+	return pledge.Action{}
+}
+
+func (c *console) count(t *testing.T, kind string) int {
+	t.Helper()
+	n := 0
+	for _, a := range c.actions(t) {
+		if a.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func wantStatus(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.Status, status, clip(r.Body))
+	}
+}
+
+// wantRedirect fails t unless r is a 303 to location.
+func wantRedirect(t *testing.T, r response, location string) {
+	t.Helper()
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != location {
+		t.Fatalf("got %d to %q, want 303 to %q; body: %s", r.Status, r.Header.Get("Location"), location, clip(r.Body))
+	}
+}
+
+func mustContain(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("body does not contain %q; body:\n%s", w, clip(body))
+		}
+	}
+}
+
+func clip(s string) string {
+	if i := strings.Index(s, "<main>"); i >= 0 {
+		s = s[i:]
+	}
+	if len(s) > 2000 {
+		s = s[:2000] + "…"
+	}
+	return s
+}
+
+// adminWho is the actor tests change accounts as.
+var adminWho = admin.Who{Actor: "test", Remote: "local"}

@@ -1,0 +1,120 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pledgeportal/pledge/internal/netaddr"
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// loginData is what the log-in page shows.
+type loginData struct {
+	CSRF     string
+	Username string
+	Error    string
+}
+
+func (a *Admin) loginPage(w http.ResponseWriter, r *http.Request, status int, username, msg string) error {
+	d := loginData{CSRF: a.csrfToken(r), Username: username, Error: msg}
+	a.render(w, r, status, "login", a.newPage(r, "Log in", d))
+	return nil
+}
+
+// loginForm shows the log-in form, or sends a logged-in user home.
+func (a *Admin) loginForm(w http.ResponseWriter, r *http.Request) error {
+	_, ok, err := a.currentUser(r)
+	if err != nil {
+		return err
+	}
+	if ok {
+		http.Redirect(w, r, homePath, http.StatusSeeOther)
+		return nil
+	}
+	return a.loginPage(w, r, http.StatusOK, "", "")
+}
+
+// login checks a username and password. Every attempt that gets past the
+// throttle costs one argon2id comparison, against a dummy hash when there
+// is no such account, and every failure looks the same to the client.
+func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	name := clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64)
+	pw := r.PostForm.Get("password")
+	acct, addr := accountKey(name), netaddr.LimitKey(a.client.Of(r))
+
+	if !a.throttle.admit(w, r, acct, addr) {
+		// Not written to the audit log: an attacker could fill it at will.
+		a.log.WarnContext(ctx, "admin log-in throttled", "username", name, "remote", a.remote(r))
+		w.Header().Set("Retry-After", strconv.Itoa(int(failWindow.Seconds())))
+		return a.loginPage(w, r, http.StatusTooManyRequests, name,
+			fmt.Sprintf("Too many failed log-ins for this account or from this address. Try again in %d minutes.", int(failWindow.Minutes())))
+	}
+
+	u, err := a.store.User(ctx, name)
+	switch {
+	case errors.Is(err, pledge.ErrNotFound):
+		u = pledge.User{}
+	case err != nil:
+		return fmt.Errorf("log-in: %w", err)
+	}
+	ok, err := a.hasher.verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		a.log.ErrorContext(ctx, "admin log-in: stored hash unusable", "username", name, "err", err)
+	}
+
+	var reason string
+	switch {
+	case u.PasswordHash == "":
+		reason = "no such account"
+	case !ok:
+		reason = "wrong password"
+	case u.Disabled:
+		reason = "account disabled"
+	}
+	if reason != "" {
+		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("username=%q: %s", name, reason)); err != nil {
+			return err
+		}
+		return a.loginPage(w, r, http.StatusUnauthorized, name, "Wrong username or password.")
+	}
+
+	a.throttle.succeeded(acct, addr)
+	// Record first: if the audit log cannot be written, nobody logs in.
+	if err := a.record(r, u.Username, KindLogin, "role="+string(u.Role)); err != nil {
+		return err
+	}
+	if err := a.startSession(r, u); err != nil {
+		return err
+	}
+	http.Redirect(w, r, homePath, http.StatusSeeOther)
+	return nil
+}
+
+// logout ends the session and records it.
+func (a *Admin) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := a.record(r, userFrom(r.Context()).Username, KindLogout, ""); err != nil {
+		return err
+	}
+	if err := a.session(r).Destroy(r.Context()); err != nil {
+		return fmt.Errorf("log-out: %w", err)
+	}
+	http.Redirect(w, r, loginPath, http.StatusSeeOther)
+	return nil
+}
+
+// clipRunes cuts s to at most n runes, dropping invalid UTF-8.
+func clipRunes(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}

@@ -1,0 +1,229 @@
+package admin_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestLoginSetsSessionCookie(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+
+	form := b.get(loginPath)
+	wantStatus(t, form, http.StatusOK)
+	mustContain(t, form.Body, `action="/admin/login"`, `name="username"`, `type="password"`)
+	before := b.token()
+	if before == "" {
+		t.Fatal("the log-in form started no session for its CSRF token")
+	}
+
+	tok := csrfField.FindStringSubmatch(form.Body)[1]
+	r := b.post(loginPath, url.Values{"csrf": {tok}, "username": {adminUser}, "password": {adminPass}})
+	wantRedirect(t, r, homePath)
+	ck := r.sessionCookie()
+	if ck == nil {
+		t.Fatalf("log-in set no %s cookie; Set-Cookie: %q", cookieName, r.Header.Values("Set-Cookie"))
+	}
+	if !ck.HttpOnly {
+		t.Error("session cookie is not HttpOnly")
+	}
+	if ck.SameSite != http.SameSiteStrictMode {
+		t.Errorf("session cookie SameSite = %v, want Strict", ck.SameSite)
+	}
+	if ck.Path != "/admin" {
+		t.Errorf("session cookie Path = %q, want /admin", ck.Path)
+	}
+	if ck.Secure {
+		t.Error("session cookie is Secure on plain HTTP from no proxy: the browser would drop it")
+	}
+	if ck.Value == "" || ck.Value == before {
+		t.Errorf("session token at log-in = %q, before = %q: want a new token (session fixation)", ck.Value, before)
+	}
+
+	home := b.get(homePath)
+	wantStatus(t, home, http.StatusOK)
+	mustContain(t, home.Body, adminUser, `action="/admin/logout"`)
+	if got := home.Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"} {
+		if home.Header.Get(h) == "" {
+			t.Errorf("security header %s missing", h)
+		}
+	}
+
+	a := c.lastAction(t, "login")
+	if a.Actor != adminUser || a.Remote != "127.0.0.1" || a.At.IsZero() {
+		t.Errorf("login entry = %+v, want actor %s from 127.0.0.1 with a time", a, adminUser)
+	}
+
+	// Logged in, the log-in page sends the browser home.
+	wantRedirect(t, b.get(loginPath), homePath)
+}
+
+// TestSessionFixation: a token planted in a victim's browser before log-in
+// (here: the one the log-in form started) is worthless after it.
+func TestSessionFixation(t *testing.T) {
+	c := newConsole(t)
+	victim := c.browser(t)
+	victim.get(loginPath)
+	planted := victim.token()
+	victim.mustLogin(adminUser, adminPass)
+	if victim.token() == planted {
+		t.Fatal("the session token did not change at log-in")
+	}
+	wantStatus(t, victim.get(homePath), http.StatusOK)
+	wantRedirect(t, c.withToken(t, planted).get(homePath), loginPath)
+}
+
+func TestWrongPassword(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	wrong := b.login(adminUser, "not the password")
+	wantStatus(t, wrong, http.StatusUnauthorized)
+	mustContain(t, wrong.Body, "Wrong username or password.", `value="`+adminUser+`"`)
+	if ck := wrong.sessionCookie(); ck != nil && ck.Value != "" && ck.Value != b.token() {
+		t.Errorf("a failed log-in changed the session: %v", ck)
+	}
+	wantRedirect(t, b.get(homePath), loginPath)
+
+	a := c.lastAction(t, "login-failed")
+	if a.Actor != "" || a.Remote != "127.0.0.1" || !strings.Contains(a.Detail, `"`+adminUser+`"`) {
+		t.Errorf("login-failed entry = %+v, want no actor, from 127.0.0.1, naming %q", a, adminUser)
+	}
+
+	// An unknown username gets the very same answer, and is recorded too.
+	unknown := b.login("nobody-here", adminPass)
+	wantStatus(t, unknown, http.StatusUnauthorized)
+	if strip(unknown.Body, "nobody-here") != strip(wrong.Body, adminUser) {
+		t.Errorf("the answer for an unknown user differs from a wrong password's:\n%s\n---\n%s", clip(unknown.Body), clip(wrong.Body))
+	}
+	if a := c.lastAction(t, "login-failed"); !strings.Contains(a.Detail, `"nobody-here"`) {
+		t.Errorf("login-failed entry = %+v, want the attempted username", a)
+	}
+	if n := c.count(t, "login"); n != 0 {
+		t.Errorf("%d login entries after failed attempts", n)
+	}
+}
+
+// strip removes the echoed username and the form token from a log-in page.
+func strip(body, username string) string {
+	body = strings.ReplaceAll(body, username, "")
+	return csrfField.ReplaceAllString(body, "")
+}
+
+func TestDisabledUserCannotLogIn(t *testing.T) {
+	c := newConsole(t)
+	open := c.browser(t)
+	open.mustLogin(viewerUser, viewerPass)
+
+	if err := c.Accounts.Disable(t.Context(), adminWho, viewerUser); err != nil {
+		t.Fatal(err)
+	}
+	r := c.browser(t).login(viewerUser, viewerPass)
+	wantStatus(t, r, http.StatusUnauthorized)
+	mustContain(t, r.Body, "Wrong username or password.")
+	if a := c.lastAction(t, "login-failed"); !strings.Contains(a.Detail, "disabled") {
+		t.Errorf("login-failed entry = %+v, want the reason", a)
+	}
+	// The session opened before is over too.
+	wantRedirect(t, open.get(homePath), loginPath)
+}
+
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	b.mustLogin(viewerUser, viewerPass)
+	if err := c.Accounts.SetPassword(t.Context(), adminWho, viewerUser, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	wantRedirect(t, b.get(homePath), loginPath)
+	wantStatus(t, c.browser(t).login(viewerUser, viewerPass), http.StatusUnauthorized)
+	c.browser(t).mustLogin(viewerUser, "a brand new password")
+}
+
+func TestThrottlePerAccount(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	for i := range 5 {
+		wantStatus(t, b.login(adminUser, "wrong "+strconv.Itoa(i)), http.StatusUnauthorized)
+	}
+	// The right password no longer helps, in any case of the name.
+	for _, name := range []string{adminUser, strings.ToUpper(adminUser)} {
+		r := b.login(name, adminPass)
+		wantStatus(t, r, http.StatusTooManyRequests)
+		mustContain(t, r.Body, "Too many failed log-ins")
+		if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra <= 0 {
+			t.Errorf("Retry-After = %q, want seconds", r.Header.Get("Retry-After"))
+		}
+	}
+	wantRedirect(t, b.get(homePath), loginPath)
+	if n := c.count(t, "login-failed"); n != 5 {
+		t.Errorf("%d login-failed entries, want 5 (throttled attempts are not logged)", n)
+	}
+	// Another account from the same address is not locked out.
+	c.browser(t).mustLogin(viewerUser, viewerPass)
+}
+
+func TestThrottlePerAddress(t *testing.T) {
+	c := newConsole(t, behindProxy())
+	attacker := c.browser(t)
+	attacker.header.Set("X-Forwarded-For", "198.51.100.7")
+	for i := range 19 {
+		wantStatus(t, attacker.login("guess"+strconv.Itoa(i), "password"+strconv.Itoa(i)), http.StatusUnauthorized)
+	}
+	// A success from that address does not wipe its failures.
+	insider := c.browser(t)
+	insider.header.Set("X-Forwarded-For", "198.51.100.7")
+	insider.mustLogin(viewerUser, viewerPass)
+	wantStatus(t, attacker.login("guess-last", "password"), http.StatusUnauthorized)
+	r := attacker.login(adminUser, adminPass)
+	wantStatus(t, r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	if a := c.lastAction(t, "login-failed"); a.Remote != "198.51.100.7" {
+		t.Errorf("login-failed from %q, want the forwarded client 198.51.100.7", a.Remote)
+	}
+
+	// Someone else, through the same proxy, logs in.
+	other := c.browser(t)
+	other.header.Set("X-Forwarded-For", "203.0.113.50")
+	other.mustLogin(adminUser, adminPass)
+}
+
+// TestThrottleParallelBurst: guesses sent all at once are counted as they
+// arrive, not after their passwords are checked, so no more than the limit
+// get a check.
+func TestThrottleParallelBurst(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	tok := b.csrf(loginPath)
+	const n = 30
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { // b.post may not fail t from another goroutine
+			form := url.Values{"csrf": {tok}, "username": {adminUser}, "password": {"guess " + strconv.Itoa(i)}}
+			resp, err := b.client.PostForm(c.URL+loginPath, form)
+			if err != nil {
+				t.Errorf("attempt %d: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != n-5 {
+		t.Errorf("answers %v, want 5 × 401 and %d × 429", count, n-5)
+	}
+}

@@ -1,0 +1,74 @@
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var funcs = template.FuncMap{
+	// when formats an instant for the console: UTC, to the second.
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	out := make(map[string]*template.Template)
+	for _, name := range []string{"login", "home", "audit", "users", "error"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("admin template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// pageData is what every template gets.
+type pageData struct {
+	Title string
+	User  *pledge.User // nil: not logged in
+	CSRF  string       // the session's form token, for the log-out button and forms
+	Data  any
+}
+
+// IsAdmin reports whether the page's user has the admin role.
+func (p pageData) IsAdmin() bool { return p.User != nil && p.User.Role == pledge.RoleAdmin }
+
+// newPage is the data of a page for r. The CSRF token is filled in only for
+// a logged-in user (whose session already holds one), so that error pages
+// never start sessions.
+func (a *Admin) newPage(r *http.Request, title string, data any) pageData {
+	p := pageData{Title: title, User: userFrom(r.Context()), Data: data}
+	if p.User != nil {
+		p.CSRF = a.csrfToken(r)
+	}
+	return p
+}
+
+// render writes template name with status. Nothing of the console is ever
+// stored by a cache.
+func (a *Admin) render(w http.ResponseWriter, r *http.Request, status int, name string, p pageData) {
+	var buf bytes.Buffer
+	if err := a.tmpl[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		a.log.ErrorContext(r.Context(), "admin render failed", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,32 @@
+package admin
+
+import "net/http"
+
+// Paths the handlers redirect to.
+const (
+	homePath  = "/admin/"
+	loginPath = "/admin/login"
+)
+
+// routes is the one place every route of the console is declared. Every
+// path under /admin/ but the log-in page needs a logged-in account.
+func (a *Admin) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.Handle("GET /admin/login", a.page(a.loginForm))
+	mux.Handle("POST /admin/login", a.page(a.login))
+	mux.Handle("POST /admin/logout", a.page(a.signedIn(a.logout)))
+
+	mux.Handle("GET /admin/{$}", a.page(a.signedIn(a.home)))
+	mux.Handle("GET /admin/audit", a.page(a.adminOnly(a.audit)))
+	mux.Handle("GET /admin/audit.csv", a.page(a.adminOnly(a.auditCSV)))
+	mux.Handle("GET /admin/users", a.page(a.adminOnly(a.users)))
+
+	mux.Handle("/admin/", a.page(a.signedIn(notFound)))
+
+	// Cross-origin refusal comes first and costs no database call; the
+	// synchronizer token needs the session.
+	return securityHeaders(a.crossOrigin(a.withSession(a.checkCSRF(mux))))
+}
+
+func notFound(http.ResponseWriter, *http.Request) error { return errNotFound }

@@ -1,0 +1,184 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Session settings.
+const (
+	cookieName  = "pledge_admin"
+	idleTimeout = 2 * time.Hour
+	lifetime    = 12 * time.Hour
+	// anonLifetime bounds a session that has not logged in: it only holds
+	// the log-in form's CSRF token.
+	anonLifetime = 30 * time.Minute
+)
+
+// Session keys.
+const (
+	keyUser = "user" // username of the logged-in account
+	keyPass = "pass" // fingerprint of its password hash at log-in
+	keyCSRF = "csrf" // synchronizer token of the session's forms
+)
+
+// sessionStore keeps scs sessions in the portal's own database, so they
+// work the same on SQLite and PostgreSQL and across instances.
+type sessionStore struct {
+	s store.Store
+}
+
+var _ scs.CtxStore = sessionStore{}
+
+// FindCtx returns the data of an unexpired session.
+func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	b, found, err := st.s.SessionFind(ctx, token)
+	if err != nil {
+		return nil, false, fmt.Errorf("session: %w", err)
+	}
+	return b, found, nil
+}
+
+// CommitCtx stores or replaces a session until expiry.
+func (st sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if err := st.s.SessionCommit(ctx, token, b, expiry); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}
+
+// DeleteCtx removes a session.
+func (st sessionStore) DeleteCtx(ctx context.Context, token string) error {
+	if err := st.s.SessionDelete(ctx, token); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}
+
+// Find is FindCtx without a context; scs calls the Ctx methods.
+func (st sessionStore) Find(token string) ([]byte, bool, error) {
+	return st.FindCtx(context.Background(), token)
+}
+
+// Commit is CommitCtx without a context.
+func (st sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return st.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// Delete is DeleteCtx without a context.
+func (st sessionStore) Delete(token string) error {
+	return st.DeleteCtx(context.Background(), token)
+}
+
+// newSessionManager configures scs. scs sets the cookie's Secure attribute
+// from its configuration, not per request, so the console keeps two
+// managers that differ only in Secure and picks one per request (session).
+// The database holds a SHA-256 of each token, never the token itself.
+func (a *Admin) newSessionManager(secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = sessionStore{s: a.store}
+	sm.IdleTimeout = idleTimeout
+	sm.Lifetime = lifetime
+	sm.HashTokenInStore = true
+	sm.Cookie = scs.SessionCookie{
+		Name:     cookieName,
+		Path:     "/admin",
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+		Secure:   secure,
+		Persist:  false, // gone when the browser closes; the server ends it sooner
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		a.fail(w, r, err)
+	}
+	return sm
+}
+
+// session is the session manager for r: its cookie is Secure when the
+// client reached the portal over TLS, directly or through a trusted proxy
+// that says so in X-Forwarded-Proto. A cookie set over HTTPS is never sent
+// back over plain HTTP, so a session stays with one manager.
+func (a *Admin) session(r *http.Request) *scs.SessionManager {
+	if a.client.IsHTTPS(r) {
+		return a.secure
+	}
+	return a.plain
+}
+
+// withSession loads and saves the session of every request.
+func (a *Admin) withSession(next http.Handler) http.Handler {
+	plain, secure := a.plain.LoadAndSave(next), a.secure.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.session(r) == a.secure {
+			secure.ServeHTTP(w, r)
+			return
+		}
+		plain.ServeHTTP(w, r)
+	})
+}
+
+// passPrint is a fingerprint of a password hash. The session keeps it from
+// log-in, so a changed password ends the account's other sessions.
+func passPrint(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:16])
+}
+
+// currentUser returns the account logged in to r's session, and whether
+// there is one. A session whose account has gone, been disabled or had its
+// password changed since is destroyed.
+func (a *Admin) currentUser(r *http.Request) (pledge.User, bool, error) {
+	ctx := r.Context()
+	sm := a.session(r)
+	name := sm.GetString(ctx, keyUser)
+	if name == "" {
+		return pledge.User{}, false, nil
+	}
+	u, err := a.store.User(ctx, name)
+	switch {
+	case errors.Is(err, pledge.ErrNotFound):
+	case err != nil:
+		return pledge.User{}, false, fmt.Errorf("session user: %w", err)
+	case !u.Disabled && sm.GetString(ctx, keyPass) == passPrint(u.PasswordHash):
+		return u, true, nil
+	}
+	if err := sm.Destroy(ctx); err != nil {
+		return pledge.User{}, false, fmt.Errorf("end session of %s: %w", name, err)
+	}
+	return pledge.User{}, false, nil
+}
+
+// startSession logs u in: a new token (so a token planted before log-in is
+// worthless), a new CSRF token, and the lifetime of a logged-in session.
+func (a *Admin) startSession(r *http.Request, u pledge.User) error {
+	ctx := r.Context()
+	sm := a.session(r)
+	if err := sm.RenewToken(ctx); err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	sm.Put(ctx, keyUser, u.Username)
+	sm.Put(ctx, keyPass, passPrint(u.PasswordHash))
+	sm.Put(ctx, keyCSRF, rand.Text())
+	return nil
+}
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+// userFrom returns the logged-in account signedIn put in ctx.
+func userFrom(ctx context.Context) *pledge.User {
+	u, _ := ctx.Value(userKey).(*pledge.User)
+	return u
+}

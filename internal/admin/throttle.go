@@ -1,0 +1,65 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+)
+
+// Log-in throttling: failed attempts are counted per account and per client
+// address over a sliding window; while either count is at its limit, every
+// attempt is refused before its password is checked, right or wrong. A
+// successful log-in resets neither count.
+const (
+	failWindow         = 15 * time.Minute
+	maxFailsPerAccount = 5
+	maxFailsPerAddr    = 20
+)
+
+// throttle holds the failure counters, in this process's memory (an
+// instance restart forgets them; several instances each count their own).
+type throttle struct {
+	account, addr *httprate.RateLimiter
+}
+
+func newThrottle() *throttle {
+	quiet := httprate.WithResponseHeaders(httprate.ResponseHeaders{}) // no X-RateLimit-* on the log-in page
+	return &throttle{
+		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
+		addr:    httprate.NewRateLimiter(maxFailsPerAddr, failWindow, quiet),
+	}
+}
+
+// accountKey is the counter key of an attempted username; case folds so
+// that "Deo" and "deo" share one count.
+func accountKey(username string) string { return strings.ToLower(username) }
+
+// admit reports whether an attempt for account from addr may be checked.
+// It counts the attempt as a failure at once, in the same step as the
+// check, so that a burst of parallel guesses cannot all slip under the
+// limit before the first is counted; succeeded takes the count back.
+func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) bool {
+	if t.account.OnLimit(w, r, account) {
+		return false
+	}
+	if t.addr.OnLimit(w, r, addr) {
+		t.refund(t.account, account)
+		return false
+	}
+	return true
+}
+
+// succeeded takes back the counts of an attempt that logged in.
+func (t *throttle) succeeded(account, addr string) {
+	t.refund(t.account, account)
+	t.refund(t.addr, addr)
+}
+
+func (t *throttle) refund(l *httprate.RateLimiter, key string) {
+	// httprate's windows run on its own clock. Should the window turn
+	// between count and refund, the refund lands in the new window and may
+	// forgive up to one more failure while the old one slides out.
+	_ = l.Counter().IncrementBy(key, time.Now().UTC().Truncate(failWindow), -1)
+}
