@@ -210,11 +210,11 @@ func TestAdminConsoleServed(t *testing.T) {
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	st, body, err := getBody(c, p.base()+"/admin/")
+	st, _, err := getBody(c, p.base()+"/admin/")
 	if err != nil || st != http.StatusSeeOther {
 		t.Fatalf("GET /admin/ logged out: %d %v", st, err)
 	}
-	st, body, err = getBody(c, p.base()+"/admin/login")
+	st, body, err := getBody(c, p.base()+"/admin/login")
 	if err != nil || st != http.StatusOK {
 		t.Fatalf("GET /admin/login: %d %v", st, err)
 	}

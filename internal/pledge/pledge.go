@@ -30,7 +30,14 @@ type Pledge struct {
 	Region      string
 	Lang        string
 	PhoneMasked string
+	Email       string // only in exports, and only where the campaign stores it
 	CreatedAt   time.Time
+}
+
+// MinuteCount is how many pledges a campaign took in one minute.
+type MinuteCount struct {
+	Minute time.Time // start of the minute, UTC
+	N      int64
 }
 
 // Counts are a campaign's live counts. Regions holds the count of every leaf

@@ -37,6 +37,13 @@ type Store interface {
 	// Pledge returns the pledge with certificate number in a campaign, or
 	// pledge.ErrNotFound.
 	Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error)
+	// MinuteCounts returns the campaign's pledges per minute from since on,
+	// oldest first; minutes without pledges are absent.
+	MinuteCounts(ctx context.Context, campaignID int64, since time.Time) ([]pledge.MinuteCount, error)
+	// ExportPledges calls fn for each pledge of the campaign in number order,
+	// reading in pages so memory stays flat however many there are. An error
+	// from fn stops the export and is returned.
+	ExportPledges(ctx context.Context, campaignID int64, fn func(pledge.Pledge) error) error
 	// Audit checks a campaign's rows, counts and numbers against each other.
 	Audit(ctx context.Context, campaignID int64) (pledge.Audit, error)
 

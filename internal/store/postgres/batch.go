@@ -31,6 +31,11 @@ SELECT $1, $2 + rn, name, phone_hash, phone_masked, email, region, lang, created
 ON CONFLICT DO NOTHING
 RETURNING number, phone_hash`
 
+const addMinutes = `
+INSERT INTO minute_counts (campaign_id, minute, n)
+SELECT $1, m, n FROM unnest($2::timestamptz[], $3::bigint[]) AS t (m, n)
+ON CONFLICT (campaign_id, minute) DO UPDATE SET n = minute_counts.n + excluded.n`
+
 const addCounts = `
 INSERT INTO region_counts (campaign_id, region, n)
 SELECT $1, r, n FROM unnest($2::text[], $3::bigint[]) AS t (r, n)
@@ -91,12 +96,14 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	}
 	inserted := 0
 	counts := make(map[string]int64)
+	minutes := make(map[time.Time]int64)
 	var number int64
 	var hash []byte
 	_, err = pgx.ForEachRow(rows, []any{&number, &hash}, func() error {
 		i := at[string(hash)]
 		results[i].Receipt = pledge.Receipt{CampaignID: id, Number: number}
 		counts[subs[i].Region]++
+		minutes[subs[i].CreatedAt.UTC().Truncate(time.Minute)]++
 		inserted++
 		return nil
 	})
@@ -125,6 +132,16 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE campaign_seq SET last_number = $2 WHERE campaign_id = $1`, id, last+int64(inserted))
 	b.Queue(addCounts, id, codes, adds)
+	starts := make([]time.Time, 0, len(minutes))
+	for m := range minutes {
+		starts = append(starts, m)
+	}
+	slices.SortFunc(starts, time.Time.Compare)
+	perMinute := make([]int64, len(starts))
+	for k, m := range starts {
+		perMinute[k] = minutes[m]
+	}
+	b.Queue(addMinutes, id, starts, perMinute)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("advance sequence and counts: %w", err)
 	}

@@ -17,6 +17,11 @@ type regionKey struct {
 	region   string
 }
 
+type minuteKey struct {
+	campaign int64
+	minute   int64 // Unix seconds of the minute's start
+}
+
 // CommitBatch stores subs in one IMMEDIATE transaction. See store.Store.
 //
 // The writer connection holds SQLite's write lock for the whole transaction,
@@ -35,6 +40,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 
 	last := make(map[int64]int64)
 	counts := make(map[regionKey]int64)
+	minutes := make(map[minuteKey]int64)
 	for _, group := range store.ByCampaign(subs, fresh) {
 		id := subs[group[0]].CampaignID
 		n, err := s.lastNumber(ctx, tx, id)
@@ -56,6 +62,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 				n++
 				results[i].Receipt = pledge.Receipt{CampaignID: id, Number: n}
 				counts[regionKey{id, subs[i].Region}]++
+				minutes[minuteKey{id, subs[i].CreatedAt.Unix() / 60 * 60}]++
 				rows = append(rows, i)
 			}
 			if err := s.insertRows(ctx, tx, subs, rows, results); err != nil {
@@ -72,6 +79,11 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	for k, n := range counts {
 		if _, err := s.stmts.get(ctx, tx, stmtCount, 1).ExecContext(ctx, k.campaign, k.region, n); err != nil {
 			return nil, fmt.Errorf("update count row: %w", err)
+		}
+	}
+	for k, n := range minutes {
+		if _, err := s.stmts.get(ctx, tx, stmtMinute, 1).ExecContext(ctx, k.campaign, k.minute, n); err != nil {
+			return nil, fmt.Errorf("update minute count: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -40,6 +40,8 @@ func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
 		stmtAdvance:    `UPDATE campaign_seq SET last_number = ? WHERE campaign_id = ?`,
 		stmtCount: `INSERT INTO region_counts (campaign_id, region, n) VALUES (?, ?, ?)
 			ON CONFLICT (campaign_id, region) DO UPDATE SET n = n + excluded.n`,
+		stmtMinute: `INSERT INTO minute_counts (campaign_id, minute, n) VALUES (?, ?, ?)
+			ON CONFLICT (campaign_id, minute) DO UPDATE SET n = n + excluded.n`,
 	} {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
@@ -76,6 +78,7 @@ const (
 	stmtLastNumber = "last-number"
 	stmtAdvance    = "advance"
 	stmtCount      = "count"
+	stmtMinute     = "minute"
 )
 
 func statementSQL(kind string, n int) string {

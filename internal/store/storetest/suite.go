@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"BatchLarge", testBatchLarge},
 		{"PledgeByNumber", testPledgeByNumber},
 		{"SecretStable", testSecretStable},
+		{"MinuteCounts", testMinuteCounts},
+		{"Export", testExport},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
