@@ -1,7 +1,9 @@
 // Package admin is the admin console under /admin/: log-in with
 // argon2id-hashed passwords, database-backed sessions (alexedwards/scs),
-// roles, CSRF protection, a dashboard of campaign totals, and the audit log
-// with its CSV export. Every route is in routes.go.
+// roles, CSRF protection, a dashboard of campaign totals with a page per
+// campaign (per-minute chart, regions), a streamed CSV export of a
+// campaign's pledges for admins, and the audit log with its CSV export.
+// Every route is in routes.go.
 package admin
 
 import (

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
+	"github.com/pledgeportal/pledge/internal/csvsafe"
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
@@ -82,7 +82,7 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 			_ = cw.Write([]string{
 				strconv.FormatInt(act.ID, 10),
 				act.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"),
-				cell(act.Actor), cell(act.Remote), cell(act.Kind), cell(act.Detail),
+				csvsafe.Cell(act.Actor), csvsafe.Cell(act.Remote), csvsafe.Cell(act.Kind), csvsafe.Cell(act.Detail),
 			})
 		}
 		cw.Flush()
@@ -101,15 +101,4 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// cell guards a CSV field against formula injection: a spreadsheet would
-// run a cell starting with =, +, -, @, tab or carriage return, and the log
-// holds text anyone can type (an attempted username), so such a cell gets a
-// leading apostrophe.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

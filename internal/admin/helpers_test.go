@@ -53,6 +53,7 @@ type console struct {
 	URL      string
 	Store    *sqlite.Store
 	Accounts admin.Accounts
+	Handler  http.Handler // the console itself, for in-process requests
 	server   *httptest.Server
 }
 
@@ -105,7 +106,7 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 		ts = httptest.NewServer(a)
 	}
 	t.Cleanup(ts.Close)
-	return &console{URL: ts.URL, Store: s, Accounts: acc, server: ts}
+	return &console{URL: ts.URL, Store: s, Accounts: acc, Handler: a, server: ts}
 }
 
 // response is an answer read in full.

@@ -26,7 +26,7 @@ var funcs = template.FuncMap{
 
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"login", "home", "audit", "users", "error"} {
+	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("admin template %s: %w", name, err)
@@ -38,10 +38,11 @@ func parseTemplates() (map[string]*template.Template, error) {
 
 // pageData is what every template gets.
 type pageData struct {
-	Title string
-	User  *pledge.User // nil: not logged in
-	CSRF  string       // the session's form token, for the log-out button and forms
-	Data  any
+	Title   string
+	User    *pledge.User // nil: not logged in
+	CSRF    string       // the session's form token, for the log-out button and forms
+	Refresh int          // seconds after which the page reloads itself; 0: never
+	Data    any
 }
 
 // IsAdmin reports whether the page's user has the admin role.

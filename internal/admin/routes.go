@@ -18,6 +18,8 @@ func (a *Admin) routes() http.Handler {
 	mux.Handle("POST /admin/logout", a.page(a.signedIn(a.logout)))
 
 	mux.Handle("GET /admin/{$}", a.page(a.signedIn(a.home)))
+	mux.Handle("GET /admin/c/{slug}", a.page(a.signedIn(a.campaignDashboard)))
+	mux.Handle("GET /admin/c/{slug}/pledges.csv", a.page(a.adminOnly(a.pledgesCSV)))
 	mux.Handle("GET /admin/audit", a.page(a.adminOnly(a.audit)))
 	mux.Handle("GET /admin/audit.csv", a.page(a.adminOnly(a.auditCSV)))
 	mux.Handle("GET /admin/users", a.page(a.adminOnly(a.users)))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -82,15 +81,7 @@ func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Cache-Control", "public, max-age=1, stale-while-revalidate=10, stale-if-error=60")
-	h.Set("ETag", snap.etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, snap.etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(snap.body)
+	serveStats(w, r, snap.body, snap.etag, "application/json; charset=utf-8")
 	return nil
 }
 

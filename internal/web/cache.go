@@ -114,6 +114,10 @@ type snapshot struct {
 	at      time.Time
 	body    []byte // JSON of statsBody
 	etag    string
+
+	camp    *pledge.Campaign // the regions the counts were read for
+	csvOnce sync.Once
+	csv     *statsCSV // built on first request, by statsCSVOf
 }
 
 // countCache serves counts from memory, reading the count rows at most once
@@ -194,7 +198,7 @@ func newSnapshot(c *pledge.Campaign, counts pledge.Counts, now time.Time) *snaps
 	}
 	body, _ := json.Marshal(statsBody{Campaign: c.Slug, Total: counts.Total, Regions: regions, Parents: parents, UpdatedAt: now.UTC()})
 	sum := sha256.Sum256(body)
-	return &snapshot{counts: counts, parents: parents, at: now, body: body,
+	return &snapshot{counts: counts, parents: parents, at: now, body: body, camp: c,
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 }
 

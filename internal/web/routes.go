@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/campaigns/{slug}", s.api(s.apiCampaign))
 	mux.Handle("POST /api/v1/campaigns/{slug}/pledges", s.api(s.apiPledge))
 	mux.Handle("GET /api/v1/campaigns/{slug}/stats", s.api(s.apiStats))
+	mux.Handle("GET /api/v1/campaigns/{slug}/stats.csv", s.api(s.apiStatsCSV))
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

@@ -1,0 +1,118 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+// commitAt stores one pledge per region in regions, numbered from first,
+// all made at t.
+func commitAt(t *testing.T, c *console, campaign *pledge.Campaign, first int, at time.Time, regions ...string) {
+	t.Helper()
+	h := pledge.NewHasher([]byte("admin test secret, not for production"))
+	subs := make([]pledge.Submission, len(regions))
+	for i, r := range regions {
+		subs[i] = storetest.Submission(h, campaign.ID, first+i, r)
+		subs[i].CreatedAt = at.UTC().Truncate(time.Microsecond)
+	}
+	res, err := c.Store.CommitBatch(context.Background(), subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+}
+
+func newCampaign(t *testing.T, c *console, slug string, email pledge.EmailMode) *pledge.Campaign {
+	t.Helper()
+	camp := storetest.Campaign(slug)
+	camp.Email = email
+	if err := c.Store.CreateCampaign(context.Background(), camp); err != nil {
+		t.Fatal(err)
+	}
+	return camp
+}
+
+var (
+	statValue = regexp.MustCompile(`<dd id="([a-z-]+)">(\d+)</dd>`)
+	regionRow = regexp.MustCompile(`<tr class="(\w+)" data-code="([^"]+)"><td>[^<]*</td><td>[^<]*</td><td class="num">(\d+)</td>`)
+)
+
+func TestCampaignDashboard(t *testing.T) {
+	c := newConsole(t)
+	vote := newCampaign(t, c, "vote", pledge.EmailNone)
+	now := time.Now()
+	commitAt(t, c, vote, 0, now.Add(-25*time.Hour), "N2", "N2", "N2", "N2", "N2") // the total only
+	commitAt(t, c, vote, 10, now.Add(-2*time.Hour), "S1", "S1", "S1", "S1")       // the last day
+	commitAt(t, c, vote, 20, now.Add(-5*time.Minute), "N1", "N1")                 // the last hour
+	commitAt(t, c, vote, 30, now.Add(-20*time.Second), "N1")                      // the last minute
+
+	b := c.browser(t)
+	b.mustLogin(viewerUser, viewerPass)
+	home := b.get(homePath)
+	mustContain(t, home.Body, `href="/admin/c/vote"`)
+
+	r := b.get("/admin/c/vote")
+	wantStatus(t, r, http.StatusOK)
+	got := map[string]string{}
+	for _, m := range statValue.FindAllStringSubmatch(r.Body, -1) {
+		got[m[1]] = m[2]
+	}
+	want := map[string]string{"total": "12", "last-minute": "1", "last-hour": "3", "last-day": "7"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("figures (-want +got):\n%s", diff)
+	}
+
+	// NORTH rolls up N1 and N2 and leads with 8; its children follow it,
+	// highest first; S1 (4) comes after them though it beats N1 (3).
+	var rows []string
+	for _, m := range regionRow.FindAllStringSubmatch(r.Body, -1) {
+		rows = append(rows, m[1]+" "+m[2]+" "+m[3])
+	}
+	wantRows := []string{"parent NORTH 8", "child N2 5", "child N1 3", "top S1 4"}
+	if diff := cmp.Diff(wantRows, rows); diff != "" {
+		t.Errorf("region table (-want +got):\n%s\n%s", diff, clip(r.Body))
+	}
+
+	mustContain(t, r.Body,
+		`<meta http-equiv="refresh" content="30">`,
+		`<svg `, `role="img"`, `<title id="chart-title">Pledges per minute, last 24 hours</title>`, `<desc id="chart-desc">7 pledges in the last 24 hours`,
+		`Time (IST, UTC+5:30)`,
+		`href="/api/v1/campaigns/vote/stats.csv"`,
+	)
+	points := regexp.MustCompile(`<polyline [^>]*points="([^"]+)"`).FindStringSubmatch(r.Body)
+	if points == nil || len(strings.Fields(points[1])) != 24*60 {
+		t.Errorf("the chart has no polyline of 1440 points")
+	}
+	if strings.Contains(r.Body, "pledges.csv") {
+		t.Error("the viewer's dashboard offers the pledge export")
+	}
+
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	mustContain(t, adm.get("/admin/c/vote").Body, `href="/admin/c/vote/pledges.csv"`)
+	wantStatus(t, adm.get("/admin/c/nope"), http.StatusNotFound)
+	wantRedirect(t, c.browser(t).get("/admin/c/vote"), loginPath)
+}
+
+func TestCampaignDashboardEmpty(t *testing.T) {
+	c := newConsole(t)
+	newCampaign(t, c, "quiet", pledge.EmailNone)
+	b := c.browser(t)
+	b.mustLogin(viewerUser, viewerPass)
+	r := b.get("/admin/c/quiet")
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, `<dd id="total">0</dd>`, "No pledges in the last 24 hours.", `<tr class="parent" data-code="NORTH">`)
+}

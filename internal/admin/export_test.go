@@ -1,0 +1,136 @@
+package admin_test
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at"}
+
+// exportCSV fetches a campaign's pledges.csv as b and parses it.
+func exportCSV(t *testing.T, b *browser, slug string) [][]string {
+	t.Helper()
+	r := b.get("/admin/c/" + slug + "/pledges.csv")
+	wantStatus(t, r, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="pledges-`+slug+"-") || !strings.HasSuffix(cd, `.csv"`) {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	if err != nil {
+		t.Fatalf("not CSV: %v", err)
+	}
+	if diff := cmp.Diff(pledgeHeader, recs[0]); diff != "" {
+		t.Fatalf("header (-want +got):\n%s", diff)
+	}
+	return recs[1:]
+}
+
+func TestPledgesCSV(t *testing.T) {
+	c := newConsole(t)
+	mail := newCampaign(t, c, "mail", pledge.EmailOptional)
+	quiet := newCampaign(t, c, "quiet", pledge.EmailNone)
+	h := pledge.NewHasher([]byte("admin test secret, not for production"))
+	at := time.Date(2026, 11, 26, 10, 0, 0, 123456000, time.UTC)
+	// More pledges than one flush, in several batches; one name a formula.
+	const n = 2345
+	for start := 0; start < n; start += 1000 {
+		var subs []pledge.Submission
+		for i := start; i < min(start+1000, n); i++ {
+			sub := storetest.Submission(h, mail.ID, i, storetest.Leaves[i%3])
+			sub.CreatedAt = at.Add(time.Duration(i) * time.Second)
+			sub.Email = fmt.Sprintf("citizen%d@example.in", i)
+			if i == 5 {
+				sub.Name = `=HYPERLINK("http://evil.example")`
+			}
+			subs = append(subs, sub)
+		}
+		commit(t, c, subs)
+	}
+	// A campaign that does not ask for email: whatever is stored is masked.
+	sub := storetest.Submission(h, quiet.ID, 1, "S1")
+	sub.Email = "asha@example.in"
+	commit(t, c, []pledge.Submission{sub})
+
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	wantStatus(t, viewer.get("/admin/c/mail/pledges.csv"), http.StatusForbidden)
+	if n := c.count(t, "export"); n != 0 {
+		t.Errorf("%d export entries after the viewer's refused attempt, want 0", n)
+	}
+
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	rows := exportCSV(t, adm, "mail")
+	if len(rows) != n {
+		t.Fatalf("%d rows, want %d", len(rows), n)
+	}
+	for i, row := range rows {
+		if row[0] != strconv.Itoa(i+1) {
+			t.Fatalf("row %d has number %s: not in number order", i, row[0])
+		}
+	}
+	first := rows[0]
+	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z"}
+	if diff := cmp.Diff(want, first); diff != "" {
+		t.Errorf("first row (-want +got):\n%s", diff)
+	}
+	if got := rows[5][1]; got != `'=HYPERLINK("http://evil.example")` {
+		t.Errorf("formula name exported as %q, want it guarded", got)
+	}
+	if got := rows[n-1][7]; got != at.Add((n-1)*time.Second).Truncate(time.Second).Format(time.RFC3339) {
+		t.Errorf("last created_at = %q", got)
+	}
+	act := c.lastAction(t, "export")
+	if act.Actor != adminUser || act.Detail != fmt.Sprintf("mail pledges.csv: %d rows", n) {
+		t.Errorf("export entry = %+v", act)
+	}
+
+	rows = exportCSV(t, adm, "quiet")
+	if len(rows) != 1 || rows[0][6] != "a***@example.in" || rows[0][5] != "******0001" {
+		t.Errorf("quiet export = %q, want the email masked", rows)
+	}
+	wantStatus(t, adm.get("/admin/c/nope/pledges.csv"), http.StatusNotFound)
+	if n := c.count(t, "export"); n != 2 {
+		t.Errorf("%d export entries, want 2", n)
+	}
+}
+
+func commit(t *testing.T, c *console, subs []pledge.Submission) {
+	t.Helper()
+	if _, err := c.Store.CommitBatch(t.Context(), subs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPledgesCSVConstantMemory exports exportRows pledges and fails if the
+// heap grows with them: collecting the rows, or the whole file, in memory
+// would take several times the bound.
+func TestPledgesCSVConstantMemory(t *testing.T) {
+	c := newConsole(t)
+	camp := newCampaign(t, c, "big", pledge.EmailOptional)
+	fillPledges(t, c.Store, camp.ID, exportRows, time.Now())
+	cookie := loginCookie(t, c.Handler, adminUser, adminPass)
+
+	run := measureExport(t, c.Handler, cookie, "/admin/c/big/pledges.csv")
+	t.Logf("%d rows, %.1f MB of CSV in %v; heap grew by at most %.1f MB", run.rows, float64(run.bytes)/1e6, run.took, float64(run.growth)/(1<<20))
+	if run.rows != exportRows+1 {
+		t.Fatalf("%d lines, want %d rows and the header", run.rows, exportRows)
+	}
+	if run.growth > maxExportGrowth {
+		t.Errorf("the heap grew by %.1f MB exporting %d rows (%.1f MB of CSV), want under %d MB: the export is not streaming",
+			float64(run.growth)/(1<<20), exportRows, float64(run.bytes)/1e6, maxExportGrowth>>20)
+	}
+}
