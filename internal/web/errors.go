@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -74,6 +75,9 @@ func code(status int) string {
 // look, and asks for a retry where one will help. Both adapters start here.
 func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
 	st, key := status(err)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return st, key // the client left while its pledge was committing: nothing to look at
+	}
 	if st >= 500 && st != http.StatusServiceUnavailable {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
 	}
