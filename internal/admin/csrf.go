@@ -5,11 +5,37 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
-// maxFormBody bounds the body of every form under /admin.
-const maxFormBody = 8 << 10
+// maxFormBody bounds the body of every form under /admin but the campaign
+// forms (maxCampaignBody: pledge texts in several languages and a regions
+// CSV) and the regions upload (maxUploadBody, multipart: a file of up to
+// maxRegionsFile and the form's fields).
+const (
+	maxFormBody     = 8 << 10
+	maxCampaignBody = 1 << 20
+	maxUploadBody   = maxRegionsFile + 64<<10
+)
+
+// isUpload reports whether r is a regions upload, the one form under /admin
+// sent as multipart/form-data.
+func isUpload(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/admin/c/") && strings.HasSuffix(r.URL.Path, "/regions") &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+}
+
+// formLimit is the largest body r's form may have.
+func formLimit(r *http.Request) int64 {
+	switch p := r.URL.Path; {
+	case isUpload(r):
+		return maxUploadBody
+	case p == "/admin/campaigns/new", strings.HasPrefix(p, "/admin/c/") && strings.HasSuffix(p, "/edit"):
+		return maxCampaignBody
+	}
+	return maxFormBody
+}
 
 // csrfToken returns the synchronizer token of r's session, creating it on
 // first use. A session that is not logged in lives only anonLifetime: it
@@ -49,8 +75,20 @@ func (a *Admin) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-		if err := r.ParseForm(); err != nil {
+		limit := formLimit(r)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		var err error
+		if isUpload(r) {
+			// Held in memory: the limit is small. The csrf field is checked
+			// below like any form's.
+			err = r.ParseMultipartForm(limit)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "request body too large") {
+				err = &http.MaxBytesError{Limit: limit}
+			}
 			a.fail(w, r, fmt.Errorf("%w: %w", errBadRequest, err))
 			return
 		}

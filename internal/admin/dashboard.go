@@ -20,6 +20,8 @@ type dashboardData struct {
 	Slug       string
 	Title      string
 	Open       bool
+	Paused     bool
+	Goal       int64
 	Email      pledge.EmailMode
 	Total      int64
 	LastMinute int64
@@ -56,7 +58,7 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 	series := minuteSeries(rows, start)
 	svg, summary := minuteChart(series, start)
 	d := dashboardData{
-		Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Email: c.Email,
+		Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused, Goal: c.Goal, Email: c.Email,
 		Total:      counts.Total,
 		LastMinute: lastMinutes(series, 1),
 		LastHour:   lastMinutes(series, 60),

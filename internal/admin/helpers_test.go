@@ -19,8 +19,10 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/web"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -60,6 +62,7 @@ type console struct {
 type consoleOptions struct {
 	proxies []netip.Prefix
 	tls     bool
+	public  bool
 }
 
 type consoleOption func(*consoleOptions)
@@ -71,6 +74,11 @@ func behindProxy() consoleOption {
 		o.proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 }
+
+// withPublicSite serves the console mounted in the public web.Server, with
+// a real intake, as the portal does: the public API and the console share
+// one URL and one store.
+func withPublicSite() consoleOption { return func(o *consoleOptions) { o.public = true } }
 
 // overTLS serves the console with httptest's TLS server.
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
@@ -99,14 +107,43 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var h http.Handler = a
+	if o.public {
+		h = publicSite(t, s, a)
+	}
 	var ts *httptest.Server
 	if o.tls {
-		ts = httptest.NewTLSServer(a)
+		ts = httptest.NewTLSServer(h)
 	} else {
-		ts = httptest.NewServer(a)
+		ts = httptest.NewServer(h)
 	}
 	t.Cleanup(ts.Close)
 	return &console{URL: ts.URL, Store: s, Accounts: acc, Handler: a, server: ts}
+}
+
+// publicSite is the public web.Server over s, with a running intake and
+// the console mounted under /admin/.
+func publicSite(t *testing.T, s *sqlite.Store, console http.Handler) http.Handler {
+	t.Helper()
+	secret, err := s.Secret(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := intake.New(s, discard, intake.Options{})
+	go in.Run()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := in.Close(ctx); err != nil {
+			t.Errorf("intake.Close: %v", err)
+		}
+	})
+	srv, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: pledge.NewTokens(secret),
+		Log: discard, Admin: console})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
 // response is an answer read in full.

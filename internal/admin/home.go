@@ -11,6 +11,7 @@ type campaignRow struct {
 	Slug     string
 	Title    string
 	Open     bool
+	Paused   bool
 	OpensAt  time.Time
 	ClosesAt time.Time
 	Total    int64
@@ -32,7 +33,7 @@ func (a *Admin) home(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("dashboard: counts of %s: %w", c.Slug, err)
 		}
 		rows = append(rows, campaignRow{
-			Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now),
+			Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused,
 			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, Total: n.Total, Regions: len(c.Leaves()),
 		})
 	}

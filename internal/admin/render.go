@@ -15,6 +15,10 @@ import (
 var templateFiles embed.FS
 
 var funcs = template.FuncMap{
+	// emailModes are the choices of a campaign's email field.
+	"emailModes": func() []pledge.EmailMode {
+		return []pledge.EmailMode{pledge.EmailNone, pledge.EmailOptional, pledge.EmailRequired}
+	},
 	// when formats an instant for the console: UTC, to the second.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -26,7 +30,7 @@ var funcs = template.FuncMap{
 
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error"} {
+	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error", "campaign_form", "regions"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("admin template %s: %w", name, err)

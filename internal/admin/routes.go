@@ -23,6 +23,14 @@ func (a *Admin) routes() http.Handler {
 	mux.Handle("GET /admin/audit", a.page(a.adminOnly(a.audit)))
 	mux.Handle("GET /admin/audit.csv", a.page(a.adminOnly(a.auditCSV)))
 	mux.Handle("GET /admin/users", a.page(a.adminOnly(a.users)))
+	mux.Handle("GET /admin/campaigns/new", a.page(a.adminOnly(a.newCampaignForm)))
+	mux.Handle("POST /admin/campaigns/new", a.page(a.adminOnly(a.createCampaign)))
+	mux.Handle("GET /admin/c/{slug}/edit", a.page(a.adminOnly(a.editCampaignForm)))
+	mux.Handle("POST /admin/c/{slug}/edit", a.page(a.adminOnly(a.editCampaign)))
+	mux.Handle("POST /admin/c/{slug}/pause", a.page(a.adminOnly(a.pauseCampaign)))
+	mux.Handle("POST /admin/c/{slug}/resume", a.page(a.adminOnly(a.resumeCampaign)))
+	mux.Handle("GET /admin/c/{slug}/regions", a.page(a.adminOnly(a.regionsForm)))
+	mux.Handle("POST /admin/c/{slug}/regions", a.page(a.adminOnly(a.importRegions)))
 
 	mux.Handle("/admin/", a.page(a.signedIn(notFound)))
 

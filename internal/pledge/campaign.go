@@ -65,6 +65,11 @@ type Campaign struct {
 	OpensAt   time.Time
 	ClosesAt  time.Time // zero: open-ended
 	Email     EmailMode
+	// Paused stops a campaign taking pledges whatever its times say; an
+	// admin switches it from the console.
+	Paused bool
+	// Goal is the number of pledges the campaign aims for; 0: none.
+	Goal      int64
 	CreatedAt time.Time
 }
 
@@ -92,6 +97,12 @@ func (c *Campaign) OpenAt(t time.Time) bool {
 		return false
 	}
 	return c.ClosesAt.IsZero() || t.Before(c.ClosesAt)
+}
+
+// Accepting reports whether the campaign takes new pledges at time t: it is
+// open and not paused.
+func (c *Campaign) Accepting(t time.Time) bool {
+	return c.OpenAt(t) && !c.Paused
 }
 
 // Region returns the region with code, if the campaign has it.
@@ -124,6 +135,15 @@ func (c *Campaign) Leaves() []Region {
 
 // Validate checks a campaign definition before it is stored.
 func (c *Campaign) Validate() error {
+	if problems := c.Problems(); len(problems) > 0 {
+		return errors.New("invalid campaign: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Problems lists what is wrong with a campaign definition, one message per
+// problem; none means it is valid.
+func (c *Campaign) Problems() []string {
 	var problems []string
 	if !validSlug(c.Slug) {
 		problems = append(problems, "slug must be 1-64 lower-case letters, digits or dashes")
@@ -138,6 +158,9 @@ func (c *Campaign) Validate() error {
 	}
 	if !c.Email.Valid() {
 		problems = append(problems, "email mode must be none, optional or required")
+	}
+	if c.Goal < 0 {
+		problems = append(problems, "goal must not be negative")
 	}
 	if !c.ClosesAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
 		problems = append(problems, "closing time must be after opening time")
@@ -167,10 +190,7 @@ func (c *Campaign) Validate() error {
 	if len(c.Leaves()) == 0 {
 		problems = append(problems, "at least one region is needed")
 	}
-	if len(problems) > 0 {
-		return errors.New("invalid campaign: " + strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 func validSlug(s string) bool {

@@ -21,6 +21,9 @@ var (
 	// ErrUnavailable means the database could not store the pledge just now;
 	// nothing was stored and the caller should retry shortly.
 	ErrUnavailable = errors.New("storage unavailable, retry shortly")
+	// ErrRegionInUse means an edit would remove (or turn into a parent) a
+	// region that pledges are counted in.
+	ErrRegionInUse = errors.New("region has pledges")
 )
 
 // FieldError names the field a validation failure belongs to. Message is a

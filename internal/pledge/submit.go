@@ -36,10 +36,13 @@ func (h *Hasher) Sum(s string) []byte {
 }
 
 // Prepare validates and normalises in against campaign c at time now. It
-// returns ErrClosed when the campaign is not open, a *ValidationError listing
+// returns ErrClosed when the campaign is not open or is paused, a *ValidationError listing
 // every bad field, or a Submission ready for intake.
 func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error) {
-	if !c.OpenAt(now) {
+	// A paused campaign answers ErrClosed. The check happens here only:
+	// intake does not re-check, so a submission prepared before a pause
+	// (a pledge in flight) is still committed.
+	if !c.Accepting(now) {
 		return Submission{}, ErrClosed
 	}
 	var verr ValidationError

@@ -5,6 +5,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -25,6 +28,13 @@ type Store interface {
 	Campaigns(ctx context.Context) ([]pledge.Campaign, error)
 	// Campaign returns the campaign with slug, or pledge.ErrNotFound.
 	Campaign(ctx context.Context, slug string) (pledge.Campaign, error)
+	// UpdateCampaign saves the campaign c.ID (pledge.ErrNotFound if there is
+	// none): title, pledge text, languages, email mode, opening and closing
+	// times, paused, goal and regions. The slug never changes. Regions are
+	// added and renamed freely; a region with pledges cannot be removed (nor
+	// become a parent): that gives an error wrapping pledge.ErrRegionInUse
+	// naming it, and nothing is changed.
+	UpdateCampaign(ctx context.Context, c *pledge.Campaign) error
 
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in
@@ -77,4 +87,42 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// CheckRegionsInUse returns an error wrapping pledge.ErrRegionInUse, naming
+// the regions, when c's regions leave out a region in used (codes with
+// pledges counted in them) or make one of them the parent of another: the
+// pledges would no longer be counted where they were made. Backends call it
+// inside UpdateCampaign.
+func CheckRegionsInUse(c *pledge.Campaign, used []string) error {
+	have := make(map[string]bool, len(c.Regions))
+	parents := make(map[string]bool)
+	for _, r := range c.Regions {
+		have[r.Code] = true
+		if r.Parent != "" {
+			parents[r.Parent] = true
+		}
+	}
+	var gone, parented []string
+	for _, code := range used {
+		switch {
+		case !have[code]:
+			gone = append(gone, code)
+		case parents[code]:
+			parented = append(parented, code)
+		}
+	}
+	slices.Sort(gone)
+	slices.Sort(parented)
+	var msgs []string
+	if len(gone) > 0 {
+		msgs = append(msgs, "region "+strings.Join(gone, ", ")+" has pledges and cannot be removed")
+	}
+	if len(parented) > 0 {
+		msgs = append(msgs, "region "+strings.Join(parented, ", ")+" has pledges and cannot get sub-regions")
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", strings.Join(msgs, "; "), pledge.ErrRegionInUse)
 }

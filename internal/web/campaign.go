@@ -37,7 +37,7 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		Title:         c.Title.In(lang, c.DefaultLang()),
 		Text:          c.Pledge.In(lang, c.DefaultLang()),
 		Total:         s.cat.Number(lang, snap.counts.Total),
-		Open:          c.OpenAt(s.now()),
+		Open:          c.Accepting(s.now()),
 		AskEmail:      c.Email == pledge.EmailOptional || c.Email == pledge.EmailRequired,
 		EmailRequired: c.Email == pledge.EmailRequired,
 		Form:          in,

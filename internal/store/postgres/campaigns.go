@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // CreateCampaign stores a new campaign with its regions and sets c.ID.
@@ -32,9 +33,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO campaigns
-			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at)
-			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING RETURNING id`,
-			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt).Scan(&id)
+			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal)
+			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10) ON CONFLICT (slug) DO NOTHING RETURNING id`,
+			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt, c.Paused, c.Goal).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
 		}
@@ -60,7 +61,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	})
 }
 
-const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at`
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -100,6 +101,66 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 	return c, err
 }
 
+// UpdateCampaign saves the editable fields of c (found by c.ID; the slug
+// never changes) and its regions: new regions are added, existing ones
+// renamed or moved, and regions left out removed, unless pledges are
+// counted in them (pledge.ErrRegionInUse). It locks the campaign's sequence
+// row as every batch does, so no pledge lands in a region while it goes.
+func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	var closes *time.Time
+	if !c.ClosesAt.IsZero() {
+		closes = &c.ClosesAt
+	}
+	langs, _ := json.Marshal(c.Languages)
+	title, _ := json.Marshal(c.Title)
+	text, _ := json.Marshal(c.Pledge)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT campaign_id FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, c.ID).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("lock campaign %d: %w", c.ID, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
+			email_mode = $5, opens_at = $6, closes_at = $7, paused = $8, goal = $9 WHERE id = $1`,
+			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Paused, c.Goal); err != nil {
+			return fmt.Errorf("update campaign %d: %w", c.ID, err)
+		}
+		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1 AND n > 0`, c.ID)
+		if err != nil {
+			return fmt.Errorf("regions in use: %w", err)
+		}
+		used, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("regions in use: %w", err)
+		}
+		if err := store.CheckRegionsInUse(c, used); err != nil {
+			return err
+		}
+		codes, parents, names := make([]string, len(c.Regions)), make([]string, len(c.Regions)), make([]string, len(c.Regions))
+		for i, r := range c.Regions {
+			name, _ := json.Marshal(r.Name)
+			codes[i], parents[i], names[i] = r.Code, r.Parent, string(name)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM regions WHERE campaign_id = $1 AND NOT (code = ANY ($2::text[]))`, c.ID, codes); err != nil {
+			return fmt.Errorf("remove regions: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO regions (campaign_id, code, parent, name, position)
+			SELECT $1, code, parent, name::jsonb, ord - 1
+			FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r (code, parent, name, ord)
+			ON CONFLICT (campaign_id, code) DO UPDATE SET parent = excluded.parent, name = excluded.name, position = excluded.position`,
+			c.ID, codes, parents, names); err != nil {
+			return fmt.Errorf("save regions: %w", err)
+		}
+		return nil
+	})
+}
+
 // regions returns the regions of one campaign, or of all when campaignID is 0.
 func (s *Store) regions(ctx context.Context, campaignID int64) (map[int64][]pledge.Region, error) {
 	rows, err := s.pool.Query(ctx, `SELECT campaign_id, code, parent, name FROM regions
@@ -125,7 +186,7 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var c pledge.Campaign
 	var email string
 	var closes *time.Time
-	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt)
+	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal)
 	if err != nil {
 		return c, err
 	}

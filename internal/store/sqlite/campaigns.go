@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // CreateCampaign stores a new campaign with its regions and sets c.ID.
@@ -20,7 +21,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	title, _ := json.Marshal(c.Title)
 	text, _ := json.Marshal(c.Pledge)
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = time.Now().UTC()
+		c.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -28,9 +29,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO campaigns
-		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
-		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro())
+		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
+		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro(), c.Paused, c.Goal)
 	if err != nil {
 		return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
 	}
@@ -58,7 +59,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return nil
 }
 
-const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at`
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -99,6 +100,68 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 	return c, err
 }
 
+// UpdateCampaign saves the editable fields of c (found by c.ID; the slug
+// never changes) and its regions: new regions are added, existing ones
+// renamed or moved, and regions left out removed, unless pledges are
+// counted in them (pledge.ErrRegionInUse). The single writer connection
+// orders it against batches, so no pledge lands in a region while it goes.
+func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	langs, _ := json.Marshal(c.Languages)
+	title, _ := json.Marshal(c.Title)
+	text, _ := json.Marshal(c.Pledge)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin update campaign: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET languages = ?, title = ?, pledge_text = ?, email_mode = ?,
+		opens_at = ?, closes_at = ?, paused = ?, goal = ? WHERE id = ?`,
+		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Paused, c.Goal, c.ID)
+	if err != nil {
+		return fmt.Errorf("update campaign %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ? AND n > 0`, c.ID)
+	if err != nil {
+		return fmt.Errorf("regions in use: %w", err)
+	}
+	var used []string
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			rows.Close()
+			return fmt.Errorf("regions in use: %w", err)
+		}
+		used = append(used, code)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("regions in use: %w", err)
+	}
+	if err := store.CheckRegionsInUse(c, used); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM regions WHERE campaign_id = ?`, c.ID); err != nil {
+		return fmt.Errorf("replace regions: %w", err)
+	}
+	for i, r := range c.Regions {
+		name, _ := json.Marshal(r.Name)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO regions (campaign_id, code, parent, name, position)
+			VALUES (?, ?, ?, ?, ?)`, c.ID, r.Code, r.Parent, name, i); err != nil {
+			return fmt.Errorf("insert region %s: %w", r.Code, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit campaign %d: %w", c.ID, err)
+	}
+	return nil
+}
+
 func (s *Store) regions(ctx context.Context, campaignID int64) ([]pledge.Region, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT code, parent, name FROM regions WHERE campaign_id = ? ORDER BY position`, campaignID)
 	if err != nil {
@@ -131,7 +194,7 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var email string
 	var opens, created int64
 	var closes sql.NullInt64
-	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created); err != nil {
+	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}

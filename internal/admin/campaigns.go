@@ -1,0 +1,300 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// Kinds of audit log entries for campaigns.
+const (
+	KindCampaignCreate = "campaign-create"
+	KindCampaignEdit   = "campaign-edit"
+	KindCampaignPause  = "campaign-pause"
+	KindCampaignResume = "campaign-resume"
+	KindRegionsImport  = "regions-import"
+)
+
+// consoleLangs are the languages a campaign can be written in.
+var consoleLangs = []string{"en", "hi"}
+
+// localLayout is the format of an <input type="datetime-local">.
+const localLayout = "2006-01-02T15:04"
+
+// langText is one language's title and pledge text on the campaign form.
+type langText struct {
+	Lang, Title, Pledge string
+	On                  bool
+	Errors              []string
+}
+
+// campaignForm is the data of the new-campaign and edit pages.
+type campaignForm struct {
+	New      bool
+	Slug     string
+	Langs    []langText
+	OpensAt  string
+	ClosesAt string
+	Email    string
+	Goal     string
+	Regions  string // CSV text, new campaigns only
+	Errors   map[string][]string
+	Problems bool
+}
+
+func (f *campaignForm) add(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = make(map[string][]string)
+	}
+	f.Errors[field] = append(f.Errors[field], msg)
+	f.Problems = true
+}
+
+// formOf fills the form from a stored campaign.
+func formOf(c *pledge.Campaign) campaignForm {
+	f := campaignForm{Slug: c.Slug, Email: string(c.Email), OpensAt: localTime(c.OpensAt), ClosesAt: localTime(c.ClosesAt)}
+	if c.Goal > 0 {
+		f.Goal = strconv.FormatInt(c.Goal, 10)
+	}
+	for _, l := range consoleLangs {
+		f.Langs = append(f.Langs, langText{Lang: l, Title: c.Title[l], Pledge: c.Pledge[l], On: c.HasLang(l)})
+	}
+	return f
+}
+
+func localTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(ist).Format(localLayout)
+}
+
+// readCampaignForm reads r's form into f and onto c (slug only when f.New),
+// recording what cannot be parsed; c's regions are left alone.
+func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
+	pf := r.PostForm
+	if f.New {
+		f.Slug = strings.TrimSpace(pf.Get("slug"))
+		c.Slug = f.Slug
+	}
+	chosen := map[string]bool{}
+	for _, l := range pf["lang"] {
+		chosen[l] = true
+	}
+	c.Languages, c.Title, c.Pledge = nil, pledge.Text{}, pledge.Text{}
+	f.Langs = nil
+	for _, l := range consoleLangs {
+		lt := langText{Lang: l, On: chosen[l],
+			Title:  strings.TrimSpace(pf.Get("title_" + l)),
+			Pledge: strings.TrimSpace(strings.ReplaceAll(pf.Get("pledge_"+l), "\r\n", "\n"))}
+		f.Langs = append(f.Langs, lt)
+		if lt.On {
+			c.Languages = append(c.Languages, l)
+			c.Title[l], c.Pledge[l] = lt.Title, lt.Pledge
+		}
+	}
+	f.OpensAt, f.ClosesAt = strings.TrimSpace(pf.Get("opens_at")), strings.TrimSpace(pf.Get("closes_at"))
+	if t, err := time.ParseInLocation(localLayout, f.OpensAt, ist); err == nil {
+		c.OpensAt = t.UTC()
+	} else {
+		f.add("opens_at", "opening time must be a date and time (YYYY-MM-DDTHH:MM, IST)")
+	}
+	c.ClosesAt = time.Time{}
+	if f.ClosesAt != "" {
+		if t, err := time.ParseInLocation(localLayout, f.ClosesAt, ist); err == nil {
+			c.ClosesAt = t.UTC()
+		} else {
+			f.add("closes_at", "closing time must be a date and time (YYYY-MM-DDTHH:MM, IST), or empty")
+		}
+	}
+	f.Email = pf.Get("email")
+	c.Email = pledge.EmailMode(f.Email)
+	f.Goal = strings.TrimSpace(pf.Get("goal"))
+	c.Goal = 0
+	if f.Goal != "" {
+		n, err := strconv.ParseInt(f.Goal, 10, 64)
+		if err != nil || n < 0 {
+			f.add("goal", "goal must be a whole number, 0 or more")
+		} else {
+			c.Goal = n
+		}
+	}
+}
+
+// placeProblems puts each of Campaign.Validate's messages next to the field
+// it is about; the rest go under "form".
+func placeProblems(f *campaignForm, problems []string) {
+	for _, p := range problems {
+		switch {
+		case strings.HasPrefix(p, "slug"):
+			f.add("slug", p)
+		case strings.Contains(p, "language"):
+			f.add("lang", p)
+		case strings.HasPrefix(p, "title and pledge text are needed in "):
+			l := strings.TrimPrefix(p, "title and pledge text are needed in ")
+			for i := range f.Langs {
+				if f.Langs[i].Lang == l {
+					f.Langs[i].Errors = append(f.Langs[i].Errors, p)
+				}
+			}
+			f.Problems = true
+		case strings.HasPrefix(p, "email"):
+			f.add("email", p)
+		case strings.HasPrefix(p, "closing time"):
+			f.add("closes_at", p)
+		case strings.HasPrefix(p, "goal"):
+			f.add("goal", p)
+		case strings.Contains(p, "region"):
+			f.add("regions", p)
+		default:
+			f.add("form", p)
+		}
+	}
+}
+
+// newCampaignForm shows the empty form for a new campaign.
+func (a *Admin) newCampaignForm(w http.ResponseWriter, r *http.Request) error {
+	f := campaignForm{New: true, Email: string(pledge.EmailNone), OpensAt: localTime(a.now())}
+	for _, l := range consoleLangs {
+		f.Langs = append(f.Langs, langText{Lang: l, On: l == "en"})
+	}
+	f.Regions = "code,parent,name_en,name_hi\n"
+	a.render(w, r, http.StatusOK, "campaign_form", a.newPage(r, "New campaign", f))
+	return nil
+}
+
+// createCampaign stores a new campaign from the form, with the regions of
+// its CSV field.
+func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
+	f := campaignForm{New: true}
+	var c pledge.Campaign
+	readCampaignForm(r, &f, &c)
+	f.Regions = strings.ReplaceAll(r.PostForm.Get("regions"), "\r\n", "\n")
+	if len(c.Languages) > 0 {
+		regions, err := pledge.ParseRegionsCSV(strings.NewReader(f.Regions), c.Languages)
+		var rerr *pledge.RegionsCSVError
+		switch {
+		case errors.As(err, &rerr):
+			for _, p := range rerr.Problems {
+				f.add("regions", p.String())
+			}
+		case err != nil:
+			return err
+		default:
+			c.Regions = regions
+		}
+	}
+	if !f.Problems {
+		placeProblems(&f, c.Problems())
+	}
+	if !f.Problems {
+		err := a.store.CreateCampaign(r.Context(), &c)
+		switch {
+		case errors.Is(err, pledge.ErrDuplicate):
+			f.add("slug", "a campaign with this slug exists already")
+		case err != nil:
+			return fmt.Errorf("create campaign: %w", err)
+		}
+	}
+	if f.Problems {
+		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "New campaign", f))
+		return nil
+	}
+	detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), c.OpensAt.Format(time.RFC3339))
+	if err := a.record(r, userFrom(r.Context()).Username, KindCampaignCreate, detail); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}
+
+// editCampaignForm shows the form of an existing campaign.
+func (a *Admin) editCampaignForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.store.Campaign(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return fmt.Errorf("edit campaign: %w", err)
+	}
+	f := formOf(&c)
+	a.render(w, r, http.StatusOK, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
+	return nil
+}
+
+// editCampaign saves the form onto a campaign, live or not. Its regions and
+// paused switch stay as they are; pledges already accepted are committed
+// whatever the edit, and the public site picks the change up on its next
+// reload (within campaignCache's five seconds).
+func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
+	if err != nil {
+		return fmt.Errorf("edit campaign: %w", err)
+	}
+	f := campaignForm{Slug: c.Slug}
+	readCampaignForm(r, &f, &c)
+	if !f.Problems {
+		placeProblems(&f, c.Problems())
+	}
+	if !f.Problems {
+		err := a.store.UpdateCampaign(ctx, &c)
+		switch {
+		case errors.Is(err, pledge.ErrRegionInUse):
+			f.add("form", err.Error())
+		case err != nil:
+			return fmt.Errorf("edit campaign: %w", err)
+		}
+	}
+	if f.Problems {
+		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
+		return nil
+	}
+	detail := fmt.Sprintf("%s: %q, languages %s, email %s, goal %d", c.Slug, c.Title.In("en", c.DefaultLang()),
+		strings.Join(c.Languages, ","), c.Email, c.Goal)
+	if err := a.record(r, userFrom(ctx).Username, KindCampaignEdit, detail); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}
+
+// pauseCampaign and resumeCampaign switch whether a campaign takes pledges.
+// Every instance of the public site reloads campaigns every few seconds
+// (campaignCache), so the switch takes effect everywhere within seconds. A
+// submission already accepted by a handler before the pause is still
+// committed: intake does not check the campaign again.
+func (a *Admin) pauseCampaign(w http.ResponseWriter, r *http.Request) error {
+	return a.setPaused(w, r, true)
+}
+
+func (a *Admin) resumeCampaign(w http.ResponseWriter, r *http.Request) error {
+	return a.setPaused(w, r, false)
+}
+
+func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) error {
+	ctx := r.Context()
+	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
+	if err != nil {
+		return fmt.Errorf("pause campaign: %w", err)
+	}
+	was := c.Paused
+	c.Paused = paused
+	if err := a.store.UpdateCampaign(ctx, &c); err != nil {
+		return fmt.Errorf("pause campaign %s: %w", c.Slug, err)
+	}
+	kind, detail := KindCampaignPause, c.Slug+": paused"
+	if !paused {
+		kind, detail = KindCampaignResume, c.Slug+": resumed"
+	}
+	if was == paused {
+		detail += " (already)"
+	}
+	if err := a.record(r, userFrom(ctx).Username, kind, detail); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}

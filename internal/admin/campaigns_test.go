@@ -1,0 +1,347 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+const newCampaignPath = "/admin/campaigns/new"
+
+// upload sends a regions CSV as the regions page's multipart form does.
+func (b *browser) upload(path, csrf, action, csv string) response {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		_ = mw.WriteField("csrf", csrf)
+	}
+	_ = mw.WriteField("action", action)
+	fw, err := mw.CreateFormFile("file", "regions.csv")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(csv))
+	if err := mw.Close(); err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(http.MethodPost, path, &body, "Content-Type", mw.FormDataContentType())
+}
+
+func (c *console) campaign(t *testing.T, slug string) pledge.Campaign {
+	t.Helper()
+	camp, err := c.Store.Campaign(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return camp
+}
+
+func (c *console) mustCreate(t *testing.T, slug string) *pledge.Campaign {
+	t.Helper()
+	camp := storetest.Campaign(slug)
+	if err := c.Store.CreateCampaign(context.Background(), camp); err != nil {
+		t.Fatal(err)
+	}
+	return camp
+}
+
+func campaignValues(tok string) url.Values {
+	return url.Values{
+		"csrf": {tok}, "slug": {"plant-trees"}, "lang": {"en", "hi"},
+		"title_en": {"Plant a tree"}, "title_hi": {"पेड़ लगाओ"},
+		"pledge_en": {"I will plant a tree."}, "pledge_hi": {"मैं पेड़ लगाऊँगा।"},
+		"opens_at": {"2025-01-01T09:30"}, "closes_at": {""}, "email": {"optional"}, "goal": {"5000"},
+		"regions": {"code,parent,name_en,name_hi\r\nRAI,,Raipur,रायपुर\r\nBIL,,Bilaspur,बिलासपुर\r\n"},
+	}
+}
+
+func TestCampaignCreate(t *testing.T) {
+	c := newConsole(t, withPublicSite())
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	mustContain(t, adm.get(homePath).Body, `href="/admin/campaigns/new"`)
+
+	form := campaignValues(adm.csrf(newCampaignPath))
+	wantRedirect(t, adm.post(newCampaignPath, form), "/admin/c/plant-trees")
+	got := c.campaign(t, "plant-trees")
+	if got.Goal != 5000 || got.Email != pledge.EmailOptional || got.Title["hi"] != "पेड़ लगाओ" || len(got.Regions) != 2 ||
+		!got.OpensAt.Equal(time.Date(2025, 1, 1, 4, 0, 0, 0, time.UTC)) || got.Paused {
+		t.Errorf("stored campaign = %+v", got)
+	}
+	if a := c.lastAction(t, "campaign-create"); a.Actor != adminUser || !strings.Contains(a.Detail, "plant-trees") {
+		t.Errorf("campaign-create entry = %+v", a)
+	}
+	// The public site lists it within seconds.
+	deadline := time.Now().Add(7 * time.Second)
+	for {
+		r := adm.get("/api/v1/campaigns")
+		if strings.Contains(r.Body, `"plant-trees"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the public list does not show the new campaign: %s", r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// A second one with the same slug, and a bad one: errors by the fields,
+	// nothing stored.
+	form = campaignValues(adm.csrf(newCampaignPath))
+	r := adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "a campaign with this slug exists already")
+	form.Set("slug", "Bad Slug")
+	form.Set("pledge_hi", "")
+	form.Set("goal", "lots")
+	form.Set("regions", "code,parent,name_en,name_hi\nA,,Alpha,अ\nB,Z,Beta,ब\n")
+	r = adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="goal">goal must be a whole number`, "line 3: region B has unknown parent Z")
+	form.Set("goal", "10")
+	form.Set("regions", "code,parent,name_en,name_hi\nA,,Alpha,अ\n")
+	r = adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="slug">slug must be 1-64 lower-case`, `data-field="text_hi">title and pledge text are needed in hi`)
+	if n := c.count(t, "campaign-create"); n != 1 {
+		t.Errorf("%d campaign-create entries, want 1", n)
+	}
+	if list, _ := c.Store.Campaigns(context.Background()); len(list) != 1 {
+		t.Errorf("%d campaigns stored, want 1", len(list))
+	}
+}
+
+func TestCampaignEdit(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	editPath := "/admin/c/vote/edit"
+
+	r := adm.get(editPath)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, `value="Test pledge"`, `value="2024-01-01T05:30"`, "I will vote.")
+	tok := csrfField.FindStringSubmatch(r.Body)[1]
+	form := url.Values{"csrf": {tok}, "lang": {"en", "hi"},
+		"title_en": {"Vote on the 5th"}, "title_hi": {"पाँच को मतदान"},
+		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "closes_at": {"2000-01-01T00:00"}, "email": {"none"}, "goal": {"100"},
+		"slug": {"renamed"}}
+	r = adm.post(editPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="closes_at">closing time must be after opening time`)
+	if got := c.campaign(t, "vote"); got.Title["en"] != "Test pledge" {
+		t.Fatalf("refused edit changed the title to %q", got.Title["en"])
+	}
+
+	form.Set("closes_at", "")
+	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+	got := c.campaign(t, "vote")
+	if got.Title["en"] != "Vote on the 5th" || got.Goal != 100 || got.Slug != "vote" || len(got.Regions) != 4 {
+		t.Errorf("after edit: %+v", got)
+	}
+	mustContain(t, adm.get("/admin/c/vote").Body, "<h1>Vote on the 5th</h1>", `id="goal">100<`)
+	mustContain(t, adm.get(homePath).Body, "Vote on the 5th")
+	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser {
+		t.Errorf("campaign-edit entry = %+v", a)
+	}
+	wantStatus(t, adm.get("/admin/c/nope/edit"), http.StatusNotFound)
+}
+
+func TestRegionsImport(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	path := "/admin/c/vote/regions"
+	r := adm.get(path)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, "code,parent,name_en,name_hi", `enctype="multipart/form-data"`, `data-code="N2"`)
+	tok := csrfField.FindStringSubmatch(r.Body)[1]
+	before := c.campaign(t, "vote")
+
+	bad := "code,parent,name_en,name_hi\n" +
+		"NORTH,,North,उत्तर\n" +
+		"N1,NORTH,North One\n" + // line 3
+		"N1,NORTH,Again,फिर\n" + // line 4 (N1 on line 3 was bad, so this is its first good definition)
+		"N9,NOWHERE,Nine,नौ\n" + // line 5
+		"S1,,South,\n" // line 6
+	r = adm.upload(path, tok, "apply", bad)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "nothing was changed",
+		"<li>line 3: 3 columns, want 4 (code,parent,name_en,name_hi)</li>",
+		"<li>line 5: region N9 has unknown parent NOWHERE</li>",
+		"<li>line 6: the name in hi is missing</li>")
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a bad file changed the campaign:\n%s", diff)
+	}
+
+	good := "code,parent,name_en,name_hi\n" +
+		"NORTH,,North,उत्तर\n" +
+		"N1,NORTH,Northern One,उत्तर एक\n" +
+		"N2,NORTH,North Two,उत्तर दो\n" +
+		"N3,NORTH,North Three,उत्तर तीन\n"
+	r = adm.upload(path, tok, "preview", good)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, "Preview: 4 regions", "Added: N3", "Removed: S1", "Renamed or moved: N1")
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a preview changed the campaign:\n%s", diff)
+	}
+	if n := c.count(t, "regions-import"); n != 0 {
+		t.Errorf("%d regions-import entries before applying, want 0", n)
+	}
+
+	wantRedirect(t, adm.upload(path, tok, "apply", good), "/admin/c/vote")
+	got := c.campaign(t, "vote")
+	var codes []string
+	for _, reg := range got.Regions {
+		codes = append(codes, reg.Code)
+	}
+	if diff := cmp.Diff([]string{"NORTH", "N1", "N2", "N3"}, codes); diff != "" || got.Regions[1].Name["en"] != "Northern One" {
+		t.Errorf("regions after import (-want +got):\n%s; N1 = %v", diff, got.Regions[1].Name)
+	}
+	if a := c.lastAction(t, "regions-import"); !strings.Contains(a.Detail, "vote: 4 regions") {
+		t.Errorf("regions-import entry = %+v", a)
+	}
+}
+
+func TestRegionsImportKeepsRegionsWithPledges(t *testing.T) {
+	c := newConsole(t)
+	camp := c.mustCreate(t, "vote")
+	h := pledge.NewHasher([]byte("admin test secret"))
+	if _, err := c.Store.CommitBatch(context.Background(), []pledge.Submission{storetest.Submission(h, camp.ID, 1, "N2")}); err != nil {
+		t.Fatal(err)
+	}
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	r := adm.upload(path, tok, "apply", "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n")
+	wantStatus(t, r, http.StatusConflict)
+	mustContain(t, r.Body, "region N2 has pledges and cannot be removed")
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a refused import changed the campaign:\n%s", diff)
+	}
+	// Without pledges, S1 may go.
+	wantRedirect(t, adm.upload(path, tok, "apply", "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\n"), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); len(got.Regions) != 3 {
+		t.Errorf("regions after removing S1: %+v", got.Regions)
+	}
+}
+
+// publicPledge sends one pledge to the public API and returns the status.
+func publicPledge(t *testing.T, b *browser, slug string, i int) int {
+	t.Helper()
+	body := fmt.Sprintf(`{"name":"Citizen %d","phone":"98765%05d","region":"N1"}`, i, i)
+	return b.do(http.MethodPost, "/api/v1/campaigns/"+slug+"/pledges", strings.NewReader(body), "Content-Type", "application/json").Status
+}
+
+// waitStatus sends pledges until the public API answers want, for up to 7 s
+// (the public site reloads campaigns every 5 s).
+func waitStatus(t *testing.T, b *browser, slug string, next *int, want int) {
+	t.Helper()
+	deadline := time.Now().Add(7 * time.Second)
+	for {
+		*next++
+		got := publicPledge(t, b, slug, *next)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("public pledge answers %d, want %d within 7 s", got, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func TestPauseResume(t *testing.T) {
+	c := newConsole(t, withPublicSite())
+	c.mustCreate(t, "vote")
+	adm, citizen := c.browser(t), c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	i := 0
+	waitStatus(t, citizen, "vote", &i, http.StatusCreated)
+
+	dash := adm.get("/admin/c/vote")
+	mustContain(t, dash.Body, `action="/admin/c/vote/pause"`, `id="status">open<`)
+	tok := csrfField.FindStringSubmatch(dash.Body)[1]
+	wantRedirect(t, adm.post("/admin/c/vote/pause", url.Values{"csrf": {tok}}), "/admin/c/vote")
+	if !c.campaign(t, "vote").Paused {
+		t.Fatal("campaign not paused in the store")
+	}
+	mustContain(t, adm.get("/admin/c/vote").Body, `action="/admin/c/vote/resume"`, `id="status">paused<`)
+	waitStatus(t, citizen, "vote", &i, http.StatusForbidden)
+	// The public page shows no form while paused.
+	if r := citizen.get("/c/vote"); strings.Contains(r.Body, `name="phone"`) {
+		t.Errorf("the public page of a paused campaign shows the form")
+	}
+
+	wantRedirect(t, adm.post("/admin/c/vote/resume", url.Values{"csrf": {tok}}), "/admin/c/vote")
+	waitStatus(t, citizen, "vote", &i, http.StatusCreated)
+	if a := c.lastAction(t, "campaign-pause"); a.Detail != "vote: paused" || a.Actor != adminUser {
+		t.Errorf("campaign-pause entry = %+v", a)
+	}
+	if a := c.lastAction(t, "campaign-resume"); a.Detail != "vote: resumed" {
+		t.Errorf("campaign-resume entry = %+v", a)
+	}
+}
+
+func TestCampaignPagesViewerForbidden(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	tok := viewer.csrf(homePath)
+	if strings.Contains(viewer.get("/admin/c/vote").Body, "/admin/c/vote/pause") {
+		t.Error("the viewer's dashboard offers the pause button")
+	}
+	for _, path := range []string{newCampaignPath, "/admin/c/vote/edit", "/admin/c/vote/regions"} {
+		wantStatus(t, viewer.get(path), http.StatusForbidden)
+	}
+	form := campaignValues(tok)
+	for _, path := range []string{newCampaignPath, "/admin/c/vote/edit", "/admin/c/vote/pause", "/admin/c/vote/resume"} {
+		wantStatus(t, viewer.post(path, form), http.StatusForbidden)
+	}
+	wantStatus(t, viewer.upload("/admin/c/vote/regions", tok, "apply", "code,parent,name_en,name_hi\nA,,a,b\n"), http.StatusForbidden)
+	if got := c.campaign(t, "vote"); got.Paused || len(got.Regions) != 4 {
+		t.Errorf("viewer changed the campaign: %+v", got)
+	}
+}
+
+func TestCampaignFormsNeedCSRF(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	form := campaignValues("wrong")
+	wantStatus(t, adm.post(newCampaignPath, form), http.StatusForbidden)
+	form.Del("csrf")
+	wantStatus(t, adm.post("/admin/c/vote/pause", form), http.StatusForbidden)
+	wantStatus(t, adm.upload("/admin/c/vote/regions", "", "apply", "code,parent,name_en,name_hi\nA,,a,b\n"), http.StatusForbidden)
+	// A cross-site upload is refused even with the right token.
+	tok := adm.csrf("/admin/c/vote/regions")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", tok)
+	_ = mw.Close()
+	r := adm.do(http.MethodPost, "/admin/c/vote/regions", &body, "Content-Type", mw.FormDataContentType(), "Sec-Fetch-Site", "cross-site")
+	wantStatus(t, r, http.StatusForbidden)
+	if list, _ := c.Store.Campaigns(context.Background()); len(list) != 1 || list[0].Paused {
+		t.Errorf("campaigns after refused forms: %+v", list)
+	}
+	if n := c.count(t, "campaign-create") + c.count(t, "campaign-pause") + c.count(t, "regions-import"); n != 0 {
+		t.Errorf("%d audit entries for refused forms, want 0", n)
+	}
+}

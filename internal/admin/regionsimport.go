@@ -1,0 +1,157 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// maxRegionsFile bounds an uploaded regions CSV file.
+const maxRegionsFile = 1 << 20
+
+// regionsPage is the data of a campaign's regions page.
+type regionsPage struct {
+	Slug      string
+	Header    string          // the CSV header the campaign's languages need
+	Current   []pledge.Region // the campaign's regions now
+	Langs     []string
+	Problems  []pledge.RegionLineError // of the uploaded file; nothing was changed
+	Refused   string                   // why applying was refused
+	Preview   []pledge.Region          // a good file, not applied yet
+	Added     []string
+	Removed   []string
+	Changed   []string
+	Submitted bool
+}
+
+// Names joins a region's names in the campaign's languages.
+func (p regionsPage) Names(r pledge.Region) string {
+	parts := make([]string, 0, len(p.Langs))
+	for _, l := range p.Langs {
+		parts = append(parts, r.Name[l])
+	}
+	return strings.Join(parts, " · ")
+}
+
+func newRegionsPage(c *pledge.Campaign) regionsPage {
+	h := "code,parent"
+	for _, l := range c.Languages {
+		h += ",name_" + l
+	}
+	return regionsPage{Slug: c.Slug, Header: h, Current: c.Regions, Langs: c.Languages}
+}
+
+// regionsForm shows a campaign's regions and the upload form.
+func (a *Admin) regionsForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.store.Campaign(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return fmt.Errorf("regions: %w", err)
+	}
+	a.render(w, r, http.StatusOK, "regions", a.newPage(r, "Regions of "+c.Slug, newRegionsPage(&c)))
+	return nil
+}
+
+// importRegions reads an uploaded CSV (multipart, parsed and size-checked by
+// checkCSRF) and either previews it (action=preview) or replaces the
+// campaign's regions with it. A file with problems changes nothing and the
+// page lists every bad line.
+func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
+	if err != nil {
+		return fmt.Errorf("regions: %w", err)
+	}
+	p := newRegionsPage(&c)
+	p.Submitted = true
+	file, fh, err := r.FormFile("file")
+	if err != nil {
+		p.Problems = []pledge.RegionLineError{{Msg: "choose a CSV file to upload"}}
+		a.render(w, r, http.StatusUnprocessableEntity, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
+	}
+	defer file.Close()
+	if fh.Size > maxRegionsFile {
+		p.Problems = []pledge.RegionLineError{{Msg: "the file is larger than 1 MiB"}}
+		a.render(w, r, http.StatusRequestEntityTooLarge, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
+	}
+	regions, err := pledge.ParseRegionsCSV(file, c.Languages)
+	var rerr *pledge.RegionsCSVError
+	if errors.As(err, &rerr) {
+		p.Problems = rerr.Problems
+		a.render(w, r, http.StatusUnprocessableEntity, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("regions of %s: %w", c.Slug, err)
+	}
+	p.Preview = regions
+	p.Added, p.Removed, p.Changed = regionChanges(c.Regions, regions)
+	if r.PostForm.Get("action") == "preview" {
+		a.render(w, r, http.StatusOK, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
+	}
+	c.Regions = regions
+	if err := a.store.UpdateCampaign(ctx, &c); err != nil {
+		if errors.Is(err, pledge.ErrRegionInUse) {
+			p.Refused = err.Error()
+			a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+			return nil
+		}
+		return fmt.Errorf("regions of %s: %w", c.Slug, err)
+	}
+	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
+		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))
+	if err := a.record(r, userFrom(ctx).Username, KindRegionsImport, detail); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}
+
+// regionChanges lists the codes added, removed and renamed or moved.
+func regionChanges(old, new []pledge.Region) (added, removed, changed []string) {
+	before := make(map[string]pledge.Region, len(old))
+	for _, r := range old {
+		before[r.Code] = r
+	}
+	after := make(map[string]bool, len(new))
+	for _, r := range new {
+		after[r.Code] = true
+		b, ok := before[r.Code]
+		switch {
+		case !ok:
+			added = append(added, r.Code)
+		case b.Parent != r.Parent || !sameText(b.Name, r.Name):
+			changed = append(changed, r.Code)
+		}
+	}
+	for _, r := range old {
+		if !after[r.Code] {
+			removed = append(removed, r.Code)
+		}
+	}
+	return added, removed, changed
+}
+
+func sameText(a, b pledge.Text) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func clipName(s string) string {
+	if len(s) > 60 {
+		return fmt.Sprintf("%q…", s[:60])
+	}
+	return fmt.Sprintf("%q", s)
+}

@@ -1,0 +1,233 @@
+package pledge
+
+import (
+	"cmp"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxRegionRows bounds the regions one CSV file may define.
+const maxRegionRows = 10000
+
+// RegionLineError is one problem of a regions CSV file, at a line (1 is the
+// header; 0: the file as a whole).
+type RegionLineError struct {
+	Line int
+	Msg  string
+}
+
+func (e RegionLineError) String() string {
+	if e.Line == 0 {
+		return e.Msg
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+// RegionsCSVError lists every problem of a regions CSV file.
+type RegionsCSVError struct {
+	Problems []RegionLineError
+}
+
+func (e *RegionsCSVError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "regions CSV: " + strings.Join(parts, "; ")
+}
+
+// ParseRegionsCSV reads a campaign's regions from CSV with the header
+// code,parent,name_<lang>... (one name column for each of langs, in any
+// order; e.g. code,parent,name_en,name_hi). A row with an empty parent is a
+// top-level region; regions have at most two levels. On any problem it
+// returns a *RegionsCSVError listing every bad line with its number.
+func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // counted here, so every bad line is reported
+	var probs []RegionLineError
+	bad := func(line int, format string, args ...any) {
+		probs = append(probs, RegionLineError{Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &RegionsCSVError{Problems: []RegionLineError{{Msg: "the file is empty"}}}
+	}
+	if err != nil {
+		return nil, &RegionsCSVError{Problems: []RegionLineError{{Line: csvLine(err, 1), Msg: csvMsg(err)}}}
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	// Column of each language's name.
+	nameCol := make(map[string]int)
+	if len(header) < 2 || strings.TrimSpace(header[0]) != "code" || strings.TrimSpace(header[1]) != "parent" {
+		bad(1, "the header must start with code,parent")
+	}
+	for i := 2; i < len(header); i++ {
+		h := strings.TrimSpace(header[i])
+		lang, ok := strings.CutPrefix(h, "name_")
+		switch {
+		case !ok || lang == "":
+			bad(1, "unknown column %q: columns after code,parent are name_<language>", clipField(h))
+		case !contains(langs, lang):
+			bad(1, "column %q is for a language the campaign does not have", clipField(h))
+		default:
+			if _, dup := nameCol[lang]; dup {
+				bad(1, "column %q appears twice", clipField(h))
+			}
+			nameCol[lang] = i
+		}
+	}
+	for _, l := range langs {
+		if _, ok := nameCol[l]; !ok {
+			bad(1, "column name_%s is missing", l)
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &RegionsCSVError{Problems: probs}
+	}
+
+	type row struct {
+		line int
+		r    Region
+	}
+	var rows []row
+	first := make(map[string]int) // code -> line it is first defined on
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// A CSV syntax error leaves the reader's position unreliable.
+			bad(csvLine(err, 0), "%s", csvMsg(err))
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rows) >= maxRegionRows {
+			bad(line, "too many regions: at most %d", maxRegionRows)
+			break
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(rec) != len(header) {
+			bad(line, "%d columns, want %d (%s)", len(rec), len(header), strings.Join(header, ","))
+			continue
+		}
+		reg := Region{Code: strings.TrimSpace(rec[0]), Parent: strings.TrimSpace(rec[1]), Name: Text{}}
+		ok := true
+		switch {
+		case reg.Code == "":
+			bad(line, "the code is empty")
+			ok = false
+		case len(reg.Code) > 32 || !utf8.ValidString(reg.Code):
+			bad(line, "code %q: codes have 1-32 characters", clipField(reg.Code))
+			ok = false
+		}
+		if !utf8.ValidString(reg.Parent) || len(reg.Parent) > 32 {
+			bad(line, "parent %q is not a valid code", clipField(reg.Parent))
+			ok = false
+		}
+		for _, l := range langs {
+			name := strings.TrimSpace(rec[nameCol[l]])
+			if !utf8.ValidString(name) {
+				bad(line, "the name in %s is not valid UTF-8", l)
+				ok = false
+				continue
+			}
+			name = norm.NFC.String(name)
+			if name == "" {
+				bad(line, "the name in %s is missing", l)
+				ok = false
+			}
+			reg.Name[l] = name
+		}
+		if !ok {
+			continue
+		}
+		if at, dup := first[reg.Code]; dup {
+			bad(line, "code %s appears twice (first on line %d)", reg.Code, at)
+			continue
+		}
+		first[reg.Code] = line
+		rows = append(rows, row{line, reg})
+	}
+	byCode := make(map[string]Region, len(rows))
+	for _, rw := range rows {
+		byCode[rw.r.Code] = rw.r
+	}
+	for _, rw := range rows {
+		if rw.r.Parent == "" {
+			continue
+		}
+		p, ok := byCode[rw.r.Parent]
+		switch {
+		case !ok:
+			bad(rw.line, "region %s has unknown parent %s", rw.r.Code, clipField(rw.r.Parent))
+		case p.Parent != "":
+			bad(rw.line, "region %s: its parent %s has a parent itself; regions have at most two levels", rw.r.Code, p.Code)
+		}
+	}
+	if len(probs) == 0 && len(rows) == 0 {
+		bad(0, "the file has no regions")
+	}
+	if len(probs) > 0 {
+		sortProblems(probs)
+		return nil, &RegionsCSVError{Problems: probs}
+	}
+	out := make([]Region, len(rows))
+	for i, rw := range rows {
+		out[i] = rw.r
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sortProblems orders problems by line, keeping the order within a line.
+func sortProblems(p []RegionLineError) {
+	slices.SortStableFunc(p, func(a, b RegionLineError) int { return cmp.Compare(a.Line, b.Line) })
+}
+
+func csvLine(err error, fallback int) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Line
+	}
+	return fallback
+}
+
+func csvMsg(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return "not valid CSV: " + pe.Err.Error()
+	}
+	return "could not be read: " + err.Error()
+}
+
+// clipField shortens a value quoted in an error message.
+func clipField(s string) string {
+	if len(s) > 40 {
+		i := 40
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		return s[:i] + "…"
+	}
+	return s
+}

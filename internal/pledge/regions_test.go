@@ -1,0 +1,118 @@
+package pledge_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+func TestParseRegionsCSV(t *testing.T) {
+	in := "\ufeffcode,parent,name_en,name_hi\n" +
+		"NORTH,,North,उत्तर\n" +
+		"N1,NORTH,North One,उत्तर एक\n" +
+		"\n" +
+		"S1,,\"South, One\",दक्षिण एक\n"
+	got, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en", "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pledge.Region{
+		{Code: "NORTH", Name: pledge.Text{"en": "North", "hi": "उत्तर"}},
+		{Code: "N1", Parent: "NORTH", Name: pledge.Text{"en": "North One", "hi": "उत्तर एक"}},
+		{Code: "S1", Name: pledge.Text{"en": "South, One", "hi": "दक्षिण एक"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("regions (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseRegionsCSVErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		langs []string
+		in    string
+		want  []string // every problem, in order
+	}{
+		{"empty", []string{"en"}, "", []string{"the file is empty"}},
+		{"no rows", []string{"en"}, "code,parent,name_en\n", []string{"the file has no regions"}},
+		{"bad header", []string{"en", "hi"}, "id,parent,name_en,name_fr\nA,,a,b\n", []string{
+			"line 1: the header must start with code,parent",
+			`line 1: column "name_fr" is for a language the campaign does not have`,
+			"line 1: column name_hi is missing",
+		}},
+		{"every bad line", []string{"en", "hi"}, "code,parent,name_en,name_hi\n" +
+			"A,,Alpha,अ\n" +
+			"B,A,Beta\n" + // line 3: columns
+			"C,Z,Gamma,ग\n" + // line 4: unknown parent
+			"A,,Again,फिर\n" + // line 5: duplicate
+			"D,A,Delta,\n" + // line 6: missing hi name
+			"E,F,Eps,ए\n" + // line 7: three levels (F's parent is A)
+			"F,A,Phi,फ\n", []string{
+			"line 3: 3 columns, want 4 (code,parent,name_en,name_hi)",
+			"line 4: region C has unknown parent Z",
+			"line 5: code A appears twice (first on line 2)",
+			"line 6: the name in hi is missing",
+			"line 7: region E: its parent F has a parent itself; regions have at most two levels",
+		}},
+		{"bare quote", []string{"en"}, "code,parent,name_en\nA,,x\"y\n", []string{
+			`line 2: not valid CSV: bare " in non-quoted-field`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := pledge.ParseRegionsCSV(strings.NewReader(tc.in), tc.langs)
+			var rerr *pledge.RegionsCSVError
+			if !errors.As(err, &rerr) {
+				t.Fatalf("err = %v, want *RegionsCSVError", err)
+			}
+			var got []string
+			for _, p := range rerr.Problems {
+				got = append(got, p.String())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAcceptingPaused(t *testing.T) {
+	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	c := pledge.Campaign{OpensAt: now.Add(-time.Hour)}
+	if !c.Accepting(now) {
+		t.Fatal("open campaign not accepting")
+	}
+	c.Paused = true
+	if c.Accepting(now) || !c.OpenAt(now) {
+		t.Errorf("paused: Accepting = %v, OpenAt = %v; want false, true", c.Accepting(now), c.OpenAt(now))
+	}
+}
+
+func FuzzParseRegionsCSV(f *testing.F) {
+	f.Add("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n")
+	f.Add("code,parent,name_en,name_hi\nA,B,a,b\nB,A,b,a\n")
+	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n")
+	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n")
+	f.Add("code,parent\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		regions, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en", "hi"})
+		if err != nil {
+			var rerr *pledge.RegionsCSVError
+			if !errors.As(err, &rerr) || len(rerr.Problems) == 0 {
+				t.Fatalf("err = %v, want a *RegionsCSVError with problems", err)
+			}
+			return
+		}
+		c := pledge.Campaign{Slug: "fuzz", Languages: []string{"en", "hi"},
+			Title: pledge.Text{"en": "t", "hi": "t"}, Pledge: pledge.Text{"en": "p", "hi": "p"},
+			Regions: regions, Email: pledge.EmailNone}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("parsed regions %+v do not validate: %v", regions, err)
+		}
+	})
+}

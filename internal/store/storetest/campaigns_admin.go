@@ -1,0 +1,139 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+var storetestHasher = pledge.NewHasher([]byte("storetest campaign admin secret"))
+
+func testCampaignPausedGoal(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := Campaign("paused")
+	c.Paused, c.Goal = true, 500
+	if err := s.CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	mustCampaign(t, s, "plain")
+	got, err := s.Campaign(ctx, "paused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Paused || got.Goal != 500 {
+		t.Errorf("Campaign: Paused, Goal = %v, %d; want true, 500", got.Paused, got.Goal)
+	}
+	list, err := s.Campaigns(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("Campaigns = %d, %v; want 2", len(list), err)
+	}
+	if !list[0].Paused || list[0].Goal != 500 || list[1].Paused || list[1].Goal != 0 {
+		t.Errorf("Campaigns: (%v, %d), (%v, %d); want (true, 500), (false, 0)", list[0].Paused, list[0].Goal, list[1].Paused, list[1].Goal)
+	}
+}
+
+func testCampaignUpdate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaign(t, s, "edit-me")
+	mustCommit(t, s, []pledge.Submission{Submission(storetestHasher, c.ID, 1, "N1")})
+
+	want := *c
+	want.Slug = "ignored-new-slug" // the slug never changes
+	want.Languages = []string{"hi", "en"}
+	want.Title = pledge.Text{"en": "New title", "hi": "नया शीर्षक"}
+	want.Pledge = pledge.Text{"en": "I will plant a tree.", "hi": "मैं पेड़ लगाऊँगा।"}
+	want.Email = pledge.EmailOptional
+	want.OpensAt = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	want.ClosesAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	want.Paused, want.Goal = true, 1000
+	want.Regions = []pledge.Region{
+		{Code: "S2", Name: pledge.Text{"en": "South Two", "hi": "दक्षिण दो"}},                   // new
+		{Code: "NORTH", Name: pledge.Text{"en": "North", "hi": "उत्तर"}},                        // kept
+		{Code: "N1", Parent: "NORTH", Name: pledge.Text{"en": "Renamed One", "hi": "नाम बदला"}}, // renamed, has a pledge
+		// N2 and S1 (no pledges) removed
+	}
+	if err := s.UpdateCampaign(ctx, &want); err != nil {
+		t.Fatalf("UpdateCampaign: %v", err)
+	}
+	if _, err := s.Campaign(ctx, "ignored-new-slug"); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("Campaign(new slug) = %v, want ErrNotFound", err)
+	}
+	got, err := s.Campaign(ctx, "edit-me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Slug = "edit-me"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after UpdateCampaign (-want +got):\n%s", diff)
+	}
+	// The pledge is still counted, under the renamed region.
+	counts, err := s.Counts(ctx, c.ID)
+	if err != nil || counts.Total != 1 || counts.Regions["N1"] != 1 {
+		t.Errorf("Counts = %+v, %v; want 1 in N1", counts, err)
+	}
+	// Updating back to open works, and region order follows the list.
+	got.Paused, got.ClosesAt = false, time.Time{}
+	if err := s.UpdateCampaign(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Campaign(ctx, "edit-me")
+	if again.Paused || !again.ClosesAt.IsZero() {
+		t.Errorf("after resume: Paused %v, ClosesAt %v", again.Paused, again.ClosesAt)
+	}
+}
+
+func testCampaignUpdateRegionInUse(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaign(t, s, "in-use")
+	mustCommit(t, s, []pledge.Submission{Submission(storetestHasher, c.ID, 1, "N2")})
+	before, _ := s.Campaign(ctx, "in-use")
+
+	edit := *c
+	edit.Title = pledge.Text{"en": "Changed", "hi": "बदला"}
+	edit.Regions = []pledge.Region{c.Regions[0], c.Regions[1], c.Regions[3]} // N2 left out
+	err := s.UpdateCampaign(ctx, &edit)
+	if !errors.Is(err, pledge.ErrRegionInUse) || !strings.Contains(err.Error(), "N2") {
+		t.Fatalf("UpdateCampaign without N2 = %v, want ErrRegionInUse naming N2", err)
+	}
+	// N2 becoming a parent is refused as well.
+	edit.Regions = append([]pledge.Region{}, c.Regions...)
+	edit.Regions = append(edit.Regions, pledge.Region{Code: "N2A", Parent: "N2", Name: pledge.Text{"en": "a", "hi": "a"}})
+	edit.Regions[2].Parent = "" // N2 top-level, so N2A is two levels
+	if err := s.UpdateCampaign(ctx, &edit); !errors.Is(err, pledge.ErrRegionInUse) {
+		t.Fatalf("UpdateCampaign making N2 a parent = %v, want ErrRegionInUse", err)
+	}
+	after, _ := s.Campaign(ctx, "in-use")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("refused update changed the campaign (-before +after):\n%s", diff)
+	}
+}
+
+func testCampaignUpdateNotFound(t *testing.T, s store.Store) {
+	c := Campaign("ghost")
+	c.ID = 987654
+	if err := s.UpdateCampaign(context.Background(), c); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("UpdateCampaign(unknown ID) = %v, want ErrNotFound", err)
+	}
+}
+
+func testCampaignUpdateInvalid(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaign(t, s, "valid")
+	edit := *c
+	edit.Title = pledge.Text{"en": ""}
+	edit.Goal = -1
+	if err := s.UpdateCampaign(ctx, &edit); err == nil {
+		t.Fatal("UpdateCampaign accepted an invalid campaign")
+	}
+	got, _ := s.Campaign(ctx, "valid")
+	if got.Title["en"] != c.Title["en"] {
+		t.Errorf("invalid update changed the title to %q", got.Title["en"])
+	}
+}
