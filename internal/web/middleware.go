@@ -4,16 +4,14 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"github.com/pledgeportal/pledge/internal/secureheaders"
 )
 
 // securityHeaders sets the headers every answer carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		secureheaders.Set(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
