@@ -31,6 +31,12 @@ type dashboardData struct {
 	Summary    string        // the chart in words
 	Regions    []regionRow
 	At         time.Time
+
+	Closed        bool // closed for good: it can be anonymised
+	Leaves        []regionRow
+	Invalidations []pledge.Invalidation
+	Invalidate    invalidateForm
+	Done          string // what the last action did, shown once
 }
 
 // campaignDashboard shows one campaign, for any role: totals, the pledges
@@ -39,21 +45,34 @@ type dashboardData struct {
 // pledges, so the page costs the same at a million pledges as at ten. It
 // reloads itself (meta refresh), so it needs no script.
 func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
+	c, err := a.store.Campaign(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return fmt.Errorf("campaign dashboard: %w", err)
 	}
+	d, err := a.dashboard(r, &c)
+	if err != nil {
+		return err
+	}
+	d.Done = doneMessage(r.URL.Query(), d.Invalidations)
+	p := a.newPage(r, d.Title, d)
+	p.Refresh = refreshEvery
+	a.render(w, r, http.StatusOK, "campaign", p)
+	return nil
+}
+
+// dashboard gathers the dashboard of campaign c.
+func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, error) {
+	ctx := r.Context()
 	counts, err := a.store.Counts(ctx, c.ID)
 	if err != nil {
-		return fmt.Errorf("campaign dashboard: counts of %s: %w", c.Slug, err)
+		return dashboardData{}, fmt.Errorf("campaign dashboard: counts of %s: %w", c.Slug, err)
 	}
 	now := a.now().UTC()
 	end := now.Truncate(time.Minute) // start of the current minute, the chart's last bucket
 	start := end.Add(-(chartMinutes - 1) * time.Minute)
 	rows, err := a.store.MinuteCounts(ctx, c.ID, start)
 	if err != nil {
-		return fmt.Errorf("campaign dashboard: minutes of %s: %w", c.Slug, err)
+		return dashboardData{}, fmt.Errorf("campaign dashboard: minutes of %s: %w", c.Slug, err)
 	}
 	series := minuteSeries(rows, start)
 	svg, summary := minuteChart(series, start)
@@ -64,12 +83,14 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 		LastHour:   lastMinutes(series, 60),
 		LastDay:    lastMinutes(series, chartMinutes),
 		Chart:      svg, Summary: summary,
-		Regions: regionTable(&c, counts), At: now,
+		Regions: regionTable(c, counts), At: now,
+		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now),
+		Leaves: leafRegions(c),
 	}
-	p := a.newPage(r, d.Title, d)
-	p.Refresh = refreshEvery
-	a.render(w, r, http.StatusOK, "campaign", p)
-	return nil
+	if d.Invalidations, err = a.store.Invalidations(ctx, c.ID); err != nil {
+		return dashboardData{}, fmt.Errorf("campaign dashboard: invalidations of %s: %w", c.Slug, err)
+	}
+	return d, nil
 }
 
 // minuteSeries spreads count rows over chartMinutes buckets from start, one

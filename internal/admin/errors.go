@@ -32,6 +32,10 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, "Your account may not see this page."
 	case errors.Is(err, errNotFound), errors.Is(err, pledge.ErrNotFound):
 		return http.StatusNotFound, "There is no such page."
+	case errors.Is(err, pledge.ErrReverted):
+		return http.StatusConflict, "This invalidation has been reverted already."
+	case errors.Is(err, pledge.ErrStillOpen):
+		return http.StatusConflict, "Only a campaign that has closed can be anonymised."
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "The form is too large."
 	case errors.Is(err, errBadRequest):

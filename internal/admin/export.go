@@ -89,7 +89,7 @@ func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) 
 		names[r.Code] = csvsafe.Cell(r.Name.In("en", c.DefaultLang()))
 	}
 	pw := &pledgeWriter{cw: csv.NewWriter(w), rc: http.NewResponseController(w), names: names, showEmail: showEmail,
-		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at"}}
+		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "invalidated"}}
 	_ = pw.cw.Write(pw.rec)
 	return pw
 }
@@ -109,6 +109,10 @@ func (pw *pledgeWriter) write(p pledge.Pledge) error {
 	rec[5] = csvsafe.Cell(p.PhoneMasked) // only the masked form is stored
 	rec[6] = csvsafe.Cell(email)
 	rec[7] = p.CreatedAt.UTC().Format(time.RFC3339)
+	rec[8] = "no"
+	if p.Invalidated {
+		rec[8] = "yes" // set aside by an invalidation: not counted
+	}
 	_ = pw.cw.Write(rec)
 	if pw.pending++; pw.pending >= flushRows {
 		return pw.flush()

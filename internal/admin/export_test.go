@@ -15,7 +15,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
-var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at"}
+var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "invalidated"}
 
 // exportCSV fetches a campaign's pledges.csv as b and parses it.
 func exportCSV(t *testing.T, b *browser, slug string) [][]string {
@@ -83,7 +83,7 @@ func TestPledgesCSV(t *testing.T) {
 		}
 	}
 	first := rows[0]
-	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z"}
+	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z", "no"}
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first row (-want +got):\n%s", diff)
 	}

@@ -31,6 +31,9 @@ func (a *Admin) routes() http.Handler {
 	mux.Handle("POST /admin/c/{slug}/resume", a.page(a.adminOnly(a.resumeCampaign)))
 	mux.Handle("GET /admin/c/{slug}/regions", a.page(a.adminOnly(a.regionsForm)))
 	mux.Handle("POST /admin/c/{slug}/regions", a.page(a.adminOnly(a.importRegions)))
+	mux.Handle("POST /admin/c/{slug}/invalidate", a.page(a.adminOnly(a.invalidate)))
+	mux.Handle("POST /admin/c/{slug}/invalidations/{id}/revert", a.page(a.adminOnly(a.revertInvalidation)))
+	mux.Handle("POST /admin/c/{slug}/anonymise", a.page(a.adminOnly(a.anonymise)))
 
 	mux.Handle("/admin/", a.page(a.signedIn(notFound)))
 

@@ -1,6 +1,9 @@
 package pledge
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Submission is a validated, normalised pledge on its way to storage. It
 // holds no raw mobile number: only its keyed hash and a masked form.
@@ -13,6 +16,7 @@ type Submission struct {
 	Region      string
 	Lang        string
 	CreatedAt   time.Time
+	Source      netip.Addr // the client's address; zero when unknown
 }
 
 // Receipt is what a citizen gets back once the pledge is committed: the
@@ -32,6 +36,7 @@ type Pledge struct {
 	PhoneMasked string
 	Email       string // only in exports, and only where the campaign stores it
 	CreatedAt   time.Time
+	Invalidated bool // set aside by an invalidation: not counted
 }
 
 // MinuteCount is how many pledges a campaign took in one minute.
@@ -49,9 +54,10 @@ type Counts struct {
 
 // Audit is a consistency report on one campaign's stored pledges.
 type Audit struct {
-	Rows          int64 // pledges stored
+	Rows          int64 // pledges stored, invalidated or not
+	Valid         int64 // pledges stored and not invalidated
 	Counted       int64 // sum of the count rows
-	RegionsAgree  bool  // every region's count row equals its stored rows
+	RegionsAgree  bool  // every region's count row equals its valid stored rows
 	MinNumber     int64
 	MaxNumber     int64
 	LastNumber    int64 // the campaign's number sequence
@@ -60,12 +66,13 @@ type Audit struct {
 }
 
 // Consistent reports whether counts, rows and numbers all agree: one row per
-// number, count rows equal to the rows stored, numbers exactly 1..N.
+// number, count rows equal to the valid (not invalidated) rows stored,
+// numbers exactly 1..N over all rows.
 func (a Audit) Consistent() bool {
 	if a.Rows == 0 {
 		return a.Counted == 0 && a.LastNumber == 0 && a.RegionsAgree
 	}
-	return a.RegionsAgree && a.Rows == a.Counted && a.MinNumber == 1 &&
+	return a.RegionsAgree && a.Valid == a.Counted && a.Valid <= a.Rows && a.MinNumber == 1 &&
 		a.MaxNumber == a.Rows && a.DistinctNums == a.Rows &&
 		a.DistinctPhone == a.Rows && a.LastNumber == a.Rows
 }

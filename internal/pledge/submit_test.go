@@ -356,15 +356,21 @@ func TestPrepareKeepsNoRawPhone(t *testing.T) {
 }
 
 func TestAuditConsistent(t *testing.T) {
-	good := pledge.Audit{Rows: 3, Counted: 3, RegionsAgree: true, MinNumber: 1, MaxNumber: 3, LastNumber: 3, DistinctNums: 3, DistinctPhone: 3}
+	good := pledge.Audit{Rows: 3, Valid: 3, Counted: 3, RegionsAgree: true, MinNumber: 1, MaxNumber: 3, LastNumber: 3, DistinctNums: 3, DistinctPhone: 3}
 	if !good.Consistent() {
 		t.Error("consistent audit refused")
+	}
+	part := good
+	part.Valid, part.Counted = 2, 2 // one pledge invalidated
+	if !part.Consistent() {
+		t.Error("consistent audit with an invalidated pledge refused")
 	}
 	if !(pledge.Audit{RegionsAgree: true}).Consistent() {
 		t.Error("empty campaign refused")
 	}
 	bad := map[string]func(a *pledge.Audit){
 		"count rows differ":     func(a *pledge.Audit) { a.Counted = 4 },
+		"valid rows differ":     func(a *pledge.Audit) { a.Valid = 2 },
 		"regions disagree":      func(a *pledge.Audit) { a.RegionsAgree = false },
 		"numbers start at 2":    func(a *pledge.Audit) { a.MinNumber = 2 },
 		"gap at the end":        func(a *pledge.Audit) { a.MaxNumber = 4 },

@@ -57,6 +57,21 @@ type Store interface {
 	// Audit checks a campaign's rows, counts and numbers against each other.
 	Audit(ctx context.Context, campaignID int64) (pledge.Audit, error)
 
+	// Invalidate sets aside, in one transaction, the campaign's valid pledges
+	// matching f (which must name a criterion: else pledge.ErrNoCriterion),
+	// taking them off the count rows, and records the invalidation.
+	Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string) (pledge.Invalidation, error)
+	// RevertInvalidation restores exactly the pledges invalidation id set
+	// aside, counting them again; pledge.ErrNotFound if there is no such
+	// invalidation in force.
+	RevertInvalidation(ctx context.Context, campaignID, id int64) error
+	// Invalidations lists a campaign's invalidations, newest first.
+	Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error)
+	// Anonymise removes the e-mail addresses and source addresses of a
+	// closed campaign's pledges (pledge.ErrStillOpen if it has not closed),
+	// keeping names, numbers and counts, and returns the rows changed.
+	Anonymise(ctx context.Context, campaignID int64) (int64, error)
+
 	// CreateUser stores a new admin account and sets u.ID; a taken username
 	// gives pledge.ErrDuplicate.
 	CreateUser(ctx context.Context, u *pledge.User) error

@@ -121,6 +121,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	sub, err := pledge.Prepare(c, in, s.deps.Hasher, s.now())
 	if err == nil {
+		sub.Source = s.client.of(r)
 		err = s.admitPhone(w, r, sub)
 	}
 	if err != nil {

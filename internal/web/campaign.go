@@ -110,6 +110,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		sub, err = pledge.Prepare(c, in, s.deps.Hasher, s.now())
 	}
 	if err == nil {
+		sub.Source = s.client.of(r)
 		err = s.admitPhone(w, r, sub)
 	}
 	if err == nil {

@@ -52,6 +52,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 type certificateData struct {
 	Slug, Campaign, Text, Name, Region, Number string
 	Date, DateISO, CertificateURL              string
+	Invalidated                                bool // set aside by an admin: the page says so
 }
 
 func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
@@ -83,6 +84,7 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
 		CertificateURL: "/certificate/" + token + "?lang=" + lang,
+		Invalidated:    p.Invalidated,
 	}
 	return d, lang, c.Languages, nil
 }

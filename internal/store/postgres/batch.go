@@ -19,15 +19,15 @@ import (
 // fires; it is the backstop, and a gap in the returned numbers fails the batch.
 const insertFresh = `
 WITH input AS (
-    SELECT * FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-        WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, ord)
+    SELECT * FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::bytea[])
+        WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, source, ord)
 ), fresh AS (
     SELECT u.*, row_number() OVER (ORDER BY u.ord) AS rn
     FROM input u
     WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash)
 )
-INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at)
-SELECT $1, $2 + rn, name, phone_hash, phone_masked, email, region, lang, created_at FROM fresh ORDER BY rn
+INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source)
+SELECT $1, $2 + rn, name, phone_hash, phone_masked, email, region, lang, created_at, source FROM fresh ORDER BY rn
 ON CONFLICT DO NOTHING
 RETURNING number, phone_hash`
 
@@ -79,7 +79,7 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	n := len(group)
 	names, hashes, masked := make([]string, n), make([][]byte, n), make([]string, n)
 	emails, regions, langs := make([]*string, n), make([]string, n), make([]string, n)
-	created := make([]time.Time, n)
+	created, sources := make([]time.Time, n), make([][]byte, n)
 	at := make(map[string]int, n) // phone hash -> index in subs
 	for j, i := range group {
 		sub := &subs[i]
@@ -88,9 +88,10 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 			emails[j] = &sub.Email
 		}
 		regions[j], langs[j], created[j] = sub.Region, sub.Lang, sub.CreatedAt
+		sources[j] = pledge.SourceBytes(sub.Source)
 		at[string(sub.PhoneHash)] = i
 	}
-	rows, err := tx.Query(ctx, insertFresh, id, last, names, hashes, masked, emails, regions, langs, created)
+	rows, err := tx.Query(ctx, insertFresh, id, last, names, hashes, masked, emails, regions, langs, created, sources)
 	if err != nil {
 		return fmt.Errorf("insert pledges: %w", err)
 	}

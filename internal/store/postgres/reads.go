@@ -34,9 +34,9 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 // pledge.ErrNotFound.
 func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
 	p := pledge.Pledge{CampaignID: campaignID, Number: number}
-	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, created_at
+	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, created_at, invalidation_id IS NOT NULL
 		FROM pledges WHERE campaign_id = $1 AND number = $2`, campaignID, number).
-		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.CreatedAt)
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.CreatedAt, &p.Invalidated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}
@@ -52,9 +52,10 @@ func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, erro
 	var a pledge.Audit
 	var mismatched int64
 	err := s.pool.QueryRow(ctx, `
-		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = $1 GROUP BY region),
+		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL GROUP BY region),
 		     counted AS (SELECT region, n FROM region_counts WHERE campaign_id = $1)
 		SELECT (SELECT count(*) FROM pledges WHERE campaign_id = $1),
+		       (SELECT count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL),
 		       (SELECT coalesce(min(number), 0) FROM pledges WHERE campaign_id = $1),
 		       (SELECT coalesce(max(number), 0) FROM pledges WHERE campaign_id = $1),
 		       (SELECT count(DISTINCT number) FROM pledges WHERE campaign_id = $1),
@@ -63,7 +64,7 @@ func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, erro
 		       (SELECT coalesce(sum(n), 0) FROM counted),
 		       (SELECT count(*) FROM stored FULL JOIN counted USING (region)
 		         WHERE coalesce(stored.n, 0) <> coalesce(counted.n, 0))`, campaignID).
-		Scan(&a.Rows, &a.MinNumber, &a.MaxNumber, &a.DistinctNums, &a.DistinctPhone, &a.LastNumber, &a.Counted, &mismatched)
+		Scan(&a.Rows, &a.Valid, &a.MinNumber, &a.MaxNumber, &a.DistinctNums, &a.DistinctPhone, &a.LastNumber, &a.Counted, &mismatched)
 	if err != nil {
 		return a, fmt.Errorf("audit: %w", err)
 	}

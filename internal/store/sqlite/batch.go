@@ -142,11 +142,11 @@ func scanPhones(ctx context.Context, st *sql.Stmt, args []any, into map[string]b
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, rows []int, results []store.Result) error {
 	for _, n := range pieces(len(rows)) {
 		st := s.stmts.get(ctx, tx, stmtInsert, n)
-		args := make([]any, 0, n*9)
+		args := make([]any, 0, n*10)
 		for _, i := range rows[:n] {
 			sub := &subs[i]
 			args = append(args, sub.CampaignID, results[i].Receipt.Number, sub.Name, sub.PhoneHash, sub.PhoneMasked,
-				nullString(sub.Email), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro())
+				nullString(sub.Email), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro(), pledge.SourceBytes(sub.Source))
 		}
 		rows = rows[n:]
 		if _, err := st.ExecContext(ctx, args...); err != nil {

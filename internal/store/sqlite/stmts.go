@@ -87,8 +87,8 @@ func statementSQL(kind string, n int) string {
 		return `SELECT phone_hash FROM pledges WHERE campaign_id = ? AND phone_hash IN (` +
 			strings.TrimSuffix(strings.Repeat("?,", n), ",") + `)`
 	case stmtInsert:
-		return `INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", n), ",")
+		return `INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", n), ",")
 	}
 	panic("unknown statement " + kind)
 }

@@ -46,6 +46,8 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
+		{"Invalidate", testInvalidate},
+		{"Anonymise", testAnonymise},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,306 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+var totalField = regexp.MustCompile(`id="total">(\d+)<`)
+
+// dashboardTotal is the total the campaign's dashboard shows.
+func dashboardTotal(t *testing.T, b *browser, slug string) int64 {
+	t.Helper()
+	r := b.get("/admin/c/" + slug)
+	wantStatus(t, r, http.StatusOK)
+	m := totalField.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no total on the dashboard: %s", clip(r.Body))
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+// wantTotals fails t unless the store's count rows, per region, and the
+// dashboard agree with total and regions, and the audit is consistent.
+func (c *console) wantTotals(t *testing.T, b *browser, camp *pledge.Campaign, total int64, regions map[string]int64) {
+	t.Helper()
+	got, err := c.Store.Counts(context.Background(), camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total != total {
+		t.Fatalf("counted total = %d, want %d (%v)", got.Total, total, got.Regions)
+	}
+	for r, n := range regions {
+		if got.Regions[r] != n {
+			t.Fatalf("region %s = %d, want %d (%v)", r, got.Regions[r], n, got.Regions)
+		}
+	}
+	if n := dashboardTotal(t, b, camp.Slug); n != total {
+		t.Fatalf("dashboard total = %d, want %d", n, total)
+	}
+	storetest.MustAudit(t, c.Store, camp.ID)
+}
+
+// seedSources commits pledges to camp with the given source addresses,
+// regions and creation times, from mobile numbers first, first+1, ...
+func (c *console) seedSources(t *testing.T, camp *pledge.Campaign, first int, at time.Time, region string, email string, sources ...string) {
+	t.Helper()
+	secret, err := c.Store.Secret(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pledge.NewHasher(secret)
+	var subs []pledge.Submission
+	for i, src := range sources {
+		sub := storetest.Submission(h, camp.ID, first+i, region)
+		sub.CreatedAt, sub.Source, sub.Email = at, netip.MustParseAddr(src), email
+		subs = append(subs, sub)
+	}
+	res, err := c.Store.CommitBatch(context.Background(), subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+}
+
+// certificate fetches the public certificate of pledge number in camp.
+func (c *console) certificate(t *testing.T, b *browser, camp *pledge.Campaign, number int64) response {
+	t.Helper()
+	secret, err := c.Store.Secret(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := b.get("/certificate/" + pledge.NewTokens(secret).Encode(camp.ID, number) + "?lang=en")
+	wantStatus(t, r, http.StatusOK)
+	return r
+}
+
+func TestInvalidateAndRevert(t *testing.T) {
+	c := newConsole(t, withPublicSite())
+	camp := c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+
+	// Pledge 1 over the public API, from the test's own address (loopback).
+	if st := publicPledge(t, adm, "vote", 1); st != http.StatusCreated {
+		t.Fatalf("public pledge: %d", st)
+	}
+	windowA := time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC) // 15:30 IST
+	windowB := time.Date(2026, 1, 11, 10, 0, 0, 0, time.UTC)
+	c.seedSources(t, camp, 100, windowA, "N1", "", "100.64.0.1", "100.64.0.2")                    // 2, 3
+	c.seedSources(t, camp, 200, windowA, "S1", "", "100.64.0.3", "100.64.0.4")                    // 4, 5
+	c.seedSources(t, camp, 300, windowB, "S1", "", "2001:db8::1", "2001:db8::2", "2001:db8:1::3") // 6, 7, 8
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
+	path := "/admin/c/vote"
+	invalidate := func(form url.Values) response {
+		t.Helper()
+		form.Set("csrf", adm.csrf(path))
+		return adm.post(path+"/invalidate", form)
+	}
+	latest := func() pledge.Invalidation {
+		t.Helper()
+		list, err := c.Store.Invalidations(context.Background(), camp.ID)
+		if err != nil || len(list) == 0 {
+			t.Fatalf("Invalidations: %v, %v", list, err)
+		}
+		return list[0]
+	}
+	revert := func(id int64) response {
+		t.Helper()
+		return adm.post(fmt.Sprintf("%s/invalidations/%d/revert", path, id), url.Values{"csrf": {adm.csrf(path)}})
+	}
+
+	// By address prefix.
+	r := invalidate(url.Values{"prefix": {"100.64.0.0/24"}, "reason": {"bot farm"}})
+	inv := latest()
+	wantRedirect(t, r, fmt.Sprintf("%s?invalidated=%d#invalidations", path, inv.ID))
+	if inv.Rows != 4 || inv.Actor != adminUser || inv.Reason != "bot farm" {
+		t.Fatalf("invalidation = %+v", inv)
+	}
+	c.wantTotals(t, adm, camp, 4, map[string]int64{"N1": 1, "S1": 3})
+	mustContain(t, adm.get(fmt.Sprintf("%s?invalidated=%d", path, inv.ID)).Body, "set aside 4 pledges", "bot farm", `/invalidations/`+strconv.FormatInt(inv.ID, 10)+`/revert`)
+	mustContain(t, c.certificate(t, adm, camp, 2).Body, `id="invalidated"`, "has been invalidated")
+	for _, rec := range exportCSV(t, adm, "vote") {
+		if want := map[bool]string{true: "yes", false: "no"}[rec[0] >= "2" && rec[0] <= "5"]; rec[8] != want {
+			t.Errorf("export row %v: invalidated = %q, want %q", rec, rec[8], want)
+		}
+	}
+	if body := c.certificate(t, adm, camp, 1).Body; strings.Contains(body, `id="invalidated"`) {
+		t.Error("a valid pledge's certificate says it was invalidated")
+	}
+	if a := c.lastAction(t, admin.KindInvalidate); a.Actor != adminUser || !strings.Contains(a.Detail, "4 pledges") || !strings.Contains(a.Detail, "bot farm") {
+		t.Errorf("audit entry = %+v", a)
+	}
+
+	// Revert: counts back exactly, certificates valid again; twice is refused.
+	wantRedirect(t, revert(inv.ID), fmt.Sprintf("%s?reverted=%d#invalidations", path, inv.ID))
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+	if body := c.certificate(t, adm, camp, 2).Body; strings.Contains(body, `id="invalidated"`) {
+		t.Error("certificate still says invalidated after the revert")
+	}
+	if a := c.lastAction(t, admin.KindInvalidateRevert); !strings.Contains(a.Detail, fmt.Sprintf("#%d reverted", inv.ID)) {
+		t.Errorf("revert audit entry = %+v", a)
+	}
+	wantStatus(t, revert(inv.ID), http.StatusConflict)
+	wantStatus(t, revert(99999), http.StatusNotFound)
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
+	// By region.
+	wantStatus(t, invalidate(url.Values{"region": {"S1"}, "reason": {"region audit"}}), http.StatusSeeOther)
+	byRegion := latest()
+	if byRegion.Rows != 5 {
+		t.Fatalf("region invalidation = %+v, want 5 rows", byRegion)
+	}
+	c.wantTotals(t, adm, camp, 3, map[string]int64{"N1": 3, "S1": 0})
+
+	// By time window (IST), on top: only pledges still valid are taken.
+	wantStatus(t, invalidate(url.Values{"from": {"2026-01-10T15:00"}, "to": {"2026-01-10T16:00"}, "reason": {"burst"}}), http.StatusSeeOther)
+	byTime := latest()
+	if byTime.Rows != 2 {
+		t.Fatalf("time invalidation = %+v, want 2 rows (N1 of window A)", byTime)
+	}
+	c.wantTotals(t, adm, camp, 1, map[string]int64{"N1": 1, "S1": 0})
+	wantStatus(t, revert(byRegion.ID), http.StatusSeeOther)
+	c.wantTotals(t, adm, camp, 6, map[string]int64{"N1": 1, "S1": 5})
+	wantStatus(t, revert(byTime.ID), http.StatusSeeOther)
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
+	// The public site recorded the API pledge's address.
+	wantStatus(t, invalidate(url.Values{"prefix": {"127.0.0.1"}, "reason": {"loopback"}}), http.StatusSeeOther)
+	if l := latest(); l.Rows != 1 {
+		t.Fatalf("loopback invalidation = %+v, want the one API pledge", l)
+	}
+	mustContain(t, c.certificate(t, adm, camp, 1).Body, `id="invalidated"`)
+	c.wantTotals(t, adm, camp, 7, map[string]int64{"N1": 2, "S1": 5})
+	wantStatus(t, revert(latest().ID), http.StatusSeeOther)
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
+	// Refused inputs change nothing.
+	before := len(c.actions(t))
+	list, _ := c.Store.Invalidations(context.Background(), camp.ID)
+	for name, form := range map[string]url.Values{
+		"no criterion":   {"reason": {"why not"}},
+		"no reason":      {"prefix": {"100.64.0.0/24"}},
+		"bad prefix":     {"prefix": {"100.64.0.0/99"}, "reason": {"x"}},
+		"unknown region": {"region": {"NORTH"}, "reason": {"x"}},
+		"bad time":       {"from": {"yesterday"}, "reason": {"x"}},
+		"empty window":   {"from": {"2026-01-10T16:00"}, "to": {"2026-01-10T15:00"}, "reason": {"x"}},
+	} {
+		r := invalidate(form)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `class="error" data-field="invalidate"`) {
+			t.Errorf("%s: %d, want 422 with the problem shown: %s", name, r.Status, clip(r.Body))
+		}
+	}
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+	if after, _ := c.Store.Invalidations(context.Background(), camp.ID); len(after) != len(list) {
+		t.Errorf("refused forms stored invalidations: %d, want %d", len(after), len(list))
+	}
+	if n := len(c.actions(t)); n != before {
+		t.Errorf("refused forms were audited: %d entries, want %d", n, before)
+	}
+	// Without the CSRF token.
+	wantStatus(t, adm.post(path+"/invalidate", url.Values{"prefix": {"100.64.0.0/24"}, "reason": {"x"}}), http.StatusForbidden)
+
+	// A viewer sees the list but may not invalidate or revert.
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	page := viewer.get(path)
+	wantStatus(t, page, http.StatusOK)
+	if strings.Contains(page.Body, "invalidate-form") || strings.Contains(page.Body, "/revert") {
+		t.Error("the viewer's dashboard offers invalidation")
+	}
+	tok := viewer.csrf(path)
+	wantStatus(t, viewer.post(path+"/invalidate", url.Values{"csrf": {tok}, "prefix": {"100.64.0.0/24"}, "reason": {"x"}}), http.StatusForbidden)
+	wantStatus(t, viewer.post(fmt.Sprintf("%s/invalidations/%d/revert", path, inv.ID), url.Values{"csrf": {tok}}), http.StatusForbidden)
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
+	if n := c.count(t, admin.KindInvalidate); n != 4 {
+		t.Errorf("%d invalidate entries, want 4", n)
+	}
+	if n := c.count(t, admin.KindInvalidateRevert); n != 4 {
+		t.Errorf("%d invalidate-revert entries, want 4", n)
+	}
+}
+
+func TestAnonymise(t *testing.T) {
+	c := newConsole(t, withPublicSite())
+	open := c.mustCreate(t, "open")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	c.seedSources(t, open, 1, time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC), "N1", "", "100.64.0.1")
+	if strings.Contains(adm.get("/admin/c/open").Body, "anonymise-form") {
+		t.Error("an open campaign's dashboard offers anonymisation")
+	}
+	wantStatus(t, adm.post("/admin/c/open/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/open")}}), http.StatusConflict)
+
+	ctx := context.Background()
+	camp := storetest.Campaign("ended")
+	camp.Email = pledge.EmailOptional
+	camp.ClosesAt = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	if err := c.Store.CreateCampaign(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	c.seedSources(t, camp, 10, at, "N1", "a@example.org", "100.64.0.1", "2001:db8::1")
+	c.seedSources(t, camp, 20, at, "S1", "b@example.org", "100.64.0.2")
+	c.wantTotals(t, adm, camp, 3, map[string]int64{"N1": 2, "S1": 1})
+	certBefore := c.certificate(t, adm, camp, 2).Body
+
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	wantStatus(t, viewer.post("/admin/c/ended/anonymise", url.Values{"csrf": {viewer.csrf("/admin/c/ended")}}), http.StatusForbidden)
+
+	page := adm.get("/admin/c/ended")
+	mustContain(t, page.Body, "anonymise-form")
+	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}}), "/admin/c/ended?anonymised=3")
+	mustContain(t, adm.get("/admin/c/ended?anonymised=3").Body, "removed from 3 pledges")
+	if a := c.lastAction(t, admin.KindAnonymise); a.Actor != adminUser || !strings.Contains(a.Detail, "ended") || !strings.Contains(a.Detail, "3 pledges") {
+		t.Errorf("audit entry = %+v", a)
+	}
+
+	var n int
+	err := c.Store.ExportPledges(ctx, camp.ID, func(p pledge.Pledge) error {
+		n++
+		if p.Email != "" || p.Name == "" || p.PhoneMasked == "" {
+			t.Errorf("pledge after anonymising: %+v", p)
+		}
+		return nil
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("export: %d pledges, %v", n, err)
+	}
+	// No network address is left for an invalidation to match.
+	for _, pf := range []string{"0.0.0.0/0", "::/0"} {
+		inv, err := c.Store.Invalidate(ctx, camp.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(pf)}, "probe", "test")
+		if err != nil || inv.Rows != 0 {
+			t.Fatalf("%s after anonymising: %d rows, %v", pf, inv.Rows, err)
+		}
+	}
+	c.wantTotals(t, adm, camp, 3, map[string]int64{"N1": 2, "S1": 1})
+	if after := c.certificate(t, adm, camp, 2).Body; after != certBefore {
+		t.Error("the certificate changed with anonymisation")
+	}
+	// The open campaign kept its data.
+	inv, err := c.Store.Invalidate(ctx, open.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "probe", "test")
+	if err != nil || inv.Rows != 1 {
+		t.Fatalf("open campaign after anonymising another: %d rows, %v", inv.Rows, err)
+	}
+}

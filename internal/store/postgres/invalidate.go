@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// lockCampaign locks the campaign's sequence row, as a batch does, so no
+// batch of the campaign commits while its counts are being adjusted.
+func lockCampaign(ctx context.Context, tx pgx.Tx, campaignID int64) error {
+	var last int64
+	err := tx.QueryRow(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, campaignID).Scan(&last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("lock campaign %d sequence: %w", campaignID, err)
+	}
+	return nil
+}
+
+// shiftCounts adds sign times the pledges of invalidation id to the
+// campaign's region and minute count rows.
+func shiftCounts(ctx context.Context, tx pgx.Tx, campaignID, id, sign int64) error {
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO region_counts (campaign_id, region, n)
+		SELECT $1, region, $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 GROUP BY region ORDER BY region
+		ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n`, campaignID, id, sign)
+	b.Queue(`INSERT INTO minute_counts (campaign_id, minute, n)
+		SELECT $1, date_trunc('minute', created_at), $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 GROUP BY 2 ORDER BY 2
+		ON CONFLICT (campaign_id, minute) DO UPDATE SET n = minute_counts.n + excluded.n`, campaignID, id, sign)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("adjust counts: %w", err)
+	}
+	return nil
+}
+
+// Invalidate sets aside the campaign's valid pledges matching f. See
+// store.Store.
+func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string) (pledge.Invalidation, error) {
+	inv := pledge.Invalidation{CampaignID: campaignID, Filter: f.String(), Reason: reason, Actor: actor,
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := f.Check(); err != nil {
+		return inv, err
+	}
+	where := []string{"campaign_id = $2", "invalidation_id IS NULL"}
+	args := []any{int64(0), campaignID}
+	add := func(cond string, v ...any) {
+		for _, x := range v {
+			cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(args)+1), 1)
+			args = append(args, x)
+		}
+		where = append(where, cond)
+	}
+	if !f.From.IsZero() {
+		add("created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("created_at < ?", f.To)
+	}
+	if f.Region != "" {
+		add("region = ?", f.Region)
+	}
+	if f.Prefix.IsValid() {
+		lo, hi := f.SourceRange()
+		add("source BETWEEN ? AND ?", lo, hi)
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockCampaign(ctx, tx, campaignID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO invalidations (campaign_id, reason, actor, created_at, filter, rows)
+			VALUES ($1, $2, $3, $4, $5, 0) RETURNING id`, campaignID, reason, actor, inv.CreatedAt, inv.Filter).Scan(&inv.ID); err != nil {
+			return fmt.Errorf("record invalidation: %w", err)
+		}
+		args[0] = inv.ID
+		tag, err := tx.Exec(ctx, `UPDATE pledges SET invalidation_id = $1 WHERE `+strings.Join(where, " AND "), args...)
+		if err != nil {
+			return fmt.Errorf("invalidate pledges: %w", err)
+		}
+		inv.Rows = tag.RowsAffected()
+		if err := shiftCounts(ctx, tx, campaignID, inv.ID, -1); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE invalidations SET rows = $1 WHERE id = $2`, inv.Rows, inv.ID); err != nil {
+			return fmt.Errorf("record invalidation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return inv, fmt.Errorf("invalidate: %w", err)
+	}
+	return inv, nil
+}
+
+// RevertInvalidation restores the pledges of invalidation id. See
+// store.Store.
+func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockCampaign(ctx, tx, campaignID); err != nil {
+			return err
+		}
+		var reverted *time.Time
+		err := tx.QueryRow(ctx, `SELECT reverted_at FROM invalidations WHERE id = $1 AND campaign_id = $2 FOR UPDATE`, id, campaignID).Scan(&reverted)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("invalidation %d of campaign %d: %w", id, campaignID, pledge.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read invalidation: %w", err)
+		}
+		if reverted != nil {
+			return fmt.Errorf("invalidation %d: %w", id, pledge.ErrReverted)
+		}
+		if err := shiftCounts(ctx, tx, campaignID, id, 1); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE pledges SET invalidation_id = NULL WHERE campaign_id = $1 AND invalidation_id = $2`, campaignID, id); err != nil {
+			return fmt.Errorf("revert invalidation: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE invalidations SET reverted_at = $1 WHERE id = $2`, time.Now().UTC(), id); err != nil {
+			return fmt.Errorf("revert invalidation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("revert: %w", err)
+	}
+	return nil
+}
+
+// Invalidations lists a campaign's invalidations, newest first.
+func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, reason, actor, created_at, filter, reverted_at, rows
+		FROM invalidations WHERE campaign_id = $1 ORDER BY id DESC`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("read invalidations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pledge.Invalidation, error) {
+		inv := pledge.Invalidation{CampaignID: campaignID}
+		var reverted *time.Time
+		err := row.Scan(&inv.ID, &inv.Reason, &inv.Actor, &inv.CreatedAt, &inv.Filter, &reverted, &inv.Rows)
+		inv.CreatedAt = inv.CreatedAt.UTC()
+		if reverted != nil {
+			inv.RevertedAt = reverted.UTC()
+		}
+		return inv, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read invalidations: %w", err)
+	}
+	return out, nil
+}
+
+// Anonymise removes contact and network data of a closed campaign. See
+// store.Store.
+func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var closes *time.Time
+		err := tx.QueryRow(ctx, `SELECT closes_at FROM campaigns WHERE id = $1`, campaignID).Scan(&closes)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read campaign: %w", err)
+		}
+		if closes == nil || closes.After(time.Now()) {
+			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrStillOpen)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, source = NULL
+			WHERE campaign_id = $1 AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID)
+		if err != nil {
+			return fmt.Errorf("anonymise: %w", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("anonymise: %w", err)
+	}
+	return n, nil
+}
