@@ -28,9 +28,10 @@ const localLayout = "2006-01-02T15:04"
 
 // langText is one language's title and pledge text on the campaign form.
 type langText struct {
-	Lang, Title, Pledge string
-	On                  bool
-	Errors              []string
+	Lang, Title, Pledge  string
+	CertTitle, Signatory string // what the certificate says; optional
+	On                   bool
+	Errors               []string
 }
 
 // campaignForm is the data of the new-campaign and edit pages.
@@ -62,7 +63,8 @@ func formOf(c *pledge.Campaign) campaignForm {
 		f.Goal = strconv.FormatInt(c.Goal, 10)
 	}
 	for _, l := range consoleLangs {
-		f.Langs = append(f.Langs, langText{Lang: l, Title: c.Title[l], Pledge: c.Pledge[l], On: c.HasLang(l)})
+		f.Langs = append(f.Langs, langText{Lang: l, Title: c.Title[l], Pledge: c.Pledge[l],
+			CertTitle: c.CertificateTitle[l], Signatory: c.Signatory[l], On: c.HasLang(l)})
 	}
 	return f
 }
@@ -87,15 +89,20 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 		chosen[l] = true
 	}
 	c.Languages, c.Title, c.Pledge = nil, pledge.Text{}, pledge.Text{}
+	c.CertificateTitle, c.Signatory = nil, nil
 	f.Langs = nil
 	for _, l := range consoleLangs {
 		lt := langText{Lang: l, On: chosen[l],
-			Title:  strings.TrimSpace(pf.Get("title_" + l)),
-			Pledge: strings.TrimSpace(strings.ReplaceAll(pf.Get("pledge_"+l), "\r\n", "\n"))}
+			Title:     strings.TrimSpace(pf.Get("title_" + l)),
+			Pledge:    strings.TrimSpace(strings.ReplaceAll(pf.Get("pledge_"+l), "\r\n", "\n")),
+			CertTitle: strings.TrimSpace(pf.Get("certificate_title_" + l)),
+			Signatory: strings.TrimSpace(pf.Get("signatory_" + l))}
 		f.Langs = append(f.Langs, lt)
 		if lt.On {
 			c.Languages = append(c.Languages, l)
 			c.Title[l], c.Pledge[l] = lt.Title, lt.Pledge
+			c.CertificateTitle = withText(c.CertificateTitle, l, lt.CertTitle)
+			c.Signatory = withText(c.Signatory, l, lt.Signatory)
 		}
 	}
 	f.OpensAt, f.ClosesAt = strings.TrimSpace(pf.Get("opens_at")), strings.TrimSpace(pf.Get("closes_at"))
@@ -297,4 +304,16 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// withText sets t[lang] = v when v is not empty, making t as needed.
+func withText(t pledge.Text, lang, v string) pledge.Text {
+	if v == "" {
+		return t
+	}
+	if t == nil {
+		t = pledge.Text{}
+	}
+	t[lang] = v
+	return t
 }

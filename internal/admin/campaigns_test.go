@@ -137,6 +137,7 @@ func TestCampaignEdit(t *testing.T) {
 		"title_en": {"Vote on the 5th"}, "title_hi": {"पाँच को मतदान"},
 		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
 		"opens_at": {"2024-01-01T05:30"}, "closes_at": {"2000-01-01T00:00"}, "email": {"none"}, "goal": {"100"},
+		"signatory_en": {"Collector, Bilaspur"}, "certificate_title_hi": {"मतदाता संकल्प पत्र"},
 		"slug": {"renamed"}}
 	r = adm.post(editPath, form)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -151,6 +152,10 @@ func TestCampaignEdit(t *testing.T) {
 	if got.Title["en"] != "Vote on the 5th" || got.Goal != 100 || got.Slug != "vote" || len(got.Regions) != 4 {
 		t.Errorf("after edit: %+v", got)
 	}
+	if got.Signatory["en"] != "Collector, Bilaspur" || got.CertificateTitle["hi"] != "मतदाता संकल्प पत्र" || got.Signatory["hi"] != "" {
+		t.Errorf("certificate wording after edit: title %v, signatory %v", got.CertificateTitle, got.Signatory)
+	}
+	mustContain(t, adm.get(editPath).Body, `value="Collector, Bilaspur"`)
 	mustContain(t, adm.get("/admin/c/vote").Body, "<h1>Vote on the 5th</h1>", `id="goal">100<`)
 	mustContain(t, adm.get(homePath).Body, "Vote on the 5th")
 	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EmailMode says whether a campaign asks for an email address.
@@ -69,8 +70,10 @@ type Campaign struct {
 	// admin switches it from the console.
 	Paused bool
 	// Goal is the number of pledges the campaign aims for; 0: none.
-	Goal      int64
-	CreatedAt time.Time
+	Goal             int64
+	CertificateTitle Text // heading of the certificate; empty: the portal's wording
+	Signatory        Text // who signs the certificate, e.g. "District Election Officer, Bilaspur"
+	CreatedAt        time.Time
 }
 
 // DefaultLang is the campaign's first language.
@@ -150,6 +153,13 @@ func (c *Campaign) Problems() []string {
 	}
 	if len(c.Languages) == 0 {
 		problems = append(problems, "at least one language is needed")
+	}
+	for _, t := range []Text{c.CertificateTitle, c.Signatory} {
+		for l, v := range t {
+			if utf8.RuneCountInString(v) > 200 {
+				problems = append(problems, "certificate title and signatory have at most 200 characters ("+l+")")
+			}
+		}
 	}
 	for _, l := range c.Languages {
 		if c.Title[l] == "" || c.Pledge[l] == "" {

@@ -46,7 +46,7 @@ func (s *Server) apiCampaigns(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	out := make([]apiCampaignSummary, 0, len(list))
 	for _, c := range list {
-		out = append(out, apiCampaignSummary{Slug: c.Slug, Title: c.Title, Open: c.OpenAt(now)})
+		out = append(out, apiCampaignSummary{Slug: c.Slug, Title: c.Title, Open: c.Accepting(now)})
 	}
 	w.Header().Set("Cache-Control", "public, max-age=5, stale-while-revalidate=30")
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
@@ -59,7 +59,7 @@ func (s *Server) apiCampaign(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := apiCampaignDetail{Slug: c.Slug, Title: c.Title, Pledge: c.Pledge, Languages: c.Languages,
-		Open: c.OpenAt(s.now()), OpensAt: c.OpensAt, Email: c.Email, Regions: make([]apiRegion, len(c.Regions))}
+		Open: c.Accepting(s.now()), OpensAt: c.OpensAt, Email: c.Email, Regions: make([]apiRegion, len(c.Regions))}
 	if !c.ClosesAt.IsZero() {
 		d.ClosesAt = &c.ClosesAt
 	}

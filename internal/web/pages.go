@@ -21,7 +21,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	var items []campaignItem
 	for _, c := range list {
-		if !c.OpenAt(now) {
+		if !c.Accepting(now) {
 			continue
 		}
 		snap, err := s.counts.get(r.Context(), c)
@@ -52,7 +52,8 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 type certificateData struct {
 	Slug, Campaign, Text, Name, Region, Number string
 	Date, DateISO, CertificateURL              string
-	Invalidated                                bool // set aside by an admin: the page says so
+	Heading, Signatory                         string // the campaign's own wording; Heading empty: the catalogue's
+	Invalidated                                bool   // set aside by an admin: the page says so
 }
 
 func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
@@ -84,6 +85,8 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
 		CertificateURL: "/certificate/" + token + "?lang=" + lang,
+		Heading:        c.CertificateTitle.In(lang, c.DefaultLang()),
+		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 	}
 	return d, lang, c.Languages, nil

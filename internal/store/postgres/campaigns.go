@@ -33,9 +33,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO campaigns
-			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal)
-			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10) ON CONFLICT (slug) DO NOTHING RETURNING id`,
-			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt, c.Paused, c.Goal).Scan(&id)
+			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory)
+			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb) ON CONFLICT (slug) DO NOTHING RETURNING id`,
+			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt, c.Paused, c.Goal,
+			textJSON(c.CertificateTitle), textJSON(c.Signatory)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
 		}
@@ -61,7 +62,8 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	})
 }
 
-const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal`
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
+	certificate_title, signatory`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -127,8 +129,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			return fmt.Errorf("lock campaign %d: %w", c.ID, err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
-			email_mode = $5, opens_at = $6, closes_at = $7, paused = $8, goal = $9 WHERE id = $1`,
-			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Paused, c.Goal); err != nil {
+			email_mode = $5, opens_at = $6, closes_at = $7, paused = $8, goal = $9,
+			certificate_title = $10::jsonb, signatory = $11::jsonb WHERE id = $1`,
+			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Paused, c.Goal,
+			textJSON(c.CertificateTitle), textJSON(c.Signatory)); err != nil {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
 		}
 		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1 AND n > 0`, c.ID)
@@ -186,9 +190,16 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var c pledge.Campaign
 	var email string
 	var closes *time.Time
-	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal)
+	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal,
+		&c.CertificateTitle, &c.Signatory)
 	if err != nil {
 		return c, err
+	}
+	if len(c.CertificateTitle) == 0 {
+		c.CertificateTitle = nil
+	}
+	if len(c.Signatory) == 0 {
+		c.Signatory = nil
 	}
 	c.Email = pledge.EmailMode(email)
 	c.OpensAt = c.OpensAt.UTC()
@@ -197,4 +208,13 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 		c.ClosesAt = closes.UTC()
 	}
 	return c, nil
+}
+
+// textJSON encodes an optional per-language text; none is "{}".
+func textJSON(t pledge.Text) string {
+	if len(t) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
 }

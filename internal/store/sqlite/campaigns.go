@@ -20,6 +20,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	langs, _ := json.Marshal(c.Languages)
 	title, _ := json.Marshal(c.Title)
 	text, _ := json.Marshal(c.Pledge)
+	certTitle, signatory := textJSON(c.CertificateTitle), textJSON(c.Signatory)
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	}
@@ -29,9 +30,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO campaigns
-		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
-		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro(), c.Paused, c.Goal)
+		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
+		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro(), c.Paused, c.Goal,
+		certTitle, signatory)
 	if err != nil {
 		return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
 	}
@@ -59,7 +61,8 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return nil
 }
 
-const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal`
+const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
+	certificate_title, signatory`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -118,8 +121,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET languages = ?, title = ?, pledge_text = ?, email_mode = ?,
-		opens_at = ?, closes_at = ?, paused = ?, goal = ? WHERE id = ?`,
-		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Paused, c.Goal, c.ID)
+		opens_at = ?, closes_at = ?, paused = ?, goal = ?, certificate_title = ?, signatory = ? WHERE id = ?`,
+		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Paused, c.Goal,
+		textJSON(c.CertificateTitle), textJSON(c.Signatory), c.ID)
 	if err != nil {
 		return fmt.Errorf("update campaign %d: %w", c.ID, err)
 	}
@@ -190,11 +194,12 @@ type scanner interface{ Scan(...any) error }
 
 func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var c pledge.Campaign
-	var langs, title, text []byte
+	var langs, title, text, certTitle, signatory []byte
 	var email string
 	var opens, created int64
 	var closes sql.NullInt64
-	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal); err != nil {
+	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal,
+		&certTitle, &signatory); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}
@@ -203,11 +208,12 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	for _, f := range []struct {
 		b []byte
 		v any
-	}{{langs, &c.Languages}, {title, &c.Title}, {text, &c.Pledge}} {
+	}{{langs, &c.Languages}, {title, &c.Title}, {text, &c.Pledge}, {certTitle, &c.CertificateTitle}, {signatory, &c.Signatory}} {
 		if err := json.Unmarshal(f.b, f.v); err != nil {
 			return c, fmt.Errorf("campaign %s: %w", c.Slug, err)
 		}
 	}
+	c.CertificateTitle, c.Signatory = nilIfEmpty(c.CertificateTitle), nilIfEmpty(c.Signatory)
 	c.Email = pledge.EmailMode(email)
 	c.OpensAt = time.UnixMicro(opens).UTC()
 	if closes.Valid {
@@ -222,4 +228,21 @@ func nullTime(t time.Time) sql.NullInt64 {
 		return sql.NullInt64{}
 	}
 	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+// textJSON encodes an optional per-language text; none is "{}".
+func textJSON(t pledge.Text) string {
+	if len(t) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
+}
+
+// nilIfEmpty reads "{}" back as no text at all.
+func nilIfEmpty(t pledge.Text) pledge.Text {
+	if len(t) == 0 {
+		return nil
+	}
+	return t
 }

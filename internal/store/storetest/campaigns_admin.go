@@ -137,3 +137,29 @@ func testCampaignUpdateInvalid(t *testing.T, s store.Store) {
 		t.Errorf("invalid update changed the title to %q", got.Title["en"])
 	}
 }
+
+// testCertificateText: the certificate's heading and signatory are saved by
+// UpdateCampaign and can be cleared again.
+func testCertificateText(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaign(t, s, "cert-text")
+	c.CertificateTitle = pledge.Text{"en": "Voter's Pledge", "hi": "मतदाता संकल्प पत्र"}
+	c.Signatory = pledge.Text{"en": "Collector, Bilaspur", "hi": "कलेक्टर, बिलासपुर"}
+	if err := s.UpdateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Campaign(ctx, "cert-text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Signatory["hi"] != "कलेक्टर, बिलासपुर" || got.CertificateTitle["en"] != "Voter's Pledge" {
+		t.Fatalf("after UpdateCampaign: title %v, signatory %v", got.CertificateTitle, got.Signatory)
+	}
+	got.CertificateTitle, got.Signatory = nil, nil
+	if err := s.UpdateCampaign(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Campaign(ctx, "cert-text"); again.CertificateTitle != nil || again.Signatory != nil {
+		t.Fatalf("cleared texts came back: %v %v", again.CertificateTitle, again.Signatory)
+	}
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"SecretStable", testSecretStable},
 		{"MinuteCounts", testMinuteCounts},
 		{"Export", testExport},
+		{"CertificateText", testCertificateText},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
@@ -97,6 +98,8 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	want := Campaign("round-trip")
 	want.ClosesAt = time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
 	want.Email = pledge.EmailOptional
+	want.CertificateTitle = pledge.Text{"en": "Certificate of Appreciation", "hi": "प्रशंसा पत्र"}
+	want.Signatory = pledge.Text{"en": "District Election Officer, Bilaspur"}
 	want.CreatedAt = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 	if err := s.CreateCampaign(ctx, want); err != nil {
 		t.Fatal(err)

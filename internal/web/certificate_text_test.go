@@ -1,0 +1,38 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// TestCertificateShowsCampaignWording: a campaign's own heading and
+// signatory appear on its certificates, in the page's language.
+func TestCertificateShowsCampaignWording(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	c := *p.Campaign
+	c.CertificateTitle = pledge.Text{"en": "Certificate of Electoral Participation", "hi": "मतदान सहभागिता प्रमाणपत्र"}
+	c.Signatory = pledge.Text{"en": "District Election Officer, Bilaspur", "hi": "ज़िला निर्वाचन अधिकारी, बिलासपुर"}
+	if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "hi")
+	// The public site reloads campaigns every few seconds; the certificate
+	// page reads the campaign through the same cache, so poll briefly.
+	var r response
+	for range 80 {
+		r = p.get(t, rec.CertificateURL+"?lang=hi")
+		if r.Status == http.StatusOK && strings.Contains(r.text(), "ज़िला निर्वाचन अधिकारी, बिलासपुर") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustContain(t, r.text(), "मतदान सहभागिता प्रमाणपत्र", "ज़िला निर्वाचन अधिकारी, बिलासपुर")
+	r = p.get(t, rec.CertificateURL+"?lang=en")
+	mustContain(t, r.text(), "Certificate of Electoral Participation", "District Election Officer, Bilaspur")
+}
