@@ -9,11 +9,12 @@ import (
 
 // Errors of the console's HTTP layer.
 var (
-	errBadRequest  = errors.New("bad request")
-	errForbidden   = errors.New("not allowed for this role")
-	errNotFound    = errors.New("no such page")
-	errCSRF        = errors.New("missing or wrong CSRF token")
-	errCrossOrigin = errors.New("cross-origin request refused")
+	errBadRequest   = errors.New("bad request")
+	errForbidden    = errors.New("not allowed for this role")
+	errNotFound     = errors.New("no such page")
+	errCSRF         = errors.New("missing or wrong CSRF token")
+	errCrossOrigin  = errors.New("cross-origin request refused")
+	errTooManyForms = errors.New("too many log-in form views from this address")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -28,6 +29,8 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again."
 	case errors.Is(err, errCrossOrigin):
 		return http.StatusForbidden, "Forms of the admin console may only be sent from the admin console itself."
+	case errors.Is(err, errTooManyForms):
+		return http.StatusTooManyRequests, "Too many visits to the log-in page from this address. Wait a minute and try again."
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, "Your account may not see this page."
 	case errors.Is(err, errNotFound), errors.Is(err, pledge.ErrNotFound):

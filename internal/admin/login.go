@@ -35,6 +35,10 @@ func (a *Admin) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, homePath, http.StatusSeeOther)
 		return nil
 	}
+	if !a.throttle.admitForm(w, r, netaddr.LimitKey(a.client.Of(r))) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(formWindow.Seconds())))
+		return errTooManyForms
+	}
 	return a.loginPage(w, r, http.StatusOK, "", "")
 }
 

@@ -227,3 +227,32 @@ func TestThrottleParallelBurst(t *testing.T) {
 		t.Errorf("answers %v, want 5 × 401 and %d × 429", count, n-5)
 	}
 }
+
+// TestLoginFormViewsLimited: every view of the log-in form stores a
+// session, so an address that reloads it past the limit gets 429 and no
+// new session.
+func TestLoginFormViewsLimited(t *testing.T) {
+	c := newConsole(t, behindProxy())
+	const limit = 30 // form views per address per minute
+	for i := range limit {
+		b := c.browser(t) // a fresh visitor each time: a new session each view
+		b.header.Set("X-Forwarded-For", "198.51.100.9")
+		r := b.get(loginPath)
+		wantStatus(t, r, http.StatusOK)
+		if r.sessionCookie() == nil {
+			t.Fatalf("view %d: no session cookie; the limit would guard nothing", i)
+		}
+	}
+	b := c.browser(t)
+	b.header.Set("X-Forwarded-For", "198.51.100.9")
+	r := b.get(loginPath)
+	wantStatus(t, r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" || r.sessionCookie() != nil {
+		t.Errorf("refused view: Retry-After %q, session cookie %v; want a Retry-After and no session",
+			r.Header.Get("Retry-After"), r.sessionCookie())
+	}
+	// Another address is not affected.
+	other := c.browser(t)
+	other.header.Set("X-Forwarded-For", "203.0.113.77")
+	wantStatus(t, other.get(loginPath), http.StatusOK)
+}

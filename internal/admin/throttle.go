@@ -16,12 +16,19 @@ const (
 	failWindow         = 15 * time.Minute
 	maxFailsPerAccount = 5
 	maxFailsPerAddr    = 20
+
+	// Each view of the log-in form stores a session (it carries the form's
+	// CSRF token), so views are limited per address too: nobody can fill
+	// the sessions table, or keep the database's writer busy, by reloading it.
+	formWindow      = time.Minute
+	maxFormsPerAddr = 30
 )
 
 // throttle holds the failure counters, in this process's memory (an
 // instance restart forgets them; several instances each count their own).
 type throttle struct {
 	account, addr *httprate.RateLimiter
+	form          *httprate.RateLimiter // log-in form views per address
 }
 
 func newThrottle() *throttle {
@@ -29,6 +36,7 @@ func newThrottle() *throttle {
 	return &throttle{
 		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
 		addr:    httprate.NewRateLimiter(maxFailsPerAddr, failWindow, quiet),
+		form:    httprate.NewRateLimiter(maxFormsPerAddr, formWindow, quiet),
 	}
 }
 
@@ -62,4 +70,10 @@ func (t *throttle) refund(l *httprate.RateLimiter, key string) {
 	// between count and refund, the refund lands in the new window and may
 	// forgive up to one more failure while the old one slides out.
 	_ = l.Counter().IncrementBy(key, time.Now().UTC().Truncate(failWindow), -1)
+}
+
+// admitForm counts a view of the log-in form from addr and reports whether
+// it is within the limit.
+func (t *throttle) admitForm(w http.ResponseWriter, r *http.Request, addr string) bool {
+	return !t.form.OnLimit(w, r, addr)
 }
