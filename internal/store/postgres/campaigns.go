@@ -135,7 +135,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			textJSON(c.CertificateTitle), textJSON(c.Signatory)); err != nil {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
 		}
-		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1 AND n > 0`, c.ID)
+		// Every region that ever took a pledge has a count row, never deleted,
+		// even when its pledges are all invalidated (n = 0).
+		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1`, c.ID)
 		if err != nil {
 			return fmt.Errorf("regions in use: %w", err)
 		}

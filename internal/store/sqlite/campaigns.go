@@ -130,7 +130,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ? AND n > 0`, c.ID)
+	// A count row exists for every region that ever took a pledge, and is
+	// never deleted: its pledges may all be invalidated (n = 0), but they
+	// still name the region.
+	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ?`, c.ID)
 	if err != nil {
 		return fmt.Errorf("regions in use: %w", err)
 	}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"MinuteCounts", testMinuteCounts},
 		{"Export", testExport},
 		{"CertificateText", testCertificateText},
+		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},

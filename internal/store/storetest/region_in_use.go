@@ -1,0 +1,35 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// testRegionInUseAfterInvalidation: a region whose pledges are all
+// invalidated still has them, so an edit may not remove it.
+func testRegionInUseAfterInvalidation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaign(t, s, "in-use")
+	h := pledge.NewHasher([]byte("k"))
+	mustCommit(t, s, []pledge.Submission{Submission(h, c.ID, 1, "S1"), Submission(h, c.ID, 2, "N1")})
+	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if counts, _ := s.Counts(ctx, c.ID); counts.Regions["S1"] != 0 {
+		t.Fatalf("S1 counts %d after invalidating its pledges", counts.Regions["S1"])
+	}
+	edit := *c
+	edit.Regions = nil
+	for _, r := range c.Regions {
+		if r.Code != "S1" {
+			edit.Regions = append(edit.Regions, r)
+		}
+	}
+	if err := s.UpdateCampaign(ctx, &edit); !errors.Is(err, pledge.ErrRegionInUse) {
+		t.Fatalf("removing S1, whose pledges are invalidated = %v, want ErrRegionInUse", err)
+	}
+}
