@@ -24,7 +24,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -107,31 +106,7 @@ func schemaURL(t *testing.T, base, schema, hostport string) string {
 // numbers on purpose). The process is killed in t.Cleanup.
 func startInstance(t *testing.T, dir, addr string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, addr: addr, out: new(syncBuffer), done: make(chan struct{})}
-	p.cmd = exec.Command(binPath, append([]string{"serve", "--addr", addr}, args...)...)
-	p.cmd.Dir = dir
-	p.cmd.Env = append(append(cleanEnv(dir), "PLEDGE_LIMIT_PHONE=0"), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.started = time.Now()
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start pledge serve: %v", err)
-	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		if p.exited() {
-			return
-		}
-		_ = p.cmd.Process.Kill()
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("pledge serve (pid %d) did not die after SIGKILL", p.cmd.Process.Pid)
-		}
-	})
-	return p
+	return startProc(t, dir, addr, append([]string{"PLEDGE_LIMIT_PHONE=0"}, env...), args...)
 }
 
 // openSchema opens the test schema with the product's own store (no

@@ -124,10 +124,17 @@ type proc struct {
 // environment. The process is killed in t.Cleanup if it is still running.
 func startServer(t testing.TB, dir, addr, db string) *proc {
 	t.Helper()
+	return startProc(t, dir, addr, nil, "--db", db)
+}
+
+// startProc starts `pledge serve --addr addr args...` in dir with the clean
+// environment plus env, and kills it in t.Cleanup if it is still running.
+func startProc(t testing.TB, dir, addr string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, addr: addr, out: new(syncBuffer), done: make(chan struct{})}
-	p.cmd = exec.Command(binPath, "serve", "--addr", addr, "--db", db)
+	p.cmd = exec.Command(binPath, append([]string{"serve", "--addr", addr}, args...)...)
 	p.cmd.Dir = dir
-	p.cmd.Env = cleanEnv(dir)
+	p.cmd.Env = append(cleanEnv(dir), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
@@ -138,10 +145,8 @@ func startServer(t testing.TB, dir, addr, db string) *proc {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		select {
-		case <-p.done:
+		if p.exited() {
 			return
-		default:
 		}
 		_ = p.cmd.Process.Kill()
 		select {
