@@ -24,6 +24,9 @@ var (
 	// ErrRegionInUse means an edit would remove (or turn into a parent) a
 	// region that pledges are counted in.
 	ErrRegionInUse = errors.New("region has pledges")
+	// ErrLimit means a repeated action (such as resending a mail) has been
+	// done as often as it may be.
+	ErrLimit = errors.New("limit reached")
 )
 
 // FieldError names the field a validation failure belongs to. Message is a

@@ -13,6 +13,8 @@ type Submission struct {
 	PhoneHash   []byte // HMAC-SHA256 of the E.164 number under the server secret
 	PhoneMasked string // e.g. "******3210"
 	Email       string // empty unless the campaign asks for it
+	EmailHash   []byte // keyed hash of Email where the campaign requires one: one pledge per address
+	Pending     bool   // stored as pending until the address is confirmed (double opt-in)
 	Region      string
 	Lang        string
 	CreatedAt   time.Time
@@ -24,6 +26,7 @@ type Submission struct {
 type Receipt struct {
 	CampaignID int64
 	Number     int64
+	Pending    int64 // the pending pledge's ID when it waits for confirmation (Number is then 0)
 }
 
 // Pledge is a stored pledge as the certificate page shows it.
@@ -34,10 +37,14 @@ type Pledge struct {
 	Region      string
 	Lang        string
 	PhoneMasked string
-	Email       string // only in exports, and only where the campaign stores it
+	Email       string // only where the campaign stores it; never shown on public pages
 	CreatedAt   time.Time
-	Invalidated bool // set aside by an invalidation: not counted
+	Invalidated bool      // set aside by an invalidation: not counted
+	WithdrawnAt time.Time // zero unless the citizen withdrew the pledge: then not counted
 }
+
+// Withdrawn reports whether the citizen withdrew the pledge.
+func (p Pledge) Withdrawn() bool { return !p.WithdrawnAt.IsZero() }
 
 // MinuteCount is how many pledges a campaign took in one minute.
 type MinuteCount struct {
@@ -54,8 +61,8 @@ type Counts struct {
 
 // Audit is a consistency report on one campaign's stored pledges.
 type Audit struct {
-	Rows          int64 // pledges stored, invalidated or not
-	Valid         int64 // pledges stored and not invalidated
+	Rows          int64 // pledges stored, invalidated or withdrawn or not
+	Valid         int64 // pledges stored, neither invalidated nor withdrawn
 	Counted       int64 // sum of the count rows
 	RegionsAgree  bool  // every region's count row equals its valid stored rows
 	MinNumber     int64
@@ -66,7 +73,7 @@ type Audit struct {
 }
 
 // Consistent reports whether counts, rows and numbers all agree: one row per
-// number, count rows equal to the valid (not invalidated) rows stored,
+// number, count rows equal to the valid (counted) rows stored,
 // numbers exactly 1..N over all rows.
 func (a Audit) Consistent() bool {
 	if a.Rows == 0 {

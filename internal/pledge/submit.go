@@ -71,8 +71,14 @@ func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error
 	if len(verr.Fields) > 0 {
 		return Submission{}, &verr
 	}
+	var emailHash []byte
+	if c.Email == EmailRequired {
+		emailHash = h.Sum("email:" + email)
+	}
 	return Submission{
 		CampaignID:  c.ID,
+		EmailHash:   emailHash,
+		Pending:     c.Email == EmailRequired,
 		Name:        name,
 		PhoneHash:   h.Sum(phone),
 		PhoneMasked: MaskPhone(phone),

@@ -20,10 +20,24 @@ type Tokens struct {
 	block cipher.Block
 }
 
-// NewTokens derives the token key from the server secret.
+// Token purposes. Each derives its own key, so a token made for one purpose
+// never works for another: the certificate link a citizen shares cannot
+// withdraw the pledge.
+const (
+	PurposeCertificate = "pledge certificate token v1" // (campaign, number) of a certificate
+	PurposeConfirm     = "pledge confirm token v1"     // (campaign, pending ID) of a pledge to confirm
+	PurposeWithdraw    = "pledge withdraw token v1"    // (campaign, number) of a pledge to withdraw
+)
+
+// NewTokens derives the certificate token key from the server secret.
 func NewTokens(secret []byte) *Tokens {
+	return NewTokensFor(secret, PurposeCertificate)
+}
+
+// NewTokensFor derives the key of tokens for purpose from the server secret.
+func NewTokensFor(secret []byte, purpose string) *Tokens {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("pledge certificate token v1"))
+	m.Write([]byte(purpose))
 	block, err := aes.NewCipher(m.Sum(nil)[:16])
 	if err != nil {
 		panic(err) // unreachable: the key has a valid length

@@ -3,7 +3,8 @@ package store
 import "github.com/pledgeportal/pledge/internal/pledge"
 
 // DedupeBatch marks every submission that repeats an earlier one of the same
-// batch (same campaign and phone hash) as pledge.ErrDuplicate in results and
+// batch (same campaign and phone hash, or same campaign and email hash where
+// one is set) as pledge.ErrDuplicate in results and
 // returns the indexes of the rest, in order. Backends call it first so a
 // batch never races with itself.
 func DedupeBatch(subs []pledge.Submission, results []Result) []int {
@@ -12,14 +13,23 @@ func DedupeBatch(subs []pledge.Submission, results []Result) []int {
 		phone    string
 	}
 	seen := make(map[key]struct{}, len(subs))
+	seenEmail := make(map[key]struct{})
 	fresh := make([]int, 0, len(subs))
 	for i := range subs {
 		k := key{subs[i].CampaignID, string(subs[i].PhoneHash)}
-		if _, dup := seen[k]; dup {
+		e := key{subs[i].CampaignID, string(subs[i].EmailHash)}
+		_, dup := seen[k]
+		if _, dupEmail := seenEmail[e]; dupEmail && len(subs[i].EmailHash) > 0 {
+			dup = true
+		}
+		if dup {
 			results[i].Err = pledge.ErrDuplicate
 			continue
 		}
 		seen[k] = struct{}{}
+		if len(subs[i].EmailHash) > 0 {
+			seenEmail[e] = struct{}{}
+		}
 		fresh = append(fresh, i)
 	}
 	return fresh

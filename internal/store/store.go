@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
@@ -69,8 +71,37 @@ type Store interface {
 	Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error)
 	// Anonymise removes the e-mail addresses and source addresses of a
 	// closed campaign's pledges (pledge.ErrStillOpen if it has not closed),
-	// keeping names, numbers and counts, and returns the rows changed.
+	// keeping names, numbers and counts, and returns the rows changed. Its
+	// pending (unconfirmed) pledges are removed.
 	Anonymise(ctx context.Context, campaignID int64) (int64, error)
+
+	// Jobs creates River's client over this database with cfg. From then on
+	// the store enqueues the mail jobs of what it stores (see BatchJobs)
+	// through it, inside the transactions that store them. Call it once,
+	// before the first write.
+	Jobs(cfg *river.Config) (JobClient, error)
+	// Pending returns pending pledge id of a campaign, confirmed or not, or
+	// pledge.ErrNotFound (never made, or expired).
+	Pending(ctx context.Context, campaignID, id int64) (pledge.Pending, error)
+	// Confirm counts pending pledge id. In one transaction it becomes a
+	// pledge with the campaign's next number, the count rows move, its
+	// confirmation mail is enqueued and the pending row keeps only the
+	// number. Confirming again returns the same receipt. pledge.ErrNotFound
+	// when there is no such pending pledge; pledge.ErrDuplicate when its
+	// number or address pledged meanwhile.
+	Confirm(ctx context.Context, campaignID, id int64, now time.Time) (pledge.Receipt, error)
+	// Resend enqueues another opt-in mail for pending pledge id, in the
+	// transaction that counts it: pledge.ErrLimit once limit mails have
+	// been enqueued, pledge.ErrNotFound when it is gone or confirmed.
+	Resend(ctx context.Context, campaignID, id int64, limit int) error
+	// Withdraw marks pledge number withdrawn at now, forgets its address
+	// and, if it was counted, takes it off the count rows, all in one
+	// transaction. Withdrawing again changes nothing; pledge.ErrNotFound
+	// when there is no such pledge.
+	Withdraw(ctx context.Context, campaignID, number int64, now time.Time) error
+	// ExpirePending removes the pending pledges made before cutoff,
+	// confirmed or not, and returns how many.
+	ExpirePending(ctx context.Context, cutoff time.Time) (int64, error)
 
 	// CreateUser stores a new admin account and sets u.ID; a taken username
 	// gives pledge.ErrDuplicate.

@@ -57,7 +57,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 				return err
 			}
 		}
-		return nil
+		return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
 	})
 	if err != nil {
 		for i := range results {
@@ -75,6 +75,13 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	var last int64
 	if err := tx.QueryRow(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, id).Scan(&last); err != nil {
 		return fmt.Errorf("lock campaign %d sequence: %w", id, err)
+	}
+	group, err := insertPending(ctx, tx, subs, group, results)
+	if err != nil {
+		return err
+	}
+	if len(group) == 0 {
+		return nil
 	}
 	n := len(group)
 	names, hashes, masked := make([]string, n), make([][]byte, n), make([]string, n)

@@ -37,15 +37,19 @@ func (s *Store) MinuteCounts(ctx context.Context, campaignID int64, since time.T
 func (s *Store) ExportPledges(ctx context.Context, campaignID int64, fn func(pledge.Pledge) error) error {
 	var after int64
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT number, name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL
+		rows, err := s.pool.Query(ctx, `SELECT number, name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at
 			FROM pledges WHERE campaign_id = $1 AND number > $2 ORDER BY number LIMIT $3`, campaignID, after, exportPage)
 		if err != nil {
 			return fmt.Errorf("export pledges: %w", err)
 		}
 		page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pledge.Pledge, error) {
 			p := pledge.Pledge{CampaignID: campaignID}
-			err := row.Scan(&p.Number, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &p.CreatedAt, &p.Invalidated)
+			var withdrawn *time.Time
+			err := row.Scan(&p.Number, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &p.CreatedAt, &p.Invalidated, &withdrawn)
 			p.CreatedAt = p.CreatedAt.UTC()
+			if withdrawn != nil {
+				p.WithdrawnAt = withdrawn.UTC()
+			}
 			return p, err
 		})
 		if err != nil {

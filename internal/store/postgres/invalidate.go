@@ -26,15 +26,16 @@ func lockCampaign(ctx context.Context, tx pgx.Tx, campaignID int64) error {
 	return nil
 }
 
-// shiftCounts adds sign times the pledges of invalidation id to the
-// campaign's region and minute count rows.
+// shiftCounts adds sign times the pledges of invalidation id (those not
+// withdrawn: a withdrawn pledge is never counted) to the campaign's region
+// and minute count rows.
 func shiftCounts(ctx context.Context, tx pgx.Tx, campaignID, id, sign int64) error {
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO region_counts (campaign_id, region, n)
-		SELECT $1, region, $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 GROUP BY region ORDER BY region
+		SELECT $1, region, $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 AND withdrawn_at IS NULL GROUP BY region ORDER BY region
 		ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n`, campaignID, id, sign)
 	b.Queue(`INSERT INTO minute_counts (campaign_id, minute, n)
-		SELECT $1, date_trunc('minute', created_at), $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 GROUP BY 2 ORDER BY 2
+		SELECT $1, date_trunc('minute', created_at), $3 * count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id = $2 AND withdrawn_at IS NULL GROUP BY 2 ORDER BY 2
 		ON CONFLICT (campaign_id, minute) DO UPDATE SET n = minute_counts.n + excluded.n`, campaignID, id, sign)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("adjust counts: %w", err)
@@ -50,7 +51,7 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 	if err := f.Check(); err != nil {
 		return inv, err
 	}
-	where := []string{"campaign_id = $2", "invalidation_id IS NULL"}
+	where := []string{"campaign_id = $2", "invalidation_id IS NULL", "withdrawn_at IS NULL"}
 	args := []any{int64(0), campaignID}
 	add := func(cond string, v ...any) {
 		for _, x := range v {
@@ -180,6 +181,9 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 			return fmt.Errorf("anonymise: %w", err)
 		}
 		n = tag.RowsAffected()
+		if _, err := tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1`, campaignID); err != nil {
+			return fmt.Errorf("pending pledges: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

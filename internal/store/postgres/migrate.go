@@ -65,5 +65,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("applied migration", "version", version, "name", name)
 	}
-	return nil
+	// River's migrations run on other connections of the pool, each in its
+	// own transaction (some cannot share one), while this one holds the lock.
+	return s.migrateRiver(ctx)
 }

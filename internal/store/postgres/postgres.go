@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -21,6 +23,7 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	jobs *river.Client[pgx.Tx]
 }
 
 var _ store.Store = (*Store)(nil)

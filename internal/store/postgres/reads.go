@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,9 +35,10 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 // pledge.ErrNotFound.
 func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
 	p := pledge.Pledge{CampaignID: campaignID, Number: number}
-	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, created_at, invalidation_id IS NOT NULL
+	var withdrawn *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at
 		FROM pledges WHERE campaign_id = $1 AND number = $2`, campaignID, number).
-		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.CreatedAt, &p.Invalidated)
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &p.CreatedAt, &p.Invalidated, &withdrawn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}
@@ -44,6 +46,9 @@ func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pl
 		return p, fmt.Errorf("read pledge: %w", err)
 	}
 	p.CreatedAt = p.CreatedAt.UTC()
+	if withdrawn != nil {
+		p.WithdrawnAt = withdrawn.UTC()
+	}
 	return p, nil
 }
 
@@ -52,10 +57,10 @@ func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, erro
 	var a pledge.Audit
 	var mismatched int64
 	err := s.pool.QueryRow(ctx, `
-		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL GROUP BY region),
+		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL AND withdrawn_at IS NULL GROUP BY region),
 		     counted AS (SELECT region, n FROM region_counts WHERE campaign_id = $1)
 		SELECT (SELECT count(*) FROM pledges WHERE campaign_id = $1),
-		       (SELECT count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL),
+		       (SELECT count(*) FROM pledges WHERE campaign_id = $1 AND invalidation_id IS NULL AND withdrawn_at IS NULL),
 		       (SELECT coalesce(min(number), 0) FROM pledges WHERE campaign_id = $1),
 		       (SELECT coalesce(max(number), 0) FROM pledges WHERE campaign_id = $1),
 		       (SELECT count(DISTINCT number) FROM pledges WHERE campaign_id = $1),

@@ -43,6 +43,10 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	minutes := make(map[minuteKey]int64)
 	for _, group := range store.ByCampaign(subs, fresh) {
 		id := subs[group[0]].CampaignID
+		group, err = s.insertPending(ctx, tx, subs, group, results)
+		if err != nil {
+			return nil, err
+		}
 		n, err := s.lastNumber(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -85,6 +89,9 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		if _, err := s.stmts.get(ctx, tx, stmtMinute, 1).ExecContext(ctx, k.campaign, k.minute, n); err != nil {
 			return nil, fmt.Errorf("update minute count: %w", err)
 		}
+	}
+	if err := store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results)); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit batch: %w", err)

@@ -55,7 +55,7 @@ func (s *Store) ExportPledges(ctx context.Context, campaignID int64, fn func(ple
 }
 
 func (s *Store) exportPage(ctx context.Context, campaignID, after int64) ([]pledge.Pledge, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT number, name, region, lang, phone_masked, email, created_at, invalidation_id IS NOT NULL
+	rows, err := s.r.QueryContext(ctx, `SELECT number, name, region, lang, phone_masked, email, created_at, invalidation_id IS NOT NULL, withdrawn_at
 		FROM pledges WHERE campaign_id = ? AND number > ? ORDER BY number LIMIT ?`, campaignID, after, exportPage)
 	if err != nil {
 		return nil, fmt.Errorf("export pledges: %w", err)
@@ -66,11 +66,15 @@ func (s *Store) exportPage(ctx context.Context, campaignID, after int64) ([]pled
 		p := pledge.Pledge{CampaignID: campaignID}
 		var email sql.NullString
 		var created int64
-		if err := rows.Scan(&p.Number, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &email, &created, &p.Invalidated); err != nil {
+		var withdrawn sql.NullInt64
+		if err := rows.Scan(&p.Number, &p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &email, &created, &p.Invalidated, &withdrawn); err != nil {
 			return nil, fmt.Errorf("scan pledge: %w", err)
 		}
 		p.Email = email.String
 		p.CreatedAt = time.UnixMicro(created).UTC()
+		if withdrawn.Valid {
+			p.WithdrawnAt = time.UnixMicro(withdrawn.Int64).UTC()
+		}
 		page = append(page, p)
 	}
 	return page, rows.Err()

@@ -34,7 +34,7 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 		VALUES (?, ?, ?, ?, ?, 0) RETURNING id`, campaignID, reason, actor, inv.CreatedAt.UnixMicro(), inv.Filter).Scan(&inv.ID); err != nil {
 		return inv, fmt.Errorf("record invalidation: %w", err)
 	}
-	where := []string{"campaign_id = ?", "invalidation_id IS NULL"}
+	where := []string{"campaign_id = ?", "invalidation_id IS NULL", "withdrawn_at IS NULL"}
 	args := []any{inv.ID, campaignID}
 	if !f.From.IsZero() {
 		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixMicro())
@@ -68,12 +68,13 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 	return inv, nil
 }
 
-// shiftCounts adds sign times the pledges of invalidation id to the
-// campaign's region and minute count rows.
+// shiftCounts adds sign times the pledges of invalidation id (those not
+// withdrawn: a withdrawn pledge is never counted) to the campaign's region
+// and minute count rows.
 func (s *Store) shiftCounts(ctx context.Context, tx *sql.Tx, campaignID, id int64, sign int64) error {
 	for _, step := range []struct{ kind, query string }{
-		{stmtCount, `SELECT region, count(*) FROM pledges WHERE campaign_id = ? AND invalidation_id = ? GROUP BY region`},
-		{stmtMinute, `SELECT (created_at / 60000000) * 60, count(*) FROM pledges WHERE campaign_id = ? AND invalidation_id = ? GROUP BY 1`},
+		{stmtCount, `SELECT region, count(*) FROM pledges WHERE campaign_id = ? AND invalidation_id = ? AND withdrawn_at IS NULL GROUP BY region`},
+		{stmtMinute, `SELECT (created_at / 60000000) * 60, count(*) FROM pledges WHERE campaign_id = ? AND invalidation_id = ? AND withdrawn_at IS NULL GROUP BY 1`},
 	} {
 		rows, err := tx.QueryContext(ctx, step.query, campaignID, id)
 		if err != nil {
@@ -189,6 +190,9 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("anonymise: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_pledges WHERE campaign_id = ?`, campaignID); err != nil {
+		return 0, fmt.Errorf("anonymise pending pledges: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit anonymise: %w", err)

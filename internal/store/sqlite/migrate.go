@@ -30,7 +30,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.migrateRiver(ctx)
 }
 
 func (s *Store) apply(ctx context.Context, m store.Migration) error {

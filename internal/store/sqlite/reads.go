@@ -38,9 +38,10 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
 	p := pledge.Pledge{CampaignID: campaignID, Number: number}
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT name, region, lang, phone_masked, created_at, invalidation_id IS NOT NULL
+	var withdrawn sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at
 		FROM pledges WHERE campaign_id = ? AND number = ?`, campaignID, number).
-		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &created, &p.Invalidated)
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &created, &p.Invalidated, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}
@@ -48,13 +49,16 @@ func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pl
 		return p, fmt.Errorf("read pledge: %w", err)
 	}
 	p.CreatedAt = time.UnixMicro(created).UTC()
+	if withdrawn.Valid {
+		p.WithdrawnAt = time.UnixMicro(withdrawn.Int64).UTC()
+	}
 	return p, nil
 }
 
 // Audit checks a campaign's rows, counts and numbers against each other.
 func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, error) {
 	var a pledge.Audit
-	err := s.r.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE invalidation_id IS NULL),
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE invalidation_id IS NULL AND withdrawn_at IS NULL),
 		coalesce(min(number), 0), coalesce(max(number), 0),
 		count(DISTINCT number), count(DISTINCT phone_hash) FROM pledges WHERE campaign_id = ?`, campaignID).
 		Scan(&a.Rows, &a.Valid, &a.MinNumber, &a.MaxNumber, &a.DistinctNums, &a.DistinctPhone)
@@ -67,7 +71,7 @@ func (s *Store) Audit(ctx context.Context, campaignID int64) (pledge.Audit, erro
 	}
 	var mismatched int64
 	err = s.r.QueryRowContext(ctx, `
-		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = ?1 AND invalidation_id IS NULL GROUP BY region),
+		WITH stored AS (SELECT region, count(*) AS n FROM pledges WHERE campaign_id = ?1 AND invalidation_id IS NULL AND withdrawn_at IS NULL GROUP BY region),
 		     counted AS (SELECT region, n FROM region_counts WHERE campaign_id = ?1)
 		SELECT coalesce((SELECT sum(n) FROM counted), 0),
 		       (SELECT count(*) FROM stored LEFT JOIN counted USING (region) WHERE counted.n IS NOT stored.n) +

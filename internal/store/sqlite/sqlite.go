@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/riverqueue/river"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/pledgeportal/pledge/internal/store"
@@ -25,6 +26,7 @@ type Store struct {
 	r     *sql.DB // read-only pool
 	log   *slog.Logger
 	stmts stmtCache // the writer's prepared statements
+	jobs  *river.Client[*sql.Tx]
 }
 
 var _ store.Store = (*Store)(nil)

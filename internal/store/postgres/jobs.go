@@ -1,0 +1,38 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Jobs creates River's client over the pool. See store.Store.
+func (s *Store) Jobs(cfg *river.Config) (store.JobClient, error) {
+	c, jc, err := store.NewJobClient(riverpgxv5.New(s.pool), cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.jobs = c
+	return jc, nil
+}
+
+// migrateRiver applies River's own migrations.
+func (s *Store) migrateRiver(ctx context.Context) error {
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		s.log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// Jobs creates River's client over the writer connection. River shares it
+// with intake: SQLite takes one writer at a time, and sharing the one
+// connection queues River's writes behind a batch instead of making either
+// wait on the file lock. See store.Store.
+func (s *Store) Jobs(cfg *river.Config) (store.JobClient, error) {
+	c, jc, err := store.NewJobClient(riversqlite.New(s.w), cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.jobs = c
+	return jc, nil
+}
+
+// migrateRiver applies River's own migrations.
+func (s *Store) migrateRiver(ctx context.Context) error {
+	m, err := rivermigrate.New(riversqlite.New(s.w), &rivermigrate.Config{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		s.log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
+}
