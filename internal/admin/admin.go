@@ -36,10 +36,13 @@ type Deps struct {
 	// usernames are checked against; nil means argon2id.DefaultParams, the
 	// parameters Accounts hashes with. Tests lower them.
 	Params *argon2id.Params
+	// Jobs is River's job console, served at JobsPath to admins; nil: none.
+	Jobs http.Handler
 }
 
 // Admin is the admin console's HTTP handler, for every path under /admin/.
 type Admin struct {
+	jobs     http.Handler
 	store    store.Store
 	log      *slog.Logger
 	now      func() time.Time
@@ -76,6 +79,7 @@ func New(d Deps) (*Admin, error) {
 		tmpl:     tmpl,
 		throttle: newThrottle(),
 		hasher:   h,
+		jobs:     d.Jobs,
 	}
 	if a.now == nil {
 		a.now = time.Now

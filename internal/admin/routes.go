@@ -39,7 +39,14 @@ func (a *Admin) routes() http.Handler {
 
 	// Cross-origin refusal comes first and costs no database call; the
 	// synchronizer token needs the session.
-	return securityHeaders(a.crossOrigin(a.withSession(a.checkCSRF(mux))))
+	top := http.NewServeMux()
+	top.Handle("/admin/", a.checkCSRF(mux))
+	if a.jobs != nil {
+		// River's console posts JSON from its own script, without the
+		// console's form token: cross-origin refusal (below) guards it.
+		top.Handle(JobsPath+"/", jobsHeaders(a.page(a.adminOnly(a.jobsConsole))))
+	}
+	return securityHeaders(a.crossOrigin(a.withSession(top)))
 }
 
 func notFound(http.ResponseWriter, *http.Request) error { return errNotFound }

@@ -33,6 +33,18 @@ type Config struct {
 	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-For is believed
 	LimitIP         int           // pledge attempts per minute from one client address; 0: off
 	LimitPhone      int           // pledge attempts per 10 minutes for one number and campaign; 0: off
+
+	SMTPHost       string        // mail server; empty: mail jobs wait until one is configured
+	SMTPPort       int           // mail server port
+	SMTPUsername   string        // SMTP AUTH user; empty: no authentication
+	SMTPPassword   string        // SMTP AUTH password
+	SMTPTLS        string        // none, starttls or tls
+	MailFrom       string        // From address of the portal's mail
+	Workers        int           // mail workers in this process; 0: jobs are only enqueued (run `pledge worker` elsewhere)
+	PendingTTL     time.Duration // how long an unconfirmed pledge waits for confirmation
+	ResendLimit    int           // opt-in mails per pending pledge, the first included
+	MailRetryBase  time.Duration // first wait before a failed mail is tried again; it doubles each time
+	JobRescueAfter time.Duration // a job running this long (its process died) is run again
 }
 
 // Proxies parses TrustedProxies.
@@ -73,6 +85,14 @@ func Default() Config {
 		LimitPhone:      5,
 		Migrate:         true,
 		ShutdownTimeout: 20 * time.Second,
+		SMTPPort:        587,
+		SMTPTLS:         "starttls",
+		MailFrom:        "pledges@localhost",
+		Workers:         4,
+		PendingTTL:      72 * time.Hour,
+		ResendLimit:     3,
+		MailRetryBase:   5 * time.Second,
+		JobRescueAfter:  2 * time.Minute,
 	}
 }
 
@@ -98,6 +118,16 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		}
 		fs.IntVar(p, name, *p, usage+" ("+env+")")
 	}
+	duration := func(p *time.Duration, name, env, usage string) {
+		if v := getenv(env); v != "" {
+			if d, err := time.ParseDuration(v); err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: %w", env, err))
+			} else {
+				*p = d
+			}
+		}
+		fs.DurationVar(p, name, *p, usage+" ("+env+")")
+	}
 	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address")
 	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite), or a postgres:// URL")
 	str(&c.BaseURL, "base-url", "PLEDGE_BASE_URL", "public base URL for absolute links, e.g. https://pledge.example.org")
@@ -110,6 +140,17 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	integer(&c.LimitIP, "limit-ip", "PLEDGE_LIMIT_IP", "pledge attempts per minute from one client address (0: no limit)")
 	integer(&c.LimitPhone, "limit-phone", "PLEDGE_LIMIT_PHONE", "pledge attempts per 10 minutes for one mobile number and campaign (0: no limit)")
 	integer(&c.DBMaxConns, "db-max-conns", "PLEDGE_DB_MAX_CONNS", "PostgreSQL connections per instance (0: max(4, CPUs))")
+	str(&c.SMTPHost, "smtp-host", "PLEDGE_SMTP_HOST", "mail server host (empty: mail waits in the job queue until one is set)")
+	integer(&c.SMTPPort, "smtp-port", "PLEDGE_SMTP_PORT", "mail server port")
+	str(&c.SMTPUsername, "smtp-username", "PLEDGE_SMTP_USERNAME", "mail server user name (empty: no authentication)")
+	str(&c.SMTPPassword, "smtp-password", "PLEDGE_SMTP_PASSWORD", "mail server password")
+	str(&c.SMTPTLS, "smtp-tls", "PLEDGE_SMTP_TLS", "mail server TLS: none, starttls or tls")
+	str(&c.MailFrom, "mail-from", "PLEDGE_MAIL_FROM", "From address of the portal's mail")
+	integer(&c.Workers, "workers", "PLEDGE_WORKERS", "mail workers in this process (0: only enqueue; run `pledge worker` elsewhere)")
+	duration(&c.PendingTTL, "pending-ttl", "PLEDGE_PENDING_TTL", "how long a pledge waits for its email address to be confirmed")
+	integer(&c.ResendLimit, "resend-limit", "PLEDGE_RESEND_LIMIT", "confirmation mails per pending pledge, the first included")
+	duration(&c.MailRetryBase, "mail-retry-base", "PLEDGE_MAIL_RETRY_BASE", "first wait before a failed mail is retried; doubles each time up to an hour")
+	duration(&c.JobRescueAfter, "job-rescue-after", "PLEDGE_JOB_RESCUE_AFTER", "a job left running this long by a process that died is run again")
 	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_LOG_LEVEL: %w", err))
@@ -132,14 +173,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		}
 	}
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending database migrations on start (PLEDGE_MIGRATE)")
-	if v := getenv("PLEDGE_SHUTDOWN_TIMEOUT"); v != "" {
-		if d, err := time.ParseDuration(v); err != nil {
-			envErrs = append(envErrs, fmt.Errorf("PLEDGE_SHUTDOWN_TIMEOUT: %w", err))
-		} else {
-			c.ShutdownTimeout = d
-		}
-	}
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits to drain (PLEDGE_SHUTDOWN_TIMEOUT)")
+	duration(&c.ShutdownTimeout, "shutdown-timeout", "PLEDGE_SHUTDOWN_TIMEOUT", "how long shutdown waits to drain")
 	return func() error { return errors.Join(envErrs...) }
 }
 
@@ -188,5 +222,6 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout must be positive"))
 	}
+	errs = append(errs, c.validateMail()...)
 	return errors.Join(errs...)
 }

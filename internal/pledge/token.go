@@ -27,6 +27,7 @@ const (
 	PurposeCertificate = "pledge certificate token v1" // (campaign, number) of a certificate
 	PurposeConfirm     = "pledge confirm token v1"     // (campaign, pending ID) of a pledge to confirm
 	PurposeWithdraw    = "pledge withdraw token v1"    // (campaign, number) of a pledge to withdraw
+	PurposePending     = "pledge pending token v1"     // (campaign, pending ID): the page that says "check your mail"
 )
 
 // NewTokens derives the certificate token key from the server secret.

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/config"
+	"github.com/pledgeportal/pledge/internal/jobs"
+	"github.com/pledgeportal/pledge/internal/mail"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+// baseURL is the public URL for links in mail: the configured one, or this
+// machine's listen port on localhost.
+func baseURL(cfg config.Config) string {
+	if cfg.BaseURL != "" {
+		return cfg.BaseURL
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	if port == "" || port == "80" {
+		return "http://localhost"
+	}
+	return "http://localhost:" + port
+}
+
+// attachJobs attaches River's client to s, with cfg.Workers mail workers
+// (none: the client only enqueues). The caller starts it when it has
+// workers and stops it after intake has drained.
+func attachJobs(cfg config.Config, s store.Store, secret []byte, log *slog.Logger) (store.JobClient, error) {
+	p := jobs.Params{
+		Store:       s,
+		Links:       pledge.NewLinks(secret),
+		BaseURL:     baseURL(cfg),
+		PendingTTL:  cfg.PendingTTL,
+		Workers:     cfg.Workers,
+		RetryBase:   cfg.MailRetryBase,
+		RescueAfter: cfg.JobRescueAfter,
+		Log:         log,
+	}
+	if cfg.SMTPHost != "" {
+		sender, err := mail.NewSMTP(mail.Config{
+			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
+			TLS: cfg.SMTPTLS, From: cfg.MailFrom, Timeout: 15 * time.Second,
+		}, log)
+		if err != nil {
+			return nil, fmt.Errorf("mail: %w", err)
+		}
+		p.Sender = sender
+	} else if cfg.Workers > 0 {
+		log.Warn("no mail server configured (PLEDGE_SMTP_HOST): mail waits in the job queue until a process with one sends it")
+	}
+	return s.Jobs(jobs.Config(p))
+}
+
+// worker runs the background jobs without the web server, until ctx ends.
+func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.Workers < 1 {
+		return fmt.Errorf("worker: --workers must be at least 1")
+	}
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	secret, err := serverSecret(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	jc, err := attachJobs(cfg, s, secret, log)
+	if err != nil {
+		return err
+	}
+	if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	log.Info("working", "workers", cfg.Workers)
+	<-ctx.Done()
+	log.Info("shutting down: waiting for running jobs")
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := jc.Stop(stopCtx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// serverSecret is the configured secret, or the one kept in the database.
+func serverSecret(ctx context.Context, cfg config.Config, s store.Store) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	return s.Secret(ctx)
+}

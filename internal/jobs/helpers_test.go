@@ -1,0 +1,184 @@
+package jobs_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pledgeportal/pledge/internal/jobs"
+	"github.com/pledgeportal/pledge/internal/mail"
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+var discard = slog.New(slog.DiscardHandler)
+
+// backends runs f once per storage backend: SQLite always, PostgreSQL when
+// PLEDGE_TEST_DATABASE_URL is set (and failing without it when
+// PLEDGE_TEST_REQUIRE_SERVICES=1).
+func backends(t *testing.T, f func(t *testing.T, open func(testing.TB) store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("PLEDGE_TEST_DATABASE_URL") == "" {
+			if os.Getenv("PLEDGE_TEST_REQUIRE_SERVICES") == "1" {
+				t.Fatal("PLEDGE_TEST_DATABASE_URL is not set but PLEDGE_TEST_REQUIRE_SERVICES=1")
+			}
+			t.Skip("PLEDGE_TEST_DATABASE_URL not set")
+		}
+		f(t, openPostgres)
+	})
+}
+
+func openSQLite(t testing.TB) store.Store {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"), discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openPostgres opens a store in a schema of its own.
+func openPostgres(t testing.TB) store.Store {
+	base := os.Getenv("PLEDGE_TEST_DATABASE_URL")
+	ctx := context.Background()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "jobs_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), base); err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String(), discard, postgres.Options{MaxConns: 8, Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// env is a store with River's client attached and running.
+type env struct {
+	store  store.Store
+	links  *pledge.Links
+	hasher *pledge.Hasher
+	params jobs.Params
+}
+
+type option func(*jobs.Params)
+
+func withRetry(d string) option {
+	return func(p *jobs.Params) {
+		v, err := time.ParseDuration(d)
+		if err != nil {
+			panic(err)
+		}
+		p.RetryBase = v
+	}
+}
+
+func withTTL(d time.Duration) option { return func(p *jobs.Params) { p.PendingTTL = d } }
+
+func withWorkers(n int) option { return func(p *jobs.Params) { p.Workers = n } }
+
+const secret = "jobs test secret, long enough"
+
+// newEnv attaches River to s with sender and starts it; it stops before s
+// closes.
+func newEnv(t testing.TB, s store.Store, sender mail.Sender, opts ...option) *env {
+	p := jobs.Params{
+		Store:       s,
+		Sender:      sender,
+		Links:       pledge.NewLinks([]byte(secret)),
+		BaseURL:     "https://pledge.example.org",
+		PendingTTL:  time.Hour,
+		Workers:     4,
+		RetryBase:   20 * time.Millisecond,
+		RescueAfter: time.Minute,
+		Log:         discard,
+	}
+	for _, o := range opts {
+		o(&p)
+	}
+	cfg := jobs.Config(p)
+	cfg.FetchCooldown = 10 * time.Millisecond
+	cfg.FetchPollInterval = 50 * time.Millisecond
+	jc, err := s.Jobs(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Workers == 0 {
+		return &env{store: s, links: p.Links, hasher: pledge.NewHasher([]byte(secret)), params: p}
+	}
+	if err := jc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := jc.Stop(ctx); err != nil {
+			t.Errorf("stop jobs: %v", err)
+		}
+	})
+	return &env{store: s, links: p.Links, hasher: pledge.NewHasher([]byte(secret)), params: p}
+}
+
+// campaign creates an open campaign in English and Hindi with email mode.
+func (e *env) campaign(t testing.TB, slug string, mode pledge.EmailMode) *pledge.Campaign {
+	c := storetest.Campaign(slug)
+	c.Email = mode
+	c.Languages = []string{"en", "hi"}
+	c.Title = pledge.Text{"en": "Vote Bilaspur", "hi": "मतदान बिलासपुर"}
+	c.Pledge = pledge.Text{"en": "I will vote.", "hi": "मैं मतदान करूँगा।"}
+	if err := e.store.CreateCampaign(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// submit commits one pledge number i with an email address (and, for a
+// campaign that requires email, as pending).
+func (e *env) submit(t testing.TB, c *pledge.Campaign, i int, email, lang string) pledge.Receipt {
+	t.Helper()
+	sub := storetest.Submission(e.hasher, c.ID, i, storetest.Leaves[i%3])
+	sub.Email, sub.Lang = email, lang
+	if c.Email == pledge.EmailRequired {
+		sub.Pending, sub.EmailHash = true, e.hasher.Sum("email:"+email)
+	}
+	res, err := e.store.CommitBatch(context.Background(), []pledge.Submission{sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	return res[0].Receipt
+}

@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/pledgeportal/pledge/internal/mail"
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// optInWorker sends the mail that lets a pending pledge be confirmed.
+type optInWorker struct {
+	river.WorkerDefaults[pledge.OptInMailArgs]
+	p Params
+}
+
+func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailArgs]) error {
+	a := job.Args
+	pend, err := w.p.Store.Pending(ctx, a.CampaignID, a.PendingID)
+	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pend.Confirmed() || pend.Email == "") {
+		return nil // expired or confirmed meanwhile: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	c, err := campaign(ctx, w.p.Store, a.CampaignID)
+	if err != nil {
+		return err
+	}
+	d := mail.Data{
+		Kind:          mail.KindOptIn,
+		Lang:          pend.Lang,
+		CampaignTitle: c.Title.In(pend.Lang, c.DefaultLang()),
+		Name:          pend.Name,
+		ConfirmURL:    w.p.BaseURL + w.p.Links.ConfirmPath(c.Slug, c.ID, pend.ID),
+		ExpiresAt:     pend.CreatedAt.Add(w.p.PendingTTL),
+	}
+	return send(ctx, w.p, d, pend.Email, messageID(w.p.BaseURL, "optin", a.CampaignID, a.PendingID, a.Send))
+}
+
+// confirmationWorker sends the mail that tells a citizen their pledge is
+// counted, with links to the certificate and to withdraw.
+type confirmationWorker struct {
+	river.WorkerDefaults[pledge.ConfirmationMailArgs]
+	p Params
+}
+
+func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.ConfirmationMailArgs]) error {
+	a := job.Args
+	pl, err := w.p.Store.Pledge(ctx, a.CampaignID, a.Number)
+	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pl.Withdrawn() || pl.Email == "") {
+		return nil // withdrawn or anonymised meanwhile: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	c, err := campaign(ctx, w.p.Store, a.CampaignID)
+	if err != nil {
+		return err
+	}
+	d := mail.Data{
+		Kind:           mail.KindConfirmation,
+		Lang:           pl.Lang,
+		CampaignTitle:  c.Title.In(pl.Lang, c.DefaultLang()),
+		Name:           pl.Name,
+		Number:         pl.Number,
+		CertificateURL: w.p.BaseURL + w.p.Links.CertificatePath(c.ID, pl.Number),
+		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number),
+	}
+	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number))
+}
+
+// expireWorker removes pending pledges past their time.
+type expireWorker struct {
+	river.WorkerDefaults[pledge.ExpirePendingArgs]
+	p Params
+}
+
+func (w *expireWorker) Work(ctx context.Context, _ *river.Job[pledge.ExpirePendingArgs]) error {
+	n, err := w.p.Store.ExpirePending(ctx, time.Now().Add(-w.p.PendingTTL))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.p.Log.InfoContext(ctx, "expired unconfirmed pledges", "count", n)
+	}
+	return nil
+}
