@@ -16,13 +16,15 @@ const usage = `Usage: pledge <command> [flags]
 
 Commands:
   serve      run the portal (default: http://localhost:8080, SQLite file ./pledge.db)
+  worker     run the background jobs (mail) without the web server
   migrate    apply database migrations and exit
   user       admin accounts: pledge user add|passwd|disable|list
   loadtest   send pledges to a running portal at a fixed rate and report
   version    print the version
 
-Run "pledge <command> -h" for the flags of a command. Every flag of serve and
-migrate can also be set with the PLEDGE_* environment variable named in its help.
+Run "pledge <command> -h" for the flags of a command. Every flag of serve,
+worker and migrate can also be set with the PLEDGE_* environment variable
+named in its help.
 `
 
 // run dispatches a subcommand; it is main without the process around it.
@@ -33,7 +35,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
-	case "serve", "migrate":
+	case "serve", "migrate", "worker":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		var cfg config.Config
@@ -47,8 +49,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("configuration: %w", err)
 		}
 		log := newLogger(cfg, stderr)
-		if cmd == "migrate" {
+		switch cmd {
+		case "migrate":
 			return migrate(ctx, cfg, log)
+		case "worker":
+			return worker(ctx, cfg, log)
 		}
 		return serve(ctx, cfg, log)
 	case "user":

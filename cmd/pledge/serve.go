@@ -57,11 +57,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer s.Close()
-	secret := []byte(cfg.Secret)
-	if len(secret) == 0 {
-		if secret, err = s.Secret(ctx); err != nil {
-			return err
+	secret, err := serverSecret(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	// River attaches before intake starts: every batch enqueues its mail.
+	jobClient, err := attachJobs(cfg, s, secret, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Workers > 0 {
+		if err := jobClient.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start jobs: %w", err)
 		}
+	}
+	jobsUI, err := jobClient.UI(ctx, admin.JobsPath, log)
+	if err != nil {
+		return err
 	}
 	if cfg.Demo {
 		if err := ensureDemo(ctx, s, log); err != nil {
@@ -83,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
 	go in.Run()
 
-	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies})
+	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies, Jobs: jobsUI})
 	if err != nil {
 		return err
 	}
@@ -92,6 +104,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Intake:         in,
 		Hasher:         pledge.NewHasher(secret),
 		Tokens:         pledge.NewTokens(secret),
+		Links:          pledge.NewLinks(secret),
+		ResendLimit:    cfg.ResendLimit,
+		PendingTTL:     cfg.PendingTTL,
 		Log:            log,
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: proxies,
@@ -117,6 +132,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	select {
 	case err := <-served:
 		_ = in.Close(context.Background())
+		_ = jobClient.Stop(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -126,7 +142,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer cancel()
 	errShut := srv.Shutdown(shutCtx) // waits for handlers, which wait for their commits
 	errDrain := in.Close(shutCtx)
-	if err := errors.Join(errShut, errDrain); err != nil {
+	var errJobs error
+	if cfg.Workers > 0 {
+		errJobs = jobClient.Stop(shutCtx) // after the drain, whose batches enqueue mail
+	}
+	if err := errors.Join(errShut, errDrain, errJobs); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped cleanly")

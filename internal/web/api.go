@@ -102,6 +102,13 @@ type apiReceipt struct {
 	CertificateURL string `json:"certificate_url"`
 }
 
+// apiPending is the 202 answer for a pledge that waits for its address to
+// be confirmed (campaigns whose email mode is "required").
+type apiPending struct {
+	Status  string `json:"status"` // "pending"
+	Message string `json:"message"`
+}
+
 func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err := s.admitClient(w, r); err != nil {
 		return err
@@ -131,7 +138,12 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return withLang(lang, err)
 	}
-	token := s.deps.Tokens.Encode(rec.CampaignID, rec.Number)
+	if rec.Pending > 0 {
+		// Counted only once the citizen confirms from the mail.
+		writeJSON(w, http.StatusAccepted, apiPending{Status: "pending", Message: s.cat.T(lang, "pending_api")})
+		return nil
+	}
+	token := s.links.Certificate.Encode(rec.CampaignID, rec.Number)
 	cert := s.baseURL(r) + "/certificate/" + token
 	w.Header().Set("Location", cert)
 	writeJSON(w, http.StatusCreated, apiReceipt{Campaign: c.Slug, Number: rec.Number, Token: token, CertificateURL: cert})

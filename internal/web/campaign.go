@@ -89,7 +89,8 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // campaignForm takes a pledge from the HTML form: 303 to the thank-you page
-// on success, the form again with its errors otherwise.
+// on success (to the page that says to check the mail when the pledge waits
+// for its address to be confirmed), the form again with its errors otherwise.
 func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.campaigns.get(r.Context(), r.PathValue("slug"))
 	if err != nil {
@@ -117,7 +118,11 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		var rec pledge.Receipt
 		rec, err = s.deps.Intake.Submit(r.Context(), sub)
 		if err == nil {
-			http.Redirect(w, r, "/c/"+url.PathEscape(c.Slug)+"/thanks/"+s.deps.Tokens.Encode(rec.CampaignID, rec.Number)+"?lang="+lang, http.StatusSeeOther)
+			to, err := s.receiptPath(c, rec, lang)
+			if err != nil {
+				return err
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
 	}
@@ -147,6 +152,19 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, v.Title, v))
 	return nil
+}
+
+// receiptPath is where the form sends a citizen after rec: the thank-you
+// page of a counted pledge, the pending page of one that waits for its
+// address to be confirmed.
+func (s *Server) receiptPath(c *pledge.Campaign, rec pledge.Receipt, lang string) (string, error) {
+	if rec.Pending == 0 {
+		return s.thanksPath(c, rec.Number, lang), nil
+	}
+	if s.links.Pending == nil {
+		return "", errors.New("web: a pledge waits for confirmation but Deps.Links is not set")
+	}
+	return s.links.PendingPath(c.Slug, c.ID, rec.Pending) + "?lang=" + url.QueryEscape(lang), nil
 }
 
 // decodeForm reads the pledge form strictly: urlencoded, bounded, one value

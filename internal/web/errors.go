@@ -14,6 +14,10 @@ var (
 	errUnsupportedMedia = errors.New("unsupported content type")
 	errBadRequest       = errors.New("bad request")
 	errRateLimited      = errors.New("too many requests")
+	// errLinkInvalid marks a link of a mail (confirm, withdraw, pending)
+	// that has expired or was never valid here: unknown, made for another
+	// purpose or for another campaign. It always comes with pledge.ErrNotFound.
+	errLinkInvalid = errors.New("link expired or not valid")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -25,6 +29,8 @@ func status(err error) (int, string) {
 	var mbe *http.MaxBytesError
 	var verr *pledge.ValidationError
 	switch {
+	case errors.Is(err, errLinkInvalid):
+		return http.StatusNotFound, "link_invalid"
 	case errors.Is(err, pledge.ErrNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, pledge.ErrClosed):
@@ -38,6 +44,8 @@ func status(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, "bad_request"
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, "rate_limited"
+	case errors.Is(err, pledge.ErrLimit):
+		return http.StatusTooManyRequests, "resend_limit"
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType, "bad_request"
 	case errors.As(err, &verr), errors.Is(err, errBadRequest):

@@ -39,8 +39,9 @@ type portal struct {
 	Store    *sqlite.Store
 	Campaign *pledge.Campaign // the open campaign "vote"
 	Intake   *intake.Intake
-	Tokens   *pledge.Tokens
-	Client   *http.Client // never follows redirects
+	Links    *pledge.Links  // from the server's secret
+	Tokens   *pledge.Tokens // Links.Certificate
+	Client   *http.Client   // never follows redirects
 }
 
 type portalOptions struct {
@@ -50,6 +51,8 @@ type portalOptions struct {
 	limits    *ratelimit.Limits
 	proxies   []netip.Prefix
 	admin     http.Handler
+	now       func() time.Time
+	deps      func(*web.Deps)
 }
 
 type portalOption func(*portalOptions)
@@ -71,6 +74,16 @@ func withLimits(l *ratelimit.Limits) portalOption {
 		o.limits = l
 		o.proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
+}
+
+// withClock makes now the server's clock.
+func withClock(now func() time.Time) portalOption {
+	return func(o *portalOptions) { o.now = now }
+}
+
+// withDeps lets f change the server's Deps last.
+func withDeps(f func(*web.Deps)) portalOption {
+	return func(o *portalOptions) { o.deps = f }
 }
 
 // withAdmin mounts h under /admin/.
@@ -116,9 +129,13 @@ func newPortal(t *testing.T, opts ...portalOption) *portal {
 		}
 	})
 
-	tokens := pledge.NewTokens(secret)
-	srv, err := web.New(web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Tokens: tokens, Log: discard,
-		Limits: o.limits, TrustedProxies: o.proxies, Admin: o.admin})
+	links := pledge.NewLinks(secret)
+	deps := web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Links: links, Log: discard,
+		Limits: o.limits, TrustedProxies: o.proxies, Admin: o.admin, Now: o.now}
+	if o.deps != nil {
+		o.deps(&deps)
+	}
+	srv, err := web.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +148,8 @@ func newPortal(t *testing.T, opts ...portalOption) *portal {
 		Store:    s,
 		Campaign: c,
 		Intake:   in,
-		Tokens:   tokens,
+		Links:    links,
+		Tokens:   links.Certificate,
 		Client: &http.Client{
 			Transport:     tr,
 			Timeout:       20 * time.Second,

@@ -107,11 +107,12 @@ type langLink struct {
 	Current          bool
 }
 
-func (c *catalogue) links(r *http.Request, offered []string, current string) []langLink {
+// links are the language switch of the page at path (escaped as in a URL).
+func (c *catalogue) links(path string, offered []string, current string) []langLink {
 	out := make([]langLink, 0, len(offered))
 	for _, l := range offered {
 		// Only ?lang= is kept: pages are cached per language, not per query.
-		out = append(out, langLink{Lang: l, Name: c.T(l, "lang_name"), Href: r.URL.Path + "?lang=" + l, Current: l == current})
+		out = append(out, langLink{Lang: l, Name: c.T(l, "lang_name"), Href: path + "?lang=" + l, Current: l == current})
 	}
 	return out
 }

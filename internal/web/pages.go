@@ -54,11 +54,16 @@ type certificateData struct {
 	Date, DateISO, CertificateURL              string
 	Heading, Signatory                         string // the campaign's own wording; Heading empty: the catalogue's
 	Invalidated                                bool   // set aside by an admin: the page says so
+	Withdrawn                                  bool   // withdrawn by the citizen: the page says so
 }
+
+// Void reports whether the pledge no longer counts, so its pages must not
+// show it as valid.
+func (d certificateData) Void() bool { return d.Invalidated || d.Withdrawn }
 
 func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
 	token := r.PathValue("token")
-	id, number, err := s.deps.Tokens.Decode(token)
+	id, number, err := s.links.Certificate.Decode(token)
 	if err != nil {
 		return certificateData{}, "", nil, err
 	}
@@ -88,6 +93,7 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 		Heading:        c.CertificateTitle.In(lang, c.DefaultLang()),
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
+		Withdrawn:      p.Withdrawn(),
 	}
 	return d, lang, c.Languages, nil
 }
@@ -108,8 +114,10 @@ func (s *Server) campaignByID(r *http.Request, id int64) (*pledge.Campaign, erro
 	return nil, pledge.ErrNotFound
 }
 
-// thanks is where the form lands after a pledge is committed.
+// thanks is where the form lands after a pledge is committed (and a
+// confirmation after the pledge is counted).
 func (s *Server) thanks(w http.ResponseWriter, r *http.Request) error {
+	linkHeaders(w)
 	d, lang, langs, err := s.certificateData(r)
 	if err != nil {
 		return err
@@ -117,18 +125,35 @@ func (s *Server) thanks(w http.ResponseWriter, r *http.Request) error {
 	if d.Slug != r.PathValue("slug") {
 		return pledge.ErrNotFound
 	}
-	s.render(w, r, http.StatusOK, "thanks", s.newPage(r, lang, langs, s.cat.T(lang, "thanks_title"), d))
+	s.render(w, r, http.StatusOK, "thanks", s.newPage(r, lang, langs, s.cat.T(lang, d.titleKey("thanks_title")), d))
 	return nil
+}
+
+// titleKey is the catalogue key of the title of a page about the pledge:
+// valid, the page's own title.
+func (d certificateData) titleKey(valid string) string {
+	switch {
+	case d.Withdrawn:
+		return "withdrawn_title"
+	case d.Invalidated:
+		return "invalidated_title"
+	}
+	return valid
 }
 
 // certificate is the public page behind a certificate's unguessable URL.
 func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
+	// Not stored anywhere: a withdrawn or invalidated pledge must show as
+	// such at once, and the token stays out of caches and referrers.
+	linkHeaders(w)
 	d, lang, langs, err := s.certificateData(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "private, max-age=300")
-	w.Header().Set("X-Robots-Tag", "noindex")
-	s.render(w, r, http.StatusOK, "certificate", s.newPage(r, lang, langs, s.cat.T(lang, "certificate")+" #"+d.Number, d))
+	title := s.cat.T(lang, "certificate") + " #" + d.Number
+	if d.Void() {
+		title += " (" + s.cat.T(lang, "certificate_void") + ")"
+	}
+	s.render(w, r, http.StatusOK, "certificate", s.newPage(r, lang, langs, title, d))
 	return nil
 }

@@ -13,7 +13,8 @@ var templateFiles embed.FS
 
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"index", "campaign", "thanks", "certificate", "error"} {
+	for _, name := range []string{"index", "campaign", "thanks", "certificate", "error",
+		"pending", "confirm", "withdraw", "message"} {
 		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
@@ -36,8 +37,20 @@ type pageData struct {
 // T translates key into the page's language.
 func (p pageData) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// messageView is a page of one heading and one paragraph, both catalogue
+// keys, with a link back to the campaign when Slug is set.
+type messageView struct {
+	Heading, Body, Slug string
+}
+
 func (s *Server) newPage(r *http.Request, lang string, offered []string, title string, data any) pageData {
-	return pageData{Lang: lang, Title: title, Langs: s.cat.links(r, offered, lang), Data: data, cat: s.cat}
+	return s.newPageAt(r.URL.Path, lang, offered, title, data)
+}
+
+// newPageAt is newPage for an answer whose language switch leads to
+// another path: the page a POST answers for.
+func (s *Server) newPageAt(path, lang string, offered []string, title string, data any) pageData {
+	return pageData{Lang: lang, Title: title, Langs: s.cat.links(path, offered, lang), Data: data, cat: s.cat}
 }
 
 // renderBytes executes template name into a buffer.

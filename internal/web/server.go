@@ -3,7 +3,9 @@
 package web
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -25,13 +27,28 @@ type Submitter interface {
 
 // Deps are what the web layer needs from the rest of the portal.
 type Deps struct {
-	Store   store.Store
-	Intake  Submitter
-	Hasher  *pledge.Hasher
+	Store  store.Store
+	Intake Submitter
+	Hasher *pledge.Hasher
+	// Links builds and reads the tokens of every link a pledge has
+	// (certificate, confirm, withdraw, pending): pledge.NewLinks(secret).
+	Links *pledge.Links
+	// Tokens are the certificate tokens, kept for callers wired before
+	// Links existed; set Links instead. Used only when Links is nil, and
+	// then the opt-in pages (confirm, withdraw, pending) answer 404. When
+	// both are set they must come from the same secret.
 	Tokens  *pledge.Tokens
 	Log     *slog.Logger
 	BaseURL string           // public URL for absolute links; empty: from the request
 	Now     func() time.Time // clock; nil means time.Now
+
+	// PendingTTL is how long a pledge waiting for its address to be
+	// confirmed may be confirmed; 0 means 72 hours. Keep it equal to the
+	// age at which the periodic job removes pending pledges.
+	PendingTTL time.Duration
+	// ResendLimit caps the opt-in mails a pending pledge gets, the first
+	// one included; 0 means 3.
+	ResendLimit int
 
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
 	TrustedProxies []netip.Prefix
@@ -43,17 +60,26 @@ type Deps struct {
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	deps      Deps
-	log       *slog.Logger
-	now       func() time.Time
-	cat       *catalogue
-	tmpl      map[string]*template.Template
-	campaigns *campaignCache
-	counts    *countCache
-	pages     *pageCache
-	client    clientAddr
-	handler   http.Handler
+	deps        Deps
+	log         *slog.Logger
+	now         func() time.Time
+	links       *pledge.Links
+	pendingTTL  time.Duration
+	resendLimit int
+	cat         *catalogue
+	tmpl        map[string]*template.Template
+	campaigns   *campaignCache
+	counts      *countCache
+	pages       *pageCache
+	client      clientAddr
+	handler     http.Handler
 }
+
+// Defaults of the opt-in settings in Deps.
+const (
+	defaultPendingTTL  = 72 * time.Hour
+	defaultResendLimit = 3
+)
 
 // New builds the server and its routes.
 func New(d Deps) (*Server, error) {
@@ -76,11 +102,35 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.links, err = links(d); err != nil {
+		return nil, err
+	}
+	if d.PendingTTL < 0 || d.ResendLimit < 0 {
+		return nil, fmt.Errorf("web: negative PendingTTL (%v) or ResendLimit (%d)", d.PendingTTL, d.ResendLimit)
+	}
+	s.pendingTTL = cmp.Or(d.PendingTTL, defaultPendingTTL)
+	s.resendLimit = cmp.Or(d.ResendLimit, defaultResendLimit)
 	s.campaigns = newCampaignCache(d.Store, 5*time.Second, s.now)
 	s.counts = newCountCache(d.Store, time.Second, s.now)
 	s.pages = newPageCache()
 	s.handler = s.routes()
 	return s, nil
+}
+
+// links returns the links of d, or certificate links alone from the
+// older Deps.Tokens.
+func links(d Deps) (*pledge.Links, error) {
+	switch {
+	case d.Links == nil && d.Tokens == nil:
+		return nil, errors.New("web: Deps.Links is not set")
+	case d.Links == nil:
+		return &pledge.Links{Certificate: d.Tokens}, nil
+	case d.Links.Certificate == nil:
+		return nil, errors.New("web: Deps.Links has no certificate tokens")
+	case d.Tokens != nil && d.Tokens.Encode(1, 1) != d.Links.Certificate.Encode(1, 1):
+		return nil, errors.New("web: Deps.Tokens and Deps.Links come from different secrets")
+	}
+	return d.Links, nil
 }
 
 // ServeHTTP makes Server an http.Handler.

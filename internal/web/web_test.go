@@ -59,10 +59,13 @@ func TestAPIPledgeCreatesCertificate(t *testing.T) {
 	}
 	mustContain(t, cert.text(), `<p class="name">Asha Verma</p>`, "<dd>#1</dd>", "<title>Certificate #1</title>", "<dd>North One</dd>", msg(t, "en", "certificate_of"))
 	// The certificate is public behind its token: no mobile number on it,
-	// kept out of shared caches and search engines.
+	// kept out of caches (a withdrawal shows at once) and search engines.
 	mustNotContain(t, cert.text(), "98765", "43210")
-	if cc := cert.Header.Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
-		t.Errorf("certificate Cache-Control = %q, want private", cc)
+	if cc := cert.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("certificate Cache-Control = %q, want no-store", cc)
+	}
+	if rp := cert.Header.Get("Referrer-Policy"); rp != "no-referrer" {
+		t.Errorf("certificate Referrer-Policy = %q, want no-referrer", rp)
 	}
 	if xr := cert.Header.Get("X-Robots-Tag"); xr != "noindex" {
 		t.Errorf("certificate X-Robots-Tag = %q, want noindex", xr)

@@ -1,0 +1,509 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+	"github.com/pledgeportal/pledge/internal/web"
+)
+
+// The double opt-in and withdrawal pages. No test here needs a mail to be
+// sent: the store has no job client, and the tokens a mail would carry are
+// made with the portal's own Links.
+
+// sameOrigin are the headers of a browser posting from the portal's page.
+func (p *portal) sameOrigin() []string {
+	return []string{"Origin", p.URL, "Sec-Fetch-Site", "same-origin"}
+}
+
+// press posts an empty form to path as the page's button does.
+func (p *portal) press(t *testing.T, path string, header ...string) response {
+	t.Helper()
+	return p.postForm(t, path, url.Values{}, append(p.sameOrigin(), header...)...)
+}
+
+// requiredCampaign asks for an address and counts a pledge only once it is
+// confirmed.
+func requiredCampaign(slug string) *pledge.Campaign {
+	c := storetest.Campaign(slug)
+	c.Email = pledge.EmailRequired
+	return c
+}
+
+func emailForm(name, phone, email, region, lang string) url.Values {
+	f := pledgeForm(name, phone, region, lang)
+	f.Set("email", email)
+	return f
+}
+
+var pendingRE = regexp.MustCompile(`^/c/must/pending/([A-Za-z0-9_-]{22})\?lang=(en|hi)$`)
+
+// pendingPledge pledges to "must" through the form and returns the pending
+// page's path and the pending pledge's ID.
+func (p *portal) pendingPledge(t *testing.T, c *pledge.Campaign, phone, lang string) (string, int64) {
+	t.Helper()
+	r := p.postForm(t, "/c/must", emailForm("Asha Verma", phone, "asha"+phone+"@example.org", "N1", lang), p.sameOrigin()...)
+	wantStatus(t, r, http.StatusSeeOther)
+	loc := r.Header.Get("Location")
+	m := pendingRE.FindStringSubmatch(loc)
+	if m == nil || m[2] != lang {
+		t.Fatalf("Location = %q, want /c/must/pending/{token}?lang=%s", loc, lang)
+	}
+	campaignID, id, err := p.Links.Pending.Decode(m[1])
+	if err != nil || campaignID != c.ID || id <= 0 {
+		t.Fatalf("pending token decodes to (%d, %d, %v), want campaign %d", campaignID, id, err, c.ID)
+	}
+	return loc, id
+}
+
+// confirmPath is the link of the opt-in mail.
+func (p *portal) confirmPath(c *pledge.Campaign, id int64) string {
+	return p.Links.ConfirmPath(c.Slug, c.ID, id)
+}
+
+func (p *portal) pending(t *testing.T, c *pledge.Campaign, id int64) pledge.Pending {
+	t.Helper()
+	pp, err := p.Store.Pending(context.Background(), c.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pp
+}
+
+// wantLinkHeaders checks what every page with a token in its URL sends.
+func wantLinkHeaders(t *testing.T, r response) {
+	t.Helper()
+	if rp := r.Header.Get("Referrer-Policy"); rp != "no-referrer" {
+		t.Errorf("Referrer-Policy = %q, want no-referrer", rp)
+	}
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", cc)
+	}
+}
+
+// wantCounts checks the campaign's total and its rows stored.
+func (p *portal) wantCounts(t *testing.T, c *pledge.Campaign, total, rows int64) {
+	t.Helper()
+	st := p.state(t, c)
+	if st.Counts.Total != total || st.Audit.Rows != rows {
+		t.Errorf("total %d with %d rows stored, want %d with %d rows", st.Counts.Total, st.Audit.Rows, total, rows)
+	}
+}
+
+func TestRequiredFormGoesToPendingPage(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+
+	campaign := p.get(t, "/c/must?lang=en")
+	mustContain(t, campaign.text(), htmlText(msg(t, "en", "email_confirm_hint")), `aria-describedby="email-hint"`)
+
+	for i, lang := range []string{"en", "hi"} {
+		t.Run(lang, func(t *testing.T) {
+			loc, _ := p.pendingPledge(t, must, fmt.Sprintf("987654321%d", i), lang)
+			p.wantCounts(t, must, 0, 0)
+
+			r := p.get(t, loc)
+			wantStatus(t, r, http.StatusOK)
+			wantLinkHeaders(t, r)
+			mustContain(t, r.text(), `<html lang="`+lang+`">`)
+			body := bodyOnly(r.text())
+			mustContain(t, body,
+				htmlText(msg(t, lang, "pending_title")), htmlText(msg(t, lang, "pending_body")),
+				htmlText(fmt.Sprintf(msg(t, lang, "pending_expires"), "72")),
+				`<form method="post" action="`+strings.TrimSuffix(loc, "?lang="+lang)+`/resend?lang=`+lang+`"`,
+				htmlText(msg(t, lang, "resend_button")))
+			// The page cannot confirm and shows nothing personal.
+			mustNotContain(t, body, "/confirm/", "Asha", "example.org", "98765")
+			// The language switch stays on the page.
+			other := map[string]string{"en": "hi", "hi": "en"}[lang]
+			mustContain(t, body, `href="`+strings.TrimSuffix(loc, "?lang="+lang)+`?lang=`+other+`"`)
+		})
+	}
+	p.wantCounts(t, must, 0, 0)
+}
+
+func TestRequiredAPIAnswers202(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	for i, lang := range []string{"en", "hi"} {
+		req := pledgeReq("Asha Verma", fmt.Sprintf("987654321%d", i), "N1", lang)
+		req["email"] = fmt.Sprintf("asha%d@example.org", i)
+		r := p.postJSON(t, pledgesPath("must"), req)
+		wantStatus(t, r, http.StatusAccepted)
+		got := decode[map[string]string](t, r)
+		if diff := cmp.Diff(map[string]string{"status": "pending", "message": msg(t, lang, "pending_api")}, got); diff != "" {
+			t.Errorf("%s body (-want +got):\n%s", lang, diff)
+		}
+		if loc := r.Header.Get("Location"); loc != "" {
+			t.Errorf("a pending pledge has Location %q", loc)
+		}
+	}
+	p.wantCounts(t, must, 0, 0)
+
+	// The same number again is a duplicate while it waits.
+	again := pledgeReq("Someone", "9876543210", "S1", "en")
+	again["email"] = "other@example.org"
+	wantStatus(t, p.postJSON(t, pledgesPath("must"), again), http.StatusConflict)
+	// A campaign without the opt-in still counts at once.
+	wantStatus(t, p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", "en")), http.StatusCreated)
+	p.wantCounts(t, must, 0, 0)
+}
+
+var mustThanksRE = regexp.MustCompile(`^/c/must/thanks/([A-Za-z0-9_-]{22})\?lang=(en|hi)$`)
+
+func TestConfirm(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	pendingLoc, id := p.pendingPledge(t, must, "9876543210", "hi")
+	confirm := p.confirmPath(must, id)
+
+	// Following the mail's link (as a scanner would, twice) confirms nothing.
+	for range 2 {
+		r := p.get(t, confirm)
+		wantStatus(t, r, http.StatusOK)
+		wantLinkHeaders(t, r)
+		// No ?lang=: the page speaks the language the citizen pledged in.
+		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", "Asha Verma", "उत्तर एक",
+			`<form method="post" action="`+confirm+`?lang=hi"`, msg(t, "hi", "confirm_button"))
+	}
+	en := p.get(t, confirm+"?lang=en")
+	mustContain(t, en.text(), `<html lang="en">`, "I will vote.", msg(t, "en", "confirm_button"), `action="`+confirm+`?lang=en"`)
+	p.wantCounts(t, must, 0, 0)
+
+	// The button counts the pledge once.
+	r := p.press(t, confirm+"?lang=hi")
+	wantStatus(t, r, http.StatusSeeOther)
+	wantLinkHeaders(t, r)
+	loc := r.Header.Get("Location")
+	m := mustThanksRE.FindStringSubmatch(loc)
+	if m == nil || m[2] != "hi" {
+		t.Fatalf("Location = %q, want the thanks page in Hindi", loc)
+	}
+	if cid, n, err := p.Tokens.Decode(m[1]); err != nil || cid != must.ID || n != 1 {
+		t.Fatalf("thanks token decodes to (%d, %d, %v), want (%d, 1)", cid, n, err, must.ID)
+	}
+	p.wantCounts(t, must, 1, 1)
+	thanks := p.get(t, loc)
+	wantStatus(t, thanks, http.StatusOK)
+	mustContain(t, thanks.text(), htmlText(fmt.Sprintf(msg(t, "hi", "you_are_pledge"), "1")), `href="/certificate/`+m[1]+`?lang=hi"`)
+
+	// Again: the same number, counted once.
+	again := p.press(t, confirm)
+	wantStatus(t, again, http.StatusSeeOther)
+	if got := again.Header.Get("Location"); got != loc {
+		t.Errorf("second confirmation went to %q, want %q", got, loc)
+	}
+	p.wantCounts(t, must, 1, 1)
+
+	// The link now leads to the certificate instead of a button.
+	after := p.get(t, confirm+"?lang=en")
+	wantStatus(t, after, http.StatusOK)
+	mustContain(t, after.text(), htmlText(fmt.Sprintf(msg(t, "en", "confirm_confirmed"), "1")), `href="/certificate/`+m[1]+`?lang=en"`)
+	mustNotContain(t, bodyOnly(after.text()), "<form", msg(t, "en", "confirm_button"))
+
+	// So does the pending page, and its resend button sends nothing more.
+	pend := p.get(t, pendingLoc)
+	wantStatus(t, pend, http.StatusOK)
+	mustContain(t, pend.text(), msg(t, "hi", "already_confirmed"), `href="/certificate/`+m[1]+`?lang=hi"`)
+	mustNotContain(t, bodyOnly(pend.text()), "<form")
+	resend := p.press(t, strings.Replace(pendingLoc, "?", "/resend?", 1))
+	wantStatus(t, resend, http.StatusOK)
+	mustContain(t, resend.text(), msg(t, "hi", "already_confirmed"))
+	if got := p.pending(t, must, id).Sends; got != 1 {
+		t.Errorf("sends = %d after confirming, want 1", got)
+	}
+	p.wantCounts(t, must, 1, 1)
+}
+
+func TestResendUpToTheLimit(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	loc, id := p.pendingPledge(t, must, "9876543210", "en")
+	resend := strings.Replace(loc, "?", "/resend?", 1)
+
+	// The first mail counts: two more make the default limit of three.
+	for want := 2; want <= 3; want++ {
+		r := p.press(t, resend)
+		wantStatus(t, r, http.StatusOK)
+		wantLinkHeaders(t, r)
+		mustContain(t, r.text(), msg(t, "en", "resend_done"), msg(t, "en", "pending_title"))
+		// Its language switch leads to the page, not to the POST.
+		mustContain(t, r.text(), `href="`+strings.TrimSuffix(loc, "?lang=en")+`?lang=hi"`)
+		if got := p.pending(t, must, id).Sends; got != want {
+			t.Fatalf("sends = %d, want %d", got, want)
+		}
+	}
+	for _, lang := range []string{"en", "hi"} {
+		r := p.press(t, strings.Replace(resend, "lang=en", "lang="+lang, 1))
+		wantStatus(t, r, http.StatusTooManyRequests)
+		mustContain(t, r.text(), htmlText(msg(t, lang, "resend_limit")))
+		mustNotContain(t, r.text(), htmlText(msg(t, lang, "resend_done")), "<form")
+	}
+	if got := p.pending(t, must, id).Sends; got != 3 {
+		t.Errorf("sends = %d past the limit, want 3", got)
+	}
+	page := p.get(t, loc)
+	wantStatus(t, page, http.StatusOK)
+	mustContain(t, page.text(), msg(t, "en", "resend_limit"))
+	mustNotContain(t, bodyOnly(page.text()), "<form")
+	p.wantCounts(t, must, 0, 0)
+
+	// The limit is the server's to set.
+	other := requiredCampaign("must")
+	q := newPortal(t, withCampaign(other), withDeps(func(d *web.Deps) { d.ResendLimit = 1 }))
+	loc, _ = q.pendingPledge(t, other, "9876543210", "en")
+	wantStatus(t, q.press(t, strings.Replace(loc, "?", "/resend?", 1)), http.StatusTooManyRequests)
+}
+
+func TestWithdraw(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	rec := p.mustPledge(t, "vote", "Asha Verma", "9876543210", "N1", "en")
+	p.mustPledge(t, "vote", "Ravi", "9876543211", "N1", "en")
+	withdraw := p.Links.WithdrawPath("vote", p.Campaign.ID, rec.Number)
+
+	for range 2 {
+		r := p.get(t, withdraw)
+		wantStatus(t, r, http.StatusOK)
+		wantLinkHeaders(t, r)
+		mustContain(t, r.text(), msg(t, "en", "withdraw_title"), htmlText(fmt.Sprintf(msg(t, "en", "withdraw_explain"), "1")),
+			`<form method="post" action="`+withdraw+`?lang=en"`, msg(t, "en", "withdraw_button"))
+	}
+	p.wantCounts(t, p.Campaign, 2, 2)
+
+	for range 2 { // withdrawing again says the same and changes nothing
+		r := p.press(t, withdraw+"?lang=hi")
+		wantStatus(t, r, http.StatusOK)
+		wantLinkHeaders(t, r)
+		mustContain(t, r.text(), `<html lang="hi">`, fmt.Sprintf(msg(t, "hi", "withdrawn_done"), "1"), msg(t, "hi", "withdrawn_after"))
+		mustNotContain(t, bodyOnly(r.text()), "<form")
+		p.wantCounts(t, p.Campaign, 1, 2)
+	}
+	st := p.state(t, p.Campaign)
+	if diff := cmp.Diff(map[string]int64{"N1": 1}, st.Counts.Regions); diff != "" {
+		t.Errorf("region counts (-want +got):\n%s", diff)
+	}
+
+	cert := p.get(t, rec.CertificateURL)
+	wantStatus(t, cert, http.StatusOK)
+	wantLinkHeaders(t, cert)
+	mustContain(t, cert.text(), `id="withdrawn"`, msg(t, "en", "certificate_withdrawn"), msg(t, "en", "certificate_void"),
+		`class="cert void"`, "<title>Certificate #1 (Not valid)</title>")
+	mustNotContain(t, cert.text(), `id="invalidated"`)
+
+	thanks := p.get(t, "/c/vote/thanks/"+rec.Token+"?lang=en")
+	wantStatus(t, thanks, http.StatusOK)
+	mustContain(t, thanks.text(), msg(t, "en", "withdrawn_title"), fmt.Sprintf(msg(t, "en", "withdrawn_done"), "1"))
+	mustNotContain(t, thanks.text(), msg(t, "en", "thanks_title"), "You are pledge", msg(t, "en", "view_certificate"))
+
+	// The other pledge is untouched.
+	ravi := p.get(t, "/certificate/"+p.Tokens.Encode(p.Campaign.ID, 2))
+	mustNotContain(t, bodyOnly(ravi.text()), `id="withdrawn"`, "void")
+	after := p.get(t, withdraw+"?lang=en")
+	mustContain(t, after.text(), fmt.Sprintf(msg(t, "en", "withdrawn_done"), "1"))
+	mustNotContain(t, bodyOnly(after.text()), "<form")
+}
+
+func TestConfirmedThenWithdrawn(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	_, id := p.pendingPledge(t, must, "9876543210", "en")
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	p.wantCounts(t, must, 1, 1)
+	wantStatus(t, p.press(t, p.Links.WithdrawPath("must", must.ID, 1)), http.StatusOK)
+	p.wantCounts(t, must, 0, 1)
+	// Confirming the withdrawn pledge again does not count it again.
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	p.wantCounts(t, must, 0, 1)
+	cert := p.get(t, p.Links.CertificatePath(must.ID, 1))
+	mustContain(t, cert.text(), msg(t, "en", "certificate_withdrawn"))
+}
+
+func TestLinkTokensChecked(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	other := requiredCampaign("other")
+	p := newPortal(t, withCampaign(must), withCampaign(other))
+	_, id := p.pendingPledge(t, must, "9876543210", "en")
+	rec := p.mustPledge(t, "vote", "Ravi", "9876543211", "N1", "en")
+	before := p.state(t, must)
+	l := p.Links
+
+	tests := []struct{ desc, path, post string }{
+		{"certificate token at confirm", "/c/must/confirm/" + l.Certificate.Encode(must.ID, id), ""},
+		{"pending token at confirm", "/c/must/confirm/" + l.Pending.Encode(must.ID, id), ""},
+		{"withdraw token at confirm", "/c/must/confirm/" + l.Withdraw.Encode(must.ID, id), ""},
+		{"confirm token at pending", "/c/must/pending/" + l.Confirm.Encode(must.ID, id), "/resend"},
+		{"certificate token at withdraw", "/c/vote/withdraw/" + rec.Token, ""},
+		{"confirm token at withdraw", "/c/vote/withdraw/" + l.Confirm.Encode(p.Campaign.ID, rec.Number), ""},
+		{"confirm token under another campaign", l.ConfirmPath("other", must.ID, id), ""},
+		{"pending token under another campaign", l.PendingPath("other", must.ID, id), "/resend"},
+		{"withdraw token under another campaign", l.WithdrawPath("must", p.Campaign.ID, rec.Number), ""},
+		{"other campaign's ID under this slug", l.ConfirmPath("must", other.ID, id), ""},
+		{"no such pending pledge", l.ConfirmPath("must", must.ID, id+100), ""},
+		{"no such pledge to withdraw", l.WithdrawPath("vote", p.Campaign.ID, 99), ""},
+		{"no such campaign", l.ConfirmPath("nope", must.ID, id), ""},
+		{"garbage", "/c/must/confirm/not-a-token", ""},
+		{"forged", "/c/must/pending/AAAAAAAAAAAAAAAAAAAAAA", "/resend"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			for _, lang := range []string{"en", "hi"} {
+				r := p.get(t, tc.path+"?lang="+lang)
+				wantStatus(t, r, http.StatusNotFound)
+				wantLinkHeaders(t, r)
+				mustContain(t, r.text(), `<html lang="`+lang+`">`, htmlText(msg(t, lang, "link_invalid")))
+				r = p.press(t, tc.path+tc.post+"?lang="+lang)
+				wantStatus(t, r, http.StatusNotFound)
+				mustContain(t, r.text(), htmlText(msg(t, lang, "link_invalid")))
+			}
+		})
+	}
+	p.requireUnchanged(t, must, before)
+	p.wantCounts(t, p.Campaign, 1, 1)
+	if got := p.pending(t, must, id); got.Sends != 1 || got.Confirmed() {
+		t.Errorf("pending pledge = %+v, want untouched", got)
+	}
+}
+
+func TestLinkPostsCrossOriginRefused(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	loc, id := p.pendingPledge(t, must, "9876543210", "en")
+	rec := p.mustPledge(t, "vote", "Ravi", "9876543211", "N1", "en")
+	before, beforeVote := p.state(t, must), p.state(t, p.Campaign)
+	paths := []string{
+		strings.Replace(loc, "?", "/resend?", 1),
+		p.confirmPath(must, id),
+		p.Links.WithdrawPath("vote", p.Campaign.ID, rec.Number),
+	}
+	for _, path := range paths {
+		for _, h := range [][]string{
+			{"Sec-Fetch-Site", "cross-site"},
+			{"Origin", "http://evil.example"},
+		} {
+			r := p.postForm(t, path, url.Values{}, h...)
+			wantStatus(t, r, http.StatusForbidden)
+		}
+	}
+	p.requireUnchanged(t, must, before)
+	p.requireUnchanged(t, p.Campaign, beforeVote)
+	if got := p.pending(t, must, id); got.Sends != 1 || got.Confirmed() {
+		t.Errorf("pending pledge = %+v, want untouched", got)
+	}
+}
+
+// clock is a settable server clock.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) advance(d time.Duration)  { c.offset.Add(int64(d)) }
+func (c *clock) set(d time.Duration)      { c.offset.Store(int64(d)) }
+func withTestClock(c *clock) portalOption { return withClock(c.now) }
+
+func TestPendingExpires(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	var c clock
+	p := newPortal(t, withCampaign(must), withTestClock(&c), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
+	loc, id := p.pendingPledge(t, must, "9876543210", "en")
+	mustContain(t, p.get(t, loc).text(), fmt.Sprintf(msg(t, "en", "pending_expires"), "48"))
+
+	c.set(47*time.Hour + 30*time.Minute)
+	mustContain(t, p.get(t, loc).text(), msg(t, "en", "pending_expires_one"))
+
+	c.set(48 * time.Hour)
+	for _, path := range []string{loc, p.confirmPath(must, id)} {
+		r := p.get(t, path)
+		wantStatus(t, r, http.StatusNotFound)
+		mustContain(t, r.text(), msg(t, "en", "link_invalid"))
+	}
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusNotFound)
+	wantStatus(t, p.press(t, strings.Replace(loc, "?", "/resend?", 1)), http.StatusNotFound)
+	p.wantCounts(t, must, 0, 0)
+	if got := p.pending(t, must, id); got.Sends != 1 {
+		t.Errorf("sends = %d after expiry, want 1", got.Sends)
+	}
+}
+
+func TestConfirmAfterCampaignClosed(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	var c clock
+	p := newPortal(t, withCampaign(must), withTestClock(&c))
+	_, id := p.pendingPledge(t, must, "9876543210", "en")
+
+	closed := *must
+	closed.ClosesAt = time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
+	if err := p.Store.UpdateCampaign(context.Background(), &closed); err != nil {
+		t.Fatal(err)
+	}
+	c.advance(time.Hour) // past the close, and past the campaign cache's age
+	r := p.postForm(t, "/c/must", emailForm("Ravi", "9876543211", "ravi@example.org", "N1", "en"), p.sameOrigin()...)
+	wantStatus(t, r, http.StatusForbidden)
+	mustContain(t, r.text(), msg(t, "en", "campaign_closed"))
+
+	// The pledge made while it was open is still confirmed.
+	wantStatus(t, p.get(t, p.confirmPath(must, id)), http.StatusOK)
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	p.wantCounts(t, must, 1, 1)
+}
+
+func TestConfirmDuplicateIsKind(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	_, id := p.pendingPledge(t, must, "9000000005", "en")
+	// Meanwhile the same number was counted by another way.
+	sub := storetest.Submission(pledge.NewHasher(secret), must.ID, 5, "S1")
+	res, err := p.Store.CommitBatch(context.Background(), []pledge.Submission{sub})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("CommitBatch = %v, %v", res, err)
+	}
+	before := p.state(t, must)
+	for _, lang := range []string{"en", "hi"} {
+		r := p.press(t, p.confirmPath(must, id)+"?lang="+lang)
+		wantStatus(t, r, http.StatusConflict)
+		wantLinkHeaders(t, r)
+		mustContain(t, r.text(), htmlText(msg(t, lang, "duplicate_title")), htmlText(msg(t, lang, "confirm_duplicate")))
+		mustNotContain(t, bodyOnly(r.text()), "Citizen 5", "/certificate/")
+	}
+	p.requireUnchanged(t, must, before)
+}
+
+func TestDepsLinks(t *testing.T) {
+	t.Parallel()
+	// A server wired with certificate tokens only still serves certificates;
+	// the opt-in links are then not served.
+	p := newPortal(t, withDeps(func(d *web.Deps) { d.Links, d.Tokens = nil, pledge.NewTokens(secret) }))
+	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "en")
+	wantStatus(t, p.get(t, rec.CertificateURL), http.StatusOK)
+	wantStatus(t, p.get(t, p.Links.WithdrawPath("vote", p.Campaign.ID, 1)), http.StatusNotFound)
+
+	if _, err := web.New(web.Deps{Log: discard}); err == nil {
+		t.Error("New without Links succeeded")
+	}
+	if _, err := web.New(web.Deps{Links: pledge.NewLinks(secret), Tokens: pledge.NewTokens([]byte("another secret")), Log: discard}); err == nil {
+		t.Error("New with Tokens and Links of different secrets succeeded")
+	}
+	if _, err := web.New(web.Deps{Links: pledge.NewLinks(secret), Tokens: pledge.NewTokens(secret), Log: discard}); err != nil {
+		t.Errorf("New with agreeing Tokens and Links: %v", err)
+	}
+}

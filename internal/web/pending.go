@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// pendingView is the data of the page that asks a citizen to confirm the
+// pledge from the mail.
+type pendingView struct {
+	Slug, Campaign string
+	Hours          string // until the confirmation link expires
+	OneHour        bool   // Hours is 1
+	Action         string // the resend button's target; empty: no more resends
+	Sent           bool   // a resend was just asked for
+	Limit          bool   // as many mails were sent as may be
+	CertificateURL string // set once the pledge is confirmed
+}
+
+func (s *Server) pendingView(c *pledge.Campaign, p pledge.Pending, lang string) pendingView {
+	v := pendingView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang())}
+	if p.Confirmed() {
+		v.CertificateURL = s.certificatePath(c, p.Number, lang)
+		return v
+	}
+	h := s.hoursLeft(p)
+	v.Hours, v.OneHour = s.cat.Number(lang, h), h == 1
+	if p.Sends < s.resendLimit {
+		v.Action = s.links.PendingPath(c.Slug, c.ID, p.ID) + "/resend?lang=" + lang
+	} else {
+		v.Limit = true
+	}
+	return v
+}
+
+// renderPending writes the pending page of p with status.
+func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, c *pledge.Campaign, p pledge.Pending, lang string, v pendingView) {
+	title := s.cat.T(lang, "pending_title")
+	if p.Confirmed() {
+		title = s.cat.T(lang, "already_confirmed")
+	}
+	path := s.links.PendingPath(c.Slug, c.ID, p.ID)
+	s.render(w, r, status, "pending", s.newPageAt(path, lang, c.Languages, title, v))
+}
+
+// pending is where the form sends a citizen whose pledge waits for the
+// address to be confirmed: check your mail, or have it sent again. It
+// cannot confirm.
+func (s *Server) pending(w http.ResponseWriter, r *http.Request) error {
+	linkHeaders(w)
+	c, p, err := s.pendingPledge(r, s.links.Pending)
+	if err != nil {
+		return err
+	}
+	lang := linkLang(r, c, p.Lang)
+	s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(c, p, lang))
+	return nil
+}
+
+// resend asks for the opt-in mail again, as often as the resend limit
+// allows; past it the page says kindly that no more will come (429).
+func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
+	linkHeaders(w)
+	c, p, err := s.pendingPledge(r, s.links.Pending)
+	if err != nil {
+		return err
+	}
+	lang := linkLang(r, c, p.Lang)
+	if p.Confirmed() {
+		s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(c, p, lang))
+		return nil
+	}
+	status, sent := http.StatusOK, false
+	switch err := s.deps.Store.Resend(r.Context(), c.ID, p.ID, s.resendLimit); {
+	case errors.Is(err, pledge.ErrLimit):
+		status, p.Sends = http.StatusTooManyRequests, max(p.Sends, s.resendLimit)
+	case err != nil:
+		return invalidLink(err) // gone, or confirmed meanwhile
+	default:
+		sent = true
+		p.Sends++
+	}
+	v := s.pendingView(c, p, lang)
+	v.Sent = sent
+	s.renderPending(w, r, status, c, p, lang, v)
+	return nil
+}

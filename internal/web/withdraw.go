@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// withdrawView is the data of the page behind the withdrawal link.
+type withdrawView struct {
+	Slug, Campaign, Number string
+	Action                 string // the button's target; empty once withdrawn
+	Withdrawn              bool
+}
+
+// withdrawTarget is the pledge the withdrawal token of r names.
+func (s *Server) withdrawTarget(r *http.Request) (*pledge.Campaign, pledge.Pledge, error) {
+	c, number, err := s.linkTarget(r, s.links.Withdraw)
+	if err != nil {
+		return nil, pledge.Pledge{}, err
+	}
+	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	if err != nil {
+		return nil, pledge.Pledge{}, invalidLink(err)
+	}
+	return c, p, nil
+}
+
+// renderWithdraw writes the withdrawal page of p.
+func (s *Server) renderWithdraw(w http.ResponseWriter, r *http.Request, c *pledge.Campaign, p pledge.Pledge) {
+	lang := linkLang(r, c, p.Lang)
+	path := s.links.WithdrawPath(c.Slug, c.ID, p.Number)
+	v := withdrawView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang()), Number: s.cat.Number(lang, p.Number), Withdrawn: p.Withdrawn()}
+	title := s.cat.T(lang, "withdrawn_title")
+	if !v.Withdrawn {
+		v.Action = path + "?lang=" + lang
+		title = s.cat.T(lang, "withdraw_title")
+	}
+	s.render(w, r, http.StatusOK, "withdraw", s.newPageAt(path, lang, c.Languages, title, v))
+}
+
+// withdrawPage explains what withdrawing does and offers the button. A GET
+// never withdraws: mail scanners follow links.
+func (s *Server) withdrawPage(w http.ResponseWriter, r *http.Request) error {
+	linkHeaders(w)
+	c, p, err := s.withdrawTarget(r)
+	if err != nil {
+		return err
+	}
+	s.renderWithdraw(w, r, c, p)
+	return nil
+}
+
+// withdraw withdraws the pledge, which then is no longer counted, and
+// says so. Withdrawing again changes nothing and says the same.
+func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
+	linkHeaders(w)
+	c, p, err := s.withdrawTarget(r)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if err := s.deps.Store.Withdraw(r.Context(), c.ID, p.Number, now); err != nil {
+		return invalidLink(err)
+	}
+	if !p.Withdrawn() {
+		p.WithdrawnAt = now
+	}
+	s.renderWithdraw(w, r, c, p)
+	return nil
+}
