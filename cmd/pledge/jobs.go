@@ -39,6 +39,7 @@ func attachJobs(cfg config.Config, s store.Store, secret []byte, log *slog.Logge
 		Workers:     cfg.Workers,
 		RetryBase:   cfg.MailRetryBase,
 		RescueAfter: cfg.JobRescueAfter,
+		PollOnly:    cfg.JobsPollOnly,
 		Log:         log,
 	}
 	if cfg.SMTPHost != "" {

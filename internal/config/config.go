@@ -45,6 +45,7 @@ type Config struct {
 	ResendLimit    int           // opt-in mails per pending pledge, the first included
 	MailRetryBase  time.Duration // first wait before a failed mail is tried again; it doubles each time
 	JobRescueAfter time.Duration // a job running this long (its process died) is run again
+	JobsPollOnly   bool          // find new jobs by polling, without LISTEN (needed behind PgBouncer in transaction mode)
 }
 
 // Proxies parses TrustedProxies.
@@ -151,6 +152,14 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	integer(&c.ResendLimit, "resend-limit", "PLEDGE_RESEND_LIMIT", "confirmation mails per pending pledge, the first included")
 	duration(&c.MailRetryBase, "mail-retry-base", "PLEDGE_MAIL_RETRY_BASE", "first wait before a failed mail is retried; doubles each time up to an hour")
 	duration(&c.JobRescueAfter, "job-rescue-after", "PLEDGE_JOB_RESCUE_AFTER", "a job left running this long by a process that died is run again")
+	if v := getenv("PLEDGE_JOBS_POLL_ONLY"); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			envErrs = append(envErrs, fmt.Errorf("PLEDGE_JOBS_POLL_ONLY: %w", err))
+		} else {
+			c.JobsPollOnly = b
+		}
+	}
+	fs.BoolVar(&c.JobsPollOnly, "jobs-poll-only", c.JobsPollOnly, "find new jobs by polling instead of LISTEN/NOTIFY: needed behind PgBouncer in transaction mode (PLEDGE_JOBS_POLL_ONLY)")
 	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_LOG_LEVEL: %w", err))

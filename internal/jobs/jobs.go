@@ -42,7 +42,10 @@ type Params struct {
 	// RescueAfter is how long a job may stay running before it is taken to
 	// be lost with its process and run again.
 	RescueAfter time.Duration
-	Log         *slog.Logger
+	// PollOnly finds new jobs by polling instead of PostgreSQL's
+	// LISTEN/NOTIFY, which PgBouncer in transaction mode does not carry.
+	PollOnly bool
+	Log      *slog.Logger
 }
 
 // Mail jobs give up after maxAttempts tries (with RetryBase 5s and the
@@ -65,6 +68,7 @@ func Config(p Params) *river.Config {
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: p.RescueAfter,
 		RetryPolicy:          &backoff{base: p.RetryBase},
+		PollOnly:             p.PollOnly,
 	}
 	if p.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{

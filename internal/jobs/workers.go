@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -35,7 +36,7 @@ func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailA
 		Lang:          pend.Lang,
 		CampaignTitle: c.Title.In(pend.Lang, c.DefaultLang()),
 		Name:          pend.Name,
-		ConfirmURL:    w.p.BaseURL + w.p.Links.ConfirmPath(c.Slug, c.ID, pend.ID),
+		ConfirmURL:    w.p.BaseURL + w.p.Links.ConfirmPath(c.Slug, c.ID, pend.ID) + "?lang=" + url.QueryEscape(pend.Lang),
 		ExpiresAt:     pend.CreatedAt.Add(w.p.PendingTTL),
 	}
 	return send(ctx, w.p, d, pend.Email, messageID(w.p.BaseURL, "optin", a.CampaignID, a.PendingID, a.Send))
@@ -67,8 +68,8 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.Con
 		CampaignTitle:  c.Title.In(pl.Lang, c.DefaultLang()),
 		Name:           pl.Name,
 		Number:         pl.Number,
-		CertificateURL: w.p.BaseURL + w.p.Links.CertificatePath(c.ID, pl.Number),
-		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number),
+		CertificateURL: w.p.BaseURL + w.p.Links.CertificatePath(c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
+		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 	}
 	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number))
 }
