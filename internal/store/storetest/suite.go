@@ -50,6 +50,22 @@ func Run(t *testing.T, open Opener) {
 		{"ActionsAppendOnly", testActions},
 		{"Invalidate", testInvalidate},
 		{"Anonymise", testAnonymise},
+		{"PendingBatch", testPendingBatch},
+		{"PendingDuplicates", testPendingDuplicates},
+		{"PendingConfirm", testPendingConfirm},
+		{"PendingConfirmNotFound", testPendingConfirmNotFound},
+		{"PendingConfirmDuplicate", testPendingConfirmDuplicate},
+		{"PendingConfirmInterleaved", testPendingConfirmInterleaved},
+		{"PendingConfirmConcurrent", testPendingConfirmConcurrent},
+		{"PendingResend", testPendingResend},
+		{"PendingExpire", testPendingExpire},
+		{"PendingAnonymise", testPendingAnonymise},
+		{"Withdraw", testWithdraw},
+		{"WithdrawConfirmed", testWithdrawConfirmed},
+		{"WithdrawInvalidated", testWithdrawInvalidated},
+		{"JobsConfirmationMail", testJobsConfirmationMail},
+		{"JobsOptInMail", testJobsOptInMail},
+		{"JobsFailedWrite", testJobsFailedWrite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
