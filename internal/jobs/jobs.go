@@ -60,6 +60,7 @@ func Config(p Params) *river.Config {
 	river.AddWorker(workers, &optInWorker{p: p})
 	river.AddWorker(workers, &confirmationWorker{p: p})
 	river.AddWorker(workers, &expireWorker{p: p})
+	river.AddWorker(workers, &mailBatchWorker{p: p})
 	timeout := min(time.Minute, p.RescueAfter/2)
 	cfg := &river.Config{
 		Logger:               p.Log.With("component", "jobs"),

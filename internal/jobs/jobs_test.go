@@ -198,3 +198,26 @@ func (e *env) submitAt(t testing.TB, c *pledge.Campaign, i int, at time.Time) pl
 	}
 	return res[0].Receipt
 }
+
+// TestMailBatchRunsOnce: running a batch's job again (a retry, or a rerun
+// after a crash) sends no mail twice.
+func TestMailBatchRunsOnce(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		srv, sender := smtpSender(t)
+		e := newEnv(t, open(t), sender)
+		c := e.campaign(t, "once", pledge.EmailOptional)
+		var numbers []int64
+		for i := 1; i <= 3; i++ {
+			numbers = append(numbers, e.submit(t, c, i, fmt.Sprintf("o%d@example.org", i), "en").Number)
+		}
+		srv.WaitFor(t, 3, 20*time.Second)
+		again := store.MailJobs(pledge.MailBatchArgs{CampaignID: c.ID, Numbers: numbers})
+		if err := e.store.EnqueueJobs(context.Background(), again); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if n := len(srv.Messages()); n != 3 {
+			t.Errorf("%d mails after the batch ran again, want 3", n)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/mail"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // optInWorker sends the mail that lets a pending pledge be confirmed.
@@ -72,6 +73,18 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.Con
 		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 	}
 	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number))
+}
+
+// mailBatchWorker turns a committed batch's job into one mail job per
+// pledge. They are unique by their arguments, so a retry of this job (or a
+// run after a crash) enqueues no mail twice.
+type mailBatchWorker struct {
+	river.WorkerDefaults[pledge.MailBatchArgs]
+	p Params
+}
+
+func (w *mailBatchWorker) Work(ctx context.Context, job *river.Job[pledge.MailBatchArgs]) error {
+	return w.p.Store.EnqueueJobs(ctx, store.MailJobs(job.Args))
 }
 
 // expireWorker removes pending pledges past their time.

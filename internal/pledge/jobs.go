@@ -31,3 +31,17 @@ type ExpirePendingArgs struct{}
 
 // Kind names the job.
 func (ExpirePendingArgs) Kind() string { return "expire_pending" }
+
+// MailBatchArgs asks for the mails of one committed batch of a campaign:
+// a confirmation mail for each counted pledge in Numbers, an opt-in mail
+// for each pending pledge in Pending. The batch's transaction enqueues this
+// one job instead of one per pledge, which keeps the job rows off the
+// intake's hot path; its worker enqueues the per-pledge mail jobs.
+type MailBatchArgs struct {
+	CampaignID int64   `json:"campaign_id"`
+	Numbers    []int64 `json:"numbers,omitempty"`
+	Pending    []int64 `json:"pending,omitempty"`
+}
+
+// Kind names the job.
+func (MailBatchArgs) Kind() string { return "mail_batch" }

@@ -75,19 +75,51 @@ func MailJob(args river.JobArgs) river.InsertManyParams {
 	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{Queue: QueueMail}}
 }
 
-// BatchJobs returns the mail jobs a committed batch implies: a
-// confirmation for each new counted pledge with an address, an opt-in mail
-// for each new pending one.
+// BatchJobs returns the jobs a committed batch implies: for each campaign
+// with new pledges that gave an address, one pledge.MailBatchArgs naming
+// its new counted pledges (for confirmation mails) and its new pending ones
+// (for opt-in mails). One row per campaign and batch, not one per pledge:
+// job rows cost the intake as much as the pledges themselves.
 func BatchJobs(subs []pledge.Submission, results []Result) []river.InsertManyParams {
-	var params []river.InsertManyParams
+	var batches []*pledge.MailBatchArgs
+	at := make(map[int64]*pledge.MailBatchArgs)
 	for i, r := range results {
-		switch {
-		case r.Err != nil || subs[i].Email == "":
-		case r.Receipt.Pending > 0:
-			params = append(params, MailJob(pledge.OptInMailArgs{CampaignID: r.Receipt.CampaignID, PendingID: r.Receipt.Pending, Send: 1}))
-		case r.Receipt.Number > 0:
-			params = append(params, MailJob(pledge.ConfirmationMailArgs{CampaignID: r.Receipt.CampaignID, Number: r.Receipt.Number}))
+		if r.Err != nil || subs[i].Email == "" || r.Receipt.Pending == 0 && r.Receipt.Number == 0 {
+			continue
 		}
+		b := at[r.Receipt.CampaignID]
+		if b == nil {
+			b = &pledge.MailBatchArgs{CampaignID: r.Receipt.CampaignID}
+			at[r.Receipt.CampaignID] = b
+			batches = append(batches, b)
+		}
+		if r.Receipt.Pending > 0 {
+			b.Pending = append(b.Pending, r.Receipt.Pending)
+		} else {
+			b.Numbers = append(b.Numbers, r.Receipt.Number)
+		}
+	}
+	params := make([]river.InsertManyParams, len(batches))
+	for i, b := range batches {
+		params[i] = MailJob(*b)
+	}
+	return params
+}
+
+// MailJobs returns the per-pledge mail jobs of a batch, each unique by its
+// arguments, so that running the batch's job again enqueues nothing twice.
+func MailJobs(b pledge.MailBatchArgs) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, 0, len(b.Numbers)+len(b.Pending))
+	unique := func(args river.JobArgs) river.InsertManyParams {
+		p := MailJob(args)
+		p.InsertOpts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+		return p
+	}
+	for _, n := range b.Numbers {
+		params = append(params, unique(pledge.ConfirmationMailArgs{CampaignID: b.CampaignID, Number: n}))
+	}
+	for _, id := range b.Pending {
+		params = append(params, unique(pledge.OptInMailArgs{CampaignID: b.CampaignID, PendingID: id, Send: 1}))
 	}
 	return params
 }

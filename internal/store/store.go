@@ -80,6 +80,9 @@ type Store interface {
 	// through it, inside the transactions that store them. Call it once,
 	// before the first write.
 	Jobs(cfg *river.Config) (JobClient, error)
+	// EnqueueJobs inserts jobs through the client Jobs created, in a
+	// transaction of their own.
+	EnqueueJobs(ctx context.Context, params []river.InsertManyParams) error
 	// Pending returns pending pledge id of a campaign, confirmed or not, or
 	// pledge.ErrNotFound (never made, or expired).
 	Pending(ctx context.Context, campaignID, id int64) (pledge.Pending, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
@@ -19,6 +20,16 @@ func (s *Store) Jobs(cfg *river.Config) (store.JobClient, error) {
 	}
 	s.jobs = c
 	return jc, nil
+}
+
+// EnqueueJobs inserts jobs in a transaction of their own. See store.Store.
+func (s *Store) EnqueueJobs(ctx context.Context, params []river.InsertManyParams) error {
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return store.Enqueue(ctx, s.jobs, tx, params)
+	}); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
 }
 
 // migrateRiver applies River's own migrations.

@@ -24,6 +24,22 @@ func (s *Store) Jobs(cfg *river.Config) (store.JobClient, error) {
 	return jc, nil
 }
 
+// EnqueueJobs inserts jobs in a transaction of their own. See store.Store.
+func (s *Store) EnqueueJobs(ctx context.Context, params []river.InsertManyParams) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin enqueue: %w", err)
+	}
+	defer tx.Rollback()
+	if err := store.Enqueue(ctx, s.jobs, tx, params); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit enqueue: %w", err)
+	}
+	return nil
+}
+
 // migrateRiver applies River's own migrations.
 func (s *Store) migrateRiver(ctx context.Context) error {
 	m, err := rivermigrate.New(riversqlite.New(s.w), &rivermigrate.Config{Logger: s.log})

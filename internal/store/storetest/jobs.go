@@ -89,6 +89,16 @@ func startJobs(t *testing.T, s store.Store) *mailbox {
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[pledge.ConfirmationMailArgs]) error {
 		return deliver(ctx, mailJob{Queue: job.Queue, Confirmation: &job.Args})
 	}))
+	// A batch's job stands for the mails it names; here it hands them to
+	// the test directly (the real worker enqueues one job per mail).
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[pledge.MailBatchArgs]) error {
+		for _, j := range expand(job.Queue, job.Args) {
+			if err := deliver(ctx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	jc, err := s.Jobs(&river.Config{
 		Queues:            map[string]river.QueueConfig{store.QueueMail: {MaxWorkers: 2}},
 		Workers:           workers,
@@ -165,6 +175,13 @@ func (m *mailbox) stored(t *testing.T, want ...mailJob) {
 		case pledge.ConfirmationMailArgs{}.Kind():
 			j.Confirmation = new(pledge.ConfirmationMailArgs)
 			err = json.Unmarshal(row.EncodedArgs, j.Confirmation)
+		case pledge.MailBatchArgs{}.Kind():
+			var b pledge.MailBatchArgs
+			if err := json.Unmarshal(row.EncodedArgs, &b); err != nil {
+				t.Fatalf("decode job %d: %v", row.ID, err)
+			}
+			got = append(got, expand(row.Queue, b)...)
+			continue
 		default:
 			t.Errorf("unexpected job %d of kind %q in queue %s", row.ID, row.Kind, row.Queue)
 			continue
@@ -179,6 +196,18 @@ func (m *mailbox) stored(t *testing.T, want ...mailJob) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("jobs stored mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// expand returns the mail jobs a batch's job stands for.
+func expand(queue string, b pledge.MailBatchArgs) []mailJob {
+	var out []mailJob
+	for _, n := range b.Numbers {
+		out = append(out, mailJob{Queue: queue, Confirmation: &pledge.ConfirmationMailArgs{CampaignID: b.CampaignID, Number: n}})
+	}
+	for _, id := range b.Pending {
+		out = append(out, mailJob{Queue: queue, OptIn: &pledge.OptInMailArgs{CampaignID: b.CampaignID, PendingID: id, Send: 1}})
+	}
+	return out
 }
 
 // describe renders jobs for a failure message.
