@@ -136,7 +136,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec, err := s.deps.Intake.Submit(r.Context(), sub)
 	if err != nil {
-		return withLang(lang, err)
+		return withLang(lang, duplicateIn(c, err))
 	}
 	if rec.Pending > 0 {
 		// Counted only once the citizen confirms from the mail.

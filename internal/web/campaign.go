@@ -126,6 +126,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
+	err = duplicateIn(c, err)
 	st, key := status(err)
 	if st == http.StatusInternalServerError || st == http.StatusNotFound {
 		return err

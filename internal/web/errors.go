@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -24,6 +25,19 @@ var (
 // page and api map failures to answers in one place each.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
+// errDuplicateContact marks a duplicate in a campaign that requires an
+// email address, where the mobile number or the address may be the one
+// that pledged already.
+var errDuplicateContact = errors.New("mobile number or email address already pledged")
+
+// duplicateIn wraps a duplicate refusal so its message fits campaign c.
+func duplicateIn(c *pledge.Campaign, err error) error {
+	if c.Email == pledge.EmailRequired && errors.Is(err, pledge.ErrDuplicate) {
+		return fmt.Errorf("%w: %w", errDuplicateContact, err)
+	}
+	return err
+}
+
 // status maps an error to its HTTP status and catalogue key.
 func status(err error) (int, string) {
 	var mbe *http.MaxBytesError
@@ -35,6 +49,8 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, pledge.ErrClosed):
 		return http.StatusForbidden, "campaign_closed"
+	case errors.Is(err, errDuplicateContact):
+		return http.StatusConflict, "duplicate_contact"
 	case errors.Is(err, pledge.ErrDuplicate):
 		return http.StatusConflict, "duplicate"
 	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown),

@@ -153,10 +153,20 @@ func TestRequiredAPIAnswers202(t *testing.T) {
 	}
 	p.wantCounts(t, must, 0, 0)
 
-	// The same number again is a duplicate while it waits.
-	again := pledgeReq("Someone", "9876543210", "S1", "en")
+	// The same number, or the same address, again is a duplicate while it
+	// waits, and the refusal names both, as either may be the one.
+	again := pledgeReq("Someone", "9876543210", "S1", "hi")
 	again["email"] = "other@example.org"
-	wantStatus(t, p.postJSON(t, pledgesPath("must"), again), http.StatusConflict)
+	sameEmail := pledgeReq("Someone", "9876500000", "S1", "hi")
+	sameEmail["email"] = "asha0@example.org"
+	for _, req := range []map[string]string{again, sameEmail} {
+		r := p.postJSON(t, pledgesPath("must"), req)
+		wantStatus(t, r, http.StatusConflict)
+		want := map[string]string{"error": "duplicate", "message": msg(t, "hi", "duplicate_contact")}
+		if diff := cmp.Diff(want, decode[map[string]string](t, r)); diff != "" {
+			t.Errorf("duplicate body (-want +got):\n%s", diff)
+		}
+	}
 	// A campaign without the opt-in still counts at once.
 	wantStatus(t, p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", "en")), http.StatusCreated)
 	p.wantCounts(t, must, 0, 0)
