@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/intake"
@@ -63,6 +64,7 @@ type consoleOptions struct {
 	proxies []netip.Prefix
 	tls     bool
 	public  bool
+	jobs    bool
 }
 
 type consoleOption func(*consoleOptions)
@@ -79,6 +81,9 @@ func behindProxy() consoleOption {
 // a real intake, as the portal does: the public API and the console share
 // one URL and one store.
 func withPublicSite() consoleOption { return func(o *consoleOptions) { o.public = true } }
+
+// withJobs mounts River's job console over the test's store at /admin/jobs.
+func withJobs() consoleOption { return func(o *consoleOptions) { o.jobs = true } }
 
 // overTLS serves the console with httptest's TLS server.
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
@@ -103,7 +108,19 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 	if _, err := acc.Add(ctx, setup, viewerUser, pledge.RoleViewer, viewerPass); err != nil {
 		t.Fatal(err)
 	}
-	a, err := admin.New(admin.Deps{Store: s, Log: discard, TrustedProxies: o.proxies, Params: cheap})
+	var jobs http.Handler
+	if o.jobs {
+		jc, err := s.Jobs(&river.Config{Logger: discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		if jobs, err = jc.UI(ctx, admin.JobsPath, discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := admin.New(admin.Deps{Store: s, Log: discard, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs})
 	if err != nil {
 		t.Fatal(err)
 	}
