@@ -90,7 +90,7 @@ func mustParseTemplates() map[string]langTemplates {
 // language.
 type view struct {
 	Lang, Subject, Title, Name, Number, Expires string
-	ConfirmURL, CertificateURL, WithdrawURL    string
+	ConfirmURL, CertificateURL, WithdrawURL     string
 }
 
 // Compose renders the message d describes, in d's language. The result

@@ -54,5 +54,5 @@ func redact(s, rcpt string) string {
 	if rcpt == "" {
 		return s
 	}
-	return regexp.MustCompile(`(?i)` + regexp.QuoteMeta(rcpt)).ReplaceAllLiteralString(s, "recipient")
+	return regexp.MustCompile(`(?i)`+regexp.QuoteMeta(rcpt)).ReplaceAllLiteralString(s, "recipient")
 }

@@ -54,8 +54,10 @@ func NewSMTP(cfg Config, log *slog.Logger) (*SMTP, error) {
 // Send delivers m. The error wraps ErrPermanent when the server refused
 // the recipient or the message with a 5xx reply or m can never be sent;
 // any other error (a 4xx reply, a refused connection, a timeout, a
-// cancelled ctx) is temporary. Errors name the recipient only as
-// "recipient". Cancelling ctx aborts the exchange at once.
+// cancelled ctx) is temporary. The error's text names the recipient only
+// as "recipient"; the go-mail error it wraps (reachable with errors.As)
+// may quote the address, so log err.Error(), not the cause. Cancelling ctx
+// aborts the exchange at once.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	to, msg, err := s.build(m)
 	if err != nil {

@@ -334,3 +334,17 @@ func TestNewSMTPRejectsInvalidConfig(t *testing.T) {
 func TestSenderInterface(t *testing.T) {
 	var _ mail.Sender = (*mail.SMTP)(nil)
 }
+
+func TestSendStartTLSRequired(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	cfg := srv.Config()
+	cfg.TLS = "starttls"
+	s, _ := newSender(t, cfg)
+	err := s.Send(context.Background(), mail.Message{To: "a@example.net", Subject: "s", Text: "t", MessageID: "a@b"})
+	if err == nil {
+		t.Fatal("Send went ahead without STARTTLS")
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages sent in the clear", n)
+	}
+}

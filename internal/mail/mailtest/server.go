@@ -61,6 +61,8 @@ func NewServer(t testing.TB) *Server {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		// Close misses the listener if Serve has not registered it yet.
+		_ = l.Close()
 		<-done
 	})
 	return s
