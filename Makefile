@@ -26,8 +26,9 @@ lint:
 bench: bench-go
 	scripts/bench.sh
 
-# bench-go: group commit against one transaction per pledge, same run.
+# bench-go: group commit against one transaction per pledge, and intake with
+# mail jobs (mail server up, refusing) against none, each in the same run.
 bench-go:
-	$(GO) test -run='^$$' -bench=. -benchtime=2s ./internal/store/sqlite/ ./internal/intake/
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./internal/store/sqlite/ ./internal/intake/ ./internal/jobs/
 
 ci: lint test fuzz

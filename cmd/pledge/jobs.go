@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -60,7 +61,7 @@ func attachJobs(cfg config.Config, s store.Store, secret []byte, log *slog.Logge
 // worker runs the background jobs without the web server, until ctx ends.
 func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Workers < 1 {
-		return fmt.Errorf("worker: --workers must be at least 1")
+		return errors.New("worker: --workers (PLEDGE_WORKERS) must be at least 1")
 	}
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
