@@ -1,0 +1,129 @@
+// Package certificate draws pledge certificates as PNG: texts shaped with
+// go-text/typesetting (HarfBuzz's rules, so Devanagari conjuncts, reph and
+// pre-base matras come out right), rasterised with golang.org/x/image/vector
+// from embedded Noto fonts, with a QR code of the public verification URL.
+// Renders are cached and their number bounded, so a flood of certificate
+// requests cannot starve the rest of the process of CPU.
+package certificate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"runtime"
+	"sync"
+)
+
+// ErrBusy means too many renders are already waiting; the caller should
+// answer 503 and let the client retry.
+var ErrBusy = errors.New("certificate: too many renders waiting")
+
+// version changes whenever the drawing changes, so validators (Key) do too.
+const version = "1"
+
+// Options bound the renderer.
+type Options struct {
+	// MaxConcurrent renders run at once; 0: half the CPUs, at least one.
+	MaxConcurrent int
+	// MaxWaiting renders may wait for a turn; more get ErrBusy. 0: 8 per
+	// concurrent render.
+	MaxWaiting int
+	// CacheBytes bounds the PNGs kept in memory; 0: 64 MiB.
+	CacheBytes int64
+}
+
+// Renderer draws certificates. It is safe for concurrent use.
+type Renderer struct {
+	fonts   *fontSet
+	shapers sync.Pool // of *shaper, each with its own faces
+	run     chan struct{}
+	wait    chan struct{}
+	cache   *cache
+}
+
+// New parses the embedded fonts and returns a Renderer.
+func New(o Options) (*Renderer, error) {
+	fonts, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	if o.MaxWaiting <= 0 {
+		o.MaxWaiting = 8 * o.MaxConcurrent
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	r := &Renderer{
+		fonts: fonts,
+		run:   make(chan struct{}, o.MaxConcurrent),
+		wait:  make(chan struct{}, o.MaxWaiting),
+		cache: newCache(o.CacheBytes),
+	}
+	r.shapers.New = func() any { return &shaper{faces: fonts.faces()} }
+	return r, nil
+}
+
+// Key is a strong validator of d drawn at size: equal keys, equal PNGs.
+func Key(d Data, size Size) string {
+	b, _ := json.Marshal(struct {
+		V string
+		S Size
+		D Data
+	}{version, size, d})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// PNG returns d drawn at size as PNG, from the cache or drawn now. It waits
+// for a turn while ctx allows, and answers ErrBusy at once when too many
+// renders wait already.
+func (r *Renderer) PNG(ctx context.Context, d Data, size Size) ([]byte, error) {
+	key := Key(d, size)
+	if b, ok := r.cache.get(key); ok {
+		return b, nil
+	}
+	select {
+	case r.wait <- struct{}{}:
+	default:
+		return nil, ErrBusy
+	}
+	select {
+	case r.run <- struct{}{}:
+		<-r.wait
+	case <-ctx.Done():
+		<-r.wait
+		return nil, fmt.Errorf("certificate: waiting for a turn: %w", ctx.Err())
+	}
+	defer func() { <-r.run }()
+	if b, ok := r.cache.get(key); ok { // drawn while this one waited
+		return b, nil
+	}
+	img, err := r.Render(d, size)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("certificate: encode: %w", err)
+	}
+	b := buf.Bytes()
+	r.cache.put(key, b)
+	return b, nil
+}
+
+// Render draws d at size, without cache or limits.
+func (r *Renderer) Render(d Data, size Size) (*image.RGBA, error) {
+	sh := r.shapers.Get().(*shaper)
+	defer r.shapers.Put(sh)
+	return render(sh, d, size)
+}
