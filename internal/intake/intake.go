@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -21,9 +22,10 @@ type Committer interface {
 	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error)
 }
 
-// Observer is told about every committed batch, e.g. to refresh counts or
+// Observer is told about every batch once its commit returns (results nil
+// and err set when it failed), e.g. to refresh counts or
 // export metrics. It must be quick; it runs on the writer loop.
-type Observer func(batch []pledge.Submission, results []store.Result, took time.Duration)
+type Observer func(batch []pledge.Submission, results []store.Result, took time.Duration, err error)
 
 // Options tunes an Intake.
 type Options struct {
@@ -48,6 +50,7 @@ type Intake struct {
 	closed bool
 	q      chan *request
 	done   chan struct{}
+	shed   atomic.Int64
 }
 
 // New returns an Intake; call Run to start its writer loop.
@@ -86,6 +89,7 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 		in.mu.RUnlock()
 	default:
 		in.mu.RUnlock()
+		in.shed.Add(1)
 		return pledge.Receipt{}, pledge.ErrOverloaded
 	}
 	select {
@@ -98,6 +102,12 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 
 // Len is the number of submissions waiting.
 func (in *Intake) Len() int { return len(in.q) }
+
+// Cap is the most submissions that may wait.
+func (in *Intake) Cap() int { return cap(in.q) }
+
+// Shed is how many submissions were refused with ErrOverloaded so far.
+func (in *Intake) Shed() int64 { return in.shed.Load() }
 
 // Run is the writer loop. It returns after Close once every queued
 // submission has been committed and answered.
@@ -151,15 +161,15 @@ func (in *Intake) commit(batch []*request) {
 	results, err := in.store.CommitBatch(ctx, subs)
 	took := time.Since(start)
 	cancel()
+	if in.opts.Observer != nil {
+		in.opts.Observer(subs, results, took, err)
+	}
 	if err != nil {
 		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {
 			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}
 		}
 		return
-	}
-	if in.opts.Observer != nil {
-		in.opts.Observer(subs, results, took)
 	}
 	for i, r := range batch {
 		r.done <- results[i]

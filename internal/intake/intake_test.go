@@ -38,7 +38,7 @@ func openStore(t testing.TB) (*sqlite.Store, *pledge.Campaign) {
 func TestConcurrentSubmissions(t *testing.T) {
 	s, c := openStore(t)
 	var batches, rows atomic.Int64
-	in := intake.New(s, discard, intake.Options{Observer: func(b []pledge.Submission, _ []store.Result, _ time.Duration) {
+	in := intake.New(s, discard, intake.Options{Observer: func(b []pledge.Submission, _ []store.Result, _ time.Duration, _ error) {
 		batches.Add(1)
 		rows.Add(int64(len(b)))
 	}})
