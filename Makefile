@@ -3,7 +3,7 @@ GO ?= go
 FUZZTIME ?= 5s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test fuzz lint bench bench-go ci
+.PHONY: run build test fuzz lint check-rules bench bench-go ci
 
 run:
 	$(GO) run ./cmd/pledge serve
@@ -21,6 +21,13 @@ lint:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+# check-rules: the Prometheus alert rules and scrape config (needs promtool,
+# from Debian's prometheus package).
+check-rules:
+	promtool check rules deploy/prometheus/rules.yml
+	promtool test rules deploy/prometheus/rules_test.yml
+	promtool check config deploy/prometheus/prometheus.yml
 
 # bench: HTTP load against the portal beside a hello-world server, same run.
 bench: bench-go

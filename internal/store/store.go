@@ -134,8 +134,17 @@ type Store interface {
 	Secret(ctx context.Context) ([]byte, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// Stats returns the connection pool's figures, for metrics.
+	Stats() PoolStats
 	// Close releases the database.
 	Close() error
+}
+
+// PoolStats are a backend's connection pool figures.
+type PoolStats struct {
+	Open, InUse, Idle, Max int
+	WaitCount            int64         // connections waited for, since start
+	WaitDuration         time.Duration // time spent waiting for them
 }
 
 // CheckRegionsInUse returns an error wrapping pledge.ErrRegionInUse, naming

@@ -97,3 +97,12 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 	}
 	return secret, nil
 }
+
+// Stats returns pgxpool's figures.
+func (s *Store) Stats() store.PoolStats {
+	st := s.pool.Stat()
+	return store.PoolStats{
+		Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), Max: int(st.MaxConns()),
+		WaitCount: st.EmptyAcquireCount(), WaitDuration: st.AcquireDuration(),
+	}
+}

@@ -112,3 +112,13 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 	}
 	return secret, nil
 }
+
+// Stats adds up the writer's and the readers' pools.
+func (s *Store) Stats() store.PoolStats {
+	w, r := s.w.Stats(), s.r.Stats()
+	return store.PoolStats{
+		Open: w.OpenConnections + r.OpenConnections, InUse: w.InUse + r.InUse, Idle: w.Idle + r.Idle,
+		Max:       w.MaxOpenConnections + r.MaxOpenConnections,
+		WaitCount: w.WaitCount + r.WaitCount, WaitDuration: w.WaitDuration + r.WaitDuration,
+	}
+}

@@ -1,0 +1,98 @@
+package metrics_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/metrics"
+	"github.com/pledgeportal/pledge/internal/store"
+)
+
+type fakeDB struct{ err error }
+
+func (f fakeDB) Ping(context.Context) error { return f.err }
+func (f fakeDB) Stats() store.PoolStats {
+	return store.PoolStats{Open: 3, InUse: 1, Idle: 2, Max: 8, WaitCount: 4, WaitDuration: time.Second}
+}
+
+// populated returns metrics with every collector registered and every
+// labelled family holding a series, and the names of all families.
+func populated(t *testing.T) map[string]bool {
+	m := metrics.New()
+	m.WatchIntake(fakeIntake{n: 1, c: 10})
+	m.WatchDatabase(fakeDB{})
+	m.ObserveHTTP("GET /{$}", "GET", 200, time.Millisecond)
+	m.ObserveCertificate("full", "rendered", time.Millisecond)
+	m.ObserveJob("mail_batch", "completed")
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	return names
+}
+
+var metricName = regexp.MustCompile(`\b(?:pledge|go|process)_[a-z0-9_]+`)
+
+// exported maps a name used in a query to the family that exposes it.
+func exported(name string) string {
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok && !strings.HasSuffix(name, "_total") {
+			return base
+		}
+	}
+	return name
+}
+
+// TestDeployQueriesUseRealMetrics: every metric the Grafana dashboard and
+// the alert rules query is one the portal exports.
+func TestDeployQueriesUseRealMetrics(t *testing.T) {
+	names := populated(t)
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	b, err := os.ReadFile("../../deploy/grafana/pledge-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	var exprs []string
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q queries nothing", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	rules, err := os.ReadFile("../../deploy/prometheus/rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exprs = append(exprs, string(rules))
+	seen := 0
+	for _, e := range exprs {
+		for _, n := range metricName.FindAllString(e, -1) {
+			seen++
+			if !names[exported(n)] {
+				t.Errorf("%s is queried but not exported", n)
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("only %d metric references found: is the pattern right?", seen)
+	}
+}
