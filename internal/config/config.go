@@ -46,6 +46,7 @@ type Config struct {
 	MailRetryBase  time.Duration // first wait before a failed mail is tried again; it doubles each time
 	JobRescueAfter time.Duration // a job running this long (its process died) is run again
 	JobsPollOnly   bool          // find new jobs by polling, without LISTEN (needed behind PgBouncer in transaction mode)
+	MetricsAddr    string        // where /metrics is served: empty: on Addr; "off": nowhere
 }
 
 // Proxies parses TrustedProxies.
@@ -141,6 +142,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	integer(&c.LimitIP, "limit-ip", "PLEDGE_LIMIT_IP", "pledge attempts per minute from one client address (0: no limit)")
 	integer(&c.LimitPhone, "limit-phone", "PLEDGE_LIMIT_PHONE", "pledge attempts per 10 minutes for one mobile number and campaign (0: no limit)")
 	integer(&c.DBMaxConns, "db-max-conns", "PLEDGE_DB_MAX_CONNS", "PostgreSQL connections per instance (0: max(4, CPUs))")
+	str(&c.MetricsAddr, "metrics-addr", "PLEDGE_METRICS_ADDR", "listen address of /metrics alone, e.g. 127.0.0.1:9100 (empty: /metrics on --addr; off: none)")
 	str(&c.SMTPHost, "smtp-host", "PLEDGE_SMTP_HOST", "mail server host (empty: mail waits in the job queue until one is set)")
 	integer(&c.SMTPPort, "smtp-port", "PLEDGE_SMTP_PORT", "mail server port")
 	str(&c.SMTPUsername, "smtp-username", "PLEDGE_SMTP_USERNAME", "mail server user name (empty: no authentication)")
@@ -232,5 +234,8 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("shutdown-timeout must be positive"))
 	}
 	errs = append(errs, c.validateMail()...)
+	if err := c.validateMetrics(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }

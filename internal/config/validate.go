@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"time"
 )
@@ -40,4 +41,18 @@ func (c *Config) validateMail() []error {
 		errs = append(errs, errors.New("job-rescue-after must be at least 1s"))
 	}
 	return errs
+}
+
+// validateMetrics checks the metrics address.
+func (c *Config) validateMetrics() error {
+	if c.MetricsAddr == "" || c.MetricsAddr == "off" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		return fmt.Errorf("metrics-addr %q: %w", c.MetricsAddr, err)
+	}
+	if c.MetricsAddr == c.Addr {
+		return fmt.Errorf("metrics-addr %q is the same as addr: leave it empty to serve /metrics there", c.MetricsAddr)
+	}
+	return nil
 }
