@@ -18,6 +18,7 @@ Commands:
   serve      run the portal (default: http://localhost:8080, SQLite file ./pledge.db)
   worker     run the background jobs (mail) without the web server
   migrate    apply database migrations and exit
+  backup     copy the SQLite database to a new file while the portal runs
   user       admin accounts: pledge user add|passwd|disable|list
   loadtest   send pledges to a running portal at a fixed rate and report
   version    print the version
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, log)
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, args, stdout, stderr)
 	case "version":

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+)
+
+// runBackup copies a running portal's SQLite database to a new file.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := getenv("PLEDGE_DATABASE_URL")
+	if db == "" {
+		db = "pledge.db"
+	}
+	fs.StringVar(&db, "db", db, "SQLite database to copy (PLEDGE_DATABASE_URL)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: pledge backup [--db pledge.db] NEW-FILE\n\nCopies the SQLite database, consistently, while the portal runs.\nFor PostgreSQL use pg_dump (see docs/operations.md).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("backup: name one new file to write")
+	}
+	path, ok := sqlite.Path(db)
+	if !ok {
+		return fmt.Errorf("backup: %q is not a SQLite database; for PostgreSQL use pg_dump", db)
+	}
+	s, err := sqlite.Open(ctx, path, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Backup(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "wrote", fs.Arg(0))
+	return nil
+}
