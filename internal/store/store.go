@@ -143,8 +143,8 @@ type Store interface {
 // PoolStats are a backend's connection pool figures.
 type PoolStats struct {
 	Open, InUse, Idle, Max int
-	WaitCount            int64         // connections waited for, since start
-	WaitDuration         time.Duration // time spent waiting for them
+	WaitCount              int64         // connections waited for, since start
+	WaitDuration           time.Duration // time spent waiting for them
 }
 
 // CheckRegionsInUse returns an error wrapping pledge.ErrRegionInUse, naming
