@@ -64,8 +64,8 @@ var (
 const (
 	canvasW    = 1600
 	textWidth  = 1300 // widest line of text
-	nameMin    = 30   // smallest size a long name shrinks to
-	pledgeMaxL = 5    // lines of pledge text at most
+	nameMin    = 13   // smallest size a long name shrinks to: 100 characters fit
+	pledgeMaxL = 4    // lines of pledge text at most: more would reach the QR code
 )
 
 // render draws d at size. sh must not be shared with another goroutine.
@@ -86,8 +86,7 @@ func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
 	center(d.Name, 445, 84, textWidth, true, ink)
 	underline(img, 470*k, k)
 	center(d.TookPledge, 530, 30, textWidth, false, muted)
-	pledgeLines := wrap(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL)
-	for i, l := range pledgeLines {
+	for i, l := range wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k) {
 		drawLine(img, l, (float64(w)-l.width)/2, (595+float64(i)*46)*k, ink)
 	}
 
@@ -112,15 +111,30 @@ func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
 }
 
 // fit shapes text at px, shrinking it (not below minPx) until it is no
-// wider than maxW.
+// wider than maxW. Width is proportional to size, so one step lands there;
+// the second guards against rounding.
 func fit(sh *shaper, text, lang string, px, minPx, maxW float64, bold bool) line {
 	runes := []rune(text)
 	l := sh.shape(runes, lang, px, bold)
-	if l.width > maxW && l.width > 0 {
-		px = max(minPx, px*maxW/l.width)
+	for i := 0; i < 2 && l.width > maxW && l.width > 0 && px > minPx; i++ {
+		px = max(minPx, px*maxW/l.width*(1-1e-9))
 		l = sh.shape(runes, lang, px, bold)
 	}
 	return l
+}
+
+// wrapShrinking wraps text into at most pledgeMaxL lines at px, or at a
+// smaller size down to 60% of px if it needs more lines; at the smallest
+// size the last line shrinks to fit whatever is left.
+func wrapShrinking(sh *shaper, text, lang string, px, maxW float64) []line {
+	var lines []line
+	for _, f := range []float64{1, 0.9, 0.8, 0.7, 0.6} {
+		lines = wrap(sh, text, lang, px*f, maxW, pledgeMaxL)
+		if n := len(lines); n == 0 || lines[n-1].size == px*f {
+			break
+		}
+	}
+	return lines
 }
 
 // wrap breaks text into at most maxLines lines no wider than maxW, at
@@ -138,7 +152,7 @@ func wrap(sh *shaper, text, lang string, px, maxW float64, maxLines int) []line 
 			cur = try
 		}
 		if i == len(words)-1 {
-			lines = append(lines, fit(sh, cur, lang, px, px/2, maxW, false))
+			lines = append(lines, fit(sh, cur, lang, px, 0, maxW, false))
 		}
 	}
 	return lines

@@ -7,7 +7,6 @@
 package certificate
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"runtime"
 	"sync"
 )
@@ -83,7 +81,8 @@ func Key(d Data, size Size) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// PNG returns d drawn at size as PNG, from the cache or drawn now. It waits
+// PNG returns d drawn at size as PNG, from the cache or drawn now (the
+// slice is shared with the cache: do not modify it). It waits
 // for a turn while ctx allows, and answers ErrBusy at once when too many
 // renders wait already.
 func (r *Renderer) PNG(ctx context.Context, d Data, size Size) ([]byte, error) {
@@ -111,12 +110,10 @@ func (r *Renderer) PNG(ctx context.Context, d Data, size Size) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("certificate: encode: %w", err)
+	b, err := encodePNG(img)
+	if err != nil {
+		return nil, err
 	}
-	b := buf.Bytes()
 	r.cache.put(key, b)
 	return b, nil
 }

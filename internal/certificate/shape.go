@@ -40,25 +40,31 @@ func (s *shaper) shape(text []rune, lang string, size float64, bold bool) line {
 		faceList = s.faces.bold
 	}
 	for _, r := range s.runs(text) {
+		// Shape in font units (one unit per em/upem), then scale: HarfBuzz
+		// rounds a requested size up to a whole pixel, which would space a
+		// 32.6 px line as if it were 33 px.
+		face := faceList[r.font]
+		upem := int(face.Upem())
+		scale := size / float64(upem)
 		out := s.hb.Shape(shaping.Input{
 			Text:      text,
 			RunStart:  r.start,
 			RunEnd:    r.end,
 			Direction: di.DirectionLTR,
-			Face:      faceList[r.font],
-			Size:      fixed.Int26_6(size * 64),
+			Face:      face,
+			Size:      fixed.I(upem),
 			Script:    s.faces.set.scripts[r.font],
 			Language:  language.NewLanguage(lang),
 		})
 		for _, g := range out.Glyphs {
 			l.glyphs = append(l.glyphs, glyph{
-				face:    faceList[r.font],
+				face:    face,
 				id:      g.GlyphID,
-				cluster: g.ClusterIndex,
-				x:       l.width + fixedF(g.XOffset),
-				y:       fixedF(g.YOffset),
+				cluster: g.TextIndex(),
+				x:       l.width + fixedF(g.XOffset)*scale,
+				y:       fixedF(g.YOffset) * scale,
 			})
-			l.width += fixedF(g.XAdvance)
+			l.width += fixedF(g.Advance) * scale
 		}
 	}
 	return l

@@ -1,0 +1,163 @@
+package certificate
+
+import (
+	"image"
+	"strings"
+	"testing"
+
+	"github.com/go-text/typesetting/font"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRenderDimensions(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, tt := range []struct {
+		size Size
+		w, h int
+	}{{Full, 1600, 1130}, {Share, 800, 565}} {
+		if w, h := tt.size.Dimensions(); w != tt.w || h != tt.h {
+			t.Errorf("Size %d: Dimensions %dx%d, want %dx%d", tt.size, w, h, tt.w, tt.h)
+		}
+		for _, d := range []Data{sampleData(), {}} {
+			img, err := render(sh, d, tt.size)
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
+			if img.Bounds() != image.Rect(0, 0, tt.w, tt.h) {
+				t.Errorf("Size %d: image %v, want %dx%d", tt.size, img.Bounds(), tt.w, tt.h)
+			}
+		}
+	}
+}
+
+// diffColumns reports the leftmost and rightmost columns where a and b
+// differ, or ok false if they do not.
+func diffColumns(a, b *image.RGBA) (left, right int, ok bool) {
+	left, right = a.Bounds().Max.X, -1
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+				left, right = min(left, x), max(right, x)
+			}
+		}
+	}
+	return left, right, right >= 0
+}
+
+// However long, the name is drawn within the text column (textWidth wide,
+// centred), so it is neither cut at the edges nor drawn over the frame.
+func TestRenderLongNameWithinTextColumn(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, name := range []string{"Ravi रवि Kumar", longLatin, longDeva, longMixed} {
+		for _, size := range []Size{Full, Share} {
+			k := size.scale()
+			blank, err := render(sh, Data{}, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := render(sh, Data{Name: name}, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left, right, ok := diffColumns(blank, img)
+			if !ok {
+				t.Errorf("%q at size %d: nothing drawn", name, size)
+				continue
+			}
+			w, _ := size.Dimensions()
+			// Half a pixel of anti-aliasing either side.
+			minX, maxX := int((float64(w)-textWidth*k)/2)-1, int((float64(w)+textWidth*k)/2)
+			if left < minX || right > maxX {
+				t.Errorf("name %.24q (%d runes) at size %d drawn over columns %d..%d, outside the text column %d..%d",
+					name, len([]rune(name)), size, left, right, minX, maxX)
+			}
+		}
+	}
+}
+
+// The pledge text, up to its five lines, stays clear of the QR code: drawn
+// without one, nothing is where the QR code would be.
+func TestRenderPledgeClearOfQRCode(t *testing.T) {
+	sh := newTestShaper(t)
+	d := sampleData()
+	d.VerifyURL = ""
+	d.Pledge = strings.Repeat("मैं शपथ लेता हूँ कि मैं स्वयं स्वच्छता के प्रति सजग रहूँगा और उसके लिए समय दूँगा। ", 7)
+	for _, size := range []Size{Full, Share} {
+		k := size.scale()
+		if n := len(wrap(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL)); n != pledgeMaxL {
+			t.Fatalf("the pledge wraps to %d lines, want the most (%d)", n, pledgeMaxL)
+		}
+		img, err := render(sh, d, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := inkIn(img, qrRect(size)); n != 0 {
+			t.Errorf("size %d: the pledge's last line puts %d pixels where the QR code goes (%v)", size, n, qrRect(size))
+		}
+	}
+}
+
+// wrap breaks at spaces into at most maxLines lines, each within maxW; only
+// the last line may shrink.
+func TestWrap(t *testing.T) {
+	sh := newTestShaper(t)
+	pledge := sampleData().Pledge // 872.8 px at 30 px
+	for _, tt := range []struct {
+		text      string
+		maxW      float64
+		maxLines  int
+		wantLines []string
+	}{
+		{"", 1180, 5, nil},
+		{"   ", 1180, 5, nil},
+		{"शपथ", 1180, 5, []string{"शपथ"}},
+		{pledge, 1180, 5, []string{pledge}},
+		{pledge, 400, 5, []string{
+			"मैं शपथ लेता हूँ कि मैं स्वयं स्वच्छता",
+			"के प्रति सजग रहूँगा और उसके लिए",
+			"समय दूँगा।",
+		}},
+		{"एक  दो\tतीन\nचार", 1180, 5, []string{"एक दो तीन चार"}},
+	} {
+		lines := wrap(sh, tt.text, "hi", 30, tt.maxW, tt.maxLines)
+		if len(lines) != len(tt.wantLines) {
+			t.Errorf("wrap(%.20q, %.0f px): %d lines, want %d", tt.text, tt.maxW, len(lines), len(tt.wantLines))
+			continue
+		}
+		for i, l := range lines {
+			want := sh.shape([]rune(tt.wantLines[i]), "hi", 30, false)
+			if diff := cmp.Diff(glyphIDs(want), glyphIDs(l)); diff != "" || l.width != want.width {
+				t.Errorf("wrap(%.20q, %.0f px): line %d is not %q (width %.2f, want %.2f):\n%s",
+					tt.text, tt.maxW, i, tt.wantLines[i], l.width, want.width, diff)
+			}
+			if l.width > tt.maxW {
+				t.Errorf("wrap(%.20q, %.0f px): line %d is %.2f px wide", tt.text, tt.maxW, i, l.width)
+			}
+			if l.size != 30 {
+				t.Errorf("wrap(%.20q, %.0f px): line %d shrunk to %.2f px", tt.text, tt.maxW, i, l.size)
+			}
+		}
+	}
+}
+
+func glyphIDs(l line) []font.GID {
+	ids := make([]font.GID, len(l.glyphs))
+	for i, g := range l.glyphs {
+		ids[i] = g.id
+	}
+	return ids
+}
+
+// A pledge longer than its five lines still stays within the text column.
+func TestWrapLongPledgeWithinWidth(t *testing.T) {
+	sh := newTestShaper(t)
+	long := strings.Repeat(sampleData().Pledge+" ", 10)
+	lines := wrap(sh, long, "hi", 30, 1180, pledgeMaxL)
+	if len(lines) != pledgeMaxL {
+		t.Fatalf("%d lines, want %d", len(lines), pledgeMaxL)
+	}
+	last := lines[len(lines)-1]
+	if last.width > 1180 {
+		t.Errorf("last line is %.2f px wide at %.2f px, over the 1180 px column", last.width, last.size)
+	}
+}
