@@ -20,7 +20,7 @@ Commands:
   migrate    apply database migrations and exit
   backup     copy the SQLite database to a new file while the portal runs
   user       admin accounts: pledge user add|passwd|disable|list
-  loadtest   send pledges to a running portal at a fixed rate and report
+  loadtest   send pledges to a running portal at a fixed rate or a ramp, and report
   version    print the version
 
 Run "pledge <command> -h" for the flags of a command. Every flag of serve,

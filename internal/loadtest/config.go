@@ -3,9 +3,12 @@ package loadtest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // DefaultWorkers is the number of vegeta workers started when
@@ -29,8 +32,13 @@ type Config struct {
 	// Campaign is the slug of the campaign pledged to, e.g.
 	// "bilaspur-voter-pledge". Unused in hello mode.
 	Campaign string
-	// Rate is the fixed number of requests started per second.
+	// Rate is the number of requests started per second: the fixed rate,
+	// or the starting rate of a ramp.
 	Rate int
+	// RampTo, if positive, makes the rate change linearly from Rate at the
+	// start to RampTo at the end of Duration (up or down). Zero keeps the
+	// rate fixed at Rate.
+	RampTo int
 	// Duration is how long requests are started for.
 	Duration time.Duration
 	// Workers is the initial number of vegeta workers; zero means
@@ -45,8 +53,23 @@ type Config struct {
 	// and no stats check, for measuring a reference server.
 	Hello bool
 	// Seed selects the block of phone numbers used, so that runs with
-	// different seeds never submit the same number. See PhoneNumber.
+	// different seeds never submit the same number (see PhoneNumber), and
+	// every other pseudo-random choice: names, regions, written forms of
+	// numbers and which requests repeat.
 	Seed int64
+	// Repeat is the share of requests, in [0, 1), that submit again the
+	// number of an earlier request of the run (written another way) and so
+	// expect 409. The portal limits attempts per number (PLEDGE_LIMIT_PHONE,
+	// 5 by default); past a share of about 0.8 numbers are repeated that
+	// often and 429s appear. Pledge mode only.
+	Repeat float64
+	// Progress, if not nil, receives a line every ProgressEvery while the
+	// attack runs: elapsed time, requests sent, current rate, responses by
+	// class and the p99 latency so far.
+	Progress io.Writer
+	// ProgressEvery is the interval between progress lines; zero means one
+	// second.
+	ProgressEvery time.Duration
 }
 
 // withDefaults validates c and fills in defaults.
@@ -65,14 +88,23 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration <= 0 {
 		return c, errors.New("loadtest: duration must be positive")
 	}
+	if c.RampTo < 0 {
+		return c, errors.New("loadtest: ramp-to must not be negative")
+	}
+	if !(c.Repeat >= 0 && c.Repeat < 1) { // also refuses NaN
+		return c, fmt.Errorf("loadtest: repeat share %v: want at least 0 and less than 1", c.Repeat)
+	}
+	if c.Hello && c.Repeat > 0 {
+		return c, errors.New("loadtest: repeat applies to pledges, not to hello mode")
+	}
 	if !c.Hello {
 		if c.Campaign == "" || strings.ContainsAny(c.Campaign, "/?#") {
 			return c, fmt.Errorf("loadtest: campaign slug %q is not valid", c.Campaign)
 		}
 		// Refuse runs that could exhaust the seed's block of numbers.
-		if want := float64(c.Rate) * c.Duration.Seconds(); want >= PhoneBlock*0.9 {
-			return c, fmt.Errorf("loadtest: %d/s for %s needs ~%.0f phone numbers, more than a seed's block of %d",
-				c.Rate, c.Duration, want, PhoneBlock)
+		if want := c.requests(); want >= PhoneBlock*0.9 {
+			return c, fmt.Errorf("loadtest: %s needs ~%.0f phone numbers, more than a seed's block of %d",
+				c.load(), want, PhoneBlock)
 		}
 	}
 	if c.Workers == 0 {
@@ -87,5 +119,41 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.ProgressEvery <= 0 {
+		c.ProgressEvery = time.Second
+	}
 	return c, nil
+}
+
+// endRate returns the rate at the end of the test: RampTo for a ramp, else
+// Rate.
+func (c Config) endRate() int {
+	if c.RampTo > 0 {
+		return c.RampTo
+	}
+	return c.Rate
+}
+
+// requests returns about how many requests the test starts.
+func (c Config) requests() float64 {
+	return float64(c.Rate+c.endRate()) / 2 * c.Duration.Seconds()
+}
+
+// load describes the rate and duration: "1000/s for 10s" or
+// "ramp 500/s -> 2000/s over 10s".
+func (c Config) load() string {
+	if c.RampTo > 0 && c.RampTo != c.Rate {
+		return fmt.Sprintf("ramp %d/s -> %d/s over %s", c.Rate, c.RampTo, c.Duration)
+	}
+	return fmt.Sprintf("%d/s for %s", c.Rate, c.Duration)
+}
+
+// pacer returns the vegeta pacer for the configured rate: constant, or
+// linear from Rate to RampTo over Duration.
+func (c Config) pacer() vegeta.Pacer {
+	start := vegeta.Rate{Freq: c.Rate, Per: time.Second}
+	if c.RampTo <= 0 || c.RampTo == c.Rate {
+		return vegeta.ConstantPacer(start)
+	}
+	return vegeta.LinearPacer{StartAt: start, Slope: float64(c.RampTo-c.Rate) / c.Duration.Seconds()}
 }

@@ -1,10 +1,21 @@
-// Package loadtest drives a fixed-rate HTTP load test against a running
-// pledge portal, or against a reference hello-world server, using vegeta's
-// attack library.
+// Package loadtest drives an HTTP load test against a running pledge portal
+// (one instance or several behind nginx), or against a reference
+// hello-world server, using vegeta's attack library.
 //
-// In pledge mode every request submits a new pledge with a unique, valid
-// Indian mobile number, and the portal's public stats are read before and
-// after the attack to check that every accepted pledge (HTTP 201) was
-// counted exactly once. In hello mode the target's root path is fetched and
-// nothing is checked beyond the status code.
+// Requests start at a fixed rate, or at a rate that ramps linearly from one
+// value to another over the test. In pledge mode every request submits a
+// realistic pledge: a name in Latin, Devanagari, a mix of the two or another
+// script of India (Bengali, Tamil, Telugu, Gujarati, Gurmukhi, Kannada,
+// Malayalam, Odia); a valid Indian mobile number from a block owned by the
+// seed, written in one of the forms people type (+91, 0 or 0091 prefix,
+// spaces, dashes, Devanagari digits); a leaf region of the campaign as its
+// API lists them. A chosen share of requests repeats an earlier number,
+// written another way, and expects 409. Everything follows from the seed.
+//
+// Progress lines can be written while the attack runs. The report gives
+// throughput of acknowledged pledges, latency percentiles, status counts
+// with 409 (duplicate) and 503 with Retry-After (shed load) told apart from
+// errors, and the result of the check that the campaign's public total
+// grew by exactly the number of 201 responses. In hello mode the target's
+// root path is fetched and nothing is checked beyond the status code.
 package loadtest

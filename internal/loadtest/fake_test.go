@@ -8,29 +8,50 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
-// validPhone is the format the targeter must send: an Indian mobile number.
+// validPhone is the format PhoneNumber returns: an Indian mobile number.
 var validPhone = regexp.MustCompile(`^\+91 [6-9][0-9]{9}$`)
 
-// fakePortal implements the small part of the portal's API a load test uses.
+// fakePortal implements the small part of the portal's API a load test
+// uses, validating names and numbers with the portal's own functions and
+// de-duplicating on the normalised number as the portal does.
 type fakePortal struct {
 	initial int64 // total before the test
 	lose    int64 // how many stored pledges the stats leave out, once there are any
-	failN   int   // every failN-th POST answers 503; 0: never
+	extra   int64 // how many pledges the stats count beyond those stored, once there are any
+	failN   int   // every failN-th POST answers 503 without Retry-After; 0: never
+	shedN   int   // every shedN-th POST answers 503 with Retry-After; 0: never
+	// countDups makes the stats count duplicates too, as a portal would
+	// that counted attempts instead of stored pledges.
+	countDups bool
 
 	mu       sync.Mutex
 	posts    int
-	created  int64
-	phones   map[string]int
-	regions  map[string]int
+	arrivals []time.Time     // of every POST
+	created  int64           // 201s
+	dups     int             // 409s
+	stored   map[string]bool // normalised numbers stored
+	sent     map[string]int  // normalised number -> POSTs that carried it
+	forms    map[string]bool // numbers as written
+	names    map[string]int  // names as sent
+	langs    map[string]int  // languages as sent
+	regions  map[string]int  // stored pledges by region
 	badPhone int
+	badName  int
 	badReq   int
 }
 
 func newFakePortal(t *testing.T, fp *fakePortal) *httptest.Server {
 	t.Helper()
-	fp.phones = make(map[string]int)
+	fp.stored = make(map[string]bool)
+	fp.sent = make(map[string]int)
+	fp.forms = make(map[string]bool)
+	fp.names = make(map[string]int)
+	fp.langs = make(map[string]int)
 	fp.regions = make(map[string]int)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/campaigns/test-camp", fp.campaign)
@@ -51,7 +72,13 @@ func (fp *fakePortal) campaign(w http.ResponseWriter, _ *http.Request) {
 
 func (fp *fakePortal) stats(w http.ResponseWriter, _ *http.Request) {
 	fp.mu.Lock()
-	total := fp.initial + max(fp.created-fp.lose, 0)
+	total := fp.initial
+	if fp.created > 0 {
+		total += max(fp.created-fp.lose, 0) + fp.extra
+	}
+	if fp.countDups {
+		total += int64(fp.dups)
+	}
 	fp.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"total":%d,"regions":{},"parents":{}}`, total)
@@ -63,26 +90,41 @@ func (fp *fakePortal) pledge(w http.ResponseWriter, r *http.Request) {
 	fp.mu.Lock()
 	defer fp.mu.Unlock()
 	fp.posts++
+	fp.arrivals = append(fp.arrivals, time.Now())
+	phone, phoneErr := pledge.NormalisePhone(b.Phone)
+	name, nameErr := pledge.NormaliseName(b.Name)
 	switch {
-	case err != nil || r.Header.Get("Content-Type") != "application/json" || b.Name == "" || b.Lang != "en":
+	case err != nil || r.Header.Get("Content-Type") != "application/json" || b.Lang != "en" && b.Lang != "hi" ||
+		b.Region != "KOTA-N" && b.Region != "BUNDI":
 		fp.badReq++
 		w.WriteHeader(http.StatusBadRequest)
 		return
-	case !validPhone.MatchString(b.Phone):
+	case phoneErr != nil:
 		fp.badPhone++
-		w.WriteHeader(http.StatusUnprocessableEntity)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	case nameErr != nil || name != b.Name: // the generator sends names already normalised
+		fp.badName++
+		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	fp.phones[b.Phone]++
-	if fp.failN > 0 && fp.posts%fp.failN == 0 {
+	fp.sent[phone]++
+	fp.forms[b.Phone] = true
+	fp.names[b.Name]++
+	fp.langs[b.Lang]++
+	switch {
+	case fp.failN > 0 && fp.posts%fp.failN == 0:
 		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-	if fp.phones[b.Phone] > 1 {
+	case fp.shedN > 0 && fp.posts%fp.shedN == 0:
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	case fp.stored[phone]:
+		fp.dups++
 		w.WriteHeader(http.StatusConflict)
-		return
+	default:
+		fp.stored[phone] = true
+		fp.regions[b.Region]++
+		fp.created++
+		w.WriteHeader(http.StatusCreated)
 	}
-	fp.regions[b.Region]++
-	fp.created++
-	w.WriteHeader(http.StatusCreated)
 }

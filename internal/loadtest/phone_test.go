@@ -1,6 +1,11 @@
 package loadtest
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
 
 func TestPhoneNumber(t *testing.T) {
 	t.Parallel()
@@ -39,5 +44,33 @@ func TestPhoneNumber(t *testing.T) {
 	}
 	if _, err := PhoneNumber(1, PhoneBlock); err == nil {
 		t.Error("PhoneNumber past the block: no error")
+	}
+}
+
+func TestFormatPhone(t *testing.T) {
+	t.Parallel()
+	for _, number := range []string{"+91 6000000000", "+91 9876543210", "+91 7012345678", "+91 9999999999"} {
+		want := strings.ReplaceAll(number, " ", "")
+		seen := make(map[string]bool)
+		for form := -PhoneForms; form < 2*PhoneForms; form++ {
+			s := FormatPhone(number, form)
+			got, err := pledge.NormalisePhone(s)
+			if err != nil || got != want {
+				t.Errorf("FormatPhone(%q, %d) = %q: NormalisePhone gives %q, %v; want %q", number, form, s, got, err, want)
+			}
+			seen[s] = true
+		}
+		if len(seen) != PhoneForms {
+			t.Errorf("%q: %d distinct written forms, want %d", number, len(seen), PhoneForms)
+		}
+	}
+	for _, want := range []string{"+91 98765 43210", "09876543210", "98765-43210", "0091 98765 43210", "९८७६५ ४३२१०"} {
+		found := false
+		for form := range PhoneForms {
+			found = found || FormatPhone("+91 9876543210", form) == want
+		}
+		if !found {
+			t.Errorf("no form writes %q", want)
+		}
 	}
 }

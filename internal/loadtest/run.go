@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -16,10 +17,13 @@ const maxErrors = 10
 
 // Run performs the load test described by cfg and reports on it.
 //
-// In pledge mode it reads the campaign's regions and pledge total, submits
-// pledges at cfg.Rate for cfg.Duration, then waits for the public total to
-// settle and compares its growth with the number of 201 responses. In hello
-// mode it only GETs cfg.Target+"/" and counts 2xx responses as successes.
+// In pledge mode it reads the campaign's leaf regions and pledge total,
+// submits pledges at cfg.Rate (or ramping to cfg.RampTo) for cfg.Duration,
+// a share cfg.Repeat of them repeating an earlier number, then waits for
+// the public total to settle and compares its growth with the number of 201
+// responses. In hello mode it only GETs cfg.Target+"/" and counts 2xx
+// responses as successes. While the attack runs, a progress line goes to
+// cfg.Progress, if set, every cfg.ProgressEvery.
 //
 // If ctx is cancelled the attack stops early; the report covers the
 // requests made and the error wraps ctx.Err(). A report is returned with
@@ -30,11 +34,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
-	rep := Report{Hello: cfg.Hello}
+	rep := Report{Hello: cfg.Hello, Load: cfg.load()}
 
 	tr := helloTargeter(cfg)
 	success := func(code uint16) bool { return code >= 200 && code < 300 }
+	var gen *generator
 	if !cfg.Hello {
+		rep.Campaign, rep.RepeatShare, rep.Seed = cfg.Campaign, cfg.Repeat, cfg.Seed
 		info, err := fetchCampaign(ctx, hc, cfg)
 		if err != nil {
 			return rep, fmt.Errorf("loadtest: %w", err)
@@ -46,15 +52,20 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if len(regions) == 0 {
 			return rep, fmt.Errorf("loadtest: campaign %q has no regions", cfg.Campaign)
 		}
+		rep.Regions = len(regions)
 		if rep.StoredBefore, err = fetchTotal(ctx, hc, cfg); err != nil {
 			return rep, fmt.Errorf("loadtest: before attack: %w", err)
 		}
-		tr = pledgeTargeter(cfg, info, regions)
+		gen = newGenerator(cfg, info, regions)
+		tr = pledgeTargeter(cfg, gen)
 		success = func(code uint16) bool { return code == http.StatusCreated }
 	}
 
 	m := attack(ctx, cfg, tr, success, &rep)
 	rep.fill(m)
+	if gen != nil {
+		rep.Repeats = gen.repeated()
+	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("loadtest: attack interrupted: %w", err)
 	}
@@ -62,16 +73,22 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, nil
 	}
 
+	if cfg.Progress != nil {
+		_, _ = fmt.Fprintln(cfg.Progress, "waiting for the stats to settle")
+	}
 	want := rep.StoredBefore + int64(rep.Success)
 	if rep.StoredAfter, err = settle(ctx, hc, cfg, want); err != nil {
 		return rep, fmt.Errorf("loadtest: after attack: %w", err)
 	}
+	rep.Checked = true
 	rep.CountMatches = rep.StoredAfter-rep.StoredBefore == int64(rep.Success)
 	return rep, nil
 }
 
 // attack runs vegeta against tr, counting in rep.Success the results for
-// which success holds, and returns the closed metrics of all results.
+// which success holds and in rep.Shed the 503s that carry Retry-After, and
+// returns the closed metrics of all results. It writes progress lines to
+// cfg.Progress if set.
 func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
 	a := vegeta.NewAttacker(
 		vegeta.Workers(cfg.Workers),
@@ -83,23 +100,52 @@ func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(ui
 	stop := context.AfterFunc(ctx, func() { a.Stop() })
 	defer stop()
 
+	var sent atomic.Uint64
+	var tick <-chan time.Time
+	var prog *progress
+	if cfg.Progress != nil {
+		t := time.NewTicker(cfg.ProgressEvery)
+		defer t.Stop()
+		tick = t.C
+		prog = newProgress(cfg.Progress, time.Now())
+	}
+
 	var m vegeta.Metrics
-	pacer := vegeta.ConstantPacer{Freq: cfg.Rate, Per: time.Second}
-	for res := range a.Attack(tr, pacer, cfg.Duration, "loadtest") {
-		m.Add(res)
-		if success(res.Code) {
-			rep.Success++
+	results := a.Attack(counting(tr, &sent), cfg.pacer(), cfg.Duration, "loadtest")
+	for {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				m.Close()
+				return &m
+			}
+			switch {
+			case success(res.Code):
+				rep.Success++
+			case res.Code == http.StatusServiceUnavailable && res.Headers.Get("Retry-After") != "":
+				rep.Shed++
+				res.Error = "" // expected under overload: not an error to list
+			case res.Code == http.StatusConflict && !cfg.Hello:
+				res.Error = "" // the answer a repeat expects
+			}
+			m.Add(res)
+		case now := <-tick:
+			prog.line(now, sent.Load(), &m)
 		}
 	}
-	m.Close()
-	return &m
 }
 
-// fill copies the attack's metrics into r; r.Success must already be set.
+// fill copies the attack's metrics into r; r.Success and r.Shed must
+// already be set.
 func (r *Report) fill(m *vegeta.Metrics) {
 	r.Requests = int(m.Requests)
 	r.Failures = r.Requests - r.Success
 	r.StatusCodes = maps.Clone(m.StatusCodes)
+	if !r.Hello {
+		r.Duplicates = r.StatusCodes["409"]
+		r.Pending = r.StatusCodes["202"]
+	}
+	r.Other = r.Requests - r.Success - r.Duplicates - r.Pending - r.Shed
 	r.Rate = m.Rate
 	r.Elapsed = m.Duration + m.Wait
 	if secs := r.Elapsed.Seconds(); secs > 0 {

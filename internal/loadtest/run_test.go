@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -26,13 +27,13 @@ func TestRunPledge(t *testing.T) {
 	if rep.Requests < 150 || rep.Requests != fp.posts {
 		t.Errorf("Requests = %d, server saw %d posts", rep.Requests, fp.posts)
 	}
-	if fp.badReq != 0 || fp.badPhone != 0 {
-		t.Errorf("server saw %d bad requests and %d bad phone numbers", fp.badReq, fp.badPhone)
+	if fp.badReq != 0 || fp.badPhone != 0 || fp.badName != 0 {
+		t.Errorf("server saw %d bad requests, %d bad phone numbers, %d bad names", fp.badReq, fp.badPhone, fp.badName)
 	}
-	if len(fp.phones) != fp.posts {
-		t.Errorf("%d distinct phone numbers in %d posts", len(fp.phones), fp.posts)
+	if len(fp.sent) != fp.posts {
+		t.Errorf("%d distinct phone numbers in %d posts", len(fp.sent), fp.posts)
 	}
-	for p, n := range fp.phones {
+	for p, n := range fp.sent {
 		if n != 1 {
 			t.Errorf("phone %s sent %d times", p, n)
 		}
@@ -40,8 +41,15 @@ func TestRunPledge(t *testing.T) {
 	if int64(rep.Success) != fp.created {
 		t.Errorf("Success = %d, server created %d", rep.Success, fp.created)
 	}
-	if rep.StatusCodes["503"] == 0 || rep.Failures != rep.StatusCodes["503"] {
-		t.Errorf("StatusCodes = %v, Failures = %d", rep.StatusCodes, rep.Failures)
+	// 503 without Retry-After is an error, not shed load.
+	if rep.StatusCodes["503"] == 0 || rep.Failures != rep.StatusCodes["503"] || rep.Other != rep.Failures || rep.Shed != 0 {
+		t.Errorf("StatusCodes = %v, Failures = %d, Other = %d, Shed = %d", rep.StatusCodes, rep.Failures, rep.Other, rep.Shed)
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0] != "503 Service Unavailable" {
+		t.Errorf("Errors = %q, want the 503 without Retry-After", rep.Errors)
+	}
+	if rep.Repeats != 0 || rep.Duplicates != 0 {
+		t.Errorf("Repeats = %d, Duplicates = %d with no repeat share", rep.Repeats, rep.Duplicates)
 	}
 	if fp.regions["KOTA"] != 0 || fp.regions["KOTA-N"] == 0 || fp.regions["BUNDI"] == 0 {
 		t.Errorf("pledges by region = %v, want leaves only", fp.regions)
@@ -119,6 +127,11 @@ func TestConfigErrors(t *testing.T) {
 		{Target: "http://x", Campaign: "c", Rate: 1},
 		{Target: "http://x", Campaign: "a/b", Rate: 1, Duration: time.Second},
 		{Target: "http://x", Campaign: "c", Rate: 100_000, Duration: 100 * time.Second},
+		{Target: "http://x", Campaign: "c", Rate: 1, RampTo: -1, Duration: time.Second},
+		{Target: "http://x", Campaign: "c", Rate: 1, Repeat: -0.1, Duration: time.Second},
+		{Target: "http://x", Campaign: "c", Rate: 1, Repeat: 1, Duration: time.Second},
+		{Target: "http://x", Campaign: "c", Rate: 1, Repeat: math.NaN(), Duration: time.Second},
+		{Target: "http://x", Hello: true, Rate: 1, Repeat: 0.1, Duration: time.Second},
 	} {
 		if _, err := Run(context.Background(), cfg); err == nil {
 			t.Errorf("Run(%+v): no error", cfg)
