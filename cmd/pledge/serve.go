@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -99,6 +100,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	certs, err := certificate.New(certificate.Options{})
+	if err != nil {
+		return err
+	}
 	handler, err := web.New(web.Deps{
 		Store:          s,
 		Intake:         in,
@@ -112,6 +117,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		TrustedProxies: proxies,
 		Limits:         ratelimit.New(limits),
 		Admin:          console,
+		Certificates:   certs,
 	})
 	if err != nil {
 		return err

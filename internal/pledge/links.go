@@ -9,6 +9,7 @@ type Links struct {
 	Confirm     *Tokens // (campaign, pending ID)
 	Withdraw    *Tokens // (campaign, number)
 	Pending     *Tokens // (campaign, pending ID)
+	Verify      *Tokens // (campaign, number)
 }
 
 // NewLinks derives every purpose's tokens from the server secret.
@@ -18,6 +19,7 @@ func NewLinks(secret []byte) *Links {
 		Confirm:     NewTokensFor(secret, PurposeConfirm),
 		Withdraw:    NewTokensFor(secret, PurposeWithdraw),
 		Pending:     NewTokensFor(secret, PurposePending),
+		Verify:      NewTokensFor(secret, PurposeVerify),
 	}
 }
 
@@ -44,4 +46,12 @@ func (l *Links) WithdrawPath(slug string, campaignID, number int64) string {
 // resend. It cannot confirm.
 func (l *Links) PendingPath(slug string, campaignID, pendingID int64) string {
 	return "/c/" + url.PathEscape(slug) + "/pending/" + l.Pending.Encode(campaignID, pendingID)
+}
+
+// VerifyPath is the path of a pledge's public verification page, the URL of
+// its certificate's QR code. Its token is not the certificate's: whoever
+// scans the code learns the pledge's status and a masked name, not the
+// certificate's URL, which shows the full name.
+func (l *Links) VerifyPath(campaignID, number int64) string {
+	return "/verify/" + l.Verify.Encode(campaignID, number)
 }

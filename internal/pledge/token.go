@@ -28,6 +28,7 @@ const (
 	PurposeConfirm     = "pledge confirm token v1"     // (campaign, pending ID) of a pledge to confirm
 	PurposeWithdraw    = "pledge withdraw token v1"    // (campaign, number) of a pledge to withdraw
 	PurposePending     = "pledge pending token v1"     // (campaign, pending ID): the page that says "check your mail"
+	PurposeVerify      = "pledge verify token v1"      // (campaign, number): the public verification page (the certificate's QR code)
 )
 
 // NewTokens derives the certificate token key from the server secret.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
@@ -56,6 +57,8 @@ func status(err error) (int, string) {
 	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown),
 		errors.Is(err, pledge.ErrUnavailable):
 		return http.StatusServiceUnavailable, "overloaded"
+	case errors.Is(err, certificate.ErrBusy):
+		return http.StatusServiceUnavailable, "certificate_busy"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "bad_request"
 	case errors.Is(err, errRateLimited):

@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
@@ -53,6 +54,7 @@ type portalOptions struct {
 	admin     http.Handler
 	now       func() time.Time
 	deps      func(*web.Deps)
+	renderer  *certificate.Renderer
 }
 
 type portalOption func(*portalOptions)
@@ -86,6 +88,12 @@ func withDeps(f func(*web.Deps)) portalOption {
 	return func(o *portalOptions) { o.deps = f }
 }
 
+// withRenderer draws certificates with r (Deps.Certificates); without it
+// the PNG routes answer 404.
+func withRenderer(r *certificate.Renderer) portalOption {
+	return func(o *portalOptions) { o.renderer = r }
+}
+
 // withAdmin mounts h under /admin/.
 func withAdmin(h http.Handler) portalOption {
 	return func(o *portalOptions) { o.admin = h }
@@ -93,7 +101,7 @@ func withAdmin(h http.Handler) portalOption {
 
 // newPortal starts the portal the way cmd/pledge/serve.go wires it and
 // returns it with the open campaign "vote" (storetest.Campaign).
-func newPortal(t *testing.T, opts ...portalOption) *portal {
+func newPortal(t testing.TB, opts ...portalOption) *portal {
 	t.Helper()
 	var o portalOptions
 	for _, opt := range opts {
@@ -131,7 +139,7 @@ func newPortal(t *testing.T, opts ...portalOption) *portal {
 
 	links := pledge.NewLinks(secret)
 	deps := web.Deps{Store: s, Intake: in, Hasher: pledge.NewHasher(secret), Links: links, Log: discard,
-		Limits: o.limits, TrustedProxies: o.proxies, Admin: o.admin, Now: o.now}
+		Limits: o.limits, TrustedProxies: o.proxies, Admin: o.admin, Now: o.now, Certificates: o.renderer}
 	if o.deps != nil {
 		o.deps(&deps)
 	}

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
@@ -55,30 +57,61 @@ type certificateData struct {
 	Heading, Signatory                         string // the campaign's own wording; Heading empty: the catalogue's
 	Invalidated                                bool   // set aside by an admin: the page says so
 	Withdrawn                                  bool   // withdrawn by the citizen: the page says so
+
+	// The certificate page's pictures and verification link.
+	VerifyURL         string // absolute: the public verification page, the QR code's URL; empty: none
+	FullURL, ShareURL string // the PNGs, with their version (v=) so caches keep them for good; empty: no renderer
+	FileName          string // what a downloaded PNG is called, without ".png"
 }
 
 // Void reports whether the pledge no longer counts, so its pages must not
 // show it as valid.
 func (d certificateData) Void() bool { return d.Invalidated || d.Withdrawn }
 
-func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
+// certified is the pledge a certificate token names, with its campaign.
+type certified struct {
+	token string
+	c     *pledge.Campaign
+	p     pledge.Pledge
+}
+
+// certified decodes the certificate {token} of r (a token of another
+// purpose decodes to nothing) and reads its pledge.
+func (s *Server) certified(r *http.Request) (certified, error) {
 	token := r.PathValue("token")
 	id, number, err := s.links.Certificate.Decode(token)
 	if err != nil {
-		return certificateData{}, "", nil, err
+		return certified{}, err
 	}
 	p, err := s.deps.Store.Pledge(r.Context(), id, number)
 	if err != nil {
-		return certificateData{}, "", nil, err
+		return certified{}, err
 	}
 	c, err := s.campaignByID(r, p.CampaignID)
 	if err != nil {
+		return certified{}, err
+	}
+	return certified{token: token, c: c, p: p}, nil
+}
+
+// certificateData reads the pledge behind the certificate {token} of r and
+// returns what its pages show, their language and the campaign's languages.
+func (s *Server) certificateData(r *http.Request) (certificateData, string, []string, error) {
+	cd, err := s.certified(r)
+	if err != nil {
 		return certificateData{}, "", nil, err
 	}
-	lang, _ := pickLang(r, c.Languages)
-	if r.URL.Query().Get("lang") == "" && c.HasLang(p.Lang) {
-		lang = p.Lang // the certificate speaks the pledger's language unless asked otherwise
+	lang, _ := pickLang(r, cd.c.Languages)
+	if r.URL.Query().Get("lang") == "" && cd.c.HasLang(cd.p.Lang) {
+		lang = cd.p.Lang // the certificate speaks the pledger's language unless asked otherwise
 	}
+	return s.certificateView(r, cd, lang), lang, cd.c.Languages, nil
+}
+
+// certificateView is what the pages (and the PNGs, through imageData)
+// show of cd in lang.
+func (s *Server) certificateView(r *http.Request, cd certified, lang string) certificateData {
+	c, p := cd.c, cd.p
 	region, _ := c.Region(p.Region)
 	d := certificateData{
 		Slug:           c.Slug,
@@ -89,13 +122,17 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 		Number:         s.cat.Number(lang, p.Number),
 		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
-		CertificateURL: "/certificate/" + token + "?lang=" + lang,
+		CertificateURL: "/certificate/" + cd.token + "?lang=" + lang,
 		Heading:        c.CertificateTitle.In(lang, c.DefaultLang()),
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 		Withdrawn:      p.Withdrawn(),
+		FileName:       fmt.Sprintf("pledge-certificate-%d", p.Number),
 	}
-	return d, lang, c.Languages, nil
+	if s.links.Verify != nil {
+		d.VerifyURL = s.baseURL(r) + s.links.VerifyPath(c.ID, p.Number)
+	}
+	return d
 }
 
 // indianTime is IST; certificates carry the date as the citizen saw it.
@@ -153,6 +190,12 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 	title := s.cat.T(lang, "certificate") + " #" + d.Number
 	if d.Void() {
 		title += " (" + s.cat.T(lang, "certificate_void") + ")"
+	} else if s.deps.Certificates != nil {
+		// A void pledge's PNGs still answer (they are the certificate as
+		// it was), but its page does not offer them for sharing.
+		token, img := r.PathValue("token"), s.imageData(d, lang)
+		d.FullURL = imagePath(token, lang, img, certificate.Full)
+		d.ShareURL = imagePath(token, lang, img, certificate.Share)
 	}
 	s.render(w, r, http.StatusOK, "certificate", s.newPage(r, lang, langs, title, d))
 	return nil

@@ -14,7 +14,7 @@ var templateFiles embed.FS
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
 	for _, name := range []string{"index", "campaign", "thanks", "certificate", "error",
-		"pending", "confirm", "withdraw", "message"} {
+		"pending", "confirm", "withdraw", "message", "verify"} {
 		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)

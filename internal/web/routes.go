@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/certificate"
+)
 
 // Size limits for request bodies.
 const (
@@ -18,6 +22,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /c/{slug}", csrf.Handler(s.page(s.campaignForm)))
 	mux.Handle("GET /c/{slug}/thanks/{token}", s.page(s.thanks))
 	mux.Handle("GET /certificate/{token}", s.page(s.certificate))
+	mux.Handle("GET /certificate/{token}/certificate.png", s.page(s.certificateImage(certificate.Full)))
+	mux.Handle("GET /certificate/{token}/share.png", s.page(s.certificateImage(certificate.Share)))
+	mux.Handle("GET /verify/{token}", s.page(s.verify))
 	// The opt-in and withdrawal links: a GET shows a page with a button and
 	// changes nothing (mail scanners follow links); the button's POST acts.
 	mux.Handle("GET /c/{slug}/pending/{token}", s.page(s.pending))

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/netaddr"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
@@ -56,6 +57,10 @@ type Deps struct {
 	Limits *ratelimit.Limits
 	// Admin serves everything under /admin/ (the admin console); nil: not mounted.
 	Admin http.Handler
+	// Certificates draws the certificates' PNGs (certificate.png and
+	// share.png under a certificate's path); nil: those answer 404 and the
+	// certificate page offers no picture.
+	Certificates *certificate.Renderer
 }
 
 // Server is the portal's HTTP handler.
