@@ -13,6 +13,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/intake"
+	"github.com/pledgeportal/pledge/internal/metrics"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -93,14 +94,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		limits.Redis = rdb
 	}
 
-	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch})
+	m := metrics.New()
+	m.WatchDatabase(s)
+	if cfg.Workers > 0 {
+		events, stopEvents := jobClient.Events()
+		defer stopEvents()
+		m.WatchJobs(events)
+	}
+	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch, Observer: m.ObserveBatch})
+	m.WatchIntake(in)
 	go in.Run()
 
 	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies, Jobs: jobsUI})
 	if err != nil {
 		return err
 	}
-	certs, err := certificate.New(certificate.Options{})
+	certs, err := certificate.New(certificate.Options{
+		Observe: func(size certificate.Size, result string, took time.Duration) {
+			m.ObserveCertificate(size.String(), result, took)
+		},
+		// Pictures wait while pledges queue for a commit.
+		Yield: func() bool { return in.Len() > intakeBusy },
+	})
 	if err != nil {
 		return err
 	}
@@ -118,9 +133,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Limits:         ratelimit.New(limits),
 		Admin:          console,
 		Certificates:   certs,
+		Metrics:        m,
+		MetricsHandler: metricsHere(cfg, m),
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		stop, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -19,6 +19,14 @@ const (
 	Share             // 800×565, for messaging apps
 )
 
+// String names s as the metrics and logs do: "full" or "share".
+func (s Size) String() string {
+	if s == Share {
+		return "share"
+	}
+	return "full"
+}
+
 // Dimensions returns the width and height of s in pixels.
 func (s Size) Dimensions() (w, h int) {
 	if s == Share {

@@ -16,6 +16,7 @@ import (
 	"image"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // ErrBusy means too many renders are already waiting; the caller should
@@ -34,6 +35,14 @@ type Options struct {
 	MaxWaiting int
 	// CacheBytes bounds the PNGs kept in memory; 0: 64 MiB.
 	CacheBytes int64
+	// Observe, if set, is told the outcome of every PNG asked for:
+	// "cached", "rendered" (with the time it took, waiting included),
+	// "busy" or "error".
+	Observe func(size Size, result string, took time.Duration)
+	// Yield, if set, is asked before an uncached render; true answers
+	// ErrBusy at once, e.g. while pledges wait for a commit: intake comes
+	// before pictures.
+	Yield func() bool
 }
 
 // Renderer draws certificates. It is safe for concurrent use.
@@ -43,6 +52,8 @@ type Renderer struct {
 	run     chan struct{}
 	wait    chan struct{}
 	cache   *cache
+	observe func(Size, string, time.Duration)
+	yield   func() bool
 }
 
 // New parses the embedded fonts and returns a Renderer.
@@ -61,10 +72,18 @@ func New(o Options) (*Renderer, error) {
 		o.CacheBytes = 64 << 20
 	}
 	r := &Renderer{
-		fonts: fonts,
-		run:   make(chan struct{}, o.MaxConcurrent),
-		wait:  make(chan struct{}, o.MaxWaiting),
-		cache: newCache(o.CacheBytes),
+		fonts:   fonts,
+		run:     make(chan struct{}, o.MaxConcurrent),
+		wait:    make(chan struct{}, o.MaxWaiting),
+		cache:   newCache(o.CacheBytes),
+		observe: o.Observe,
+		yield:   o.Yield,
+	}
+	if r.yield == nil {
+		r.yield = func() bool { return false }
+	}
+	if r.observe == nil {
+		r.observe = func(Size, string, time.Duration) {}
 	}
 	r.shapers.New = func() any { return &shaper{faces: fonts.faces()} }
 	return r, nil
@@ -86,36 +105,46 @@ func Key(d Data, size Size) string {
 // for a turn while ctx allows, and answers ErrBusy at once when too many
 // renders wait already.
 func (r *Renderer) PNG(ctx context.Context, d Data, size Size) ([]byte, error) {
+	start := time.Now()
+	b, result, err := r.png(ctx, d, size)
+	r.observe(size, result, time.Since(start))
+	return b, err
+}
+
+func (r *Renderer) png(ctx context.Context, d Data, size Size) ([]byte, string, error) {
 	key := Key(d, size)
 	if b, ok := r.cache.get(key); ok {
-		return b, nil
+		return b, "cached", nil
+	}
+	if r.yield() {
+		return nil, "busy", ErrBusy
 	}
 	select {
 	case r.wait <- struct{}{}:
 	default:
-		return nil, ErrBusy
+		return nil, "busy", ErrBusy
 	}
 	select {
 	case r.run <- struct{}{}:
 		<-r.wait
 	case <-ctx.Done():
 		<-r.wait
-		return nil, fmt.Errorf("certificate: waiting for a turn: %w", ctx.Err())
+		return nil, "busy", fmt.Errorf("certificate: waiting for a turn: %w", ctx.Err())
 	}
 	defer func() { <-r.run }()
 	if b, ok := r.cache.get(key); ok { // drawn while this one waited
-		return b, nil
+		return b, "cached", nil
 	}
 	img, err := r.Render(d, size)
 	if err != nil {
-		return nil, err
+		return nil, "error", err
 	}
 	b, err := encodePNG(img)
 	if err != nil {
-		return nil, err
+		return nil, "error", err
 	}
 	r.cache.put(key, b)
-	return b, nil
+	return b, "rendered", nil
 }
 
 // Render draws d at size, without cache or limits.

@@ -186,3 +186,12 @@ func (m *Metrics) WatchIntake(in Intake) {
 		}, func() float64 { return float64(in.Shed()) }),
 	)
 }
+
+// WatchJobs counts the job runs events reports until it is closed.
+func (m *Metrics) WatchJobs(events <-chan store.JobEvent) {
+	go func() {
+		for e := range events {
+			m.ObserveJob(e.Kind, e.Outcome)
+		}
+	}()
+}

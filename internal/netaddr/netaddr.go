@@ -30,6 +30,13 @@ func (c ClientAddr) isTrusted(a netip.Addr) bool {
 	return false
 }
 
+// FromTrustedProxy reports whether r came straight from a trusted proxy,
+// whose headers (X-Forwarded-For, X-Request-Id...) may be believed.
+func (c ClientAddr) FromTrustedProxy(r *http.Request) bool {
+	p := peer(r)
+	return p.IsValid() && c.isTrusted(p)
+}
+
 // peer is the address of the connection's other end, or the zero Addr.
 func peer(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

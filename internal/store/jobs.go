@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -26,6 +27,17 @@ type JobClient interface {
 	// UI returns River's web console for these jobs, served under prefix
 	// and running until ctx ends.
 	UI(ctx context.Context, prefix string, log *slog.Logger) (http.Handler, error)
+	// Events reports each job run this client's workers finish, until
+	// cancel is called or the client stops. Slow readers lose events.
+	// Only for a client with queues to work (River panics otherwise).
+	Events() (events <-chan JobEvent, cancel func())
+}
+
+// JobEvent is one finished run of a job: its kind, and its outcome:
+// completed, failed (to be retried), discarded (out of attempts),
+// cancelled or snoozed.
+type JobEvent struct {
+	Kind, Outcome string
 }
 
 type jobClient[TTx any] struct {
@@ -45,6 +57,36 @@ func (c jobClient[TTx]) UI(ctx context.Context, prefix string, log *slog.Logger)
 		return nil, fmt.Errorf("start job console: %w", err)
 	}
 	return h, nil
+}
+
+func (c jobClient[TTx]) Events() (<-chan JobEvent, func()) {
+	sub, cancel := c.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	out := make(chan JobEvent, 256)
+	go func() {
+		defer close(out)
+		for ev := range sub {
+			e := JobEvent{Kind: ev.Job.Kind, Outcome: string(ev.Kind)}
+			switch ev.Kind {
+			case river.EventKindJobCompleted:
+				e.Outcome = "completed"
+			case river.EventKindJobCancelled:
+				e.Outcome = "cancelled"
+			case river.EventKindJobSnoozed:
+				e.Outcome = "snoozed"
+			case river.EventKindJobFailed:
+				e.Outcome = "failed"
+				if ev.Job.State == rivertype.JobStateDiscarded {
+					e.Outcome = "discarded"
+				}
+			}
+			select {
+			case out <- e:
+			default: // a slow reader loses events rather than stalling River
+			}
+		}
+	}()
+	return out, cancel
 }
 
 // NewJobClient returns River's client over driver with cfg, both typed (for

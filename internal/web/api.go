@@ -127,7 +127,9 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 		lang = c.DefaultLang()
 	}
 	sub, err := pledge.Prepare(c, in, s.deps.Hasher, s.now())
-	if err == nil {
+	if err != nil {
+		s.rejected()
+	} else {
 		sub.Source = s.client.of(r)
 		err = s.admitPhone(w, r, sub)
 	}

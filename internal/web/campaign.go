@@ -108,7 +108,9 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	var sub pledge.Submission
 	err = s.admitClient(w, r)
 	if err == nil {
-		sub, err = pledge.Prepare(c, in, s.deps.Hasher, s.now())
+		if sub, err = pledge.Prepare(c, in, s.deps.Hasher, s.now()); err != nil {
+			s.rejected()
+		}
 	}
 	if err == nil {
 		sub.Source = s.client.of(r)

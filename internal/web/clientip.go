@@ -16,6 +16,9 @@ type clientAddr struct {
 // of returns the client address of r.
 func (c clientAddr) of(r *http.Request) netip.Addr { return c.Of(r) }
 
+// trusted reports whether r came straight from a trusted proxy.
+func (c clientAddr) trusted(r *http.Request) bool { return c.FromTrustedProxy(r) }
+
 // isHTTPS reports whether the client reached the portal over TLS.
 func (c clientAddr) isHTTPS(r *http.Request) bool { return c.IsHTTPS(r) }
 

@@ -47,5 +47,9 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("/admin/", s.deps.Admin)
 	}
 
-	return s.recoverPanics(securityHeaders(s.notFoundPage(mux)))
+	if s.deps.MetricsHandler != nil {
+		mux.Handle("GET /metrics", s.deps.MetricsHandler)
+	}
+
+	return s.accessLog(s.recoverPanics(securityHeaders(s.notFoundPage(mux))))
 }

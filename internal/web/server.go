@@ -61,6 +61,12 @@ type Deps struct {
 	// share.png under a certificate's path); nil: those answer 404 and the
 	// certificate page offers no picture.
 	Certificates *certificate.Renderer
+	// Metrics is told about every request and exported at /metrics when
+	// MetricsHandler is set; nil: nothing is counted.
+	Metrics HTTPObserver
+	// MetricsHandler serves GET /metrics on this server; nil: not served
+	// here (it may be on a separate address).
+	MetricsHandler http.Handler
 }
 
 // Server is the portal's HTTP handler.
