@@ -11,9 +11,10 @@ import (
 	"golang.org/x/image/vector"
 )
 
-// drawLine paints l onto dst with its baseline's left end at (x, baseline).
-// Only the line's box is rasterised, not the whole canvas.
-func drawLine(dst *image.RGBA, l line, x, baseline float64, c color.Color) {
+// drawLine paints l onto dst with its baseline's left end at (x, baseline),
+// using z (whose buffer is reused from line to line). Only the line's box
+// is rasterised, not the whole canvas.
+func drawLine(z *vector.Rasterizer, dst *image.RGBA, l line, x, baseline float64, c color.Color) {
 	if len(l.glyphs) == 0 {
 		return
 	}
@@ -25,7 +26,6 @@ func drawLine(dst *image.RGBA, l line, x, baseline float64, c color.Color) {
 	if box.Empty() {
 		return
 	}
-	var z vector.Rasterizer
 	z.Reset(box.Dx(), box.Dy())
 	ox, oy := x-float64(box.Min.X), baseline-float64(box.Min.Y)
 	for _, g := range l.glyphs {
@@ -38,7 +38,7 @@ func drawLine(dst *image.RGBA, l line, x, baseline float64, c color.Color) {
 		pt := func(p opentype.SegmentPoint) (float32, float32) {
 			return float32(gx + float64(p.X)*scale), float32(gy - float64(p.Y)*scale)
 		}
-		addOutline(&z, outline, pt)
+		addOutline(z, outline, pt)
 	}
 	z.Draw(dst, box, image.NewUniform(c), image.Point{})
 }

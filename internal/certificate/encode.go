@@ -13,10 +13,10 @@ import (
 // anti-aliased edges: about 150), else as a true-colour PNG. Paletted, the
 // encoder deflates a quarter of the bytes and skips per-row filter search:
 // several times faster, and smaller, with no visible change.
-func encodePNG(img *image.RGBA) ([]byte, error) {
+func encodePNG(img *image.RGBA, scratch *image.Paletted) ([]byte, error) {
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	var buf bytes.Buffer
-	if p := palettize(img); p != nil {
+	if p := palettize(img, scratch); p != nil {
 		if err := enc.Encode(&buf, p); err != nil {
 			return nil, fmt.Errorf("certificate: encode: %w", err)
 		}
@@ -29,8 +29,9 @@ func encodePNG(img *image.RGBA) ([]byte, error) {
 }
 
 // palettize maps img onto a palette of its colours quantised to five bits
-// a channel, or returns nil when there would be more than 256.
-func palettize(img *image.RGBA) *image.Paletted {
+// a channel, into out (its buffer reused), or returns nil when there would
+// be more than 256.
+func palettize(img *image.RGBA, out *image.Paletted) *image.Paletted {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	var index [1 << 15]int16
@@ -38,7 +39,10 @@ func palettize(img *image.RGBA) *image.Paletted {
 		index[i] = -1
 	}
 	pal := make(color.Palette, 0, 256)
-	out := &image.Paletted{Pix: make([]uint8, w*h), Stride: w, Rect: image.Rect(0, 0, w, h)}
+	if cap(out.Pix) < w*h {
+		out.Pix = make([]uint8, w*h)
+	}
+	out.Pix, out.Stride, out.Rect = out.Pix[:w*h], w, image.Rect(0, 0, w, h)
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
 		dst := out.Pix[y*w : (y+1)*w]

@@ -79,14 +79,20 @@ const (
 // render draws d at size. sh must not be shared with another goroutine.
 func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
 	w, h := size.Dimensions()
+	return renderInto(sh, d, size, image.NewRGBA(image.Rect(0, 0, w, h)))
+}
+
+// renderInto draws d at size onto img, which has size's dimensions (every
+// pixel is painted: img may hold an earlier certificate).
+func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, error) {
+	w, _ := size.Dimensions()
 	k := size.scale()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	fillRect(img, img.Bounds(), paper)
 	frame(img, k)
 
 	center := func(text string, baseline, px, maxW float64, bold bool, c color.Color) {
 		l := fit(sh, text, d.Lang, px*k, nameMin*k, maxW*k, bold)
-		drawLine(img, l, (float64(w)-l.width)/2, baseline*k, c)
+		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, baseline*k, c)
 	}
 	center(d.Heading, 170, 40, textWidth, true, saffron)
 	center(d.Campaign, 255, 54, textWidth, true, ink)
@@ -95,17 +101,17 @@ func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
 	underline(img, 470*k, k)
 	center(d.TookPledge, 530, 30, textWidth, false, muted)
 	for i, l := range wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k) {
-		drawLine(img, l, (float64(w)-l.width)/2, (595+float64(i)*46)*k, ink)
+		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, (595+float64(i)*46)*k, ink)
 	}
 
 	left := 150 * k
 	num := sh.shape([]rune(d.NumberLabel+" "+d.Number), d.Lang, 36*k, true)
-	drawLine(img, num, left, 900*k, ink)
+	drawLine(&sh.z, img, num, left, 900*k, ink)
 	date := sh.shape([]rune(d.DateLabel+" "+d.Date), d.Lang, 28*k, false)
-	drawLine(img, date, left, 950*k, muted)
+	drawLine(&sh.z, img, date, left, 950*k, muted)
 	if d.Signatory != "" {
 		sig := fit(sh, d.Signatory, d.Lang, 28*k, 18*k, 620*k, false)
-		drawLine(img, sig, left, 1010*k, ink)
+		drawLine(&sh.z, img, sig, left, 1010*k, ink)
 		fillRect(img, image.Rect(int(left), int(970*k), int(left+sig.width), int(972*k)+1), muted)
 	}
 	if err := drawQR(img, d.VerifyURL, image.Rect(int(1230*k), int(770*k), int(1450*k), int(990*k))); err != nil {
@@ -113,7 +119,7 @@ func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
 	}
 	if d.VerifyLabel != "" {
 		l := fit(sh, d.VerifyLabel, d.Lang, 20*k, 12*k, 300*k, false)
-		drawLine(img, l, 1340*k-l.width/2, 1020*k, muted)
+		drawLine(&sh.z, img, l, 1340*k-l.width/2, 1020*k, muted)
 	}
 	return img, nil
 }

@@ -85,7 +85,7 @@ func New(o Options) (*Renderer, error) {
 	if r.observe == nil {
 		r.observe = func(Size, string, time.Duration) {}
 	}
-	r.shapers.New = func() any { return &shaper{faces: fonts.faces()} }
+	r.shapers.New = func() any { return &shaper{faces: fonts.faces(), canvas: map[Size]*image.RGBA{}} }
 	return r, nil
 }
 
@@ -135,16 +135,30 @@ func (r *Renderer) png(ctx context.Context, d Data, size Size) ([]byte, string, 
 	if b, ok := r.cache.get(key); ok { // drawn while this one waited
 		return b, "cached", nil
 	}
-	img, err := r.Render(d, size)
-	if err != nil {
-		return nil, "error", err
-	}
-	b, err := encodePNG(img)
+	b, err := r.drawPNG(d, size)
 	if err != nil {
 		return nil, "error", err
 	}
 	r.cache.put(key, b)
 	return b, "rendered", nil
+}
+
+// drawPNG draws and encodes d at size with a pooled shaper, reusing its
+// canvas and palette buffers: a render then allocates little beyond its
+// PNG, which keeps the garbage collector off the intake's back.
+func (r *Renderer) drawPNG(d Data, size Size) ([]byte, error) {
+	sh := r.shapers.Get().(*shaper)
+	defer r.shapers.Put(sh)
+	img := sh.canvas[size]
+	if img == nil {
+		w, h := size.Dimensions()
+		img = image.NewRGBA(image.Rect(0, 0, w, h))
+		sh.canvas[size] = img
+	}
+	if _, err := renderInto(sh, d, size, img); err != nil {
+		return nil, err
+	}
+	return encodePNG(img, &sh.paletted)
 }
 
 // Render draws d at size, without cache or limits.

@@ -1,11 +1,14 @@
 package certificate
 
 import (
+	"image"
+
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/language"
 	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
 )
 
 // glyph is one shaped glyph, positioned from the start of its line, in
@@ -30,6 +33,10 @@ type line struct {
 type shaper struct {
 	hb    shaping.HarfbuzzShaper
 	faces *faces
+	z     vector.Rasterizer // reused by every line this shaper draws
+
+	canvas   map[Size]*image.RGBA // reused by PNG renders
+	paletted image.Paletted       // reused by PNG encoding
 }
 
 // shape lays out text on one line at size pixels per em.
