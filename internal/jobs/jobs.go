@@ -103,7 +103,7 @@ func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
 
 // send composes and sends one message; a permanent refusal cancels the job
 // (River records it) instead of retrying it for hours.
-func send(ctx context.Context, p Params, d mail.Data, to, messageID string) error {
+func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID string) error {
 	if p.Sender == nil {
 		return river.JobSnooze(15 * time.Minute)
 	}
@@ -113,8 +113,11 @@ func send(ctx context.Context, p Params, d mail.Data, to, messageID string) erro
 	}
 	m.To, m.MessageID = to, messageID
 	if err := p.Sender.Send(ctx, m); err != nil {
+		p.Log.DebugContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
+			"request_id", requestID, "err", err)
 		if errors.Is(err, mail.ErrPermanent) {
-			p.Log.WarnContext(ctx, "mail refused for good", "kind", d.Kind, "message_id", messageID, "err", err)
+			p.Log.WarnContext(ctx, "mail refused for good", "kind", d.Kind, "message_id", messageID,
+				"request_id", requestID, "err", err)
 			return river.JobCancel(err)
 		}
 		return err

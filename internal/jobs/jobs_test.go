@@ -3,14 +3,17 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/jobs"
 	"github.com/pledgeportal/pledge/internal/mail"
 	"github.com/pledgeportal/pledge/internal/mail/mailtest"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
 func smtpSender(t testing.TB) (*mailtest.Server, mail.Sender) {
@@ -218,6 +221,36 @@ func TestMailBatchRunsOnce(t *testing.T) {
 		time.Sleep(time.Second)
 		if n := len(srv.Messages()); n != 3 {
 			t.Errorf("%d mails after the batch ran again, want 3", n)
+		}
+	})
+}
+
+// TestRequestIDReachesTheMailJob: the ID of the request that brought a
+// pledge is carried by its mail job, through the batch's job, into the
+// worker's log lines.
+func TestRequestIDReachesTheMailJob(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		srv, sender := smtpSender(t)
+		srv.RefuseRecipient("refused@example.org")
+		var logs syncLog
+		e := newEnv(t, open(t), sender, func(p *jobs.Params) {
+			p.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+		})
+		c := e.campaign(t, "reqid", pledge.EmailOptional)
+		sub := storetest.Submission(e.hasher, c.ID, 1, "N1")
+		sub.Email, sub.RequestID = "refused@example.org", "req-7f3a"
+		if res, err := e.store.CommitBatch(context.Background(), []pledge.Submission{sub}); err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(logs.String(), `"request_id":"req-7f3a"`) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no log line names the request:\n%s", logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if strings.Contains(logs.String(), "refused@example.org") {
+			t.Error("the log names the recipient")
 		}
 	})
 }

@@ -29,3 +29,22 @@ func (c *countingSender) count(to string) int {
 	defer c.mu.Unlock()
 	return c.n[to]
 }
+
+// syncLog is a log sink safe for the workers' goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	return len(p), nil
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}

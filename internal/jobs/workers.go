@@ -40,7 +40,8 @@ func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailA
 		ConfirmURL:    w.p.BaseURL + w.p.Links.ConfirmPath(c.Slug, c.ID, pend.ID) + "?lang=" + url.QueryEscape(pend.Lang),
 		ExpiresAt:     pend.CreatedAt.Add(w.p.PendingTTL),
 	}
-	return send(ctx, w.p, d, pend.Email, messageID(w.p.BaseURL, "optin", a.CampaignID, a.PendingID, a.Send))
+	return send(ctx, w.p, d, pend.Email, messageID(w.p.BaseURL, "optin", a.CampaignID, a.PendingID, a.Send),
+		store.JobRequestID(job.Metadata))
 }
 
 // confirmationWorker sends the mail that tells a citizen their pledge is
@@ -72,7 +73,8 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.Con
 		CertificateURL: w.p.BaseURL + w.p.Links.CertificatePath(c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 	}
-	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number))
+	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number),
+		store.JobRequestID(job.Metadata))
 }
 
 // mailBatchWorker turns a committed batch's job into one mail job per

@@ -41,6 +41,9 @@ type MailBatchArgs struct {
 	CampaignID int64   `json:"campaign_id"`
 	Numbers    []int64 `json:"numbers,omitempty"`
 	Pending    []int64 `json:"pending,omitempty"`
+	// RequestIDs name the HTTP request of each pledge, Numbers' first then
+	// Pending's, so each mail job can carry its request's ID.
+	RequestIDs []string `json:"request_ids,omitempty"`
 }
 
 // Kind names the job.

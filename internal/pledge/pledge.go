@@ -19,6 +19,7 @@ type Submission struct {
 	Lang        string
 	CreatedAt   time.Time
 	Source      netip.Addr // the client's address; zero when unknown
+	RequestID   string     // the HTTP request that brought it, named in its jobs' logs
 }
 
 // Receipt is what a citizen gets back once the pledge is committed: the

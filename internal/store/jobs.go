@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -117,44 +118,88 @@ func MailJob(args river.JobArgs) river.InsertManyParams {
 	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{Queue: QueueMail}}
 }
 
+// MailJobFor is MailJob carrying the request ID of ctx, if any.
+func MailJobFor(ctx context.Context, args river.JobArgs) river.InsertManyParams {
+	p := MailJob(args)
+	p.InsertOpts.Metadata = requestMetadata(pledge.RequestID(ctx))
+	return p
+}
+
+// requestMetadata is a job's metadata naming request ID id; nil for none.
+func requestMetadata(id string) []byte {
+	if id == "" {
+		return nil
+	}
+	b, _ := json.Marshal(struct {
+		RequestID string `json:"request_id"`
+	}{id})
+	return b
+}
+
+// JobRequestID returns the request ID a job's metadata names, or "".
+func JobRequestID(metadata []byte) string {
+	var m struct {
+		RequestID string `json:"request_id"`
+	}
+	_ = json.Unmarshal(metadata, &m)
+	return m.RequestID
+}
+
 // BatchJobs returns the jobs a committed batch implies: for each campaign
 // with new pledges that gave an address, one pledge.MailBatchArgs naming
 // its new counted pledges (for confirmation mails) and its new pending ones
 // (for opt-in mails). One row per campaign and batch, not one per pledge:
 // job rows cost the intake as much as the pledges themselves.
 func BatchJobs(subs []pledge.Submission, results []Result) []river.InsertManyParams {
-	var batches []*pledge.MailBatchArgs
-	at := make(map[int64]*pledge.MailBatchArgs)
+	type batch struct {
+		args               pledge.MailBatchArgs
+		numberIDs, pendIDs []string
+	}
+	var batches []*batch
+	at := make(map[int64]*batch)
 	for i, r := range results {
 		if r.Err != nil || subs[i].Email == "" || r.Receipt.Pending == 0 && r.Receipt.Number == 0 {
 			continue
 		}
 		b := at[r.Receipt.CampaignID]
 		if b == nil {
-			b = &pledge.MailBatchArgs{CampaignID: r.Receipt.CampaignID}
+			b = &batch{args: pledge.MailBatchArgs{CampaignID: r.Receipt.CampaignID}}
 			at[r.Receipt.CampaignID] = b
 			batches = append(batches, b)
 		}
 		if r.Receipt.Pending > 0 {
-			b.Pending = append(b.Pending, r.Receipt.Pending)
+			b.args.Pending = append(b.args.Pending, r.Receipt.Pending)
+			b.pendIDs = append(b.pendIDs, subs[i].RequestID)
 		} else {
-			b.Numbers = append(b.Numbers, r.Receipt.Number)
+			b.args.Numbers = append(b.args.Numbers, r.Receipt.Number)
+			b.numberIDs = append(b.numberIDs, subs[i].RequestID)
 		}
 	}
 	params := make([]river.InsertManyParams, len(batches))
 	for i, b := range batches {
-		params[i] = MailJob(*b)
+		ids := append(b.numberIDs, b.pendIDs...)
+		for _, id := range ids {
+			if id != "" {
+				b.args.RequestIDs = ids
+				break
+			}
+		}
+		params[i] = MailJob(b.args)
 	}
 	return params
 }
 
 // MailJobs returns the per-pledge mail jobs of a batch, each unique by its
-// arguments, so that running the batch's job again enqueues nothing twice.
+// arguments, so that running the batch's job again enqueues nothing twice,
+// and each carrying its request's ID in its metadata.
 func MailJobs(b pledge.MailBatchArgs) []river.InsertManyParams {
 	params := make([]river.InsertManyParams, 0, len(b.Numbers)+len(b.Pending))
 	unique := func(args river.JobArgs) river.InsertManyParams {
 		p := MailJob(args)
 		p.InsertOpts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+		if i := len(params); i < len(b.RequestIDs) {
+			p.InsertOpts.Metadata = requestMetadata(b.RequestIDs[i])
+		}
 		return p
 	}
 	for _, n := range b.Numbers {

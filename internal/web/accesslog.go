@@ -1,12 +1,13 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 // HTTPObserver is told about every answered request, and every pledge
@@ -14,14 +15,6 @@ import (
 type HTTPObserver interface {
 	ObserveHTTP(route, method string, code int, took time.Duration)
 	Rejected()
-}
-
-type requestIDKey struct{}
-
-// RequestID returns the request ID that accessLog gave ctx's request, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
 }
 
 // accessLog gives each request an ID (kept from a trusted proxy's
@@ -37,7 +30,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		r = r.WithContext(pledge.WithRequestID(r.Context(), id))
 		rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rw, r)
 		took := time.Since(start)

@@ -130,7 +130,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		s.rejected()
 	} else {
-		sub.Source = s.client.of(r)
+		sub.Source, sub.RequestID = s.client.of(r), pledge.RequestID(r.Context())
 		err = s.admitPhone(w, r, sub)
 	}
 	if err != nil {

@@ -113,7 +113,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		sub.Source = s.client.of(r)
+		sub.Source, sub.RequestID = s.client.of(r), pledge.RequestID(r.Context())
 		err = s.admitPhone(w, r, sub)
 	}
 	if err == nil {

@@ -142,7 +142,7 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 		if email == nil {
 			return nil
 		}
-		job := store.MailJob(pledge.ConfirmationMailArgs{CampaignID: campaignID, Number: r.Number})
+		job := store.MailJobFor(ctx, pledge.ConfirmationMailArgs{CampaignID: campaignID, Number: r.Number})
 		return store.Enqueue(ctx, s.jobs, tx, []river.InsertManyParams{job})
 	})
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) err
 		if _, err := tx.Exec(ctx, `UPDATE pending_pledges SET sends = sends + 1 WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("count resend: %w", err)
 		}
-		job := store.MailJob(pledge.OptInMailArgs{CampaignID: campaignID, PendingID: id, Send: sends + 1})
+		job := store.MailJobFor(ctx, pledge.OptInMailArgs{CampaignID: campaignID, PendingID: id, Send: sends + 1})
 		return store.Enqueue(ctx, s.jobs, tx, []river.InsertManyParams{job})
 	})
 	if err != nil {

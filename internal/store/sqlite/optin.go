@@ -125,7 +125,7 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 		return r, fmt.Errorf("confirm pending pledge: %w", err)
 	}
 	if email.String != "" {
-		job := store.MailJob(pledge.ConfirmationMailArgs{CampaignID: campaignID, Number: r.Number})
+		job := store.MailJobFor(ctx, pledge.ConfirmationMailArgs{CampaignID: campaignID, Number: r.Number})
 		if err := store.Enqueue(ctx, s.jobs, tx, []river.InsertManyParams{job}); err != nil {
 			return r, err
 		}
@@ -169,7 +169,7 @@ func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) err
 	if _, err := tx.ExecContext(ctx, `UPDATE pending_pledges SET sends = sends + 1 WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("count resend: %w", err)
 	}
-	job := store.MailJob(pledge.OptInMailArgs{CampaignID: campaignID, PendingID: id, Send: sends + 1})
+	job := store.MailJobFor(ctx, pledge.OptInMailArgs{CampaignID: campaignID, PendingID: id, Send: sends + 1})
 	if err := store.Enqueue(ctx, s.jobs, tx, []river.InsertManyParams{job}); err != nil {
 		return err
 	}
