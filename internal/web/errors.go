@@ -105,11 +105,17 @@ func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (int
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return st, key // the client left while its pledge was committing: nothing to look at
 	}
+	// The route pattern, never the path: paths carry tokens.
 	if st >= 500 && st != http.StatusServiceUnavailable {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "status", st,
+			"request_id", pledge.RequestID(r.Context()), "err", err)
 	}
 	if st == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
+		if errors.Is(err, pledge.ErrUnavailable) {
+			s.log.WarnContext(r.Context(), "storage unavailable", "method", r.Method, "route", r.Pattern,
+				"request_id", pledge.RequestID(r.Context()), "err", err)
+		}
 	}
 	return st, key
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -17,12 +18,21 @@ import (
 // their answers stay out of caches, referrers and search engines.
 
 // invalidLink marks err, when it means "not found", as a link that has
-// expired or is not valid, so that the page says so.
+// expired or is not valid, so that the page says so. Any other error that
+// is not the domain's own is the database failing: it answers 503 with
+// Retry-After, as a pledge does, and the citizen can press again.
 func invalidLink(err error) error {
-	if errors.Is(err, pledge.ErrNotFound) && !errors.Is(err, errLinkInvalid) {
+	switch {
+	case err == nil || errors.Is(err, errLinkInvalid):
+		return err
+	case errors.Is(err, pledge.ErrNotFound):
 		return fmt.Errorf("%w: %w", errLinkInvalid, err)
+	case errors.Is(err, pledge.ErrDuplicate), errors.Is(err, pledge.ErrLimit), errors.Is(err, pledge.ErrClosed),
+		errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	default:
+		return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)
 	}
-	return err
 }
 
 // linkHeaders sets the headers of a page whose URL carries a token: the

@@ -517,3 +517,25 @@ func TestDepsLinks(t *testing.T) {
 		t.Errorf("New with agreeing Tokens and Links: %v", err)
 	}
 }
+
+// TestLinkPagesWhenTheDatabaseFails: a confirm, withdraw or resend press
+// while the database is away answers 503 with Retry-After (press again),
+// not a server error or "link not valid".
+func TestLinkPagesWhenTheDatabaseFails(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	pendingLoc, id := p.pendingPledge(t, must, "9876543210", "en")
+	confirm := p.confirmPath(must, id)
+	resend := strings.Split(pendingLoc, "?")[0] + "/resend"
+	if err := p.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{confirm, resend} {
+		r := p.press(t, path)
+		wantStatus(t, r, http.StatusServiceUnavailable)
+		if got := r.Header.Get("Retry-After"); got != "1" {
+			t.Errorf("%s: Retry-After %q", path, got)
+		}
+	}
+}
