@@ -68,10 +68,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	jobsRunning := false
 	if cfg.Workers > 0 {
 		if err := jobClient.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start jobs: %w", err)
 		}
+		jobsRunning = true
+		// Any return before the orderly stop below stops the workers
+		// before the deferred Close takes their database away.
+		defer func() {
+			if jobsRunning {
+				stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+				defer cancel()
+				_ = jobClient.Stop(stopCtx)
+			}
+		}()
 	}
 	jobsUI, err := jobClient.UI(ctx, admin.JobsPath, log)
 	if err != nil {
@@ -162,8 +173,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	select {
 	case err := <-served:
 		_ = in.Close(context.Background())
-		_ = jobClient.Stop(context.Background())
-		return fmt.Errorf("serve: %w", err)
+		return fmt.Errorf("serve: %w", err) // the deferred stop ends the workers
 	case <-ctx.Done():
 	}
 
@@ -173,8 +183,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	errShut := srv.Shutdown(shutCtx) // waits for handlers, which wait for their commits
 	errDrain := in.Close(shutCtx)
 	var errJobs error
-	if cfg.Workers > 0 {
+	if jobsRunning {
 		errJobs = jobClient.Stop(shutCtx) // after the drain, whose batches enqueue mail
+		jobsRunning = false
 	}
 	if err := errors.Join(errShut, errDrain, errJobs); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -72,9 +72,11 @@ func Config(p Params) *river.Config {
 		PollOnly:             p.PollOnly,
 	}
 	if p.Workers > 0 {
-		cfg.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 1},
-			store.QueueMail:    {MaxWorkers: p.Workers},
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}}
+		// Without a mail server this process leaves the mail queue to one
+		// that has one, rather than taking its jobs only to snooze them.
+		if p.Sender != nil {
+			cfg.Queues[store.QueueMail] = river.QueueConfig{MaxWorkers: p.Workers}
 		}
 		every := min(10*time.Minute, max(time.Minute, p.PendingTTL/10))
 		cfg.PeriodicJobs = []*river.PeriodicJob{

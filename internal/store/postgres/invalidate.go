@@ -175,6 +175,11 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 		if closes == nil || closes.After(time.Now()) {
 			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrStillOpen)
 		}
+		// A confirmation (allowed after closing) takes the same lock: none
+		// can slip a pledge with its address past this one.
+		if err := lockCampaign(ctx, tx, campaignID); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, source = NULL
 			WHERE campaign_id = $1 AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID)
 		if err != nil {

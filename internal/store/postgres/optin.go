@@ -188,6 +188,12 @@ func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) err
 // Withdraw marks a pledge withdrawn. See store.Store.
 func (s *Store) Withdraw(ctx context.Context, campaignID, number int64, now time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The campaign's lock first, as every writer of its counts takes
+		// it: a revert of an invalidation must not count this pledge while
+		// it is being withdrawn.
+		if err := lockCampaign(ctx, tx, campaignID); err != nil {
+			return err
+		}
 		var region string
 		var created time.Time
 		var invalidated bool

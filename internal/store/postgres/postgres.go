@@ -103,6 +103,6 @@ func (s *Store) Stats() store.PoolStats {
 	st := s.pool.Stat()
 	return store.PoolStats{
 		Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), Max: int(st.MaxConns()),
-		WaitCount: st.EmptyAcquireCount(), WaitDuration: st.AcquireDuration(),
+		WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime(),
 	}
 }

@@ -886,3 +886,27 @@ func testWithdrawInvalidated(t *testing.T, s store.Store) {
 	}
 	wantAudit("reverted all", 6, map[string]int64{"N1": 2, "S1": 4}, 6)
 }
+
+// testPendingIDsNeverReused: once expiry has emptied the pending table, a
+// new pending pledge still gets an ID never given before, so an old
+// confirm link cannot come to name someone else's pledge.
+func testPendingIDsNeverReused(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaignMode(t, s, "ids", pledge.EmailRequired)
+	h := pledge.NewHasher([]byte("k"))
+	commit := func(i int) int64 {
+		t.Helper()
+		res, err := s.CommitBatch(ctx, []pledge.Submission{PendingSubmission(h, c.ID, i, "N1")})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("commit: %v %v", err, res[0].Err)
+		}
+		return res[0].Receipt.Pending
+	}
+	first, second := commit(1), commit(2)
+	if n, err := s.ExpirePending(ctx, time.Now().Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("ExpirePending = %d, %v; want 2", n, err)
+	}
+	if third := commit(3); third <= max(first, second) {
+		t.Errorf("after expiry a pending pledge got ID %d; %d and %d were given before", third, first, second)
+	}
+}

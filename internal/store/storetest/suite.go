@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingConfirmConcurrent", testPendingConfirmConcurrent},
 		{"PendingResend", testPendingResend},
 		{"PendingExpire", testPendingExpire},
+		{"PendingIDsNeverReused", testPendingIDsNeverReused},
 		{"PendingAnonymise", testPendingAnonymise},
 		{"Withdraw", testWithdraw},
 		{"WithdrawConfirmed", testWithdrawConfirmed},
