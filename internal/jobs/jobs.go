@@ -26,7 +26,8 @@ import (
 type Params struct {
 	Store store.Store
 	// Sender sends the mail; nil when no mail server is configured: mail
-	// jobs then wait (snoozed) until a process that has one runs them.
+	// jobs then stay queued for a process that has one (this one does not
+	// work the mail queue; a job it was handed anyway is snoozed).
 	Sender mail.Sender
 	Links  *pledge.Links
 	// BaseURL prefixes the links in mails, e.g. https://pledge.example.org.
