@@ -56,7 +56,7 @@ func attachJobs(cfg config.Config, s store.Store, secret []byte, log *slog.Logge
 			log.Warn("PLEDGE_BASE_URL is not set: links in mail will point at " + p.BaseURL)
 		}
 	} else if cfg.Workers > 0 {
-		log.Warn("no mail server configured (PLEDGE_SMTP_HOST): mail waits in the job queue until a process with one (pledge serve or pledge worker) sends it")
+		log.Info("no mail server configured (PLEDGE_SMTP_HOST): mail waits in the job queue until a process with one (pledge serve or pledge worker) sends it")
 	}
 	return s.Jobs(jobs.Config(p))
 }
