@@ -25,5 +25,10 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		err = werr
 	}
 	fmt.Fprintln(stdout, rep.ResultLine())
+	if err == nil && !cfg.Hello && !rep.CountMatches {
+		// The consistency check is the point of the run: a mismatch fails it.
+		err = fmt.Errorf("loadtest: the portal's stats moved by %d, but %d pledges were acknowledged",
+			rep.StoredAfter-rep.StoredBefore, rep.Success)
+	}
 	return err
 }
