@@ -11,6 +11,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/jobs"
 	"github.com/pledgeportal/pledge/internal/mail"
+	"github.com/pledgeportal/pledge/internal/metrics"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -78,6 +79,21 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	jc, err := attachJobs(cfg, s, secret, log)
 	if err != nil {
 		return err
+	}
+	// A worker has no web server: its metrics (jobs, database, runtime)
+	// are served only on PLEDGE_METRICS_ADDR. Subscribed before the start,
+	// so no finished job goes uncounted.
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		m := metrics.New()
+		m.WatchDatabase(s)
+		events, stopEvents := jc.Events()
+		defer stopEvents()
+		m.WatchJobs(events)
+		stop, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)

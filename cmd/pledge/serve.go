@@ -68,8 +68,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
+	m.WatchDatabase(s)
 	jobsRunning := false
 	if cfg.Workers > 0 {
+		events, stopEvents := jobClient.Events() // before the start: no finished job goes uncounted
+		defer stopEvents()
+		m.WatchJobs(events)
 		if err := jobClient.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("start jobs: %w", err)
 		}
@@ -105,13 +110,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		limits.Redis = rdb
 	}
 
-	m := metrics.New()
-	m.WatchDatabase(s)
-	if cfg.Workers > 0 {
-		events, stopEvents := jobClient.Events()
-		defer stopEvents()
-		m.WatchJobs(events)
-	}
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch, Observer: m.ObserveBatch})
 	m.WatchIntake(in)
 	go in.Run()

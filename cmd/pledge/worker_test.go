@@ -127,7 +127,8 @@ func TestWorkerProcess(t *testing.T) {
 	}
 
 	// A worker process on the same database sends every mail, once.
-	w := startWorker(t, dir, append(env(2), "PLEDGE_LOG_LEVEL=info"))
+	metricsAddr := freeAddr(t)
+	w := startWorker(t, dir, append(env(2), "PLEDGE_LOG_LEVEL=info", "PLEDGE_METRICS_ADDR="+metricsAddr))
 	workerStarted := time.Now()
 	perAddr := func() map[string][]mailtest.Received {
 		got := map[string][]mailtest.Received{}
@@ -162,6 +163,21 @@ func TestWorkerProcess(t *testing.T) {
 	t.Logf("all %d mails arrived %v after pledge worker started", n, time.Since(workerStarted).Round(time.Millisecond))
 	if out := w.out.String(); !strings.Contains(out, `"msg":"working"`) || !strings.Contains(out, `"workers":2`) {
 		t.Errorf("pledge worker did not log that it is working with 2 workers:\n%s", out)
+	}
+
+	// Its metrics count the mail it sent (each mail job and the batches'
+	// jobs that fanned them out).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		m := scrapeMetrics(t, newClient(t, 5*time.Second), "http://"+metricsAddr+"/metrics")
+		if m["pledge_jobs_finished_total{kind=confirmation_mail,outcome=completed}"] == float64(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("worker metrics never counted %d completed confirmation mails: %v", n,
+				m["pledge_jobs_finished_total{kind=confirmation_mail,outcome=completed}"])
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	// SIGTERM: the worker finishes what it runs and says so.
