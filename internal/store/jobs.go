@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 	"riverqueue.com/riverui"
 
@@ -98,6 +99,23 @@ func NewJobClient[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config) (*
 		return nil, nil, fmt.Errorf("job client: %w", err)
 	}
 	return c, jobClient[TTx]{c}, nil
+}
+
+// MigrateJobs applies River's own migrations over driver, logging each.
+// Backends call it after their own migrations.
+func MigrateJobs[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
+	}
+	return nil
 }
 
 // Enqueue inserts the jobs in params with client inside tx, the

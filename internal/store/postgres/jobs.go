@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -34,16 +33,5 @@ func (s *Store) EnqueueJobs(ctx context.Context, params []river.InsertManyParams
 
 // migrateRiver applies River's own migrations.
 func (s *Store) migrateRiver(ctx context.Context) error {
-	m, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.log})
-	if err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
-	}
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		s.log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
-	}
-	return nil
+	return store.MigrateJobs(ctx, riverpgxv5.New(s.pool), s.log)
 }
