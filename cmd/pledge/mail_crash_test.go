@@ -222,6 +222,24 @@ type mailJob struct {
 	numbers     []int64 // the pledges whose confirmation mail the job is, or will enqueue
 }
 
+// newMailJob is a row of River's table: a confirmation mail job names one
+// number, a batch's mail job several.
+func newMailJob(t *testing.T, kind, state, args string) mailJob {
+	t.Helper()
+	var a struct {
+		Number  int64   `json:"number"`
+		Numbers []int64 `json:"numbers"`
+	}
+	if err := json.Unmarshal([]byte(args), &a); err != nil {
+		t.Fatalf("args of a %s job %q: %v", kind, args, err)
+	}
+	j := mailJob{kind: kind, state: state, numbers: a.Numbers}
+	if a.Number > 0 {
+		j.numbers = []int64{a.Number}
+	}
+	return j
+}
+
 // mailJobs reads the confirmation mail jobs and the batch mail jobs from
 // River's table in the SQLite database at path. A running server may be
 // writing to it: SQLite's WAL lets this reader look at the same time.
@@ -240,21 +258,11 @@ func mailJobs(t *testing.T, path string) []mailJob {
 	defer rows.Close()
 	var out []mailJob
 	for rows.Next() {
-		var j mailJob
-		var args string
-		if err := rows.Scan(&j.kind, &j.state, &args); err != nil {
+		var kind, state, args string
+		if err := rows.Scan(&kind, &state, &args); err != nil {
 			t.Fatal(err)
 		}
-		var a struct {
-			Number  int64   `json:"number"`
-			Numbers []int64 `json:"numbers"`
-		}
-		if err := json.Unmarshal([]byte(args), &a); err != nil {
-			t.Fatalf("args of a %s job %q: %v", j.kind, args, err)
-		}
-		if j.numbers = a.Numbers; a.Number > 0 {
-			j.numbers = []int64{a.Number}
-		}
+		j := newMailJob(t, kind, state, args)
 		out = append(out, j)
 	}
 	if err := rows.Err(); err != nil {

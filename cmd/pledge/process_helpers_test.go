@@ -131,14 +131,22 @@ func startServer(t testing.TB, dir, addr, db string) *proc {
 // environment plus env, and kills it in t.Cleanup if it is still running.
 func startProc(t testing.TB, dir, addr string, env []string, args ...string) *proc {
 	t.Helper()
+	return startCmd(t, dir, addr, env, append([]string{"serve", "--addr", addr}, args...)...)
+}
+
+// startCmd starts `pledge args...` in dir with the clean environment plus
+// env (later entries win), and kills it in t.Cleanup if it is still running.
+// addr is where it serves, if it does.
+func startCmd(t testing.TB, dir, addr string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, addr: addr, out: new(syncBuffer), done: make(chan struct{})}
-	p.cmd = exec.Command(binPath, append([]string{"serve", "--addr", addr}, args...)...)
+	p.cmd = exec.Command(binPath, args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(cleanEnv(dir), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start pledge serve: %v", err)
+		t.Fatalf("start pledge %s: %v", args[0], err)
 	}
 	go func() {
 		p.waitErr = p.cmd.Wait()
@@ -152,7 +160,7 @@ func startProc(t testing.TB, dir, addr string, env []string, args ...string) *pr
 		select {
 		case <-p.done:
 		case <-time.After(10 * time.Second):
-			t.Errorf("pledge serve (pid %d) did not die after SIGKILL", p.cmd.Process.Pid)
+			t.Errorf("pledge %s (pid %d) did not die after SIGKILL", args[0], p.cmd.Process.Pid)
 		}
 	})
 	return p

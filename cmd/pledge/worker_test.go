@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,31 +255,7 @@ func createWorkerCampaign(t *testing.T, dbURL, campaignSlug string) {
 // env, and kills it in t.Cleanup if it is still running.
 func startWorker(t *testing.T, dir string, env []string) *proc {
 	t.Helper()
-	p := &proc{t: t, out: new(syncBuffer), done: make(chan struct{})}
-	p.cmd = exec.Command(binPath, "worker")
-	p.cmd.Dir = dir
-	p.cmd.Env = append(cleanEnv(dir), env...) // later entries win
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.started = time.Now()
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start pledge worker: %v", err)
-	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		if p.exited() {
-			return
-		}
-		_ = p.cmd.Process.Kill()
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("pledge worker (pid %d) did not die after SIGKILL", p.cmd.Process.Pid)
-		}
-	})
-	return p
+	return startCmd(t, dir, "", env, "worker")
 }
 
 // pgMailJobs reads the confirmation mail jobs and the batch mail jobs from
@@ -302,21 +277,11 @@ func pgMailJobs(t *testing.T, dbURL string) []mailJob {
 	defer rows.Close()
 	var out []mailJob
 	for rows.Next() {
-		var j mailJob
-		var args string
-		if err := rows.Scan(&j.kind, &j.state, &args); err != nil {
+		var kind, state, args string
+		if err := rows.Scan(&kind, &state, &args); err != nil {
 			t.Fatal(err)
 		}
-		var a struct {
-			Number  int64   `json:"number"`
-			Numbers []int64 `json:"numbers"`
-		}
-		if err := json.Unmarshal([]byte(args), &a); err != nil {
-			t.Fatalf("args of a %s job %q: %v", j.kind, args, err)
-		}
-		if j.numbers = a.Numbers; a.Number > 0 {
-			j.numbers = []int64{a.Number}
-		}
+		j := newMailJob(t, kind, state, args)
 		slices.Sort(j.numbers)
 		out = append(out, j)
 	}
