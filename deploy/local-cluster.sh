@@ -39,8 +39,14 @@ fi
 
 rm -rf "$RUN/cache" # a fresh database must not be shown stale counts
 mkdir -p "$RUN/logs" "$RUN/cache"
-# deploy/nginx.conf lists three instances; keep the ones that run.
-awk -v n="$INSTANCES" '!/server 127\.0\.0\.1:808[1-3]/ || substr($2, 11, 4) - 8080 <= n' deploy/nginx.conf >"$RUN/nginx.conf"
+# deploy/nginx.conf lists three instances; keep the ones that run. Here
+# nginx shares the machine's cores with the instances and PostgreSQL: one
+# worker does the proxying with less CPU than one per core.
+awk -v n="$INSTANCES" '!/server 127\.0\.0\.1:808[1-3]/ || substr($2, 11, 4) - 8080 <= n' deploy/nginx.conf |
+	sed 's/^worker_processes auto;/worker_processes 1;/' >"$RUN/nginx.conf"
+# Each instance gets its share of the cores (GOMAXPROCS), unless set: Go
+# runtimes that each think they own every core spend CPU on one another.
+procs="${GOMAXPROCS:-$(( $(nproc) / INSTANCES > 1 ? $(nproc) / INSTANCES : 1 ))}"
 go build -o "$RUN/pledge" ./cmd/pledge
 "$RUN/pledge" migrate --db "$DB" 2>>"$RUN/logs/migrate.log"
 
@@ -52,7 +58,7 @@ stop() {
 }
 
 for port in $ports; do
-	PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
+	GOMAXPROCS="$procs" PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
 		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
 		"$RUN/pledge" serve >>"$RUN/logs/pledge-$port.log" 2>&1 &
 	pids+=($!)
