@@ -2,7 +2,11 @@
 # bench.sh measures the pledge portal's throughput against a hello-world
 # reference server on the same machine, in the same run.
 #
-#   BENCH_RATE=10000 BENCH_DURATION=10s scripts/bench.sh
+#   BENCH_RATE=10500 BENCH_DURATION=10s scripts/bench.sh
+#
+# The target is 10,000 acknowledged pledges per second; the default offers a
+# little more, since the measured window also holds the wait for the last
+# answers (10,000/s offered for 10 s reads as about 9,995/s).
 #
 # Both servers are built from this checkout. The portal runs on a fresh
 # SQLite database in a temporary directory, which is removed afterwards.
@@ -10,7 +14,7 @@
 # number of accepted pledges.
 set -euo pipefail
 
-RATE="${BENCH_RATE:-10000}"
+RATE="${BENCH_RATE:-10500}"
 DURATION="${BENCH_DURATION:-10s}"
 HELLO_ADDR=127.0.0.1:8090
 PORTAL_ADDR=127.0.0.1:18080

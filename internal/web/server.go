@@ -158,5 +158,5 @@ func (s *Server) baseURL(r *http.Request) string {
 	if s.client.isHTTPS(r) {
 		scheme = "https"
 	}
-	return fmt.Sprintf("%s://%s", scheme, r.Host)
+	return scheme + "://" + r.Host
 }
