@@ -12,11 +12,8 @@ import (
 )
 
 // DefaultWorkers is the number of vegeta workers started when
-// Config.Workers is zero. Vegeta adds workers on its own when all are busy,
-// so the test opens as many connections as the load needs: more idle ones
-// only cost the generator and the proxy in front of the portal CPU (through
-// nginx at 10,000/s, 64 gave a lower p99 than 256).
-const DefaultWorkers uint64 = 64
+// Config.Workers is zero. Vegeta adds workers on its own when all are busy.
+const DefaultWorkers uint64 = 256
 
 // DefaultMaxWorkers caps the workers (and so the concurrent connections) a
 // test may use when Config.MaxWorkers is zero. Past it the achieved rate
