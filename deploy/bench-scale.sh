@@ -5,13 +5,13 @@
 # with one server-side INSERT ... SELECT and the indexes built afterwards),
 # and compares throughput and the stats endpoint's latency.
 #
-#   ROWS=20000000 BENCH_RATE=4000 BENCH_DURATION=10s deploy/bench-scale.sh
+#   ROWS=20000000 BENCH_RATE=10500 BENCH_DURATION=10s deploy/bench-scale.sh
 #   REUSE=1 deploy/bench-scale.sh   # measure again on the databases of a previous run
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROWS="${ROWS:-20000000}"
-RATE="${BENCH_RATE:-4000}"
+RATE="${BENCH_RATE:-10500}"
 DURATION="${BENCH_DURATION:-10s}"
 PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -q)
 
