@@ -81,12 +81,22 @@ func insertPending(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gro
 	return rest, nil
 }
 
+// Pending, Confirm and Resend find a pending pledge by its primary key alone
+// and compare the campaign on the row. With "AND campaign_id = $2" in the
+// statement, a plan cached while the table was small (and never analysed)
+// can take the (campaign_id, email_hash) index and filter on id instead,
+// reading every pending pledge of the campaign for each link followed.
+
 // Pending returns a pending pledge. See store.Store.
 func (s *Store) Pending(ctx context.Context, campaignID, id int64) (pledge.Pending, error) {
 	p := pledge.Pending{ID: id, CampaignID: campaignID}
-	err := s.pool.QueryRow(ctx, `SELECT name, coalesce(email, ''), region, lang, created_at, sends, number
-		FROM pending_pledges WHERE id = $1 AND campaign_id = $2`, id, campaignID).
-		Scan(&p.Name, &p.Email, &p.Region, &p.Lang, &p.CreatedAt, &p.Sends, &p.Number)
+	var campaign int64
+	err := s.pool.QueryRow(ctx, `SELECT campaign_id, name, coalesce(email, ''), region, lang, created_at, sends, number
+		FROM pending_pledges WHERE id = $1`, id).
+		Scan(&campaign, &p.Name, &p.Email, &p.Region, &p.Lang, &p.CreatedAt, &p.Sends, &p.Number)
+	if err == nil && campaign != campaignID {
+		err = pgx.ErrNoRows
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("pending pledge %d/%d: %w", campaignID, id, pledge.ErrNotFound)
 	}
@@ -110,8 +120,12 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 		}
 		var region string
 		var email *string
-		err := tx.QueryRow(ctx, `SELECT region, email, number FROM pending_pledges WHERE id = $1 AND campaign_id = $2 FOR UPDATE`,
-			id, campaignID).Scan(&region, &email, &r.Number)
+		var campaign int64
+		err := tx.QueryRow(ctx, `SELECT campaign_id, region, email, number FROM pending_pledges WHERE id = $1 FOR UPDATE`,
+			id).Scan(&campaign, &region, &email, &r.Number)
+		if err == nil && campaign != campaignID {
+			err = pgx.ErrNoRows
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("pending pledge %d/%d: %w", campaignID, id, pledge.ErrNotFound)
 		}
@@ -124,9 +138,9 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 		r.Number = last + 1
 		tag, err := tx.Exec(ctx, `INSERT INTO pledges
 			(campaign_id, number, name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source)
-			SELECT campaign_id, $3, name, phone_hash, phone_masked, email, email_hash, region, lang, $4, source
-			FROM pending_pledges WHERE id = $1 AND campaign_id = $2
-			ON CONFLICT DO NOTHING`, id, campaignID, r.Number, now)
+			SELECT campaign_id, $2, name, phone_hash, phone_masked, email, email_hash, region, lang, $3, source
+			FROM pending_pledges WHERE id = $1
+			ON CONFLICT DO NOTHING`, id, r.Number, now)
 		if err != nil {
 			return fmt.Errorf("confirm pledge: %w", err)
 		}
@@ -163,9 +177,12 @@ func queueAddOne(b *pgx.Batch, campaignID int64, region string, at time.Time, de
 func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var sends int
-		var number int64
-		err := tx.QueryRow(ctx, `SELECT sends, number FROM pending_pledges WHERE id = $1 AND campaign_id = $2 FOR UPDATE`,
-			id, campaignID).Scan(&sends, &number)
+		var number, campaign int64
+		err := tx.QueryRow(ctx, `SELECT campaign_id, sends, number FROM pending_pledges WHERE id = $1 FOR UPDATE`,
+			id).Scan(&campaign, &sends, &number)
+		if err == nil && campaign != campaignID {
+			err = pgx.ErrNoRows
+		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) || err == nil && number > 0:
 			return fmt.Errorf("pending pledge %d/%d: %w", campaignID, id, pledge.ErrNotFound)
