@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -200,11 +201,9 @@ func checkBatchReads(t *testing.T, s *Store, pc planCase) {
 
 // confirmAll confirms every pending pledge of a campaign, numbering them in
 // order of arrival, and removes their pending rows, in one statement: the
-// pledges rows are those Confirm makes, but Confirm, a transaction of its
-// own for each pledge, would take many seconds to fill a campaign, and more
-// as it grows: its cached plans for pending_pledges, made while that table
-// was small and never analysed, scan the campaign's pending rows. It
-// neither counts the pledges nor mails, which the plan tests do not read.
+// pledges rows are those Confirm makes, but Confirm is a transaction of its
+// own for each pledge, too slow for filling a campaign. It neither counts
+// the pledges nor mails, which the plan tests do not read.
 func confirmAll(t *testing.T, s *Store, campaignID int64) {
 	t.Helper()
 	_, err := s.pool.Exec(context.Background(), `
@@ -315,6 +314,188 @@ WHERE i.inhparent = 'pledges'::regclass`).Scan(&reads, &analysed)
 	}
 	if analysed {
 		t.Fatal("a pledges partition has been analysed or vacuumed: the test needs one that never was")
+	}
+	return reads
+}
+
+// Pending, Resend and Confirm look a pending pledge up by its ID. On a
+// pending_pledges table that has never been analysed, the generic plan
+// PostgreSQL caches for such a lookup while the campaign is young (a few
+// pending pledges) used to be a scan of the (campaign_id, email_hash) index
+// filtered on the ID, and pgx's statement cache kept it: each link followed
+// then read every pending pledge of the campaign. Cached at a thousand
+// pending pledges, the same generic plan would take the primary key, so
+// the lookups must be planned while the table is small, as in production.
+const (
+	optinYoung = 10  // pending pledges when the lookups are first planned
+	optinWarm  = 8   // calls of each lookup before measuring (≥ 6: generic plans)
+	optinFill  = 500 // pending submissions committed at once when filling
+	optinReads = 10  // most pending_pledges rows one call may read
+)
+
+// TestPendingReadsIndependentOfCampaignSize guards Pending, Resend and
+// Confirm against plans that read the campaign's pending pledges. It plans
+// their statements on one connection while the campaign has optinYoung
+// pending pledges, with autovacuum off on pending_pledges, and counts the
+// pending_pledges rows one call of each reads (sequential scans and index
+// entries) with planSmall and then planLarge pending pledges: it must be
+// small and no more than twice as large in the larger campaign.
+//
+// It does not run in parallel: a schema created or dropped by another test
+// resets every cached plan of the connection, which PostgreSQL would then
+// plan again for the larger table and so hide the regression.
+func TestPendingReadsIndependentOfCampaignSize(t *testing.T) {
+	ctx := context.Background()
+	s := openOneConn(t)
+	if _, err := s.pool.Exec(ctx, `ALTER TABLE pending_pledges SET (autovacuum_enabled = false)`); err != nil {
+		t.Fatal(err)
+	}
+	c := planCampaign(t, s, "plan-lookups", pledge.EmailRequired)
+	h := pledge.NewHasher([]byte("k"))
+	var ids []int64 // pending pledges, oldest first
+	fill := func(size int) {
+		t.Helper()
+		for len(ids) < size {
+			subs := make([]pledge.Submission, min(optinFill, size-len(ids)))
+			for j := range subs {
+				i := len(ids) + j
+				subs[j] = storetest.PendingSubmission(h, c.ID, i, planLeaf(i))
+			}
+			res, err := s.CommitBatch(ctx, subs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, r := range res {
+				if r.Err != nil || r.Receipt.Pending == 0 {
+					t.Fatalf("pending submission %d: receipt %+v, error %v", len(ids)+j, r.Receipt, r.Err)
+				}
+				ids = append(ids, r.Receipt.Pending)
+			}
+		}
+	}
+	// next is the pending pledge the next calls use: each is confirmed.
+	next := 0
+	lookups := []struct {
+		name string
+		call func(id int64) error
+	}{
+		{"Pending", func(id int64) error {
+			_, err := s.Pending(ctx, c.ID, id)
+			return err
+		}},
+		{"Resend", func(id int64) error { return s.Resend(ctx, c.ID, id, 100) }},
+		{"Confirm", func(id int64) error {
+			r, err := s.Confirm(ctx, c.ID, id, time.Now())
+			if err == nil && r.Number == 0 {
+				err = errors.New("no pledge number")
+			}
+			return err
+		}},
+	}
+	// measure calls each lookup on the next pending pledge and returns the
+	// pending_pledges rows each call read.
+	measure := func() []int64 {
+		t.Helper()
+		if next >= len(ids) {
+			t.Fatal("no pending pledge left to confirm")
+		}
+		id := ids[next]
+		next++
+		reads := make([]int64, len(lookups))
+		for k, l := range lookups {
+			before := pendingReads(t, s)
+			if err := l.call(id); err != nil {
+				t.Fatalf("%s(%d): %v", l.name, id, err)
+			}
+			reads[k] = pendingReads(t, s) - before
+		}
+		return reads
+	}
+
+	fill(optinYoung)
+	for range optinWarm {
+		measure()
+	}
+	fill(planSmall)
+	atSmall := measure()
+	fill(planLarge)
+	atLarge := measure()
+	checkGenericPlans(t, s)
+	for k, l := range lookups {
+		t.Logf("pending_pledges rows read by %s: %d at %d pending pledges, %d at %d",
+			l.name, atSmall[k], planSmall, atLarge[k], planLarge)
+		for _, m := range []struct {
+			size  int
+			reads int64
+		}{{planSmall, atSmall[k]}, {planLarge, atLarge[k]}} {
+			if m.reads < 1 {
+				t.Errorf("%s read %d pending_pledges rows at %d pending pledges: statistics not counted (track_counts off?)",
+					l.name, m.reads, m.size)
+			}
+			if m.reads > optinReads {
+				t.Errorf("%s of one pending pledge read %d pending_pledges rows in a campaign of %d: its lookup scans the campaign",
+					l.name, m.reads, m.size)
+			}
+		}
+		if atLarge[k] > 2*atSmall[k] {
+			t.Errorf("%s read %d pending_pledges rows at %d pending pledges but %d at %d: its work grows with the campaign",
+				l.name, atSmall[k], planSmall, atLarge[k], planLarge)
+		}
+	}
+}
+
+// checkGenericPlans fails t unless the statements of s's connection that
+// look pending pledges up by ID have run on a generic plan, as they do in
+// production once pgx has prepared them and run them a few times.
+func checkGenericPlans(t *testing.T, s *Store) {
+	t.Helper()
+	rows, err := s.pool.Query(context.Background(), `
+SELECT statement, generic_plans FROM pg_prepared_statements
+WHERE statement LIKE '%FROM pending_pledges WHERE id = $1%' AND statement NOT LIKE '%pg_prepared_statements%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type plans struct {
+		Statement string
+		Generic   int64
+	}
+	stmts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[plans])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stmts) == 0 {
+		t.Fatal("no prepared statement looks pending pledges up by ID: the test no longer sees what it measures")
+	}
+	for _, p := range stmts {
+		if p.Generic == 0 {
+			t.Errorf("statement never ran on a generic plan (plan_cache_mode?): %s", p.Statement)
+		}
+	}
+}
+
+// pendingReads returns the pending_pledges rows read so far in s's schema
+// (rows read by sequential scans and entries read from its indexes), after
+// flushing the connection's pending statistics (PostgreSQL 15 or later). It
+// fails the test if the table has been analysed or vacuumed.
+func pendingReads(t *testing.T, s *Store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+		t.Fatalf("flush statistics (PostgreSQL 15 or later): %v", err)
+	}
+	var reads int64
+	var analysed bool
+	err := s.pool.QueryRow(ctx, `
+SELECT st.seq_tup_read + (SELECT coalesce(sum(si.idx_tup_read), 0) FROM pg_stat_user_indexes si WHERE si.relid = c.oid)::bigint,
+       c.reltuples >= 0
+FROM pg_class c
+JOIN pg_stat_user_tables st ON st.relid = c.oid
+WHERE c.oid = 'pending_pledges'::regclass`).Scan(&reads, &analysed)
+	if err != nil {
+		t.Fatalf("read pending_pledges statistics: %v", err)
+	}
+	if analysed {
+		t.Fatal("pending_pledges has been analysed or vacuumed: the test needs a table that never was")
 	}
 	return reads
 }
