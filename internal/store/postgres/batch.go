@@ -22,9 +22,8 @@ import (
 // the planner may turn it into a hash anti-join that reads every pledge of
 // the campaign, and it does just when it matters: a campaign filling up
 // faster than autovacuum analyses the table is planned as if it were small,
-// and each batch then costs as much as the whole campaign. (Each batch gets
-// a plan of its own: PostgreSQL costs a generic plan of the partitioned
-// table over every partition, so it keeps choosing custom plans.)
+// and each batch then costs as much as the whole campaign. For the same
+// reason it is planned for each batch (see replanned).
 const insertFresh = `
 WITH input AS (
     SELECT * FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::bytea[])
@@ -48,6 +47,17 @@ const addCounts = `
 INSERT INTO region_counts (campaign_id, region, n)
 SELECT $1, r, n FROM unnest($2::text[], $3::bigint[]) AS t (r, n)
 ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n`
+
+// replanned returns the exec mode for a statement whose plan must follow the
+// table's size: the connection's default, unless that caches plans. A cached
+// generic plan made while a campaign's partition was small would stay in use
+// long after it has grown, since nothing analyses the table meanwhile.
+func replanned(tx pgx.Tx) pgx.QueryExecMode {
+	if m := tx.Conn().Config().DefaultQueryExecMode; m != pgx.QueryExecModeCacheStatement {
+		return m
+	}
+	return pgx.QueryExecModeCacheDescribe
+}
 
 // CommitBatch stores subs in one transaction. See store.Store.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
@@ -106,7 +116,7 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 		sources[j] = pledge.SourceBytes(sub.Source)
 		at[string(sub.PhoneHash)] = i
 	}
-	rows, err := tx.Query(ctx, insertFresh, id, last, names, hashes, masked, emails, regions, langs, created, sources)
+	rows, err := tx.Query(ctx, insertFresh, replanned(tx), id, last, names, hashes, masked, emails, regions, langs, created, sources)
 	if err != nil {
 		return fmt.Errorf("insert pledges: %w", err)
 	}

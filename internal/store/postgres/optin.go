@@ -61,7 +61,7 @@ func insertPending(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gro
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
-	rows, err := tx.Query(ctx, insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources)
+	rows, err := tx.Query(ctx, insertPendingSQL, replanned(tx), id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources)
 	if err != nil {
 		return nil, fmt.Errorf("insert pending pledges: %w", err)
 	}
