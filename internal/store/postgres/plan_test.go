@@ -2,12 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -249,47 +245,17 @@ UPDATE campaign_seq SET last_number = last_number + (SELECT count(*) FROM moved)
 // the pledges partitions, which are never analysed.
 func openOneConn(t *testing.T) *Store {
 	t.Helper()
-	base := os.Getenv("PLEDGE_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("PLEDGE_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatal("PLEDGE_TEST_DATABASE_URL is not set but PLEDGE_TEST_REQUIRE_SERVICES=1")
-		}
-		t.Skip("PLEDGE_TEST_DATABASE_URL not set")
-	}
 	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	dsn := NewTestSchema(t, nil)
 	log := slog.New(slog.DiscardHandler)
 	// River's migrations need more than one connection.
-	m, err := Open(ctx, u.String(), log, Options{MaxConns: 4, Migrate: true})
+	m, err := Open(ctx, dsn, log, Options{MaxConns: 4, Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Close()
-	rows, err := conn.Query(ctx, `SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = $1::regclass`, schema+".pledges")
+	conn := m.pool
+	defer m.Close()
+	rows, err := conn.Query(ctx, `SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'pledges'::regclass`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +268,7 @@ func openOneConn(t *testing.T) *Store {
 			t.Fatal(err)
 		}
 	}
-	s, err := Open(ctx, u.String(), log, Options{MaxConns: 1})
+	s, err := Open(ctx, dsn, log, Options{MaxConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,23 +282,30 @@ func openOneConn(t *testing.T) *Store {
 // test if a partition has been analysed or vacuumed.
 func pledgeReads(t *testing.T, s *Store) int64 {
 	t.Helper()
+	return statReads(t, s, "a pledges partition", `
+SELECT coalesce(sum(st.seq_tup_read + coalesce(st.idx_tup_fetch, 0)), 0)::bigint, coalesce(bool_or(c.reltuples >= 0), false)
+FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid
+JOIN pg_stat_user_tables st ON st.relid = i.inhrelid
+WHERE i.inhparent = 'pledges'::regclass`)
+}
+
+// statReads flushes the connection's pending statistics (PostgreSQL 15 or
+// later) and runs query, which returns the rows read so far and whether what
+// it reads from has been analysed or vacuumed; it fails the test if it has.
+func statReads(t *testing.T, s *Store, what, query string) int64 {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := s.pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
 		t.Fatalf("flush statistics (PostgreSQL 15 or later): %v", err)
 	}
 	var reads int64
 	var analysed bool
-	err := s.pool.QueryRow(ctx, `
-SELECT coalesce(sum(st.seq_tup_read + coalesce(st.idx_tup_fetch, 0)), 0)::bigint, coalesce(bool_or(c.reltuples >= 0), false)
-FROM pg_inherits i
-JOIN pg_class c ON c.oid = i.inhrelid
-JOIN pg_stat_user_tables st ON st.relid = i.inhrelid
-WHERE i.inhparent = 'pledges'::regclass`).Scan(&reads, &analysed)
-	if err != nil {
-		t.Fatalf("read pledges statistics: %v", err)
+	if err := s.pool.QueryRow(ctx, query).Scan(&reads, &analysed); err != nil {
+		t.Fatalf("read the statistics of %s: %v", what, err)
 	}
 	if analysed {
-		t.Fatal("a pledges partition has been analysed or vacuumed: the test needs one that never was")
+		t.Fatalf("%s has been analysed or vacuumed: the test needs one that never was", what)
 	}
 	return reads
 }
@@ -498,23 +471,10 @@ WHERE statement LIKE '%FROM pending_pledges WHERE id = $1%' AND statement NOT LI
 // fails the test if the table has been analysed or vacuumed.
 func pendingReads(t *testing.T, s *Store) int64 {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := s.pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
-		t.Fatalf("flush statistics (PostgreSQL 15 or later): %v", err)
-	}
-	var reads int64
-	var analysed bool
-	err := s.pool.QueryRow(ctx, `
+	return statReads(t, s, "pending_pledges", `
 SELECT st.seq_tup_read + (SELECT coalesce(sum(si.idx_tup_read), 0) FROM pg_stat_user_indexes si WHERE si.relid = c.oid)::bigint,
        c.reltuples >= 0
 FROM pg_class c
 JOIN pg_stat_user_tables st ON st.relid = c.oid
-WHERE c.oid = 'pending_pledges'::regclass`).Scan(&reads, &analysed)
-	if err != nil {
-		t.Fatalf("read pending_pledges statistics: %v", err)
-	}
-	if analysed {
-		t.Fatal("pending_pledges has been analysed or vacuumed: the test needs a table that never was")
-	}
-	return reads
+WHERE c.oid = 'pending_pledges'::regclass`)
 }
