@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -24,11 +26,17 @@ type campaignCache struct {
 	ttl   time.Duration
 	now   func() time.Time
 
+	flight singleflight.Group // one reload at a time, however many wait
+
 	mu      sync.Mutex
 	bySlug  map[string]cachedCampaign
 	list    []*pledge.Campaign
 	listAge time.Time
 }
+
+// refreshTimeout bounds one reload, which runs on past the request that
+// started it when others wait for it too.
+const refreshTimeout = 5 * time.Second
 
 type cachedCampaign struct {
 	c  *pledge.Campaign // nil: known not to exist
@@ -87,8 +95,25 @@ func (cc *campaignCache) all(ctx context.Context) ([]*pledge.Campaign, error) {
 	return cc.list, nil
 }
 
-// refresh reloads every campaign; campaigns are few and small.
+// refresh reloads every campaign; campaigns are few and small. Requests
+// that find the cache expired together share one reload: under load,
+// hundreds are in flight when the entries age out.
 func (cc *campaignCache) refresh(ctx context.Context) error {
+	ch := cc.flight.DoChan("campaigns", func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return nil, cc.reload(ctx)
+	})
+	select {
+	case res := <-ch:
+		return res.Err
+	case <-ctx.Done():
+		return fmt.Errorf("load campaigns: %w", ctx.Err())
+	}
+}
+
+// reload reads every campaign from the store into the cache.
+func (cc *campaignCache) reload(ctx context.Context) error {
 	list, err := cc.store.Campaigns(ctx)
 	if err != nil {
 		return fmt.Errorf("load campaigns: %w", err)

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
+)
+
+// countingStore counts campaign reloads and holds each one until release
+// is closed, so that every caller arrives while the first is still reading.
+type countingStore struct {
+	store.Store
+	loads   atomic.Int64
+	release chan struct{}
+}
+
+func (s *countingStore) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
+	s.loads.Add(1)
+	select {
+	case <-s.release:
+		return s.Store.Campaigns(ctx)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestCampaignCacheReloadsOnceForConcurrentMisses: requests that find the
+// cache expired at the same moment share one read of the campaigns, and all
+// of them get the campaign.
+func TestCampaignCacheReloadsOnceForConcurrentMisses(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.CreateCampaign(ctx, storetest.Campaign("vote")); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: db, release: make(chan struct{})}
+	cc := newCampaignCache(cs, time.Second, time.Now)
+
+	const callers = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			c, err := cc.get(ctx, "vote")
+			if err == nil && c.Slug != "vote" {
+				err = errors.New("got campaign " + c.Slug)
+			}
+			errs <- err
+		})
+	}
+	// Let every caller reach the cache before the one read finishes.
+	for deadline := time.Now().Add(5 * time.Second); cs.loads.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(cs.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("get: %v", err)
+		}
+	}
+	if n := cs.loads.Load(); n != 1 {
+		t.Errorf("%d callers missing together read the campaigns %d times; want 1", callers, n)
+	}
+}
+
+// TestCampaignCacheWaiterGivesUpWithItsContext: a request whose context ends
+// while it waits for a reload returns at once with that error.
+func TestCampaignCacheWaiterGivesUpWithItsContext(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cs := &countingStore{Store: db, release: make(chan struct{})}
+	defer close(cs.release)
+	cc := newCampaignCache(cs, time.Second, time.Now)
+
+	waitCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := cc.get(waitCtx, "vote"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("get with a context that ends during a stuck reload = %v; want DeadlineExceeded", err)
+	}
+}
