@@ -24,6 +24,21 @@ type countingStore struct {
 	release chan struct{}
 }
 
+// newCountingStore opens a SQLite store with the open campaign "vote".
+func newCountingStore(t *testing.T) *countingStore {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.CreateCampaign(ctx, storetest.Campaign("vote")); err != nil {
+		t.Fatal(err)
+	}
+	return &countingStore{Store: db, release: make(chan struct{})}
+}
+
 func (s *countingStore) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
 	s.loads.Add(1)
 	select {
@@ -39,15 +54,7 @@ func (s *countingStore) Campaigns(ctx context.Context) ([]pledge.Campaign, error
 // of them get the campaign.
 func TestCampaignCacheReloadsOnceForConcurrentMisses(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.CreateCampaign(ctx, storetest.Campaign("vote")); err != nil {
-		t.Fatal(err)
-	}
-	cs := &countingStore{Store: db, release: make(chan struct{})}
+	cs := newCountingStore(t)
 	cc := newCampaignCache(cs, time.Second, time.Now)
 
 	const callers = 50
@@ -85,18 +92,13 @@ func TestCampaignCacheReloadsOnceForConcurrentMisses(t *testing.T) {
 // the reload gives up.
 func TestCampaignCacheWaiterGivesUpWithItsContext(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cs := &countingStore{Store: db, release: make(chan struct{})}
+	cs := newCountingStore(t)
 	cc := newCampaignCache(cs, time.Second, time.Now)
 
 	waitCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = cc.get(waitCtx, "vote")
+	_, err := cc.get(waitCtx, "vote")
 	if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took >= refreshTimeout/2 {
 		t.Errorf("get with a context that ends during a stuck reload = %v after %v; want DeadlineExceeded after about 50ms", err, took)
 	}
