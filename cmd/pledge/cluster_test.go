@@ -13,8 +13,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,7 +21,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -32,74 +29,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 )
-
-// clusterBaseURL is the test database, or a skip (a failure when services
-// are required).
-func clusterBaseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PLEDGE_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("PLEDGE_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatal("PLEDGE_TEST_DATABASE_URL is not set but PLEDGE_TEST_REQUIRE_SERVICES=1")
-		}
-		t.Skip("PLEDGE_TEST_DATABASE_URL not set")
-	}
-	return u
-}
-
-// clusterSchema creates an empty schema for one test, dropped in t.Cleanup
-// (after the instances registered later are killed), and returns its name.
-func clusterSchema(t *testing.T, base string) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to the test database: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
-}
-
-// schemaURL is base with search_path set to schema and, when hostport is
-// not empty, the server address replaced by it.
-func schemaURL(t *testing.T, base, schema, hostport string) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PLEDGE_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	if hostport != "" {
-		u.Host = hostport
-	}
-	return u.String()
-}
 
 // startInstance starts `pledge serve --addr addr args...` in dir with the
 // clean environment plus env, the per-number limit off (every test reuses
@@ -269,8 +201,7 @@ func checkAcksStored(t *testing.T, s *postgres.Store, id int64, acks []receipt) 
 // are exactly 1..N, the store audits clean, every instance's stats say N and
 // certificates resolve on instances that did not issue them.
 func TestClusterCountsExactly(t *testing.T) {
-	base := clusterBaseURL(t)
-	dbURL := schemaURL(t, base, clusterSchema(t, base), "")
+	dbURL := pgtest.New(t, nil)
 	const instances, workers = 3, 48
 	const distinct, repeats, racers = 8000, 2000, 200
 	seed := uint64(time.Now().UnixNano())
@@ -659,7 +590,7 @@ type probe struct {
 // that got no 201, the store holds each number sent exactly once and the
 // stats agree with it.
 func TestClusterSurvivesDatabaseOutage(t *testing.T) {
-	base := clusterBaseURL(t)
+	base := pgtest.BaseURL(t)
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("PLEDGE_TEST_DATABASE_URL: %v", err)
@@ -671,10 +602,11 @@ func TestClusterSurvivesDatabaseOutage(t *testing.T) {
 	if port == "" {
 		port = "5432"
 	}
-	schema := clusterSchema(t, base)
-	realURL := schemaURL(t, base, schema, "")
+	schema := pgtest.Schema(t, base)
+	realURL := pgtest.URL(t, base, schema, nil)
 	proxy := startProxy(t, net.JoinHostPort(host, port))
-	proxiedURL := schemaURL(t, base, schema, proxy.addr())
+	u.Host = proxy.addr()
+	proxiedURL := pgtest.URL(t, u.String(), schema, nil)
 
 	const instances, workers = 2, 4
 	const cutFor = 2500 * time.Millisecond
@@ -963,8 +895,7 @@ func TestClusterSurvivesDatabaseOutage(t *testing.T) {
 // stored once (numbers cut off by the kill are retried), the audit is clean
 // and certificates issued before the kill resolve on the restarted instance.
 func TestClusterKillInstance(t *testing.T) {
-	base := clusterBaseURL(t)
-	dbURL := schemaURL(t, base, clusterSchema(t, base), "")
+	dbURL := pgtest.New(t, nil)
 	const workers = 8
 	dir := t.TempDir()
 	addrs := []string{freeAddr(t), freeAddr(t)}

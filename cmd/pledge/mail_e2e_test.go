@@ -29,6 +29,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
@@ -57,10 +58,8 @@ func TestMailEndToEnd(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		base := clusterBaseURL(t) // fails rather than skips when services are required
-		testMailEndToEnd(t, func(t *testing.T) string {
-			return schemaURL(t, base, clusterSchema(t, base), "")
-		})
+		pgtest.BaseURL(t) // fails rather than skips when services are required
+		testMailEndToEnd(t, func(t *testing.T) string { return pgtest.New(t, nil) })
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/mail/mailtest"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
@@ -34,8 +35,7 @@ func TestWorkerProcess(t *testing.T) {
 		campaignSlug = "worker-optional"
 		noMailWindow = 2 * time.Second
 	)
-	base := clusterBaseURL(t) // fails rather than skips when services are required
-	dbURL := schemaURL(t, base, clusterSchema(t, base), "")
+	dbURL := pgtest.New(t, nil) // fails rather than skips when services are required
 	dir := t.TempDir()
 	start := time.Now()
 

@@ -2,22 +2,17 @@ package jobs_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/jobs"
 	"github.com/pledgeportal/pledge/internal/mail"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
@@ -30,12 +25,7 @@ var discard = slog.New(slog.DiscardHandler)
 func backends(t *testing.T, f func(t *testing.T, open func(testing.TB) store.Store)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, openSQLite) })
 	t.Run("postgres", func(t *testing.T) {
-		if os.Getenv("PLEDGE_TEST_DATABASE_URL") == "" {
-			if os.Getenv("PLEDGE_TEST_REQUIRE_SERVICES") == "1" {
-				t.Fatal("PLEDGE_TEST_DATABASE_URL is not set but PLEDGE_TEST_REQUIRE_SERVICES=1")
-			}
-			t.Skip("PLEDGE_TEST_DATABASE_URL not set")
-		}
+		pgtest.BaseURL(t) // skips, or fails when services are required
 		f(t, openPostgres)
 	})
 }
@@ -51,33 +41,7 @@ func openSQLite(t testing.TB) store.Store {
 
 // openPostgres opens a store in a schema of its own.
 func openPostgres(t testing.TB) store.Store {
-	base := os.Getenv("PLEDGE_TEST_DATABASE_URL")
-	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "jobs_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String(), discard, postgres.Options{MaxConns: 8, Migrate: true})
+	s, err := postgres.Open(context.Background(), pgtest.New(t, nil), discard, postgres.Options{MaxConns: 8, Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

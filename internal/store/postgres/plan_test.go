@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
@@ -262,7 +263,7 @@ UPDATE campaign_seq SET last_number = last_number + (SELECT count(*) FROM moved)
 func openOneConn(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	dsn := NewTestSchema(t, nil)
+	dsn := pgtest.New(t, nil)
 	log := slog.New(slog.DiscardHandler)
 	// River's migrations need more than one connection.
 	m, err := Open(ctx, dsn, log, Options{MaxConns: 4, Migrate: true})

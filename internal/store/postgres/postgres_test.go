@@ -8,6 +8,7 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
@@ -16,7 +17,7 @@ func open(t *testing.T) store.Store { return openWith(t, nil) }
 
 // openWith is open with extra connection parameters.
 func openWith(t *testing.T, params url.Values) store.Store {
-	s, err := postgres.Open(context.Background(), postgres.NewTestSchema(t, params), slog.New(slog.DiscardHandler), postgres.Options{MaxConns: 4, Migrate: true})
+	s, err := postgres.Open(context.Background(), pgtest.New(t, params), slog.New(slog.DiscardHandler), postgres.Options{MaxConns: 4, Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
