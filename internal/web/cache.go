@@ -272,7 +272,7 @@ func (e *cachedPage) serve(w http.ResponseWriter, r *http.Request, contentType s
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("ETag", e.etag)
-	h.Add("Vary", "Accept-Encoding")
+	addVary(h, "Accept-Encoding")
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

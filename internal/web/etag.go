@@ -1,6 +1,9 @@
 package web
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // etagMatch reports whether an If-None-Match header names etag (a strong
 // validator, quoted) or is "*". If-None-Match compares weakly (RFC 9110
@@ -13,4 +16,15 @@ func etagMatch(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// addVary adds name to the answer's Vary header, on its one line: caches
+// that keep a single Vary line (nginx before 1.23 keeps the last) would
+// otherwise ignore all but one of the headers the answer varies on, and
+// serve a page in one language to a client asking for another.
+func addVary(h http.Header, name string) {
+	if v := h.Get("Vary"); v != "" {
+		name = v + ", " + name
+	}
+	h.Set("Vary", name)
 }

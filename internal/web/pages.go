@@ -42,7 +42,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 func publicCache(w http.ResponseWriter, explicitLang bool) {
 	w.Header().Set("Cache-Control", "public, max-age=1, stale-while-revalidate=10, stale-if-error=60")
 	if !explicitLang {
-		w.Header().Add("Vary", "Accept-Language")
+		addVary(w.Header(), "Accept-Language")
 	}
 }
 

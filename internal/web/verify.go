@@ -66,7 +66,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "public, no-cache")
 	h.Set("ETag", etag)
 	if !explicit {
-		h.Add("Vary", "Accept-Language")
+		addVary(h, "Accept-Language")
 	}
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
