@@ -36,10 +36,10 @@ func invalidLink(err error) error {
 }
 
 // linkHeaders sets the headers of a page whose URL carries a token: the
-// token goes to no other site, into no cache and into no search index.
+// token goes to no other site (secureheaders.ReferrerPolicy sends no path),
+// into no cache and into no search index.
 func linkHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex")
 }

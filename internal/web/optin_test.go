@@ -84,8 +84,11 @@ func (p *portal) pending(t *testing.T, c *pledge.Campaign, id int64) pledge.Pend
 // wantLinkHeaders checks what every page with a token in its URL sends.
 func wantLinkHeaders(t *testing.T, r response) {
 	t.Helper()
-	if rp := r.Header.Get("Referrer-Policy"); rp != "no-referrer" {
-		t.Errorf("Referrer-Policy = %q, want no-referrer", rp)
+	// strict-origin: no token in a Referer, and the page's forms post a
+	// real Origin (under no-referrer it is "null", refused where
+	// Sec-Fetch-Site is not sent).
+	if rp := r.Header.Get("Referrer-Policy"); rp != "strict-origin" {
+		t.Errorf("Referrer-Policy = %q, want strict-origin", rp)
 	}
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store", cc)

@@ -64,8 +64,8 @@ func TestAPIPledgeCreatesCertificate(t *testing.T) {
 	if cc := cert.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("certificate Cache-Control = %q, want no-store", cc)
 	}
-	if rp := cert.Header.Get("Referrer-Policy"); rp != "no-referrer" {
-		t.Errorf("certificate Referrer-Policy = %q, want no-referrer", rp)
+	if rp := cert.Header.Get("Referrer-Policy"); rp != "strict-origin" {
+		t.Errorf("certificate Referrer-Policy = %q, want strict-origin (no token in a Referer)", rp)
 	}
 	if xr := cert.Header.Get("X-Robots-Tag"); xr != "noindex" {
 		t.Errorf("certificate X-Robots-Tag = %q, want noindex", xr)
@@ -624,7 +624,9 @@ func TestCampaignPageLanguage(t *testing.T) {
 			if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "public") || !strings.Contains(cc, "max-age=") {
 				t.Errorf("Cache-Control = %q, want public with max-age", cc)
 			}
-			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+			// The page's form must post a real Origin: "null" (what no-referrer
+			// makes browsers send) is refused where Sec-Fetch-Site is not sent.
+			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin"} {
 				if got := r.Header.Get(h); got != want {
 					t.Errorf("%s = %q, want %q", h, got, want)
 				}
