@@ -124,7 +124,16 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			if rec.Pending == 0 {
+				s.rememberReceipt(w, r, c, sub, rec.Number)
+			}
 			http.Redirect(w, r, to, http.StatusSeeOther)
+			return nil
+		}
+		if number, ok := s.rememberedReceipt(r, c, sub); ok && errors.Is(err, pledge.ErrDuplicate) {
+			// The same browser and number again (a second tap, a resent
+			// form): back to its certificate rather than a refusal.
+			http.Redirect(w, r, s.thanksPath(c, number, lang), http.StatusSeeOther)
 			return nil
 		}
 	}

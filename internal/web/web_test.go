@@ -1257,3 +1257,62 @@ func TestHealth(t *testing.T) {
 	// Liveness does not depend on the database.
 	wantStatus(t, p.get(t, "/healthz"), http.StatusOK)
 }
+
+// A second tap, or the form sent again from the browser's history, finds
+// the certificate again rather than "already pledged", but only for the
+// browser that pledged and only for the number it pledged with.
+func TestFormResentGoesBackToItsCertificate(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	other := p.mustPledge(t, "vote", "Ravi Othername", "9123456789", "S1", "en")
+	form := pledgeForm("Asha Verma", "+91 98765-43210", "N1", "hi")
+	first := p.postForm(t, "/c/vote", form)
+	wantStatus(t, first, http.StatusSeeOther)
+	thanks := first.Header.Get("Location")
+	var ck *http.Cookie
+	for _, c := range (&http.Response{Header: first.Header}).Cookies() {
+		if c.Name == fmt.Sprintf("pledged-%d", p.Campaign.ID) {
+			ck = c
+		}
+	}
+	if ck == nil {
+		t.Fatalf("no receipt cookie after a counted pledge; Set-Cookie %q", first.Header.Values("Set-Cookie"))
+	}
+	if !ck.HttpOnly || ck.Path != "/c/vote" || ck.SameSite != http.SameSiteLaxMode || ck.MaxAge <= 0 {
+		t.Errorf("receipt cookie %+v, want HttpOnly, Path /c/vote, SameSite Lax, an age", ck)
+	}
+	if strings.Contains(ck.Value, "98765") {
+		t.Errorf("receipt cookie %q holds the mobile number", ck.Value)
+	}
+	cookie := ck.Name + "=" + ck.Value
+	before := p.state(t, p.Campaign)
+
+	again := p.postForm(t, "/c/vote", form, "Cookie", cookie)
+	wantStatus(t, again, http.StatusSeeOther)
+	if got := again.Header.Get("Location"); got != thanks {
+		t.Errorf("the same form again went to %q, want its thank-you page %q", got, thanks)
+	}
+
+	refused := func(name string, r response) {
+		t.Helper()
+		wantStatus(t, r, http.StatusOK)
+		if loc := r.Header.Get("Location"); loc != "" {
+			t.Errorf("%s: went to %q, want the refusal", name, loc)
+		}
+		body := bodyOnly(r.text())
+		mustContain(t, body, htmlText(msg(t, "hi", "duplicate")))
+		mustNotContain(t, body, "/thanks/", "/certificate/", other.Token)
+	}
+	// Another number that has pledged, from the same browser: the refusal,
+	// not the certificate the cookie names.
+	refused("other number", p.postForm(t, "/c/vote", pledgeForm("Ravi", "9123456789", "S1", "hi"), "Cookie", cookie))
+	// The right number with a cookie naming another certificate under the
+	// same tag: refused too.
+	token, tag, _ := strings.Cut(ck.Value, ".")
+	forged := ck.Name + "=" + other.Token + "." + tag
+	if other.Token == token {
+		t.Fatal("test setup: both pledges have one token")
+	}
+	refused("forged cookie", p.postForm(t, "/c/vote", form, "Cookie", forged))
+	p.requireUnchanged(t, p.Campaign, before)
+}
