@@ -37,13 +37,16 @@ type dashboardData struct {
 	Invalidations []pledge.Invalidation
 	Invalidate    invalidateForm
 	Done          string // what the last action did, shown once
+	Live          bool   // reloading itself (?live=1), for a wall display
 }
 
 // campaignDashboard shows one campaign, for any role: totals, the pledges
 // of the last minute and hour, a per-minute chart of the last 24 hours and
 // the regions. Every number comes from count rows, never from counting
-// pledges, so the page costs the same at a million pledges as at ten. It
-// reloads itself (meta refresh), so it needs no script.
+// pledges, so the page costs the same at a million pledges as at ten. With
+// ?live=1 it reloads itself (meta refresh, no script), for a wall display;
+// not by default, since a reload throws away whatever is being typed into
+// its forms (and WCAG 2.2.1 wants a timed reload to be the user's choice).
 func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.store.Campaign(r.Context(), r.PathValue("slug"))
 	if err != nil {
@@ -54,8 +57,11 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	d.Done = doneMessage(r.URL.Query(), d.Invalidations)
+	d.Live = r.URL.Query().Get("live") == "1"
 	p := a.newPage(r, d.Title, d)
-	p.Refresh = refreshEvery
+	if d.Live {
+		p.Refresh = refreshEvery
+	}
 	a.render(w, r, http.StatusOK, "campaign", p)
 	return nil
 }

@@ -86,8 +86,15 @@ func TestCampaignDashboard(t *testing.T) {
 		t.Errorf("region table (-want +got):\n%s\n%s", diff, clip(r.Body))
 	}
 
+	// It reloads itself only when asked: a reload would throw away what is
+	// being typed into its forms.
+	if strings.Contains(r.Body, `http-equiv="refresh"`) {
+		t.Error("the dashboard reloads itself without ?live=1")
+	}
+	mustContain(t, r.Body, `<a href="/admin/c/vote?live=1" id="live">`)
+	live := b.get("/admin/c/vote?live=1")
+	mustContain(t, live.Body, `<meta http-equiv="refresh" content="30">`, `<a href="/admin/c/vote" id="live">stop</a>`)
 	mustContain(t, r.Body,
-		`<meta http-equiv="refresh" content="30">`,
 		`<svg `, `role="img"`, `<title id="chart-title">Pledges per minute, last 24 hours</title>`, `<desc id="chart-desc">7 pledges in the last 24 hours`,
 		`Time (IST, UTC+5:30)`,
 		`href="/api/v1/campaigns/vote/stats.csv"`,
