@@ -11,6 +11,7 @@ import (
 
 type campaignItem struct {
 	Slug, Title, Total string
+	Lang               string // of the title and the link: the page's, if the campaign is written in it
 }
 
 // index lists the open campaigns.
@@ -30,7 +31,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, campaignItem{Slug: c.Slug, Title: c.Title.In(lang, c.DefaultLang()), Total: s.cat.Number(lang, snap.counts.Total)})
+		in := lang
+		if !c.HasLang(lang) {
+			in = c.DefaultLang()
+		}
+		items = append(items, campaignItem{Slug: c.Slug, Title: c.Title.In(in, c.DefaultLang()), Lang: in, Total: s.cat.Number(lang, snap.counts.Total)})
 	}
 	publicCache(w, explicit)
 	s.render(w, r, http.StatusOK, "index", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, "site_title"), items))

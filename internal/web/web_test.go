@@ -731,7 +731,9 @@ func TestCampaignPageETagAndGzip(t *testing.T) {
 
 func TestIndexListsOpenCampaigns(t *testing.T) {
 	t.Parallel()
-	p := newPortal(t, withCampaign(closedCampaign("closed-one")), withCampaign(futureCampaign("future-one")))
+	english := storetest.Campaign("english-only")
+	english.Languages, english.Title = []string{"en"}, pledge.Text{"en": "Clean City Pledge"}
+	p := newPortal(t, withCampaign(closedCampaign("closed-one")), withCampaign(futureCampaign("future-one")), withCampaign(english))
 	r := p.get(t, "/")
 	wantStatus(t, r, http.StatusOK)
 	mustContain(t, r.text(), `href="/c/vote?lang=en"`, "Test pledge", htmlText(msg(t, "en", "open_campaigns")))
@@ -739,7 +741,10 @@ func TestIndexListsOpenCampaigns(t *testing.T) {
 
 	hi := p.get(t, "/?lang=hi")
 	wantStatus(t, hi, http.StatusOK)
-	mustContain(t, hi.text(), `href="/c/vote?lang=hi"`, "परीक्षण संकल्प")
+	mustContain(t, hi.text(), `href="/c/vote?lang=hi">परीक्षण संकल्प</a>`,
+		// A campaign written only in English: its title marked as English
+		// on the Hindi page (for screen readers), its link in English.
+		`<a href="/c/english-only?lang=en" lang="en" hreflang="en">Clean City Pledge</a>`)
 	mustNotContain(t, hi.text(), "closed-one", "future-one")
 }
 
