@@ -108,12 +108,16 @@ func TestCampaignCreate(t *testing.T) {
 	form.Set("regions", "code,parent,name_en,name_hi\nA,,Alpha,अ\nB,Z,Beta,ब\n")
 	r = adm.post(newCampaignPath, form)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	mustContain(t, r.Body, `data-field="goal">goal must be a whole number`, "line 3: region B has unknown parent Z")
+	mustContain(t, r.Body, `data-field="goal">goal must be a whole number`, "line 3: region B has unknown parent Z",
+		// each note tied to its field, for screen readers
+		`id="goal" name="goal" type="number" min="0" step="1" value="lots" aria-invalid="true" aria-describedby="goal-error">`,
+		`<div id="goal-error"><p class="error" data-field="goal">`, `aria-describedby="regions-error"`, `<div id="regions-error">`)
 	form.Set("goal", "10")
 	form.Set("regions", "code,parent,name_en,name_hi\nA,,Alpha,अ\n")
 	r = adm.post(newCampaignPath, form)
 	wantStatus(t, r, http.StatusUnprocessableEntity)
-	mustContain(t, r.Body, `data-field="slug">slug must be 1-64 lower-case`, `data-field="text_hi">title and pledge text are needed in hi`)
+	mustContain(t, r.Body, `data-field="slug">slug must be 1-64 lower-case`, `data-field="text_hi">title and pledge text are needed in hi`,
+		`<input id="title_hi" name="title_hi" aria-invalid="true" aria-describedby="text_hi-error" value="पेड़ लगाओ"`, `<div id="text_hi-error">`)
 	if n := c.count(t, "campaign-create"); n != 1 {
 		t.Errorf("%d campaign-create entries, want 1", n)
 	}

@@ -208,6 +208,10 @@ func TestInvalidateAndRevert(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `class="error" data-field="invalidate"`) {
 			t.Errorf("%s: %d, want 422 with the problem shown: %s", name, r.Status, clip(r.Body))
 		}
+		// announced, and tied to the form
+		if !strings.Contains(r.Body, `<div id="invalidate-error" role="alert">`) || !strings.Contains(r.Body, `id="invalidate-form" aria-describedby="invalidate-error"`) {
+			t.Errorf("%s: the problem is not announced or not tied to the form: %s", name, clip(r.Body))
+		}
 	}
 	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
 	if after, _ := c.Store.Invalidations(context.Background(), camp.ID); len(after) != len(list) {
