@@ -106,8 +106,10 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // UpdateCampaign saves the editable fields of c (found by c.ID; the slug
 // never changes) and its regions: new regions are added, existing ones
 // renamed or moved, and regions left out removed, unless pledges are
-// counted in them (pledge.ErrRegionInUse). It locks the campaign's sequence
-// row as every batch does, so no pledge lands in a region while it goes.
+// counted or pending in them (pledge.ErrRegionInUse). It locks the
+// campaign's sequence row as every batch does, so no batch commits while it
+// goes. A submission checked against the campaign as an instance cached it
+// (for up to a few seconds) can still land in a region removed just before.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -136,8 +138,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
 		}
 		// Every region that ever took a pledge has a count row, never deleted,
-		// even when its pledges are all invalidated (n = 0).
-		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1`, c.ID)
+		// even when its pledges are all invalidated (n = 0); a pending pledge
+		// will be counted in its region when confirmed.
+		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1
+			UNION SELECT region FROM pending_pledges WHERE campaign_id = $1 AND number = 0`, c.ID)
 		if err != nil {
 			return fmt.Errorf("regions in use: %w", err)
 		}

@@ -106,8 +106,10 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // UpdateCampaign saves the editable fields of c (found by c.ID; the slug
 // never changes) and its regions: new regions are added, existing ones
 // renamed or moved, and regions left out removed, unless pledges are
-// counted in them (pledge.ErrRegionInUse). The single writer connection
-// orders it against batches, so no pledge lands in a region while it goes.
+// counted or pending in them (pledge.ErrRegionInUse). The single writer
+// connection orders it against batches. A submission checked against the
+// campaign as an instance cached it (for up to a few seconds) can still
+// land in a region removed just before.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -132,8 +134,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	// A count row exists for every region that ever took a pledge, and is
 	// never deleted: its pledges may all be invalidated (n = 0), but they
-	// still name the region.
-	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ?`, c.ID)
+	// still name the region. A pending pledge will be counted in its region
+	// when confirmed.
+	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ?
+		UNION SELECT region FROM pending_pledges WHERE campaign_id = ? AND number = 0`, c.ID, c.ID)
 	if err != nil {
 		return fmt.Errorf("regions in use: %w", err)
 	}

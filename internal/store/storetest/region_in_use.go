@@ -33,3 +33,28 @@ func testRegionInUseAfterInvalidation(t *testing.T, s store.Store) {
 		t.Fatalf("removing S1, whose pledges are invalidated = %v, want ErrRegionInUse", err)
 	}
 }
+
+// testRegionInUseWhilePending: a region whose only pledges wait for their
+// address to be confirmed is in use too: confirming them later counts them
+// there, so an edit may neither remove it nor make it a parent.
+func testRegionInUseWhilePending(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaignMode(t, s, "in-use-pending", pledge.EmailRequired)
+	h := pledge.NewHasher([]byte("k"))
+	mustCommit(t, s, []pledge.Submission{PendingSubmission(h, c.ID, 1, "S1"), Submission(h, c.ID, 2, "N1")})
+	without := *c
+	without.Regions = nil
+	for _, r := range c.Regions {
+		if r.Code != "S1" {
+			without.Regions = append(without.Regions, r)
+		}
+	}
+	if err := s.UpdateCampaign(ctx, &without); !errors.Is(err, pledge.ErrRegionInUse) {
+		t.Fatalf("removing S1, which holds a pending pledge = %v, want ErrRegionInUse", err)
+	}
+	parent := *c
+	parent.Regions = append(append([]pledge.Region(nil), c.Regions...), pledge.Region{Code: "S9", Parent: "S1", Name: pledge.Text{"en": "South Nine", "hi": "दक्षिण नौ"}})
+	if err := s.UpdateCampaign(ctx, &parent); !errors.Is(err, pledge.ErrRegionInUse) {
+		t.Fatalf("making S1, which holds a pending pledge, a parent = %v, want ErrRegionInUse", err)
+	}
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Export", testExport},
 		{"CertificateText", testCertificateText},
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
+		{"RegionInUseWhilePending", testRegionInUseWhilePending},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
