@@ -149,8 +149,9 @@ type PoolStats struct {
 
 // CheckRegionsInUse returns an error wrapping pledge.ErrRegionInUse, naming
 // the regions, when c's regions leave out a region in used (codes with
-// pledges counted in them) or make one of them the parent of another: the
-// pledges would no longer be counted where they were made. Backends call it
+// pledges counted in them, or pending ones to be counted there) or make one
+// of them the parent of another: the pledges would no longer be counted
+// where they were made. Backends call it
 // inside UpdateCampaign.
 func CheckRegionsInUse(c *pledge.Campaign, used []string) error {
 	have := make(map[string]bool, len(c.Regions))
