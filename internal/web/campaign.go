@@ -98,6 +98,9 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	in, err := decodeForm(w, r)
 	if err != nil {
+		if c.HasLang(in.Lang) { // the refusal in the form's language
+			err = withLang(in.Lang, err)
+		}
 		return err
 	}
 	lang := in.Lang
@@ -180,7 +183,8 @@ func (s *Server) receiptPath(c *pledge.Campaign, rec pledge.Receipt, lang string
 }
 
 // decodeForm reads the pledge form strictly: urlencoded, bounded, one value
-// per field.
+// per field. When it refuses a form whose lang it could read, the Input it
+// returns holds that lang alone, for the refusal's page.
 func decodeForm(w http.ResponseWriter, r *http.Request) (pledge.Input, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
@@ -198,7 +202,7 @@ func decodeForm(w http.ResponseWriter, r *http.Request) (pledge.Input, error) {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return pledge.Input{}, errors.Join(errBadRequest, err)
+		return pledge.Input{Lang: form.Get("lang")}, errors.Join(errBadRequest, err)
 	}
 	return formInput(form)
 }
@@ -206,7 +210,7 @@ func decodeForm(w http.ResponseWriter, r *http.Request) (pledge.Input, error) {
 func formInput(f url.Values) (pledge.Input, error) {
 	for k, vs := range f {
 		if len(vs) > 1 {
-			return pledge.Input{}, errors.Join(errBadRequest, errors.New("field "+k+" given twice"))
+			return pledge.Input{Lang: f.Get("lang")}, errors.Join(errBadRequest, errors.New("field "+k+" given twice"))
 		}
 	}
 	return pledge.Input{

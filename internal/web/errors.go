@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -130,6 +131,9 @@ func (s *Server) page(h handlerFunc) http.Handler {
 		}
 		st, key := s.failure(w, r, err)
 		lang, _ := pickLang(r, s.cat.langs)
+		if l, ok := langOf(err); ok && slices.Contains(s.cat.langs, l) {
+			lang = l
+		}
 		s.render(w, r, st, "error", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, key), key))
 	})
 }

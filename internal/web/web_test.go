@@ -493,6 +493,26 @@ func TestFormValidationErrors(t *testing.T) {
 	}
 }
 
+// A form refused before its fields are read (one sent twice) is refused in
+// the language it was filled in, not the browser's.
+func TestFormMalformedRefusedInItsLanguage(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	before := p.state(t, p.Campaign)
+	form := pledgeForm("Asha", "9876543210", "N1", "hi")
+	body := form.Encode() + "&name=Other"
+	r := p.do(t, http.MethodPost, "/c/vote", strings.NewReader(body),
+		"Content-Type", "application/x-www-form-urlencoded", "Accept-Language", "en")
+	wantStatus(t, r, http.StatusBadRequest)
+	mustContain(t, r.text(), `<html lang="hi">`)
+	// A lang the campaign does not offer: the browser's.
+	r = p.do(t, http.MethodPost, "/c/vote", strings.NewReader("name=a&name=b&lang=xx"),
+		"Content-Type", "application/x-www-form-urlencoded", "Accept-Language", "en")
+	wantStatus(t, r, http.StatusBadRequest)
+	mustContain(t, r.text(), `<html lang="en">`)
+	p.requireUnchanged(t, p.Campaign, before)
+}
+
 func TestFormCrossOriginRefused(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
