@@ -164,7 +164,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.Database)
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

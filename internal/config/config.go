@@ -239,3 +239,26 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DatabaseForLog is Database with any password replaced by "xxxxx", for
+// logs: a postgres:// URL's, or a key/value connection string's.
+func (c Config) DatabaseForLog() string {
+	db := c.Database
+	if u, err := url.Parse(db); err == nil && u.Scheme != "" {
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.Redacted()
+	}
+	if strings.Contains(db, "=") {
+		f := strings.Fields(db)
+		for i, kv := range f {
+			if k, _, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, "password") {
+				f[i] = k + "=xxxxx"
+			}
+		}
+		return strings.Join(f, " ")
+	}
+	return db
+}

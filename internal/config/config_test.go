@@ -366,3 +366,17 @@ func TestValidateBaseURLShape(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseForLogHidesPasswords(t *testing.T) {
+	for db, want := range map[string]string{
+		"postgres://pledge:S3cret@db:5432/pledge?sslmode=require":   "postgres://pledge:xxxxx@db:5432/pledge?sslmode=require",
+		"postgres://pledge@db/pledge?password=S3cret&sslmode=allow": "postgres://pledge@db/pledge?password=xxxxx&sslmode=allow",
+		"host=db user=pledge password=S3cret dbname=pledge":         "host=db user=pledge password=xxxxx dbname=pledge",
+		"pledge.db":            "pledge.db",
+		"postgres://db/pledge": "postgres://db/pledge",
+	} {
+		if got := (Config{Database: db}).DatabaseForLog(); got != want {
+			t.Errorf("DatabaseForLog(%q) = %q, want %q", db, got, want)
+		}
+	}
+}
