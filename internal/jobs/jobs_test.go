@@ -141,6 +141,56 @@ func TestMailServerDownThenBack(t *testing.T) {
 	})
 }
 
+// TestNoConfirmationForInvalidatedPledge: a pledge an admin invalidates
+// while its mail still waits (the server refusing for now) gets no "your
+// pledge is counted"; the others' mails go out.
+func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		srv, sender := smtpSender(t)
+		srv.FailTemporarily(true)
+		s := open(t)
+		e := newEnv(t, s, sender)
+		c := e.campaign(t, "set-aside", pledge.EmailOptional)
+		e.submit(t, c, 1, "bot@example.org", "en") // region Leaves[1]
+		e.submit(t, c, 2, "citizen@example.org", "en")
+		if _, err := s.Invalidate(context.Background(), c.ID, pledge.InvalidationFilter{Region: storetest.Leaves[1]}, "bot wave", "admin"); err != nil {
+			t.Fatal(err)
+		}
+		srv.FailTemporarily(false)
+		got := srv.WaitFor(t, 1, 60*time.Second)
+		time.Sleep(time.Second) // a mail for the invalidated pledge would come now
+		if got = srv.Messages(); len(got) != 1 || got[0].To[0] != "citizen@example.org" {
+			var to []string
+			for _, m := range got {
+				to = append(to, m.To[0])
+			}
+			t.Errorf("mail went to %v, want only citizen@example.org", to)
+		}
+	})
+}
+
+// TestNoOptInMailAfterItsLinkExpired: an opt-in mail still waiting (the
+// server refusing for now) when its link expires is not sent: it would
+// announce a deadline gone by and link to "this link has expired".
+func TestNoOptInMailAfterItsLinkExpired(t *testing.T) {
+	srv, sender := smtpSender(t)
+	srv.FailTemporarily(true)
+	e := newEnv(t, openSQLite(t), sender, withTTL(2*time.Second))
+	late := e.campaign(t, "late", pledge.EmailRequired)
+	counted := e.campaign(t, "counted", pledge.EmailOptional)
+	e.submit(t, late, 1, "late@example.org", "en")
+	e.submit(t, counted, 2, "control@example.org", "en")
+	time.Sleep(2500 * time.Millisecond) // past the link's 2 s (the periodic expiry runs each minute)
+	srv.FailTemporarily(false)
+	srv.WaitFor(t, 1, 60*time.Second)
+	time.Sleep(2 * time.Second) // the opt-in mail, retried alongside, would come now
+	for _, m := range srv.Messages() {
+		if m.To[0] != "control@example.org" {
+			t.Errorf("a mail went to %s after its link expired", m.To[0])
+		}
+	}
+}
+
 // TestPermanentRefusalIsNotRetried: an address the server refuses for good
 // gets no retries; others still get their mail.
 func TestPermanentRefusalIsNotRetried(t *testing.T) {

@@ -22,7 +22,7 @@ type optInWorker struct {
 func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailArgs]) error {
 	a := job.Args
 	pend, err := w.p.Store.Pending(ctx, a.CampaignID, a.PendingID)
-	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pend.Confirmed() || pend.Email == "") {
+	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pend.Confirmed() || pend.Email == "" || w.expired(pend)) {
 		return nil // expired or confirmed meanwhile: nothing to send
 	}
 	if err != nil {
@@ -44,6 +44,13 @@ func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailA
 		store.JobRequestID(job.Metadata))
 }
 
+// expired reports whether p's link no longer works (the web pages treat it
+// so from then, before the periodic job removes the row): a mail retried
+// until then would announce a deadline gone by.
+func (w *optInWorker) expired(p pledge.Pending) bool {
+	return w.p.PendingTTL > 0 && !time.Now().Before(p.CreatedAt.Add(w.p.PendingTTL))
+}
+
 // confirmationWorker sends the mail that tells a citizen their pledge is
 // counted, with links to the certificate and to withdraw.
 type confirmationWorker struct {
@@ -54,8 +61,10 @@ type confirmationWorker struct {
 func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.ConfirmationMailArgs]) error {
 	a := job.Args
 	pl, err := w.p.Store.Pledge(ctx, a.CampaignID, a.Number)
-	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pl.Withdrawn() || pl.Email == "") {
-		return nil // withdrawn or anonymised meanwhile: nothing to send
+	if errors.Is(err, pledge.ErrNotFound) || err == nil && (pl.Withdrawn() || pl.Invalidated || pl.Email == "") {
+		// Withdrawn, set aside by an admin (a mail saying it counts would be
+		// false; reverting later does not send it) or anonymised meanwhile.
+		return nil
 	}
 	if err != nil {
 		return err
