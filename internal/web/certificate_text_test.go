@@ -36,3 +36,28 @@ func TestCertificateShowsCampaignWording(t *testing.T) {
 	r = p.get(t, rec.CertificateURL+"?lang=en")
 	mustContain(t, r.text(), "Certificate of Electoral Participation", "District Election Officer, Bilaspur")
 }
+
+// TestCertificateHeadingInOneLanguageOnly: a heading set for Hindi alone
+// stays off the English certificate, which has the catalogue's instead.
+func TestCertificateHeadingInOneLanguageOnly(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	c := *p.Campaign
+	c.CertificateTitle = pledge.Text{"hi": "मतदाता संकल्प प्रमाणपत्र"}
+	if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "hi")
+	var r response
+	for range 80 {
+		r = p.get(t, rec.CertificateURL+"?lang=hi")
+		if r.Status == http.StatusOK && strings.Contains(r.text(), "मतदाता संकल्प प्रमाणपत्र") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
+	r = p.get(t, rec.CertificateURL+"?lang=en")
+	mustContain(t, r.text(), htmlText(msg(t, "en", "certificate_of")))
+	mustNotContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
+}

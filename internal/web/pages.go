@@ -128,7 +128,7 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
 		CertificateURL: "/certificate/" + cd.token + "?lang=" + lang,
-		Heading:        c.CertificateTitle.In(lang, c.DefaultLang()),
+		Heading:        c.CertificateTitle[lang], // none in lang: the catalogue's, not another language's
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 		Withdrawn:      p.Withdrawn(),
