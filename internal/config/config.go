@@ -149,7 +149,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	str(&c.SMTPPassword, "smtp-password", "PLEDGE_SMTP_PASSWORD", "mail server password")
 	str(&c.SMTPTLS, "smtp-tls", "PLEDGE_SMTP_TLS", "mail server TLS: none, starttls or tls")
 	str(&c.MailFrom, "mail-from", "PLEDGE_MAIL_FROM", "From address of the portal's mail")
-	integer(&c.Workers, "workers", "PLEDGE_WORKERS", "mail workers in this process (0: only enqueue; run `pledge worker` elsewhere)")
+	integer(&c.Workers, "workers", "PLEDGE_WORKERS", "mail workers in this process (0: only enqueue; run \"pledge worker\" elsewhere)")
 	duration(&c.PendingTTL, "pending-ttl", "PLEDGE_PENDING_TTL", "how long a pledge waits for its email address to be confirmed")
 	integer(&c.ResendLimit, "resend-limit", "PLEDGE_RESEND_LIMIT", "confirmation mails per pending pledge, the first included")
 	duration(&c.MailRetryBase, "mail-retry-base", "PLEDGE_MAIL_RETRY_BASE", "first wait before a failed mail is retried; doubles each time up to an hour")

@@ -63,7 +63,7 @@ func New() *Metrics {
 	})
 	m.pledges = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "pledges_total",
-		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, rejected (invalid or campaign closed), failed (commit error), shed (queue full, 503).",
+		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, rejected (invalid or campaign closed), failed (commit error). Those shed with 503 when the queue is full are pledge_intake_shed_total.",
 	}, []string{"result"})
 	for _, r := range []string{"accepted", "pending", "duplicate", "rejected", "failed"} {
 		m.pledges.WithLabelValues(r)
