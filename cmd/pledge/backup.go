@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 )
@@ -37,12 +36,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if !ok {
 		return fmt.Errorf("backup: %q is not a SQLite database; for PostgreSQL use pg_dump", db)
 	}
-	s, err := sqlite.Open(ctx, path, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := s.Backup(ctx, fs.Arg(0)); err != nil {
+	if err := sqlite.Backup(ctx, path, fs.Arg(0)); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "wrote", fs.Arg(0))

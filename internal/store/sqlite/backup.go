@@ -2,30 +2,40 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 )
 
-// Backup writes a consistent copy of the database to path while the portal
-// keeps running: SQLite's VACUUM INTO reads one snapshot (WAL lets writers
-// go on meanwhile) and writes a compact file. path must not exist.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("backup: %s exists already", path)
+// Backup writes a consistent copy of the portal's database at src to dst
+// while the portal keeps running: SQLite's VACUUM INTO reads one snapshot
+// (WAL lets writers go on meanwhile) and writes a compact file. dst must not
+// exist. It neither creates src nor migrates it: a backup pointed at the
+// wrong place fails rather than copying a new empty database, and one taken
+// with a newer binary before an upgrade copies the database as it is.
+func Backup(ctx context.Context, src, dst string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("backup: no database at %s: %w", src, err)
 	}
-	conn, err := s.r.Conn(ctx)
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("backup: %s exists already", dst)
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: src}).EscapedPath()+"?_pragma=busy_timeout(10000)")
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("backup: open %s: %w", src, err)
 	}
-	defer conn.Close()
-	// query_only forbids VACUUM INTO on the read pool's connections; lift
-	// it on this one for the statement. It writes only to path.
-	if _, err := conn.ExecContext(ctx, `PRAGMA query_only = OFF`); err != nil {
-		return fmt.Errorf("backup: %w", err)
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'pledges'`).Scan(&n); err != nil {
+		return fmt.Errorf("backup: read %s: %w", src, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA query_only = ON`)
-	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
+	if n == 0 {
+		return fmt.Errorf("backup: %s holds no pledge portal database: %w", src, errors.ErrUnsupported)
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		return fmt.Errorf("backup to %s: %w", dst, err)
 	}
 	return nil
 }

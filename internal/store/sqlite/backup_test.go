@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -18,7 +19,8 @@ import (
 func TestBackupWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := sqlite.Open(ctx, filepath.Join(dir, "live.db"), slog.New(slog.DiscardHandler))
+	livePath := filepath.Join(dir, "live.db")
+	s, err := sqlite.Open(ctx, livePath, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +49,13 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}()
 	path := filepath.Join(dir, "copy.db")
-	err = s.Backup(ctx, path)
+	err = sqlite.Backup(ctx, livePath, path)
 	stop.Store(true)
 	<-done
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Backup(ctx, path); err == nil {
+	if err := sqlite.Backup(ctx, livePath, path); err == nil {
 		t.Error("a second backup overwrote the first")
 	}
 	b, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
@@ -74,5 +76,31 @@ func TestBackupWhileWriting(t *testing.T) {
 	}
 	if a.Rows > live.Rows {
 		t.Errorf("backup has %d rows, more than the live %d", a.Rows, live.Rows)
+	}
+}
+
+// TestBackupOfNoDatabase: a backup pointed at a file that does not exist,
+// or at one that is not the portal's, fails and creates nothing.
+func TestBackupOfNoDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	missing, dst := filepath.Join(dir, "typo.db"), filepath.Join(dir, "copy.db")
+	if err := sqlite.Backup(ctx, missing, dst); err == nil {
+		t.Error("a backup of a missing database succeeded")
+	}
+	for _, p := range []string{missing, dst} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was created", p)
+		}
+	}
+	other := filepath.Join(dir, "other.db")
+	if err := os.WriteFile(other, nil, 0o600); err != nil { // an empty file is an empty SQLite database
+		t.Fatal(err)
+	}
+	if err := sqlite.Backup(ctx, other, dst); err == nil {
+		t.Error("a backup of a database without the portal's tables succeeded")
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Errorf("%s was written", dst)
 	}
 }
