@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -242,5 +243,46 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	m := scrapeMetrics(t, p.c, "http://"+maddr+"/metrics")
 	if m["pledge_database_up{}"] != 1 {
 		t.Errorf("pledge_database_up = %v", m["pledge_database_up{}"])
+	}
+}
+
+// TestRedisDownFromTheStart: a portal whose Redis never answers says so in
+// /readyz before any request has needed Redis, keeps taking pledges, and
+// its stderr stays JSON, one object a line (the Redis client's own
+// complaints included).
+func TestRedisDownFromTheStart(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	p := startProc(t, dir, addr, []string{"PLEDGE_REDIS_URL=redis://127.0.0.1:1/0"}, "--db", filepath.Join(dir, "p.db"))
+	p.waitReady(20 * time.Second)
+	c := newClient(t, 10*time.Second)
+	readyz := func() string {
+		t.Helper()
+		st, body, err := getBody(c, p.base()+"/readyz")
+		if err != nil || st != http.StatusOK {
+			t.Fatalf("/readyz: %d %v %s", st, err, body)
+		}
+		return body
+	}
+	if body := readyz(); !strings.Contains(body, "redis unreachable") {
+		t.Errorf("/readyz before any pledge = %s, want rate limits local (redis unreachable)", body)
+	}
+	for i := range 5 {
+		if st, _, body, err := postPledge(c, p.base(), "Asha", phoneFor(int64(i+1)), "KOTA"); err != nil || st != http.StatusCreated {
+			t.Fatalf("pledge %d: %d %v %s", i, st, err, body)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // the Redis client retries and complains meanwhile
+	if body := readyz(); !strings.Contains(body, "redis unreachable") {
+		t.Errorf("/readyz after pledges = %s, want rate limits local (redis unreachable)", body)
+	}
+	if code := p.signal(syscall.SIGTERM, 20*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	sc := bufio.NewScanner(strings.NewReader(p.out.String()))
+	for sc.Scan() {
+		if !json.Valid(sc.Bytes()) {
+			t.Errorf("stderr line is not JSON: %s", sc.Text())
+		}
 	}
 }

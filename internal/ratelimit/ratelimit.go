@@ -91,12 +91,13 @@ func (l *Limits) AllowPhone(w http.ResponseWriter, r *http.Request, key string) 
 }
 
 // Status describes where the counters are, for /readyz: "local", "redis",
-// or "local (redis unreachable)".
-func (l *Limits) Status() string {
+// or "local (redis unreachable)". Redis is asked too: until a request
+// has needed it, the counters cannot know it is gone.
+func (l *Limits) Status(ctx context.Context) string {
 	switch {
 	case l == nil || l.redis == nil:
 		return "local"
-	case l.degraded.Load() > 0:
+	case l.degraded.Load() > 0 || l.redis.Ping(ctx).Err() != nil:
 		return "local (redis unreachable)"
 	default:
 		return "redis"
@@ -115,9 +116,21 @@ func OpenRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 	opts.ReadTimeout = 100 * time.Millisecond
 	opts.WriteTimeout = 100 * time.Millisecond
 	opts.MaxRetries = -1
+	// The client's own complaints (a dial failing, again and again) go to
+	// the portal's log, as JSON, at debug level: the fallback above already
+	// says once that Redis is gone and once that it is back. The Redis
+	// library has one logger for the whole process.
+	redis.SetLogger(redisLog{log})
 	c := redis.NewClient(opts)
 	if err := c.Ping(ctx).Err(); err != nil {
 		log.Warn("redis unreachable at start: rate limits stay per instance until it answers", "err", err)
 	}
 	return c, nil
+}
+
+// redisLog passes the Redis client's messages to log.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }

@@ -18,7 +18,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
-	limits := s.deps.Limits.Status()
+	limits := s.deps.Limits.Status(ctx)
 	if err := s.deps.Store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "unreachable", "rate_limits": limits})
