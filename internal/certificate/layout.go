@@ -73,7 +73,11 @@ const (
 	canvasW    = 1600
 	textWidth  = 1300 // widest line of text
 	nameMin    = 13   // smallest size a long name shrinks to: 100 characters fit
-	pledgeMaxL = 4    // lines of pledge text at most: more would reach the QR code
+	pledgeMaxL = 4    // lines of pledge text at full size: more would reach the QR code
+	pledgeMinF = 0.5  // a long pledge shrinks to half size, and then takes 7 lines
+	signatoryW = 620  // the signatory's column, clear of the QR code and its label
+	// signatoryMinF is the smallest a long signatory shrinks to (18 px of 28).
+	signatoryMinF = 18.0 / 28
 )
 
 // render draws d at size. sh must not be shared with another goroutine.
@@ -100,8 +104,9 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 	center(d.Name, 445, 84, textWidth, true, ink)
 	underline(img, 470*k, k)
 	center(d.TookPledge, 530, 30, textWidth, false, muted)
-	for i, l := range wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k) {
-		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, (595+float64(i)*46)*k, ink)
+	pledge, f := wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL, pledgeMinF)
+	for i, l := range pledge {
+		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, (595+float64(i)*46*f)*k, ink)
 	}
 
 	left := 150 * k
@@ -110,9 +115,14 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 	date := sh.shape([]rune(d.DateLabel+" "+d.Date), d.Lang, 28*k, false)
 	drawLine(&sh.z, img, date, left, 950*k, muted)
 	if d.Signatory != "" {
-		sig := fit(sh, d.Signatory, d.Lang, 28*k, 18*k, 620*k, false)
-		drawLine(&sh.z, img, sig, left, 1010*k, ink)
-		fillRect(img, image.Rect(int(left), int(970*k), int(left+sig.width), int(972*k)+1), muted)
+		// Two lines at most, left of the QR code's label, above the frame.
+		sig, f := wrapShrinking(sh, d.Signatory, d.Lang, 28*k, signatoryW*k, 2, signatoryMinF)
+		widest := 0.0
+		for i, l := range sig {
+			drawLine(&sh.z, img, l, left, (1010+float64(i)*34*f)*k, ink)
+			widest = max(widest, l.width)
+		}
+		fillRect(img, image.Rect(int(left), int(970*k), int(left+widest), int(972*k)+1), muted)
 	}
 	if err := drawQR(img, d.VerifyURL, image.Rect(int(1230*k), int(770*k), int(1450*k), int(990*k))); err != nil {
 		return nil, err
@@ -137,18 +147,23 @@ func fit(sh *shaper, text, lang string, px, minPx, maxW float64, bold bool) line
 	return l
 }
 
-// wrapShrinking wraps text into at most pledgeMaxL lines at px, or at a
-// smaller size down to 60% of px if it needs more lines; at the smallest
-// size the last line shrinks to fit whatever is left.
-func wrapShrinking(sh *shaper, text, lang string, px, maxW float64) []line {
+// wrapShrinking wraps text into lines no wider than maxW at px, taking
+// at most rows lines; if it needs more, it tries smaller sizes, 10% at a
+// time down to minF of px, where the lines sit closer (their pitch scales by
+// the returned factor) and more of them fit in the same height: as many as
+// keep the last one where the rows-th is at full size. At the smallest size
+// the last line shrinks to fit whatever is left.
+func wrapShrinking(sh *shaper, text, lang string, px, maxW float64, rows int, minF float64) ([]line, float64) {
 	var lines []line
-	for _, f := range []float64{1, 0.9, 0.8, 0.7, 0.6} {
-		lines = wrap(sh, text, lang, px*f, maxW, pledgeMaxL)
-		if n := len(lines); n == 0 || lines[n-1].size == px*f {
-			break
+	f := 1.0
+	for step := 0; ; step++ {
+		f = max(minF, 1-0.1*float64(step))
+		n := int(1 + float64(rows-1)/f + 1e-9)
+		lines = wrap(sh, text, lang, px*f, maxW, n)
+		if k := len(lines); k == 0 || lines[k-1].size == px*f || f == minF {
+			return lines, f
 		}
 	}
-	return lines
 }
 
 // wrap breaks text into at most maxLines lines no wider than maxW, at

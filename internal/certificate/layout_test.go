@@ -161,3 +161,73 @@ func TestWrapLongPledgeWithinWidth(t *testing.T) {
 		t.Errorf("last line is %.2f px wide at %.2f px, over the 1180 px column", last.width, last.size)
 	}
 }
+
+// A signatory of the most characters a campaign allows (200) stays in its
+// column, left of the QR code and its label, and above the inner frame.
+func TestRenderLongSignatoryInItsColumn(t *testing.T) {
+	sh := newTestShaper(t)
+	long := []rune(strings.Repeat("ज़िला निर्वाचन अधिकारी एवं कलेक्टर, बिलासपुर, छत्तीसगढ़ ", 5))
+	for _, sig := range []string{string(long[:200]), strings.Repeat("District Election Officer ", 8)[:200]} {
+		for _, size := range []Size{Full, Share} {
+			k := size.scale()
+			blank, err := render(sh, Data{}, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := render(sh, Data{Signatory: sig}, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left, right, ok := diffColumns(blank, img)
+			if !ok {
+				t.Fatalf("%.20q at size %d: nothing drawn", sig, size)
+			}
+			if maxX := int((150+signatoryW)*k) + 1; left < int(150*k)-1 || right > maxX {
+				t.Errorf("signatory %.20q at size %d drawn over columns %d..%d, outside %d..%d", sig, size, left, right, int(150*k), maxX)
+			}
+			if top, bottom := diffRows(blank, img); bottom > int(1078*k) || top < int(960*k) {
+				t.Errorf("signatory %.20q at size %d drawn over rows %d..%d, outside %d..%d", sig, size, top, bottom, int(960*k), int(1078*k))
+			}
+		}
+	}
+}
+
+// A long pledge (a thousand characters: some official pledges are) takes
+// more, smaller lines, none squeezed below half size, and stays clear of the
+// QR code.
+func TestRenderLongPledge(t *testing.T) {
+	sh := newTestShaper(t)
+	d := sampleData()
+	d.VerifyURL = ""
+	d.Pledge = string([]rune(strings.Repeat(d.Pledge+" ", 20))[:1000])
+	for _, size := range []Size{Full, Share} {
+		k := size.scale()
+		lines, f := wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL, pledgeMinF)
+		for i, l := range lines {
+			if l.size < 15*k-1e-9 || l.width > 1180*k {
+				t.Errorf("size %d: line %d of %d at %.1f px (factor %.1f), %.0f px wide", size, i, len(lines), l.size, f, l.width)
+			}
+		}
+		img, err := render(sh, d, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := inkIn(img, qrRect(size)); n != 0 {
+			t.Errorf("size %d: the pledge puts %d pixels where the QR code goes", size, n)
+		}
+	}
+}
+
+// diffRows reports the top and bottom rows where a and b differ.
+func diffRows(a, b *image.RGBA) (top, bottom int) {
+	top, bottom = a.Bounds().Max.Y, -1
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+				top, bottom = min(top, y), max(bottom, y)
+				break
+			}
+		}
+	}
+	return top, bottom
+}

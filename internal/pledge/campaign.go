@@ -2,6 +2,7 @@ package pledge
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -136,6 +137,10 @@ func (c *Campaign) Leaves() []Region {
 	return out
 }
 
+// MaxPledgeText is the longest pledge text a campaign may have, in
+// characters.
+const MaxPledgeText = 1000
+
 // Validate checks a campaign definition before it is stored.
 func (c *Campaign) Validate() error {
 	if problems := c.Problems(); len(problems) > 0 {
@@ -164,6 +169,12 @@ func (c *Campaign) Problems() []string {
 	for _, l := range c.Languages {
 		if c.Title[l] == "" || c.Pledge[l] == "" {
 			problems = append(problems, "title and pledge text are needed in "+l)
+		}
+	}
+	for l, v := range c.Pledge {
+		// What a certificate holds legibly: seven lines at half size.
+		if utf8.RuneCountInString(v) > MaxPledgeText {
+			problems = append(problems, fmt.Sprintf("the pledge text has at most %d characters (%s)", MaxPledgeText, l))
 		}
 	}
 	if !c.Email.Valid() {

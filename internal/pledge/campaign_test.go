@@ -90,6 +90,9 @@ func TestCampaignValidateRefuses(t *testing.T) {
 		{"no language", func(c *pledge.Campaign) { c.Languages = nil }, "at least one language"},
 		{"missing title text", func(c *pledge.Campaign) { delete(c.Title, "hi") }, "needed in hi"},
 		{"empty pledge text", func(c *pledge.Campaign) { c.Pledge["hi"] = "" }, "needed in hi"},
+		{"pledge text longer than a certificate holds", func(c *pledge.Campaign) {
+			c.Pledge["hi"] = strings.Repeat("शपथ ", pledge.MaxPledgeText/4+1)
+		}, "at most 1000 characters (hi)"},
 		{"language without texts", func(c *pledge.Campaign) { c.Languages = append(c.Languages, "ta") }, "needed in ta"},
 		{"empty email mode", func(c *pledge.Campaign) { c.Email = "" }, "email mode"},
 		{"unknown email mode", func(c *pledge.Campaign) { c.Email = "sometimes" }, "email mode"},
