@@ -13,7 +13,9 @@ import (
 var fontFiles embed.FS
 
 // scriptFonts names the font files of each script the certificate can
-// write, regular and bold. Another script (Bengali, Tamil...) needs its two
+// write, regular and bold: Latin (with Greek and Cyrillic) and the nine
+// scripts of India's scheduled languages written left to right, since a
+// citizen may write their name in any of them. Another script needs its two
 // Noto files under fonts/ and one line here. The first entry is the
 // fallback for characters of no particular script (digits, punctuation).
 var scriptFonts = []struct {
@@ -22,6 +24,15 @@ var scriptFonts = []struct {
 }{
 	{language.Latin, "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"},
 	{language.Devanagari, "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"},
+	{language.Bengali, "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf"},
+	{language.Gujarati, "NotoSansGujarati-Regular.ttf", "NotoSansGujarati-Bold.ttf"},
+	{language.Gurmukhi, "NotoSansGurmukhi-Regular.ttf", "NotoSansGurmukhi-Bold.ttf"},
+	{language.Kannada, "NotoSansKannada-Regular.ttf", "NotoSansKannada-Bold.ttf"},
+	{language.Malayalam, "NotoSansMalayalam-Regular.ttf", "NotoSansMalayalam-Bold.ttf"},
+	{language.Oriya, "NotoSansOriya-Regular.ttf", "NotoSansOriya-Bold.ttf"},
+	{language.Tamil, "NotoSansTamil-Regular.ttf", "NotoSansTamil-Bold.ttf"},
+	{language.Telugu, "NotoSansTelugu-Regular.ttf", "NotoSansTelugu-Bold.ttf"},
+	{language.Arabic, "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"}, // Urdu, Kashmiri, Sindhi: right to left
 }
 
 // fontSet is the parsed fonts, shared read-only by every render.

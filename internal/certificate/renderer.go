@@ -24,7 +24,7 @@ import (
 var ErrBusy = errors.New("certificate: too many renders waiting")
 
 // version changes whenever the drawing changes, so validators (Key) do too.
-const version = "1"
+const version = "2" // 2: fonts for every scheduled script; long pledge and signatory wrap
 
 // Options bound the renderer.
 type Options struct {

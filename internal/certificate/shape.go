@@ -53,11 +53,15 @@ func (s *shaper) shape(text []rune, lang string, size float64, bold bool) line {
 		face := faceList[r.font]
 		upem := int(face.Upem())
 		scale := size / float64(upem)
+		dir := di.DirectionLTR
+		if s.faces.set.scripts[r.font] == language.Arabic {
+			dir = di.DirectionRTL // its glyphs come back in drawing order, left to right
+		}
 		out := s.hb.Shape(shaping.Input{
 			Text:      text,
 			RunStart:  r.start,
 			RunEnd:    r.end,
-			Direction: di.DirectionLTR,
+			Direction: dir,
 			Face:      face,
 			Size:      fixed.I(upem),
 			Script:    s.faces.set.scripts[r.font],

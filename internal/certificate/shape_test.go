@@ -376,3 +376,51 @@ func TestFitName(t *testing.T) {
 		}
 	}
 }
+
+// A name in any of the scripts of India's scheduled languages draws without
+// .notdef, in regular and bold.
+func TestShapeIndianScriptsNoNotdef(t *testing.T) {
+	sh := newTestShaper(t)
+	for script, name := range map[string]string{
+		"Bengali":   "রবীন্দ্রনাথ ঠাকুর",
+		"Gujarati":  "હાર્દિક પટેલ",
+		"Gurmukhi":  "ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ",
+		"Kannada":   "ಮಂಜುನಾಥ ಗೌಡ",
+		"Malayalam": "ശ്രീജിത്ത് മേനോൻ",
+		"Oriya":     "ସୌମ୍ୟ ମହାପାତ୍ର",
+		"Tamil":     "முத்துலட்சுமி ராமசாமி",
+		"Telugu":    "శ్రీనివాస్ రెడ్డి",
+		"Urdu":      "عمران خان",
+		"mixed":     "Anu அனு অনু",
+	} {
+		for _, bold := range []bool{false, true} {
+			runes := []rune(name)
+			l := sh.shape(runes, "en", 84, bold)
+			if len(l.glyphs) == 0 {
+				t.Errorf("%s %q: nothing shaped", script, name)
+			}
+			for _, g := range l.glyphs {
+				if g.id == 0 {
+					t.Errorf("%s %q (bold %v): .notdef at cluster %d (%q)", script, name, bold, g.cluster, runes[g.cluster])
+					break
+				}
+			}
+		}
+	}
+}
+
+// A name in Arabic script is shaped right to left: its glyphs come back in
+// drawing order, the first letter's at the right end.
+func TestShapeArabicRightToLeft(t *testing.T) {
+	sh := newTestShaper(t)
+	runes := []rune("عمران")
+	l := sh.shape(runes, "en", 84, false)
+	if len(l.glyphs) < 2 {
+		t.Fatalf("%d glyphs", len(l.glyphs))
+	}
+	first, last := l.glyphs[0], l.glyphs[len(l.glyphs)-1]
+	if first.x != 0 || last.cluster != 0 || first.cluster <= last.cluster {
+		t.Errorf("glyphs run from cluster %d at x %.1f to cluster %d at x %.1f: want the last letter leftmost, the first rightmost",
+			first.cluster, first.x, last.cluster, last.x)
+	}
+}
