@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/pledgeportal/pledge/internal/config"
 )
@@ -83,7 +84,8 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// version is the module version, or the VCS revision of a development build.
+// version is the module version, with the VCS revision when the version
+// does not name it already (a pseudo-version does).
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -91,7 +93,7 @@ func version() string {
 	}
 	v := info.Main.Version
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 && !strings.Contains(v, s.Value[:12]) {
 			v += " " + s.Value[:12]
 		}
 	}

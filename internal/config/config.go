@@ -183,7 +183,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 			c.Migrate = b
 		}
 	}
-	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending database migrations on start (PLEDGE_MIGRATE)")
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending PostgreSQL migrations on start; SQLite is always migrated (PLEDGE_MIGRATE)")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "PLEDGE_SHUTDOWN_TIMEOUT", "how long shutdown waits to drain")
 	return func() error { return errors.Join(envErrs...) }
 }

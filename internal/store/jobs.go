@@ -101,19 +101,15 @@ func NewJobClient[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config) (*
 	return c, jobClient[TTx]{c}, nil
 }
 
-// MigrateJobs applies River's own migrations over driver, logging each.
-// Backends call it after their own migrations.
+// MigrateJobs applies River's own migrations over driver; River logs each
+// to log. Backends call it after their own migrations.
 func MigrateJobs[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
 	if err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
-	}
-	for _, v := range res.Versions {
-		log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
 	}
 	return nil
 }
