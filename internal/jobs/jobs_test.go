@@ -157,9 +157,9 @@ func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.FailTemporarily(false)
-		got := srv.WaitFor(t, 1, 60*time.Second)
+		srv.WaitFor(t, 1, 60*time.Second)
 		time.Sleep(time.Second) // a mail for the invalidated pledge would come now
-		if got = srv.Messages(); len(got) != 1 || got[0].To[0] != "citizen@example.org" {
+		if got := srv.Messages(); len(got) != 1 || got[0].To[0] != "citizen@example.org" {
 			var to []string
 			for _, m := range got {
 				to = append(to, m.To[0])
