@@ -13,8 +13,8 @@ import (
 var fontFiles embed.FS
 
 // scriptFonts names the font files of each script the certificate can
-// write, regular and bold: Latin (with Greek and Cyrillic) and the nine
-// scripts of India's scheduled languages written left to right, since a
+// write, regular and bold: Latin (with Greek and Cyrillic) and the main scripts
+// of India's scheduled languages (Arabic right to left), since a
 // citizen may write their name in any of them. Another script needs its two
 // Noto files under fonts/ and one line here. The first entry is the
 // fallback for characters of no particular script (digits, punctuation).
