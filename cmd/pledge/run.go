@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.SetOutput(stderr)
 		var cfg config.Config
 		envErr := cfg.Bind(fs, getenv)
+		fs.Usage = func() { commandUsage(fs, stderr) }
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil
 		} else if err != nil {
@@ -98,4 +99,38 @@ func version() string {
 		}
 	}
 	return v
+}
+
+// commands says what serve, worker and migrate do, and which of the shared
+// flags each one reads (nil: all of them).
+var commands = map[string]struct {
+	about string
+	flags []string
+}{
+	"serve": {about: "Runs the portal: the citizen pages, the API, the admin console and, with --workers, the mail jobs."},
+	"worker": {about: "Runs the background jobs (mail) without the web server, against the same database as serve.",
+		flags: []string{"db", "db-max-conns", "migrate", "secret", "base-url", "addr", "smtp-host", "smtp-port", "smtp-username",
+			"smtp-password", "smtp-tls", "mail-from", "mail-retry-base", "job-rescue-after", "workers", "pending-ttl",
+			"jobs-poll-only", "metrics-addr", "shutdown-timeout", "log-level", "log-format"}},
+	"migrate": {about: "Applies the database's pending migrations (SQLite or PostgreSQL) and exits.",
+		flags: []string{"db", "db-max-conns", "log-level", "log-format"}},
+}
+
+// commandUsage prints the usage of serve, worker or migrate (fs's name):
+// what it does and the flags it reads.
+func commandUsage(fs *flag.FlagSet, w io.Writer) {
+	c := commands[fs.Name()]
+	fmt.Fprintf(w, "Usage: pledge %s [flags]\n\n%s\n\nFlags (each also a PLEDGE_* variable, named in its help):\n", fs.Name(), c.about)
+	if c.flags == nil {
+		fs.PrintDefaults()
+		return
+	}
+	only := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	only.SetOutput(w)
+	for _, name := range c.flags {
+		if f := fs.Lookup(name); f != nil {
+			only.Var(f.Value, f.Name, f.Usage)
+		}
+	}
+	only.PrintDefaults()
 }
