@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/csvsafe"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -78,6 +79,7 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
 	_ = cw.Write([]string{"id", "at", "actor", "remote", "kind", "detail"})
 	for len(batch) > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(exportWindow)) // each batch, not the whole answer
 		for _, act := range batch {
 			_ = cw.Write([]string{
 				strconv.FormatInt(act.ID, 10),

@@ -20,14 +20,21 @@ const KindExport = "export"
 // flushRows is how many rows of a pledge export go out at a time.
 const flushRows = 1000
 
+// exportWindow is how long each flushRows of an export (about 80 kB) may
+// take to reach the client. The server's write timeout bounds a whole
+// answer; a million-row export (80 MB) on a slow link takes longer, so the
+// deadline moves on with every flush instead.
+const exportWindow = 30 * time.Second
+
 // errExportDone stops an export at the last pledge it set out to write.
 var errExportDone = errors.New("export done")
 
 // pledgesCSV streams a campaign's pledges as CSV, in number order, for
 // admins only (a viewer may not export contacts). Memory stays flat however
 // many pledges there are: the store reads a page at a time, and rows go out
-// every flushRows. The export covers the pledges counted when it starts, and
-// is recorded in the audit log, with that number of rows, before the first
+// every flushRows. The export covers every pledge numbered when it starts
+// (counted, invalidated or withdrawn: its status column says which), and is
+// recorded in the audit log, with that number of rows, before the first
 // byte goes out, so an export that fails half-way is still on record.
 func (a *Admin) pledgesCSV(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -36,11 +43,10 @@ func (a *Admin) pledgesCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("pledge export: %w", err)
 	}
-	counts, err := a.store.Counts(ctx, c.ID)
+	last, err := a.store.LastNumber(ctx, c.ID) // numbers run 1..last, none skipped
 	if err != nil {
-		return fmt.Errorf("pledge export: counts of %s: %w", c.Slug, err)
+		return fmt.Errorf("pledge export: last number of %s: %w", c.Slug, err)
 	}
-	last := counts.Total // numbers run 1..Total in the same transaction as the counts
 	if err := a.record(r, u.Username, KindExport, fmt.Sprintf("%s pledges.csv: %d rows", c.Slug, last)); err != nil {
 		return err
 	}
@@ -89,7 +95,8 @@ func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) 
 		names[r.Code] = csvsafe.Cell(r.Name.In("en", c.DefaultLang()))
 	}
 	pw := &pledgeWriter{cw: csv.NewWriter(w), rc: http.NewResponseController(w), names: names, showEmail: showEmail,
-		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "invalidated"}}
+		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}}
+	_ = pw.rc.SetWriteDeadline(time.Now().Add(exportWindow))
 	_ = pw.cw.Write(pw.rec)
 	return pw
 }
@@ -109,9 +116,13 @@ func (pw *pledgeWriter) write(p pledge.Pledge) error {
 	rec[5] = csvsafe.Cell(p.PhoneMasked) // only the masked form is stored
 	rec[6] = csvsafe.Cell(email)
 	rec[7] = p.CreatedAt.UTC().Format(time.RFC3339)
-	rec[8] = "no"
-	if p.Invalidated {
-		rec[8] = "yes" // set aside by an invalidation: not counted
+	switch {
+	case p.Invalidated:
+		rec[8] = "invalidated" // set aside by an admin: not counted
+	case p.Withdrawn():
+		rec[8] = "withdrawn" // by the citizen: not counted
+	default:
+		rec[8] = "counted"
 	}
 	_ = pw.cw.Write(rec)
 	if pw.pending++; pw.pending >= flushRows {
@@ -128,6 +139,7 @@ func (pw *pledgeWriter) flush() error {
 		return fmt.Errorf("%w: %w", errClientGone, err)
 	}
 	_ = pw.rc.Flush()
+	_ = pw.rc.SetWriteDeadline(time.Now().Add(exportWindow)) // for the next rows
 	return nil
 }
 

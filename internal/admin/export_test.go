@@ -1,8 +1,12 @@
 package admin_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +19,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
-var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "invalidated"}
+var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}
 
 // exportCSV fetches a campaign's pledges.csv as b and parses it.
 func exportCSV(t *testing.T, b *browser, slug string) [][]string {
@@ -64,6 +68,12 @@ func TestPledgesCSV(t *testing.T) {
 	sub.Email = "asha@example.in"
 	commit(t, c, []pledge.Submission{sub})
 
+	// The last pledge withdrawn: still exported (the numbers run on), with
+	// its status, and the export still ends at the last number.
+	if err := c.Store.Withdraw(context.Background(), mail.ID, n, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
 	viewer := c.browser(t)
 	viewer.mustLogin(viewerUser, viewerPass)
 	wantStatus(t, viewer.get("/admin/c/mail/pledges.csv"), http.StatusForbidden)
@@ -83,9 +93,12 @@ func TestPledgesCSV(t *testing.T) {
 		}
 	}
 	first := rows[0]
-	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z", "no"}
+	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z", "counted"}
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first row (-want +got):\n%s", diff)
+	}
+	if got := rows[n-1][8]; got != "withdrawn" {
+		t.Errorf("the withdrawn pledge's status = %q, want withdrawn", got)
 	}
 	if got := rows[5][1]; got != `'=HYPERLINK("http://evil.example")` {
 		t.Errorf("formula name exported as %q, want it guarded", got)
@@ -132,5 +145,59 @@ func TestPledgesCSVConstantMemory(t *testing.T) {
 	if run.growth > maxExportGrowth {
 		t.Errorf("the heap grew by %.1f MB exporting %d rows (%.1f MB of CSV), want under %d MB: the export is not streaming",
 			float64(run.growth)/(1<<20), exportRows, float64(run.bytes)/1e6, maxExportGrowth>>20)
+	}
+}
+
+// TestPledgesCSVOnASlowLink: an export that takes longer to download than
+// the server's write timeout for one answer still arrives whole (the
+// deadline moves on with each flush), here 20 times over.
+func TestPledgesCSVOnASlowLink(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	c := newConsole(t, slowLink(timeout))
+	camp := newCampaign(t, c, "slow", pledge.EmailNone)
+	const rows = 5_000 // 400 kB, through 16 kB buffers: seconds
+	fillPledges(t, c.Store, camp.ID, rows, time.Now())
+	b := c.browser(t)
+	b.mustLogin(adminUser, adminPass)
+	// A client that reads 16 kB at a time, with a small receive buffer.
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(16 << 10)
+		}
+		return conn, err
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	slow := &http.Client{Jar: b.client.Jar, Transport: tr}
+	res, err := slow.Get(c.URL + "/admin/c/slow/pledges.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	start := time.Now()
+	var body bytes.Buffer
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		body.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes in %v: %v", body.Len(), time.Since(start), err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	took, size := time.Since(start), body.Len()
+	recs, err := csv.NewReader(&body).ReadAll()
+	if err != nil {
+		t.Fatalf("%d bytes in %v, not whole CSV: %v", body.Len(), took, err)
+	}
+	if len(recs) != rows+1 || recs[len(recs)-1][0] != strconv.Itoa(rows) {
+		t.Fatalf("%d rows in %v, want %d", len(recs)-1, took, rows)
+	}
+	t.Logf("%d bytes in %v", size, took)
+	if took < 2*timeout {
+		t.Logf("the download took %v, under twice the write timeout (%v): this run did not test much", took, timeout)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -61,10 +62,11 @@ type console struct {
 }
 
 type consoleOptions struct {
-	proxies []netip.Prefix
-	tls     bool
-	public  bool
-	jobs    bool
+	proxies      []netip.Prefix
+	tls          bool
+	public       bool
+	jobs         bool
+	writeTimeout time.Duration // the server's, on connections with small send buffers
 }
 
 type consoleOption func(*consoleOptions)
@@ -84,6 +86,24 @@ func withPublicSite() consoleOption { return func(o *consoleOptions) { o.public 
 
 // withJobs mounts River's job console over the test's store at /admin/jobs.
 func withJobs() consoleOption { return func(o *consoleOptions) { o.jobs = true } }
+
+// slowLink serves the console as cmd/pledge does, with a write timeout for
+// each answer (d), on connections whose send buffers are small, so that a
+// client reading slowly holds the server's writes up as on a slow network.
+func slowLink(d time.Duration) consoleOption {
+	return func(o *consoleOptions) { o.writeTimeout = d }
+}
+
+// smallBuffers accepts connections with 16 kB send buffers.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
+}
 
 // overTLS serves the console with httptest's TLS server.
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
@@ -129,9 +149,15 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 		h = publicSite(t, s, a)
 	}
 	var ts *httptest.Server
-	if o.tls {
+	switch {
+	case o.tls:
 		ts = httptest.NewTLSServer(h)
-	} else {
+	case o.writeTimeout > 0:
+		ts = httptest.NewUnstartedServer(h)
+		ts.Listener = smallBuffers{ts.Listener}
+		ts.Config.WriteTimeout = o.writeTimeout
+		ts.Start()
+	default:
 		ts = httptest.NewServer(h)
 	}
 	t.Cleanup(ts.Close)

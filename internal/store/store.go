@@ -52,6 +52,10 @@ type Store interface {
 	// MinuteCounts returns the campaign's pledges per minute from since on,
 	// oldest first; minutes without pledges are absent.
 	MinuteCounts(ctx context.Context, campaignID int64, since time.Time) ([]pledge.MinuteCount, error)
+	// LastNumber returns the highest certificate number the campaign has
+	// given: its pledges are numbered 1..LastNumber, counted or not
+	// (invalidated, withdrawn). pledge.ErrNotFound if there is no campaign.
+	LastNumber(ctx context.Context, campaignID int64) (int64, error)
 	// ExportPledges calls fn for each pledge of the campaign in number order,
 	// reading in pages so memory stays flat however many there are. An error
 	// from fn stops the export and is returned.

@@ -31,6 +31,20 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 	return c, nil
 }
 
+// LastNumber returns the campaign's last certificate number. See
+// store.Store.
+func (s *Store) LastNumber(ctx context.Context, campaignID int64) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = $1`, campaignID).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read last number: %w", err)
+	}
+	return n, nil
+}
+
 // Pledge returns the pledge with certificate number in a campaign, or
 // pledge.ErrNotFound.
 func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {

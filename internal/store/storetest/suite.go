@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"CertificateText", testCertificateText},
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"RegionInUseWhilePending", testRegionInUseWhilePending},
+		{"LastNumber", testLastNumber},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
