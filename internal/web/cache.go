@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -136,9 +137,9 @@ func (cc *campaignCache) reload(ctx context.Context) error {
 type snapshot struct {
 	counts  pledge.Counts
 	parents map[string]int64
-	at      time.Time
-	body    []byte // JSON of statsBody
+	body    []byte // JSON of statsBody; its updated_at is when these counts were first read
 	etag    string
+	content [32]byte // hash of the body without updated_at
 
 	camp    *pledge.Campaign // the regions the counts were read for
 	csvOnce sync.Once
@@ -154,11 +155,13 @@ type countCache struct {
 
 	mu    sync.Mutex
 	byID  map[int64]*snapshot
+	read  map[int64]time.Time   // when each campaign's counts were last read
 	locks map[int64]*sync.Mutex // one reader of the store per campaign
 }
 
 func newCountCache(s store.Store, ttl time.Duration, now func() time.Time) *countCache {
-	return &countCache{store: s, ttl: ttl, now: now, byID: make(map[int64]*snapshot), locks: make(map[int64]*sync.Mutex)}
+	return &countCache{store: s, ttl: ttl, now: now, byID: make(map[int64]*snapshot),
+		read: make(map[int64]time.Time), locks: make(map[int64]*sync.Mutex)}
 }
 
 // statsBody is the public stats document.
@@ -172,22 +175,22 @@ type statsBody struct {
 
 func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, error) {
 	cc.mu.Lock()
-	snap := cc.byID[c.ID]
+	snap, read := cc.byID[c.ID], cc.read[c.ID]
 	lock, ok := cc.locks[c.ID]
 	if !ok {
 		lock = new(sync.Mutex)
 		cc.locks[c.ID] = lock
 	}
 	cc.mu.Unlock()
-	if snap != nil && cc.now().Sub(snap.at) < cc.ttl {
+	if snap != nil && cc.now().Sub(read) < cc.ttl {
 		return snap, nil
 	}
 	lock.Lock()
 	defer lock.Unlock()
 	cc.mu.Lock()
-	snap = cc.byID[c.ID]
+	snap, read = cc.byID[c.ID], cc.read[c.ID]
 	cc.mu.Unlock()
-	if snap != nil && cc.now().Sub(snap.at) < cc.ttl {
+	if snap != nil && cc.now().Sub(read) < cc.ttl {
 		return snap, nil // another request refreshed it meanwhile
 	}
 	counts, err := cc.store.Counts(ctx, c.ID)
@@ -197,14 +200,21 @@ func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, e
 		}
 		return nil, fmt.Errorf("read counts: %w", err)
 	}
-	snap = newSnapshot(c, counts, cc.now())
+	now := cc.now()
+	if snap == nil || snap.camp != c || counts.Total != snap.counts.Total || !maps.Equal(counts.Regions, snap.counts.Regions) {
+		snap = newSnapshot(c, counts, now, snap)
+	}
 	cc.mu.Lock()
-	cc.byID[c.ID] = snap
+	cc.byID[c.ID], cc.read[c.ID] = snap, now
 	cc.mu.Unlock()
 	return snap, nil
 }
 
-func newSnapshot(c *pledge.Campaign, counts pledge.Counts, now time.Time) *snapshot {
+// newSnapshot builds the snapshot of counts for c, read at now. If it says
+// what prev said (the same counts, a campaign reloaded unchanged), it keeps
+// prev's body, updated_at and ETag, so that a client or proxy revalidating
+// gets 304 until a pledge comes in.
+func newSnapshot(c *pledge.Campaign, counts pledge.Counts, now time.Time, prev *snapshot) *snapshot {
 	regions := make(map[string]int64)
 	parents := make(map[string]int64)
 	for _, r := range c.Leaves() {
@@ -221,10 +231,18 @@ func newSnapshot(c *pledge.Campaign, counts pledge.Counts, now time.Time) *snaps
 			regions[code] = n
 		}
 	}
-	body, _ := json.Marshal(statsBody{Campaign: c.Slug, Total: counts.Total, Regions: regions, Parents: parents, UpdatedAt: now.UTC()})
-	sum := sha256.Sum256(body)
-	return &snapshot{counts: counts, parents: parents, at: now, body: body, camp: c,
-		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+	doc := statsBody{Campaign: c.Slug, Total: counts.Total, Regions: regions, Parents: parents}
+	undated, _ := json.Marshal(doc)
+	s := &snapshot{counts: counts, parents: parents, camp: c, content: sha256.Sum256(undated)}
+	if prev != nil && prev.content == s.content {
+		s.body, s.etag = prev.body, prev.etag
+		return s
+	}
+	doc.UpdatedAt = now.UTC()
+	s.body, _ = json.Marshal(doc)
+	sum := sha256.Sum256(s.body)
+	s.etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	return s
 }
 
 // pageCache holds rendered public pages, plain and gzipped, keyed by what

@@ -923,6 +923,28 @@ func (p *portal) pollStats(t *testing.T, slug string, want int64) (stats, respon
 	}
 }
 
+// While no pledge comes in, the stats keep their body and ETag from one
+// read of the counts to the next, so a client or proxy revalidating gets
+// 304 rather than the same counts again; a pledge changes both.
+func TestAPIStatsETagStableWhileCountsAre(t *testing.T) {
+	t.Parallel()
+	var c clock
+	p := newPortal(t, withTestClock(&c))
+	first := p.get(t, "/api/v1/campaigns/vote/stats")
+	etag := first.Header.Get("ETag")
+	for range 3 {
+		c.advance(5 * time.Second) // well past the counts' one-second freshness
+		r := p.get(t, "/api/v1/campaigns/vote/stats", "If-None-Match", etag)
+		wantStatus(t, r, http.StatusNotModified)
+		if got := p.get(t, "/api/v1/campaigns/vote/stats"); got.Header.Get("ETag") != etag || string(got.Body) != string(first.Body) {
+			t.Fatalf("unchanged counts, new answer: ETag %s (was %s), body %s (was %s)", got.Header.Get("ETag"), etag, got.Body, first.Body)
+		}
+	}
+	p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "en")
+	c.advance(5 * time.Second)
+	wantStatus(t, p.get(t, "/api/v1/campaigns/vote/stats", "If-None-Match", etag), http.StatusOK)
+}
+
 func TestAPIStats(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
