@@ -15,6 +15,7 @@ import (
 // Errors of the HTTP layer itself.
 var (
 	errUnsupportedMedia = errors.New("unsupported content type")
+	errMethod           = errors.New("method not allowed")
 	errBadRequest       = errors.New("bad request")
 	errRateLimited      = errors.New("too many requests")
 	// errLinkInvalid marks a link of a mail (confirm, withdraw, pending)
@@ -68,6 +69,8 @@ func status(err error) (int, string) {
 		return http.StatusTooManyRequests, "resend_limit"
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType, "bad_request"
+	case errors.Is(err, errMethod):
+		return http.StatusMethodNotAllowed, "method_not_allowed"
 	case errors.As(err, &verr), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "bad_request"
 	default:
@@ -90,6 +93,8 @@ func code(status int) string {
 		return "too_large"
 	case http.StatusUnsupportedMediaType:
 		return "unsupported_media_type"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
 	case http.StatusTooManyRequests:
 		return "rate_limited"
 	case http.StatusBadRequest:

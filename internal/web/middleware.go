@@ -35,7 +35,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 // notFoundPage lets the mux answer unknown paths (404) and wrong methods
 // (405 with Allow) itself, and dresses its plain-text 404 as a page in the
-// visitor's language, or as the API's JSON error under /api/.
+// visitor's language, or as the API's JSON error under /api/, where a 405
+// gets the JSON error too.
 func (s *Server) notFoundPage(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
@@ -54,16 +55,19 @@ type notFoundWriter struct {
 }
 
 func (w *notFoundWriter) WriteHeader(code int) {
-	if code != http.StatusNotFound {
+	api := strings.HasPrefix(w.r.URL.Path, "/api/")
+	switch {
+	case code == http.StatusNotFound && api:
+		w.s.api(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
+	case code == http.StatusNotFound:
+		w.s.page(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
+	case code == http.StatusMethodNotAllowed && api: // Allow is set already
+		w.s.api(func(http.ResponseWriter, *http.Request) error { return errMethod }).ServeHTTP(w.ResponseWriter, w.r)
+	default:
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
 	w.replaced = true
-	if strings.HasPrefix(w.r.URL.Path, "/api/") {
-		w.s.api(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
-		return
-	}
-	w.s.page(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
 }
 
 func (w *notFoundWriter) Write(b []byte) (int, error) {

@@ -291,6 +291,12 @@ func TestMethodNotAllowed(t *testing.T) {
 			if allow := r.Header.Get("Allow"); !strings.Contains(allow, tc.allow) {
 				t.Errorf("Allow = %q, want it to contain %s", allow, tc.allow)
 			}
+			// Under /api/, the API's JSON error, as for every other failure.
+			if strings.HasPrefix(tc.path, "/api/") {
+				if e := decode[apiError](t, r); e.Error != "method_not_allowed" || e.Message == "" {
+					t.Errorf("body %s, want the JSON error method_not_allowed", r.Body)
+				}
+			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
 	}
