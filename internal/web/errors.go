@@ -148,6 +148,7 @@ type apiError struct {
 	Error   string            `json:"error"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	Detail  string            `json:"detail,omitempty"` // what exactly was malformed, for the integrator (English)
 }
 
 // api adapts a JSON handler: failures become {"error", "message", "fields"}.
@@ -170,7 +171,7 @@ func (s *Server) api(h handlerFunc) http.Handler {
 				body.Fields[f.Field] = s.cat.T(lang, f.Key)
 			}
 		} else if st == http.StatusBadRequest {
-			body.Message = err.Error()
+			body.Detail = err.Error()
 		}
 		writeJSON(w, st, body)
 	})

@@ -295,6 +295,7 @@ type apiError struct {
 	Error   string            `json:"error"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields"`
+	Detail  string            `json:"detail"`
 }
 
 func decode[T any](t *testing.T, r response) T {

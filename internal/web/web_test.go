@@ -146,11 +146,14 @@ func TestAPIPledgeRefused(t *testing.T) {
 	tests := []struct {
 		name        string
 		path        string // default: pledges of "vote"
+		query       string
 		contentType string // default: application/json; "-" for none
 		body        string
 		wantStatus  int
 		wantError   string
 		wantFields  []field // exactly these fields, with these catalogue messages
+		wantMessage string  // if set
+		wantDetail  string  // if set, a part of the detail
 	}{
 		{name: "phone too short", body: valid(set("phone", "12345")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"phone", "en", pledge.MsgPhoneInvalid}}},
@@ -202,7 +205,12 @@ func TestAPIPledgeRefused(t *testing.T) {
 		{name: "form content type", contentType: "application/x-www-form-urlencoded",
 			body: pledgeForm("Asha", "9876543210", "N1", "en").Encode(), wantStatus: 415, wantError: "unsupported_media_type"},
 		{name: "no content type", contentType: "-", body: valid(set("name", "Asha")), wantStatus: 415, wantError: "unsupported_media_type"},
-		{name: "unknown JSON field", body: `{"name":"Asha","phone":"9876543210","region":"N1","admin":true}`, wantStatus: 400, wantError: "invalid"},
+		{name: "unknown JSON field", body: `{"name":"Asha","phone":"9876543210","region":"N1","admin":true}`, wantStatus: 400, wantError: "invalid",
+			wantDetail: `unknown field "admin"`},
+		// Malformed JSON: the message in the request's language, what exactly
+		// is wrong in detail.
+		{name: "unknown JSON field, in Hindi", query: "lang=hi", body: `{"nme":"Asha","lang":"hi"}`, wantStatus: 400, wantError: "invalid",
+			wantMessage: msg(t, "hi", "bad_request"), wantDetail: `unknown field "nme"`},
 		{name: "trailing garbage", body: valid(set("name", "Asha")) + "garbage", wantStatus: 400, wantError: "invalid"},
 		{name: "two objects", body: valid(set("name", "Asha")) + valid(set("name", "Ravi")), wantStatus: 400, wantError: "invalid"},
 		{name: "field given twice", body: `{"name":"Asha","phone":"9876543210","phone":"9123456789","region":"N1"}`, wantStatus: 400, wantError: "invalid"},
@@ -216,6 +224,9 @@ func TestAPIPledgeRefused(t *testing.T) {
 			path := tc.path
 			if path == "" {
 				path = pledgesPath("vote")
+			}
+			if tc.query != "" {
+				path += "?" + tc.query
 			}
 			var header []string
 			switch tc.contentType {
@@ -240,6 +251,12 @@ func TestAPIPledgeRefused(t *testing.T) {
 			}
 			if len(want) == 0 {
 				want = nil
+			}
+			if tc.wantMessage != "" && got.Message != tc.wantMessage {
+				t.Errorf("message = %q, want %q", got.Message, tc.wantMessage)
+			}
+			if !strings.Contains(got.Detail, tc.wantDetail) {
+				t.Errorf("detail = %q, want it to name %s", got.Detail, tc.wantDetail)
 			}
 			if diff := cmp.Diff(want, got.Fields); diff != "" {
 				t.Errorf("fields (-want +got):\n%s", diff)
