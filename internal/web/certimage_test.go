@@ -222,7 +222,8 @@ func TestCertificatePagePictures(t *testing.T) {
 				`download="pledge-certificate-1.png"`, `download="pledge-certificate-1-share.png"`,
 				htmlText(msg(t, lang, "download_full")), htmlText(msg(t, lang, "download_share")),
 				htmlText(msg(t, lang, "print_hint")), htmlText(msg(t, lang, "verify_at")),
-				`<a href="`+verify+`">`+verify+`</a>`,
+				// The link keeps the page's language; the address shown is the QR code's.
+				`<a href="`+verify+`?lang=`+lang+`">`+verify+`</a>`,
 				"@media print", "@page{size:A4 landscape", "header,nav,.noprint")
 			mustNotContain(t, bodyOnly(body), "<script")
 
@@ -347,5 +348,5 @@ func TestCertificateQRCodeBaseURL(t *testing.T) {
 	if got := decodeQR(t, decodePNG(t, r, 1600, 1130)); got != want {
 		t.Errorf("QR code says %q, want %q", got, want)
 	}
-	mustContain(t, p.get(t, "/certificate/"+rec.Token).text(), `<a href="`+want+`">`)
+	mustContain(t, p.get(t, "/certificate/"+rec.Token).text(), `<a href="`+want+`?lang=`)
 }
