@@ -18,8 +18,12 @@ type campaignView struct {
 	Groups                   []regionGroup
 	Form                     pledge.Input
 	Errors                   map[string]string // field -> catalogue key
+	ErrorList                []fieldError      // the same, in the form's order, for the summary
 	Message                  string            // catalogue key of a banner
 }
+
+// fieldError is one entry of the form's error summary.
+type fieldError struct{ Field, Key string }
 
 type regionGroup struct {
 	Label   string
@@ -156,16 +160,24 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	v := s.campaignView(c, lang, snap, in)
 	v.Message = key
 	var verr *pledge.ValidationError
+	title := v.Title
 	if errors.As(err, &verr) {
 		v.Message = "form_has_errors"
 		for _, f := range verr.Fields {
 			v.Errors[f.Field] = f.Key
 		}
+		for _, f := range [...]string{"name", "phone", "email", "region"} { // the form's order
+			if key, ok := v.Errors[f]; ok {
+				v.ErrorList = append(v.ErrorList, fieldError{Field: f, Key: key})
+			}
+		}
+		// The title is the first thing a screen reader says of the page.
+		title = s.cat.T(lang, "error_title") + " " + title
 	}
 	if st == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
-	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, v.Title, v))
+	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, title, v))
 	return nil
 }
 

@@ -507,9 +507,16 @@ func TestFormValidationErrors(t *testing.T) {
 			wantStatus(t, r, http.StatusBadRequest)
 			body := r.text()
 			mustContain(t, body, `<html lang="`+tc.lang+`">`, htmlText(msg(t, tc.lang, "form_has_errors")),
-				`name="name" value="`+htmlText(tc.wantValue)+`"`, `aria-invalid="true"`)
+				`name="name" value="`+htmlText(tc.wantValue)+`"`, `aria-invalid="true"`,
+				// what a screen reader says first, and a summary linking to each field
+				"<title>"+htmlText(msg(t, tc.lang, "error_title"))+" ")
 			for _, key := range tc.wantKeys {
 				mustContain(t, body, `<p class="error"`, htmlText(msg(t, tc.lang, key)))
+			}
+			fieldOf := map[string]string{pledge.MsgPhoneInvalid: "phone", pledge.MsgPhoneRequired: "phone",
+				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name"}
+			for _, key := range tc.wantKeys {
+				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+htmlText(msg(t, tc.lang, key))+`</a></li>`)
 			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
