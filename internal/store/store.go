@@ -52,6 +52,10 @@ type Store interface {
 	// MinuteCounts returns the campaign's pledges per minute from since on,
 	// oldest first; minutes without pledges are absent.
 	MinuteCounts(ctx context.Context, campaignID int64, since time.Time) ([]pledge.MinuteCount, error)
+	// NumberByPhone returns the certificate number of the campaign's pledge
+	// made with the mobile number whose keyed hash is phoneHash, or
+	// pledge.ErrNotFound.
+	NumberByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error)
 	// LastNumber returns the highest certificate number the campaign has
 	// given: its pledges are numbered 1..LastNumber, counted or not
 	// (invalidated, withdrawn). pledge.ErrNotFound if there is no campaign.

@@ -137,9 +137,10 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
-		if number, ok := s.rememberedReceipt(r, c, sub); ok && errors.Is(err, pledge.ErrDuplicate) {
+		if number, ok := s.againFromPledger(r, c, sub, err); ok {
 			// The same browser and number again (a second tap, a resent
 			// form): back to its certificate rather than a refusal.
+			s.rememberReceipt(w, r, c, sub, number)
 			http.Redirect(w, r, s.thanksPath(c, number, lang), http.StatusSeeOther)
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +24,13 @@ import (
 
 // receiptCookieAge is how long a browser can find its way back.
 const receiptCookieAge = 24 * time.Hour
+
+// retapWindow is how long after a pledge the very same form (name, number,
+// region) leads back to its certificate without the cookie: on a slow link
+// a second tap aborts the first request, whose answer carried the cookie.
+// Only someone who knows all three, within minutes, sees the certificate
+// the citizen is about to share anyway.
+const retapWindow = 10 * time.Minute
 
 func receiptCookieName(c *pledge.Campaign) string {
 	return "pledged-" + strconv.FormatInt(c.ID, 10)
@@ -65,6 +73,29 @@ func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pled
 	}
 	campaignID, number, err := s.links.Certificate.Decode(token)
 	if err != nil || campaignID != c.ID {
+		return 0, false
+	}
+	return number, true
+}
+
+// againFromPledger returns the number of the pledge that sub, refused as a
+// duplicate (err), repeats, when it comes from the citizen who made it: the
+// browser holds its cookie, or the same name, number and region were
+// pledged within retapWindow.
+func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledge.Submission, err error) (int64, bool) {
+	if !errors.Is(err, pledge.ErrDuplicate) {
+		return 0, false
+	}
+	if number, ok := s.rememberedReceipt(r, c, sub); ok {
+		return number, true
+	}
+	number, err := s.deps.Store.NumberByPhone(r.Context(), c.ID, sub.PhoneHash)
+	if err != nil {
+		return 0, false
+	}
+	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
+		s.now().Sub(p.CreatedAt) > retapWindow {
 		return 0, false
 	}
 	return number, true

@@ -1337,10 +1337,12 @@ func TestHealth(t *testing.T) {
 
 // A second tap, or the form sent again from the browser's history, finds
 // the certificate again rather than "already pledged", but only for the
-// browser that pledged and only for the number it pledged with.
+// browser that pledged and only for the number it pledged with (past the
+// minutes in which the very same form does so without the cookie).
 func TestFormResentGoesBackToItsCertificate(t *testing.T) {
 	t.Parallel()
-	p := newPortal(t)
+	var clk clock
+	p := newPortal(t, withTestClock(&clk))
 	other := p.mustPledge(t, "vote", "Ravi Othername", "9123456789", "S1", "en")
 	form := pledgeForm("Asha Verma", "+91 98765-43210", "N1", "hi")
 	first := p.postForm(t, "/c/vote", form)
@@ -1363,6 +1365,7 @@ func TestFormResentGoesBackToItsCertificate(t *testing.T) {
 	}
 	cookie := ck.Name + "=" + ck.Value
 	before := p.state(t, p.Campaign)
+	clk.advance(time.Hour) // past the re-tap window: only the cookie leads back
 
 	again := p.postForm(t, "/c/vote", form, "Cookie", cookie)
 	wantStatus(t, again, http.StatusSeeOther)
@@ -1391,5 +1394,40 @@ func TestFormResentGoesBackToItsCertificate(t *testing.T) {
 		t.Fatal("test setup: both pledges have one token")
 	}
 	refused("forged cookie", p.postForm(t, "/c/vote", form, "Cookie", forged))
+	refused("no cookie", p.postForm(t, "/c/vote", form))
+	p.requireUnchanged(t, p.Campaign, before)
+}
+
+// On a slow link a second tap aborts the first request, and with it the
+// answer that set the cookie: the very same form (name, number, region)
+// within minutes of the pledge leads back to its certificate anyway. A
+// different name or region with that number is refused, as is the same
+// form once the minutes have passed.
+func TestFormSecondTapWithoutCookie(t *testing.T) {
+	t.Parallel()
+	var clk clock
+	p := newPortal(t, withTestClock(&clk))
+	form := pledgeForm("Asha Verma", "+91 98765-43210", "N1", "en")
+	first := p.postForm(t, "/c/vote", form)
+	wantStatus(t, first, http.StatusSeeOther)
+	before := p.state(t, p.Campaign)
+	clk.advance(2 * time.Minute)
+	again := p.postForm(t, "/c/vote", form) // no cookie: the first answer never arrived
+	wantStatus(t, again, http.StatusSeeOther)
+	if got, want := again.Header.Get("Location"), first.Header.Get("Location"); got != want {
+		t.Errorf("the same form again went to %q, want %q", got, want)
+	}
+	for name, f := range map[string]url.Values{
+		"other name":   pledgeForm("Someone Else", "+91 98765-43210", "N1", "en"),
+		"other region": pledgeForm("Asha Verma", "+91 98765-43210", "S1", "en"),
+	} {
+		if r := p.postForm(t, "/c/vote", f); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+			t.Errorf("%s: %d to %q, want the refusal", name, r.Status, r.Header.Get("Location"))
+		}
+	}
+	clk.advance(time.Hour)
+	if r := p.postForm(t, "/c/vote", form); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+		t.Errorf("an hour later: %d to %q, want the refusal", r.Status, r.Header.Get("Location"))
+	}
 	p.requireUnchanged(t, p.Campaign, before)
 }

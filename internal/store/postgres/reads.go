@@ -31,6 +31,20 @@ func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, er
 	return c, nil
 }
 
+// NumberByPhone returns the number of the pledge made with a mobile
+// number. See store.Store.
+func (s *Store) NumberByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT number FROM pledges WHERE campaign_id = $1 AND phone_hash = $2`, campaignID, phoneHash).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("pledge by phone in campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read pledge by phone: %w", err)
+	}
+	return n, nil
+}
+
 // LastNumber returns the campaign's last certificate number. See
 // store.Store.
 func (s *Store) LastNumber(ctx context.Context, campaignID int64) (int64, error) {

@@ -33,3 +33,22 @@ func testLastNumber(t *testing.T, s store.Store) {
 		t.Errorf("LastNumber of no campaign: %v, want ErrNotFound", err)
 	}
 }
+
+// testNumberByPhone: a pledge is found by its mobile number's hash, in its
+// own campaign only.
+func testNumberByPhone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, other := mustCampaign(t, s, "by-phone"), mustCampaign(t, s, "by-phone-other")
+	h := pledge.NewHasher([]byte("k"))
+	mustCommit(t, s, []pledge.Submission{Submission(h, c.ID, 1, "N1"), Submission(h, c.ID, 2, "S1")})
+	second := Submission(h, c.ID, 2, "S1").PhoneHash
+	if n, err := s.NumberByPhone(ctx, c.ID, second); err != nil || n != 2 {
+		t.Errorf("NumberByPhone = %d, %v; want 2", n, err)
+	}
+	if _, err := s.NumberByPhone(ctx, other.ID, second); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("NumberByPhone in another campaign: %v, want ErrNotFound", err)
+	}
+	if _, err := s.NumberByPhone(ctx, c.ID, Submission(h, c.ID, 3, "N1").PhoneHash); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("NumberByPhone of a number that has not pledged: %v, want ErrNotFound", err)
+	}
+}

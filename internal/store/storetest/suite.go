@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"RegionInUseWhilePending", testRegionInUseWhilePending},
 		{"LastNumber", testLastNumber},
+		{"NumberByPhone", testNumberByPhone},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
