@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
@@ -84,6 +85,7 @@ type Server struct {
 	pages       *pageCache
 	client      clientAddr
 	handler     http.Handler
+	gzips       sync.Pool // *gzip.Writer, for rendered pages
 }
 
 // Defaults of the opt-in settings in Deps.

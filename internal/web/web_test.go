@@ -1431,3 +1431,48 @@ func TestFormSecondTapWithoutCookie(t *testing.T) {
 	}
 	p.requireUnchanged(t, p.Campaign, before)
 }
+
+// Rendered pages (the index, a certificate...) go out gzipped to a client
+// that accepts it, with Vary, and plain to one that does not.
+func TestRenderedPagesGzipped(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	rec := p.mustPledge(t, "vote", "Asha Verma", "9876543210", "N1", "hi")
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+	t.Cleanup(raw.CloseIdleConnections)
+	for _, path := range []string{"/?lang=hi", "/certificate/" + rec.Token + "?lang=hi"} {
+		get := func(enc string) *http.Response {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
+			if enc != "" {
+				req.Header.Set("Accept-Encoding", enc)
+			}
+			res, err := raw.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		plain := get("")
+		body, _ := io.ReadAll(plain.Body)
+		plain.Body.Close()
+		zipped := get("gzip, deflate, br")
+		zbody, _ := io.ReadAll(zipped.Body)
+		zipped.Body.Close()
+		if plain.Header.Get("Content-Encoding") != "" || zipped.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: Content-Encoding %q without gzip, %q with it", path, plain.Header.Get("Content-Encoding"), zipped.Header.Get("Content-Encoding"))
+			continue
+		}
+		if v := zipped.Header.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
+			t.Errorf("%s: Vary %q, want Accept-Encoding", path, v)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zbody))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		unzipped, _ := io.ReadAll(zr)
+		if !bytes.Equal(unzipped, body) || len(zbody) >= len(body) {
+			t.Errorf("%s: %d bytes gzipped to %d, unzipped equal: %v", path, len(body), len(zbody), bytes.Equal(unzipped, body))
+		}
+	}
+}
