@@ -101,33 +101,35 @@ func version() string {
 	return v
 }
 
-// commands says what serve, worker and migrate do, and which of the shared
-// flags each one reads (nil: all of them).
-var commands = map[string]struct {
-	about string
-	flags []string
-}{
-	"serve": {about: "Runs the portal: the citizen pages, the API, the admin console and, with --workers, the mail jobs."},
-	"worker": {about: "Runs the background jobs (mail) without the web server, against the same database as serve.",
-		flags: []string{"db", "db-max-conns", "migrate", "secret", "base-url", "addr", "smtp-host", "smtp-port", "smtp-username",
-			"smtp-password", "smtp-tls", "mail-from", "mail-retry-base", "job-rescue-after", "workers", "pending-ttl",
-			"jobs-poll-only", "metrics-addr", "shutdown-timeout", "log-level", "log-format"}},
-	"migrate": {about: "Applies the database's pending migrations (SQLite or PostgreSQL) and exits.",
-		flags: []string{"db", "db-max-conns", "log-level", "log-format"}},
+// commandHelp says what serve, worker or migrate does, and which of the
+// shared flags it reads (nil: all of them).
+func commandHelp(name string) (about string, flags []string) {
+	switch name {
+	case "worker":
+		return "Runs the background jobs (mail) without the web server, against the same database as serve.",
+			[]string{"db", "db-max-conns", "migrate", "secret", "base-url", "addr", "smtp-host", "smtp-port", "smtp-username",
+				"smtp-password", "smtp-tls", "mail-from", "mail-retry-base", "job-rescue-after", "workers", "pending-ttl",
+				"jobs-poll-only", "metrics-addr", "shutdown-timeout", "log-level", "log-format"}
+	case "migrate":
+		return "Applies the database's pending migrations (SQLite or PostgreSQL) and exits.",
+			[]string{"db", "db-max-conns", "log-level", "log-format"}
+	default:
+		return "Runs the portal: the citizen pages, the API, the admin console and, with --workers, the mail jobs.", nil
+	}
 }
 
 // commandUsage prints the usage of serve, worker or migrate (fs's name):
 // what it does and the flags it reads.
 func commandUsage(fs *flag.FlagSet, w io.Writer) {
-	c := commands[fs.Name()]
-	fmt.Fprintf(w, "Usage: pledge %s [flags]\n\n%s\n\nFlags (each also a PLEDGE_* variable, named in its help):\n", fs.Name(), c.about)
-	if c.flags == nil {
+	about, flags := commandHelp(fs.Name())
+	fmt.Fprintf(w, "Usage: pledge %s [flags]\n\n%s\n\nFlags (each also a PLEDGE_* variable, named in its help):\n", fs.Name(), about)
+	if flags == nil {
 		fs.PrintDefaults()
 		return
 	}
 	only := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
 	only.SetOutput(w)
-	for _, name := range c.flags {
+	for _, name := range flags {
 		if f := fs.Lookup(name); f != nil {
 			only.Var(f.Value, f.Name, f.Usage)
 		}
