@@ -15,23 +15,10 @@ import (
 func TestCertificateShowsCampaignWording(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
-	c := *p.Campaign
-	c.CertificateTitle = pledge.Text{"en": "Certificate of Electoral Participation", "hi": "मतदान सहभागिता प्रमाणपत्र"}
-	c.Signatory = pledge.Text{"en": "District Election Officer, Bilaspur", "hi": "ज़िला निर्वाचन अधिकारी, बिलासपुर"}
-	if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
-		t.Fatal(err)
-	}
-	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "hi")
-	// The public site reloads campaigns every few seconds; the certificate
-	// page reads the campaign through the same cache, so poll briefly.
-	var r response
-	for range 80 {
-		r = p.get(t, rec.CertificateURL+"?lang=hi")
-		if r.Status == http.StatusOK && strings.Contains(r.text(), "ज़िला निर्वाचन अधिकारी, बिलासपुर") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	rec, r := certificateWithWording(t, p,
+		pledge.Text{"en": "Certificate of Electoral Participation", "hi": "मतदान सहभागिता प्रमाणपत्र"},
+		pledge.Text{"en": "District Election Officer, Bilaspur", "hi": "ज़िला निर्वाचन अधिकारी, बिलासपुर"},
+		"ज़िला निर्वाचन अधिकारी, बिलासपुर")
 	mustContain(t, r.text(), "मतदान सहभागिता प्रमाणपत्र", "ज़िला निर्वाचन अधिकारी, बिलासपुर")
 	r = p.get(t, rec.CertificateURL+"?lang=en")
 	mustContain(t, r.text(), "Certificate of Electoral Participation", "District Election Officer, Bilaspur")
@@ -42,8 +29,22 @@ func TestCertificateShowsCampaignWording(t *testing.T) {
 func TestCertificateHeadingInOneLanguageOnly(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
+	rec, r := certificateWithWording(t, p, pledge.Text{"hi": "मतदाता संकल्प प्रमाणपत्र"}, nil, "मतदाता संकल्प प्रमाणपत्र")
+	mustContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
+	r = p.get(t, rec.CertificateURL+"?lang=en")
+	mustContain(t, r.text(), htmlText(msg(t, "en", "certificate_of")))
+	mustNotContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
+}
+
+// certificateWithWording gives p's campaign heading and signatory, makes a
+// pledge in Hindi and returns it with its Hindi certificate page once that
+// shows seen. The public site reloads campaigns every few seconds and the
+// certificate page reads the campaign through the same cache, so it polls
+// briefly.
+func certificateWithWording(t *testing.T, p *portal, heading, signatory pledge.Text, seen string) (receipt, response) {
+	t.Helper()
 	c := *p.Campaign
-	c.CertificateTitle = pledge.Text{"hi": "मतदाता संकल्प प्रमाणपत्र"}
+	c.CertificateTitle, c.Signatory = heading, signatory
 	if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
 		t.Fatal(err)
 	}
@@ -51,13 +52,10 @@ func TestCertificateHeadingInOneLanguageOnly(t *testing.T) {
 	var r response
 	for range 80 {
 		r = p.get(t, rec.CertificateURL+"?lang=hi")
-		if r.Status == http.StatusOK && strings.Contains(r.text(), "मतदाता संकल्प प्रमाणपत्र") {
+		if r.Status == http.StatusOK && strings.Contains(r.text(), seen) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	mustContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
-	r = p.get(t, rec.CertificateURL+"?lang=en")
-	mustContain(t, r.text(), htmlText(msg(t, "en", "certificate_of")))
-	mustNotContain(t, r.text(), "मतदाता संकल्प प्रमाणपत्र")
+	return rec, r
 }
