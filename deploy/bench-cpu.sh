@@ -44,16 +44,27 @@ ticks() {
 	echo "$sum"
 }
 
+# pgticks prints "PID TICKS" for every PostgreSQL process.
+pgticks() {
+	local pid
+	for pid in $(pgrep -x postgres); do
+		awk -v pid="$pid" '{print pid, $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true
+	done
+}
+
 # measure LABEL SERVER_PIDS -- LOADTEST_ARGS... runs the generator and prints
 # the CPU per acknowledged request of generator, nginx, servers, PostgreSQL.
+# PostgreSQL's is summed over its processes at the end, less what each had
+# at the start: a connection opened during the run counts in full.
 measure() {
 	local label=$1 servers=$2
 	shift 3
-	local ng pg s0 n0 p0 out n rate gen
+	local ng s0 n0 p0 out n rate gen
 	ng=$(pgrep -x nginx | tr '\n' ' ')
-	pg=$(pgrep -x postgres | tr '\n' ' ')
+	p0=$(mktemp)
+	pgticks >"$p0"
 	# shellcheck disable=SC2086 # word splitting of the PID lists is meant
-	s0=$(ticks $servers) n0=$(ticks $ng) p0=$(ticks $pg)
+	s0=$(ticks $servers) n0=$(ticks $ng)
 	out=$(mktemp)
 	# `times` in the subshell reports its one child: the generator.
 	(
@@ -61,7 +72,10 @@ measure() {
 		times
 	) >"$out.times"
 	# shellcheck disable=SC2086
-	local s1=$(ticks $servers) n1=$(ticks $ng) p1=$(ticks $pg)
+	local s1=$(ticks $servers) n1=$(ticks $ng)
+	local pgdelta
+	pgdelta=$(pgticks | awk 'NR == FNR { start[$1] = $2; next } { d += $2 - start[$1] } END { print d + 0 }' "$p0" -)
+	rm -f "$p0"
 	n=$(sed -n 's/^RESULT .*success=\([0-9]*\).*/\1/p' "$out")
 	rate=$(sed -n 's/^RESULT throughput=\([0-9.]*\).*/\1/p' "$out")
 	grep '^RESULT' "$out" | sed "s/^/$label: /"
@@ -69,7 +83,7 @@ measure() {
 		split($1, u, /[ms]/); split($2, s, /[ms]/)
 		print (u[1] * 60 + u[2] + s[1] * 60 + s[2])
 	}')
-	awk -v n="$n" -v tck="$TCK" -v gen="$gen" -v s="$((s1 - s0))" -v ng="$((n1 - n0))" -v p="$((p1 - p0))" \
+	awk -v n="$n" -v tck="$TCK" -v gen="$gen" -v s="$((s1 - s0))" -v ng="$((n1 - n0))" -v p="$pgdelta" \
 		-v label="$label" -v rate="$rate" -v cores="$(nproc)" 'BEGIN {
 		us = 1e6 / n
 		g = gen * us; sv = s / tck * us; x = ng / tck * us; q = p / tck * us; t = g + sv + x + q

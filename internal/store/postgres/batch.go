@@ -12,29 +12,35 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
+// lockSeq takes a campaign's sequence row lock, which orders everything
+// that numbers its pledges across instances: batches, confirmations,
+// invalidations.
+const lockSeq = `SELECT last_number FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`
+
+// advanceSeq moves a campaign's sequence past the pledges a batch numbered.
+const advanceSeq = `UPDATE campaign_seq SET last_number = $2 WHERE campaign_id = $1`
+
 // insertFresh inserts the submissions of one campaign whose phone hash is
-// not stored yet, numbering them from $2+1 in arrival order, in one
-// statement. The caller holds the campaign's sequence row lock, so no other
+// not stored yet, numbering them on from the campaign's last number in
+// arrival order (row_number counts the rows WHERE keeps), in one statement.
+// The caller holds the campaign's sequence row lock, so no other
 // transaction inserts into this campaign meanwhile and ON CONFLICT never
-// fires; it is the backstop, and a gap in the returned numbers fails the batch.
+// fires; it is the backstop, and a gap in the returned numbers fails the
+// batch.
 //
 // OFFSET 0 keeps NOT EXISTS a per-row probe of the unique index. Without it
 // the planner may turn it into a hash anti-join that reads every pledge of
 // the campaign, and it does just when it matters: a campaign filling up
 // faster than autovacuum analyses the table is planned as if it were small,
 // and each batch then costs as much as the whole campaign. For the same
-// reason it is planned for each batch (see replanned).
+// reason it is planned for each batch (see writerConfig).
 const insertFresh = `
-WITH input AS (
-    SELECT * FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::bytea[])
-        WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, source, ord)
-), fresh AS (
-    SELECT u.*, row_number() OVER (ORDER BY u.ord) AS rn
-    FROM input u
-    WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash OFFSET 0)
-)
 INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source)
-SELECT $1, $2 + rn, name, phone_hash, phone_masked, email, region, lang, created_at, source FROM fresh ORDER BY rn
+SELECT $1, (SELECT last_number FROM campaign_seq WHERE campaign_id = $1) + row_number() OVER (ORDER BY ord),
+       name, phone_hash, phone_masked, email, region, lang, created_at, source
+FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bytea[])
+    WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, source, ord)
+WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash OFFSET 0)
 ON CONFLICT DO NOTHING
 RETURNING number, phone_hash`
 
@@ -48,20 +54,15 @@ INSERT INTO region_counts (campaign_id, region, n)
 SELECT $1, r, n FROM unnest($2::text[], $3::bigint[]) AS t (r, n)
 ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n`
 
-// replanned returns the exec mode for a statement whose plan must follow the
-// table's size: the connection's default, unless that caches plans. A cached
-// generic plan made while a campaign's partition was small would stay in use
-// long after it has grown, since nothing analyses the table meanwhile: made
-// at about 150 pledges, it probes by the primary key's campaign_id alone and
-// reads the whole campaign for each row (see plan_test.go).
-func replanned(tx pgx.Tx) pgx.QueryExecMode {
-	if m := tx.Conn().Config().DefaultQueryExecMode; m != pgx.QueryExecModeCacheStatement {
-		return m
-	}
-	return pgx.QueryExecModeCacheDescribe
-}
-
 // CommitBatch stores subs in one transaction. See store.Store.
+//
+// The transaction takes two round trips, each a pipeline of statements:
+// the first opens it, locks the campaigns' sequence rows and inserts; the
+// second advances the sequences, adds to the count rows and commits. So a
+// campaign's sequence row stays locked for one round trip to this
+// instance, and a batch from another instance waits for no more. A batch
+// that sends mail enqueues its jobs, which need the pledges' numbers,
+// between the second round trip and a commit of its own.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	results := make([]store.Result, len(subs))
 	fresh := store.DedupeBatch(subs, results)
@@ -71,14 +72,11 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	slices.SortFunc(groups, func(a, b []int) int {
 		return int(subs[a[0]].CampaignID - subs[b[0]].CampaignID)
 	})
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, group := range groups {
-			if err := commitCampaign(ctx, tx, subs, group, results); err != nil {
-				return err
-			}
-		}
-		return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
-	})
+	mail := false
+	for _, i := range fresh {
+		mail = mail || subs[i].Email != ""
+	}
+	err := s.commitGroups(ctx, subs, groups, results, mail && s.jobs != nil)
 	if err != nil {
 		for i := range results {
 			results[i] = store.Result{}
@@ -88,27 +86,98 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	return results, nil
 }
 
-// commitCampaign stores one campaign's part of a batch: lock its sequence
-// row, insert the new pledges, advance the sequence, add to the count rows.
-func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, group []int, results []store.Result) error {
-	id := subs[group[0]].CampaignID
-	var last int64
-	if err := tx.QueryRow(ctx, `SELECT last_number FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, id).Scan(&last); err != nil {
-		return fmt.Errorf("lock campaign %d sequence: %w", id, err)
-	}
-	group, err := insertPending(ctx, tx, subs, group, results)
-	if err != nil {
-		return err
-	}
-	if len(group) == 0 {
+// commitGroups stores each group (the fresh submissions of one campaign)
+// in one transaction, setting results, and enqueues the batch's mail jobs
+// if mail.
+func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, groups [][]int, results []store.Result, mail bool) error {
+	if len(groups) == 0 {
 		return nil
 	}
-	n := len(group)
+	conn, err := s.writer.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// A connection left inside a transaction by an error is closed here,
+	// which rolls the transaction back.
+	defer conn.Release()
+	if !mail {
+		return storeGroups(ctx, conn.Conn(), subs, groups, results, true)
+	}
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
+			return err
+		}
+		return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
+	})
+}
+
+// batchSender is a connection or a transaction.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// storeGroups runs the statements of commitGroups in two pipelines. With
+// own, the first begins the transaction and the second commits it;
+// otherwise db is a transaction already.
+func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, groups [][]int, results []store.Result, own bool) error {
+	writes := make([]campaignWrite, len(groups))
+	first := &pgx.Batch{}
+	if own {
+		first.Queue("BEGIN")
+	}
+	for k, group := range groups {
+		writes[k].queueInsert(first, subs, group, results)
+	}
+	if err := db.SendBatch(ctx, first).Close(); err != nil {
+		return err
+	}
+	second := &pgx.Batch{}
+	for k := range writes {
+		if err := writes[k].queueCounts(second, subs, results); err != nil {
+			return err
+		}
+	}
+	if own {
+		second.Queue("COMMIT")
+	}
+	if second.Len() == 0 {
+		return nil
+	}
+	if err := db.SendBatch(ctx, second).Close(); err != nil {
+		return fmt.Errorf("advance sequence and counts: %w", err)
+	}
+	return nil
+}
+
+// campaignWrite is one campaign's part of a batch.
+type campaignWrite struct {
+	id       int64
+	group    []int // fresh submissions not pending, as indexes into subs
+	last     int64 // the campaign's last number before the batch
+	inserted int64
+}
+
+// queueInsert queues locking the campaign's sequence row, storing the
+// pending submissions of group and numbering and inserting the others. The
+// results are set as the batch's results are read.
+func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, group []int, results []store.Result) {
+	w.id = subs[group[0]].CampaignID
+	b.Queue(lockSeq, w.id).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&w.last); err != nil {
+			return fmt.Errorf("lock campaign %d sequence: %w", w.id, err)
+		}
+		return nil
+	})
+	w.group = queuePending(b, subs, group, results)
+	n := len(w.group)
+	if n == 0 {
+		return
+	}
 	names, hashes, masked := make([]string, n), make([][]byte, n), make([]string, n)
 	emails, regions, langs := make([]*string, n), make([]string, n), make([]string, n)
 	created, sources := make([]time.Time, n), make([][]byte, n)
 	at := make(map[string]int, n) // phone hash -> index in subs
-	for j, i := range group {
+	for j, i := range w.group {
 		sub := &subs[i]
 		names[j], hashes[j], masked[j] = sub.Name, sub.PhoneHash, sub.PhoneMasked
 		if sub.Email != "" {
@@ -118,34 +187,39 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 		sources[j] = pledge.SourceBytes(sub.Source)
 		at[string(sub.PhoneHash)] = i
 	}
-	rows, err := tx.Query(ctx, insertFresh, replanned(tx), id, last, names, hashes, masked, emails, regions, langs, created, sources)
-	if err != nil {
-		return fmt.Errorf("insert pledges: %w", err)
-	}
-	inserted := 0
-	counts := make(map[string]int64)
-	minutes := make(map[time.Time]int64)
-	var number int64
-	var hash []byte
-	_, err = pgx.ForEachRow(rows, []any{&number, &hash}, func() error {
-		i := at[string(hash)]
-		results[i].Receipt = pledge.Receipt{CampaignID: id, Number: number}
-		counts[subs[i].Region]++
-		minutes[subs[i].CreatedAt.UTC().Truncate(time.Minute)]++
-		inserted++
+	b.Queue(insertFresh, w.id, names, hashes, masked, emails, regions, langs, created, sources).Query(func(rows pgx.Rows) error {
+		var number int64
+		var hash []byte
+		_, err := pgx.ForEachRow(rows, []any{&number, &hash}, func() error {
+			results[at[string(hash)]].Receipt = pledge.Receipt{CampaignID: w.id, Number: number}
+			w.inserted++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("insert pledges: %w", err)
+		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("insert pledges: %w", err)
-	}
-	for _, i := range group {
-		if results[i].Receipt.Number == 0 {
+}
+
+// queueCounts checks the numbers the insert gave and queues advancing the
+// sequence past them and adding them to the count rows.
+func (w *campaignWrite) queueCounts(b *pgx.Batch, subs []pledge.Submission, results []store.Result) error {
+	counts := make(map[string]int64)
+	minutes := make(map[time.Time]int64)
+	for _, i := range w.group {
+		switch n := results[i].Receipt.Number; {
+		case n == 0:
 			results[i].Err = pledge.ErrDuplicate
-		} else if results[i].Receipt.Number > last+int64(inserted) {
-			return fmt.Errorf("campaign %d: numbers past %d with %d rows inserted: a concurrent insert slipped past the sequence lock", id, last, inserted)
+			continue
+		case n <= w.last || n > w.last+w.inserted:
+			return fmt.Errorf("campaign %d: number %d outside %d..%d: a concurrent insert slipped past the sequence lock",
+				w.id, n, w.last+1, w.last+w.inserted)
 		}
+		counts[subs[i].Region]++
+		minutes[subs[i].CreatedAt.UTC().Truncate(time.Minute)]++
 	}
-	if inserted == 0 {
+	if w.inserted == 0 {
 		return nil
 	}
 	codes := make([]string, 0, len(counts))
@@ -157,9 +231,6 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	for k, r := range codes {
 		adds[k] = counts[r]
 	}
-	b := &pgx.Batch{}
-	b.Queue(`UPDATE campaign_seq SET last_number = $2 WHERE campaign_id = $1`, id, last+int64(inserted))
-	b.Queue(addCounts, id, codes, adds)
 	starts := make([]time.Time, 0, len(minutes))
 	for m := range minutes {
 		starts = append(starts, m)
@@ -169,9 +240,8 @@ func commitCampaign(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gr
 	for k, m := range starts {
 		perMinute[k] = minutes[m]
 	}
-	b.Queue(addMinutes, id, starts, perMinute)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("advance sequence and counts: %w", err)
-	}
+	b.Queue(advanceSeq, w.id, w.last+w.inserted)
+	b.Queue(addCounts, w.id, codes, adds)
+	b.Queue(addMinutes, w.id, starts, perMinute)
 	return nil
 }

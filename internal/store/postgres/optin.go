@@ -30,9 +30,10 @@ ORDER BY ord
 ON CONFLICT DO NOTHING
 RETURNING id, phone_hash`
 
-// insertPending stores the pending submissions of group (one campaign),
-// setting their results, and returns the rest of group.
-func insertPending(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, group []int, results []store.Result) ([]int, error) {
+// queuePending queues storing the pending submissions of group (one
+// campaign), whose results are set as the batch's results are read, and
+// returns the rest of group.
+func queuePending(b *pgx.Batch, subs []pledge.Submission, group []int, results []store.Result) []int {
 	rest := group[:0:0]
 	var pending []int
 	for _, i := range group {
@@ -43,7 +44,7 @@ func insertPending(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gro
 		}
 	}
 	if len(pending) == 0 {
-		return rest, nil
+		return rest
 	}
 	n := len(pending)
 	names, hashes, masked, emails := make([]string, n), make([][]byte, n), make([]string, n), make([]*string, n)
@@ -61,24 +62,23 @@ func insertPending(ctx context.Context, tx pgx.Tx, subs []pledge.Submission, gro
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
-	rows, err := tx.Query(ctx, insertPendingSQL, replanned(tx), id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources)
-	if err != nil {
-		return nil, fmt.Errorf("insert pending pledges: %w", err)
-	}
-	var pid int64
-	var hash []byte
-	if _, err := pgx.ForEachRow(rows, []any{&pid, &hash}, func() error {
-		results[at[string(hash)]].Receipt = pledge.Receipt{CampaignID: id, Pending: pid}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("insert pending pledges: %w", err)
-	}
-	for _, i := range pending {
-		if results[i].Receipt.Pending == 0 {
-			results[i].Err = pledge.ErrDuplicate
+	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources).Query(func(rows pgx.Rows) error {
+		var pid int64
+		var hash []byte
+		if _, err := pgx.ForEachRow(rows, []any{&pid, &hash}, func() error {
+			results[at[string(hash)]].Receipt = pledge.Receipt{CampaignID: id, Pending: pid}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("insert pending pledges: %w", err)
 		}
-	}
-	return rest, nil
+		for _, i := range pending {
+			if results[i].Receipt.Pending == 0 {
+				results[i].Err = pledge.ErrDuplicate
+			}
+		}
+		return nil
+	})
+	return rest
 }
 
 // Pending, Confirm and Resend find a pending pledge by its primary key alone

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
@@ -256,9 +257,9 @@ UPDATE campaign_seq SET last_number = last_number + (SELECT count(*) FROM moved)
 	}
 }
 
-// openOneConn returns a store of one connection on a schema of its own, so
-// that all batches share one pgx statement cache and the statistics of each
-// batch are flushed by the backend that reads them. Autovacuum is off for
+// openOneConn returns a store of one connection (and one for its writer) on
+// a schema of its own, so that all calls share one pgx statement cache and
+// the statistics of each can be flushed before they are read. Autovacuum is off for
 // the pledges partitions, which are never analysed.
 func openOneConn(t *testing.T) *Store {
 	t.Helper()
@@ -307,14 +308,16 @@ JOIN pg_stat_user_tables st ON st.relid = i.inhrelid
 WHERE i.inhparent = 'pledges'::regclass`)
 }
 
-// statReads flushes the connection's pending statistics (PostgreSQL 15 or
-// later) and runs query, which returns the rows read so far and whether what
+// statReads flushes the pending statistics of both of s's connections
+// (PostgreSQL 15 or later) and runs query, which returns the rows read so far and whether what
 // it reads from has been analysed or vacuumed; it fails the test if it has.
 func statReads(t *testing.T, s *Store, what, query string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := s.pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
-		t.Fatalf("flush statistics (PostgreSQL 15 or later): %v", err)
+	for _, p := range []*pgxpool.Pool{s.writer, s.pool} {
+		if _, err := p.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+			t.Fatalf("flush statistics (PostgreSQL 15 or later): %v", err)
+		}
 	}
 	var reads int64
 	var analysed bool

@@ -21,9 +21,10 @@ import (
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	jobs *river.Client[pgx.Tx]
+	pool   *pgxpool.Pool
+	writer *pgxpool.Pool // CommitBatch's: one connection, plans made per batch
+	log    *slog.Logger
+	jobs   *river.Client[pgx.Tx]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -35,7 +36,7 @@ func IsURL(dsn string) bool {
 
 // Options tune the connection pool.
 type Options struct {
-	MaxConns int32 // default: pgxpool's (max(4, CPUs))
+	MaxConns int32 // default: pgxpool's (max(4, CPUs)); CommitBatch has one more of its own
 	Migrate  bool  // apply pending migrations on open
 }
 
@@ -58,14 +59,58 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts Options) (*Sto
 	if err != nil {
 		return nil, fmt.Errorf("postgres pool: %w", err)
 	}
-	s := &Store{pool: pool, log: log}
+	writer, err := pgxpool.NewWithConfig(ctx, writerConfig(cfg))
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres writer pool: %w", err)
+	}
+	s := &Store{pool: pool, writer: writer, log: log}
 	if opts.Migrate {
 		if err := s.Migrate(ctx); err != nil {
-			pool.Close()
+			s.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// writerConfig returns the configuration of CommitBatch's pool, made from
+// the store's. It has one connection, since the intake commits one batch at
+// a time.
+//
+// A batch's statements go in pipelines, which run in the connection's
+// default mode. Where that mode would cache prepared statements, the writer
+// caches only their descriptions, so that insertFresh and insertPendingSQL
+// are planned for each batch: a cached generic plan made while a campaign's
+// partition was small would stay in use long after it has grown, since
+// nothing analyses the table meanwhile. Made at about 150 pledges, it probes
+// by the primary key's campaign_id alone and reads the whole campaign for
+// each row (see plan_test.go). The statements that read no pledges, whose
+// plans cannot go wrong that way, are prepared on connecting instead, and
+// the pipelines run them by name.
+func writerConfig(cfg *pgxpool.Config) *pgxpool.Config {
+	w := cfg.Copy()
+	w.MaxConns = 1
+	w.MinConns, w.MinIdleConns = 0, 0
+	if w.ConnConfig.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
+		return w // no prepared statements: e.g. behind PgBouncer
+	}
+	w.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	after := w.AfterConnect
+	w.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if after != nil {
+			if err := after(ctx, c); err != nil {
+				return err
+			}
+		}
+		for _, sql := range []string{lockSeq, advanceSeq, addCounts, addMinutes} {
+			if _, err := c.Prepare(ctx, sql, sql); err != nil {
+				return fmt.Errorf("prepare batch statement: %w", err)
+			}
+		}
+		return nil
+	}
+	return w
 }
 
 // Ping checks that the database answers.
@@ -76,8 +121,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool.
+// Close closes the pools.
 func (s *Store) Close() error {
+	s.writer.Close()
 	s.pool.Close()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchDuplicateWithinBatch", testDuplicateWithinBatch},
 		{"BatchDuplicateAcrossBatches", testDuplicateAcrossBatches},
 		{"BatchCampaignsIndependent", testCampaignsIndependent},
+		{"BatchAllOrNothing", testBatchAllOrNothing},
 		{"BatchConcurrentCommits", testConcurrentCommits},
 		{"BatchLarge", testBatchLarge},
 		{"PledgeByNumber", testPledgeByNumber},
@@ -259,6 +261,38 @@ func testCampaignsIndependent(t *testing.T, s store.Store) {
 	}
 	MustAudit(t, s, a.ID)
 	MustAudit(t, s, b.ID)
+}
+
+// testBatchAllOrNothing: a batch that fails in its last campaign stores
+// nothing of the campaigns before it: no pledge, count or number.
+func testBatchAllOrNothing(t *testing.T, s store.Store) {
+	a := mustCampaign(t, s, "atomic-a")
+	b := mustCampaign(t, s, "atomic-b")
+	h := pledge.NewHasher([]byte("k"))
+	good := []pledge.Submission{
+		Submission(h, a.ID, 1, "N1"),
+		Submission(h, b.ID, 2, "S1"),
+		Submission(h, a.ID, 3, "N2"),
+	}
+	// Campaigns are committed in order of ID; this one does not exist.
+	bad := append(slices.Clone(good), Submission(h, b.ID+1000, 4, "N1"))
+	if res, err := s.CommitBatch(context.Background(), bad); err == nil {
+		t.Fatalf("CommitBatch naming an unknown campaign = %+v, want an error", res)
+	}
+	for _, c := range []*pledge.Campaign{a, b} {
+		mustCounts(t, s, c.ID, pledge.Counts{})
+		if n, err := s.LastNumber(context.Background(), c.ID); err != nil || n != 0 {
+			t.Fatalf("LastNumber(%s) = %d, %v after a failed batch, want 0", c.Slug, n, err)
+		}
+	}
+	// The same pledges then commit, numbered from 1.
+	res := mustCommit(t, s, good)
+	got := []int64{res[0].Receipt.Number, res[1].Receipt.Number, res[2].Receipt.Number}
+	if diff := cmp.Diff([]int64{1, 1, 2}, got); diff != "" {
+		t.Errorf("numbers (-want +got):\n%s", diff)
+	}
+	mustCounts(t, s, a.ID, pledge.Counts{Total: 2, Regions: map[string]int64{"N1": 1, "N2": 1}})
+	mustCounts(t, s, b.ID, pledge.Counts{Total: 1, Regions: map[string]int64{"S1": 1}})
 }
 
 func testConcurrentCommits(t *testing.T, s store.Store) {
