@@ -55,7 +55,8 @@ pgticks() {
 # measure LABEL SERVER_PIDS -- LOADTEST_ARGS... runs the generator and prints
 # the CPU per acknowledged request of generator, nginx, servers, PostgreSQL.
 # PostgreSQL's is summed over its processes at the end, less what each had
-# at the start: a connection opened during the run counts in full.
+# at the start: a connection opened during the run counts in full, one
+# closed during it not at all (the portal keeps its connections open).
 measure() {
 	local label=$1 servers=$2
 	shift 3

@@ -61,8 +61,8 @@ ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n
 // second advances the sequences, adds to the count rows and commits. So a
 // campaign's sequence row stays locked for one round trip to this
 // instance, and a batch from another instance waits for no more. A batch
-// that sends mail enqueues its jobs, which need the pledges' numbers,
-// between the second round trip and a commit of its own.
+// that sends mail holds it longer: it enqueues its jobs, which need the
+// pledges' numbers, after the second round trip and then commits.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	results := make([]store.Result, len(subs))
 	fresh := store.DedupeBatch(subs, results)
@@ -97,18 +97,26 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 	if err != nil {
 		return fmt.Errorf("acquire connection: %w", err)
 	}
-	// A connection left inside a transaction by an error is closed here,
-	// which rolls the transaction back.
 	defer conn.Release()
 	if !mail {
-		return storeGroups(ctx, conn.Conn(), subs, groups, results, true)
+		err = storeGroups(ctx, conn.Conn(), subs, groups, results, true)
+	} else {
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
+				return err
+			}
+			return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
+		})
 	}
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
-			return err
-		}
-		return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
-	})
+	if err != nil {
+		// The next batch starts on a fresh connection: no transaction left
+		// open (closing rolls it back) and statements prepared afresh, should
+		// a schema change be what failed.
+		closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Conn().Close(closing)
+	}
+	return err
 }
 
 // batchSender is a connection or a transaction.

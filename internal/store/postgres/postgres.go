@@ -144,11 +144,17 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 	return secret, nil
 }
 
-// Stats returns pgxpool's figures.
+// Stats returns pgxpool's figures for both pools together.
 func (s *Store) Stats() store.PoolStats {
-	st := s.pool.Stat()
-	return store.PoolStats{
-		Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()), Max: int(st.MaxConns()),
-		WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime(),
+	var ps store.PoolStats
+	for _, p := range []*pgxpool.Pool{s.pool, s.writer} {
+		st := p.Stat()
+		ps.Open += int(st.TotalConns())
+		ps.InUse += int(st.AcquiredConns())
+		ps.Idle += int(st.IdleConns())
+		ps.Max += int(st.MaxConns())
+		ps.WaitCount += st.EmptyAcquireCount()
+		ps.WaitDuration += st.EmptyAcquireWaitTime()
 	}
+	return ps
 }

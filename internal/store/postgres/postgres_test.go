@@ -36,3 +36,12 @@ func TestConformanceExecMode(t *testing.T) {
 		return openWith(t, url.Values{"default_query_exec_mode": {"exec"}})
 	})
 }
+
+// TestConformanceSimpleProtocol runs the suite in the other mode the
+// operations guide offers for PgBouncer: a batch's pipelines become one
+// multi-statement query each.
+func TestConformanceSimpleProtocol(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openWith(t, url.Values{"default_query_exec_mode": {"simple_protocol"}})
+	})
+}
