@@ -113,10 +113,18 @@ func writerConfig(cfg *pgxpool.Config) *pgxpool.Config {
 	return w
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. It also opens the intake's
+// connection when that has none (at start, or after a failed batch closed
+// it), so that a batch does not wait for one; it never waits for the
+// connection while a batch has it.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", err)
+	}
+	if s.writer.Stat().TotalConns() == 0 {
+		if err := s.writer.Ping(ctx); err != nil {
+			return fmt.Errorf("ping postgres (intake connection): %w", err)
+		}
 	}
 	return nil
 }
