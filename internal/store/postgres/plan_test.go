@@ -257,10 +257,10 @@ UPDATE campaign_seq SET last_number = last_number + (SELECT count(*) FROM moved)
 	}
 }
 
-// openOneConn returns a store of one connection (and one for its writer) on
-// a schema of its own, so that all calls share one pgx statement cache and
-// the statistics of each can be flushed before they are read. Autovacuum is off for
-// the pledges partitions, which are never analysed.
+// openOneConn returns a store of one connection (and the writer's one) on a
+// schema of its own, so that the statement caches behave as in production
+// and the statistics of each call can be flushed before they are read.
+// Autovacuum is off for the pledges partitions, which are never analysed.
 func openOneConn(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
@@ -309,8 +309,9 @@ WHERE i.inhparent = 'pledges'::regclass`)
 }
 
 // statReads flushes the pending statistics of both of s's connections
-// (PostgreSQL 15 or later) and runs query, which returns the rows read so far and whether what
-// it reads from has been analysed or vacuumed; it fails the test if it has.
+// (PostgreSQL 15 or later) and runs query, which returns the rows read so
+// far and whether what it reads from has been analysed or vacuumed; it
+// fails the test if it has.
 func statReads(t *testing.T, s *Store, what, query string) int64 {
 	t.Helper()
 	ctx := context.Background()

@@ -22,7 +22,7 @@ import (
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool   *pgxpool.Pool
-	writer *pgxpool.Pool // CommitBatch's: one connection, plans made per batch
+	writer *pgxpool.Pool // CommitBatch's own connection (see writerConfig)
 	log    *slog.Logger
 	jobs   *river.Client[pgx.Tx]
 }
