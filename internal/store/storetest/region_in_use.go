@@ -22,14 +22,7 @@ func testRegionInUseAfterInvalidation(t *testing.T, s store.Store) {
 	if counts, _ := s.Counts(ctx, c.ID); counts.Regions["S1"] != 0 {
 		t.Fatalf("S1 counts %d after invalidating its pledges", counts.Regions["S1"])
 	}
-	edit := *c
-	edit.Regions = nil
-	for _, r := range c.Regions {
-		if r.Code != "S1" {
-			edit.Regions = append(edit.Regions, r)
-		}
-	}
-	if err := s.UpdateCampaign(ctx, &edit); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1")); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("removing S1, whose pledges are invalidated = %v, want ErrRegionInUse", err)
 	}
 }
@@ -42,14 +35,7 @@ func testRegionInUseWhilePending(t *testing.T, s store.Store) {
 	c := mustCampaignMode(t, s, "in-use-pending", pledge.EmailRequired)
 	h := pledge.NewHasher([]byte("k"))
 	mustCommit(t, s, []pledge.Submission{PendingSubmission(h, c.ID, 1, "S1"), Submission(h, c.ID, 2, "N1")})
-	without := *c
-	without.Regions = nil
-	for _, r := range c.Regions {
-		if r.Code != "S1" {
-			without.Regions = append(without.Regions, r)
-		}
-	}
-	if err := s.UpdateCampaign(ctx, &without); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1")); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("removing S1, which holds a pending pledge = %v, want ErrRegionInUse", err)
 	}
 	parent := *c
@@ -57,4 +43,16 @@ func testRegionInUseWhilePending(t *testing.T, s store.Store) {
 	if err := s.UpdateCampaign(ctx, &parent); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("making S1, which holds a pending pledge, a parent = %v, want ErrRegionInUse", err)
 	}
+}
+
+// withoutRegion returns a copy of c without the region named code.
+func withoutRegion(c *pledge.Campaign, code string) *pledge.Campaign {
+	edit := *c
+	edit.Regions = nil
+	for _, r := range c.Regions {
+		if r.Code != code {
+			edit.Regions = append(edit.Regions, r)
+		}
+	}
+	return &edit
 }
