@@ -9,6 +9,7 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/jobs"
 	"github.com/pledgeportal/pledge/internal/mail"
+	"github.com/pledgeportal/pledge/internal/mail/mailtest"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
@@ -55,6 +56,7 @@ type env struct {
 	links  *pledge.Links
 	hasher *pledge.Hasher
 	params jobs.Params
+	client store.JobClient
 }
 
 type option func(*jobs.Params)
@@ -99,20 +101,34 @@ func newEnv(t testing.TB, s store.Store, sender mail.Sender, opts ...option) *en
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := &env{store: s, links: p.Links, hasher: pledge.NewHasher([]byte(secret)), params: p, client: jc}
 	if p.Workers == 0 {
-		return &env{store: s, links: p.Links, hasher: pledge.NewHasher([]byte(secret)), params: p}
+		return e
 	}
 	if err := jc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := jc.Stop(ctx); err != nil {
-			t.Errorf("stop jobs: %v", err)
+	t.Cleanup(func() { e.stop(t) })
+	return e
+}
+
+// stop stops the workers, waiting for the jobs they are running.
+func (e *env) stop(t testing.TB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.client.Stop(ctx); err != nil {
+		t.Errorf("stop jobs: %v", err)
+	}
+}
+
+// waitDeferred waits until srv has answered 451 at least n times.
+func waitDeferred(t testing.TB, srv *mailtest.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); srv.Deferred() < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mail server deferred %d tries within 20s, want %d", srv.Deferred(), n)
 		}
-	})
-	return &env{store: s, links: p.Links, hasher: pledge.NewHasher([]byte(secret)), params: p}
+	}
 }
 
 // campaign creates an open campaign in English and Hindi with email mode.

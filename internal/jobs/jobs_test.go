@@ -142,8 +142,8 @@ func TestMailServerDownThenBack(t *testing.T) {
 }
 
 // TestNoConfirmationForInvalidatedPledge: a pledge an admin invalidates
-// while its mail still waits (the server refusing for now) gets no "your
-// pledge is counted"; the others' mails go out.
+// while its mail still waits (the server refused it, the retry has not come)
+// gets no "your pledge is counted"; the others' mails go out.
 func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
 	backends(t, func(t *testing.T, open func(testing.TB) store.Store) {
 		srv, sender := smtpSender(t)
@@ -153,10 +153,16 @@ func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
 		c := e.campaign(t, "set-aside", pledge.EmailOptional)
 		e.submit(t, c, 1, "bot@example.org", "en") // region Leaves[1]
 		e.submit(t, c, 2, "citizen@example.org", "en")
+		waitDeferred(t, srv, 2)
+		// A try that read the pledge before the invalidation and reaches the
+		// server after it is back would send; a mail already on its way
+		// cannot be called back. Stopping the workers lets such a try end.
+		e.stop(t)
 		if _, err := s.Invalidate(context.Background(), c.ID, pledge.InvalidationFilter{Region: storetest.Leaves[1]}, "bot wave", "admin"); err != nil {
 			t.Fatal(err)
 		}
 		srv.FailTemporarily(false)
+		newEnv(t, s, sender)
 		srv.WaitFor(t, 1, 60*time.Second)
 		time.Sleep(time.Second) // a mail for the invalidated pledge would come now
 		if got := srv.Messages(); len(got) != 1 || got[0].To[0] != "citizen@example.org" {
@@ -175,13 +181,17 @@ func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
 func TestNoOptInMailAfterItsLinkExpired(t *testing.T) {
 	srv, sender := smtpSender(t)
 	srv.FailTemporarily(true)
-	e := newEnv(t, openSQLite(t), sender, withTTL(2*time.Second))
+	s := openSQLite(t)
+	e := newEnv(t, s, sender, withTTL(2*time.Second))
 	late := e.campaign(t, "late", pledge.EmailRequired)
 	counted := e.campaign(t, "counted", pledge.EmailOptional)
 	e.submit(t, late, 1, "late@example.org", "en")
 	e.submit(t, counted, 2, "control@example.org", "en")
+	waitDeferred(t, srv, 2)
+	e.stop(t)                           // no try that read the link while it was valid is still on its way
 	time.Sleep(2500 * time.Millisecond) // past the link's 2 s (the periodic expiry runs each minute)
 	srv.FailTemporarily(false)
+	newEnv(t, s, sender, withTTL(2*time.Second))
 	srv.WaitFor(t, 1, 60*time.Second)
 	time.Sleep(2 * time.Second) // the opt-in mail, retried alongside, would come now
 	for _, m := range srv.Messages() {

@@ -28,6 +28,7 @@ type Server struct {
 	received []Received
 	arrived  chan struct{} // closed and replaced whenever a message arrives
 	tempFail bool
+	deferred int             // MAIL FROMs answered 451
 	refused  map[string]bool // lower-cased addresses
 }
 
@@ -132,9 +133,20 @@ func (s *Server) RefuseRecipient(addr string) {
 	s.refused[strings.ToLower(addr)] = true
 }
 
+// Deferred returns how many times the server has answered 451 so far.
+func (s *Server) Deferred() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deferred
+}
+
+// failing reports whether the server answers 451 now, and counts the answer.
 func (s *Server) failing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tempFail {
+		s.deferred++
+	}
 	return s.tempFail
 }
 
