@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -79,14 +82,67 @@ func TestVerifyPage(t *testing.T) {
 	if len(nm.Body) != 0 {
 		t.Errorf("304 with a body of %d bytes", len(nm.Body))
 	}
-	if v := r.Header.Values("Vary"); len(v) != 0 {
-		t.Errorf("Vary = %q with ?lang=, want none", v)
+	if v := r.Header.Values("Vary"); len(v) != 1 || v[0] != "Accept-Encoding" {
+		t.Errorf("Vary = %q with ?lang=, want Accept-Encoding", v)
 	}
-	if v := p.get(t, p.verifyPath(rec.Number)).Header.Get("Vary"); v != "Accept-Language" {
-		t.Errorf("Vary = %q without ?lang=, want Accept-Language", v)
+	if v := p.get(t, p.verifyPath(rec.Number)).Header.Values("Vary"); len(v) != 1 || v[0] != "Accept-Language, Accept-Encoding" {
+		t.Errorf("Vary = %q without ?lang=, want \"Accept-Language, Accept-Encoding\"", v)
 	}
 	if h := p.do(t, http.MethodHead, p.verifyPath(rec.Number), nil); h.Status != http.StatusOK || len(h.Body) != 0 {
 		t.Errorf("HEAD = %v, want 200 without body", h)
+	}
+}
+
+// TestVerifyPageGzip: a phone on 2G that scans the code gets the page
+// compressed, the same page once unzipped, under the same ETag.
+func TestVerifyPageGzip(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+	t.Cleanup(raw.CloseIdleConnections)
+	fetch := func(header ...string) response {
+		req, err := http.NewRequest(http.MethodGet, p.URL+p.verifyPath(rec.Number)+"?lang=en", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		r, err := send(raw, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, r, http.StatusOK)
+		return r
+	}
+	plain := fetch()
+	if ce := plain.Header.Get("Content-Encoding"); ce != "" {
+		t.Errorf("Content-Encoding = %q without Accept-Encoding", ce)
+	}
+	gz := fetch("Accept-Encoding", "gzip")
+	if ce := gz.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Fatalf("Content-Encoding = %q, want gzip", ce)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz.Body))
+	if err != nil {
+		t.Fatalf("body is not gzip: %v", err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(unzipped, plain.Body) {
+		t.Error("gunzipped body differs from the plain body")
+	}
+	if len(gz.Body) >= len(plain.Body)*2/3 {
+		t.Errorf("gzip body %d bytes, plain %d", len(gz.Body), len(plain.Body))
+	}
+	if gz.Header.Get("ETag") != plain.Header.Get("ETag") {
+		t.Errorf("ETag %q gzipped, %q plain", gz.Header.Get("ETag"), plain.Header.Get("ETag"))
+	}
+	if ce := fetch("Accept-Encoding", "gzip;q=0").Header.Get("Content-Encoding"); ce != "" {
+		t.Errorf("Content-Encoding = %q for gzip;q=0", ce)
 	}
 }
 
