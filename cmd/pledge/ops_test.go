@@ -225,6 +225,26 @@ func TestRequestLog(t *testing.T) {
 	if !strings.Contains(p.logs.String(), `"route":"GET /certificate/{token}"`) {
 		t.Error("the certificate request is not logged by its route pattern")
 	}
+	// The admin console has its own mux: its pattern, not "/admin/", names
+	// the request in the log and the metrics.
+	res, err = p.c.Get(p.base + "/admin/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	time.Sleep(50 * time.Millisecond)
+	if !strings.Contains(p.logs.String(), `"route":"GET /admin/login"`) {
+		t.Errorf("the console's log-in page is not logged by its route pattern:\n%s", p.logs.String())
+	}
+	res, err = p.c.Get(p.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), `route="GET /admin/login"`) {
+		t.Error("no metrics for the route GET /admin/login")
+	}
 }
 
 // TestMetricsOnTheirOwnAddress: with PLEDGE_METRICS_ADDR, /metrics leaves

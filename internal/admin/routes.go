@@ -1,6 +1,10 @@
 package admin
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/pledgeportal/pledge/internal/route"
+)
 
 // Paths the handlers redirect to.
 const (
@@ -40,13 +44,23 @@ func (a *Admin) routes() http.Handler {
 	// Cross-origin refusal comes first and costs no database call; the
 	// synchronizer token needs the session.
 	top := http.NewServeMux()
-	top.Handle("/admin/", a.checkCSRF(mux))
+	top.Handle("/admin/", a.checkCSRF(reportRoute(mux)))
 	if a.jobs != nil {
 		// River's console posts JSON from its own script, without the
 		// console's form token: cross-origin refusal (below) guards it.
 		top.Handle(JobsPath+"/", jobsHeaders(a.page(a.adminOnly(a.jobsConsole))))
 	}
-	return securityHeaders(a.crossOrigin(a.withSession(top)))
+	return securityHeaders(a.crossOrigin(a.withSession(reportRoute(top))))
 }
 
 func notFound(http.ResponseWriter, *http.Request) error { return errNotFound }
+
+// reportRoute tells the access log around the console which of mux's
+// patterns served a request: the mux sets it on the request it is given,
+// a copy the log never sees. Of two muxes, the inner one's is kept.
+func reportRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		route.Set(r.Context(), r.Pattern)
+	})
+}

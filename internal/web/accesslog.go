@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/route"
 )
 
 // HTTPObserver is told about every answered request, and every pledge
@@ -20,7 +21,8 @@ type HTTPObserver interface {
 // accessLog gives each request an ID (kept from a trusted proxy's
 // X-Request-Id, else new), answers it in X-Request-Id, and when the request
 // is done writes one log line and tells the observer. The line names the
-// route pattern, never the path: paths carry tokens, and nothing personal
+// route pattern (a mounted handler's own, if it reports one through package
+// route), never the path: paths carry tokens, and nothing personal
 // (no address, no query, no form) is logged.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,13 +32,17 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(pledge.WithRequestID(r.Context(), id))
+		ctx, inner := route.Track(pledge.WithRequestID(r.Context(), id))
+		r = r.WithContext(ctx)
 		rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rw, r)
 		took := time.Since(start)
-		route := r.Pattern
+		pattern := r.Pattern
+		if *inner != "" { // a mounted handler's own mux, e.g. the admin console's
+			pattern = *inner
+		}
 		if s.deps.Metrics != nil {
-			s.deps.Metrics.ObserveHTTP(route, r.Method, rw.status, took)
+			s.deps.Metrics.ObserveHTTP(pattern, r.Method, rw.status, took)
 		}
 		level := slog.LevelInfo
 		if rw.status >= 500 {
@@ -44,7 +50,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
-			slog.String("route", route),
+			slog.String("route", pattern),
 			slog.Int("status", rw.status),
 			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", rw.bytes),
