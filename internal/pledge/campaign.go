@@ -75,6 +75,11 @@ type Campaign struct {
 	CertificateTitle Text // heading of the certificate; empty: the portal's wording
 	Signatory        Text // who signs the certificate, e.g. "District Election Officer, Bilaspur"
 	CreatedAt        time.Time
+	// RegionsRev counts the edits that took away a region pledges could
+	// name (removed it, or gave it a sub-region). The store refuses a
+	// submission prepared against an older count, so a pledge never lands
+	// in a region an instance still had cached. Set by the store.
+	RegionsRev int64
 }
 
 // DefaultLang is the campaign's first language.

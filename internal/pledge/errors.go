@@ -24,6 +24,11 @@ var (
 	// ErrRegionInUse means an edit would remove (or turn into a parent) a
 	// region that pledges are counted in.
 	ErrRegionInUse = errors.New("region has pledges")
+	// ErrRegionsChanged means the campaign's regions changed (one a pledge
+	// could name was removed or became a parent) after the submission was
+	// prepared against them: nothing was stored, and it should be prepared
+	// again against the campaign as it is now.
+	ErrRegionsChanged = errors.New("campaign regions changed since the pledge was checked")
 	// ErrLimit means a repeated action (such as resending a mail) has been
 	// done as often as it may be.
 	ErrLimit = errors.New("limit reached")

@@ -20,6 +20,7 @@ type Submission struct {
 	CreatedAt   time.Time
 	Source      netip.Addr // the client's address; zero when unknown
 	RequestID   string     // the HTTP request that brought it, named in its jobs' logs
+	RegionsRev  int64      // the campaign's RegionsRev it was checked against
 }
 
 // Receipt is what a citizen gets back once the pledge is committed: the

@@ -116,3 +116,28 @@ func FuzzParseRegionsCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestLeavesLost(t *testing.T) {
+	r := func(code, parent string) pledge.Region {
+		return pledge.Region{Code: code, Parent: parent, Name: pledge.Text{"en": code}}
+	}
+	before := []pledge.Region{r("S", ""), r("A", "S"), r("B", "S")}
+	for _, tc := range []struct {
+		name  string
+		after []pledge.Region
+		want  bool
+	}{
+		{"unchanged", before, false},
+		{"renamed", []pledge.Region{r("S", ""), {Code: "A", Parent: "S", Name: pledge.Text{"en": "Alpha"}}, r("B", "S")}, false},
+		{"leaf added", []pledge.Region{r("S", ""), r("A", "S"), r("B", "S"), r("C", "S")}, false},
+		{"leaf moved", []pledge.Region{r("S", ""), r("T", ""), r("A", "S"), r("B", "T")}, false},
+		{"leaf removed", []pledge.Region{r("S", ""), r("A", "S")}, true},
+		{"leaf made a parent", []pledge.Region{r("S", ""), r("A", "S"), r("B", "S"), r("B1", "B")}, true},
+		{"parent removed, its leaves kept", []pledge.Region{r("A", ""), r("B", "")}, false},
+		{"all removed", nil, true},
+	} {
+		if got := pledge.LeavesLost(before, tc.after); got != tc.want {
+			t.Errorf("%s: LeavesLost = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -86,7 +86,24 @@ func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error
 		Region:      region,
 		Lang:        lang,
 		CreatedAt:   now.UTC(),
+		RegionsRev:  c.RegionsRev,
 	}, nil
+}
+
+// LeavesLost reports whether a region pledges could name among before
+// (a leaf) is missing, or no longer a leaf, among after: an edit from
+// before to after must advance the campaign's RegionsRev.
+func LeavesLost(before, after []Region) bool {
+	now := make(map[string]bool)
+	for _, r := range (&Campaign{Regions: after}).Leaves() {
+		now[r.Code] = true
+	}
+	for _, r := range (&Campaign{Regions: before}).Leaves() {
+		if !now[r.Code] {
+			return true
+		}
+	}
+	return false
 }
 
 func addField(v *ValidationError, err error) {

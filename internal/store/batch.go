@@ -52,3 +52,29 @@ func ByCampaign(subs []pledge.Submission, fresh []int) [][]int {
 	}
 	return groups
 }
+
+// RegionsRev returns the newest pledge.Campaign.RegionsRev the
+// submissions of group were checked against. Backends store only those
+// checked against the campaign's current revision.
+func RegionsRev(subs []pledge.Submission, group []int) int64 {
+	var rev int64
+	for _, i := range group {
+		rev = max(rev, subs[i].RegionsRev)
+	}
+	return rev
+}
+
+// KeepRegionsRev sets pledge.ErrRegionsChanged as the result of the
+// submissions of group checked against another regions revision than rev,
+// and returns the indexes of the rest, in order.
+func KeepRegionsRev(subs []pledge.Submission, group []int, rev int64, results []Result) []int {
+	keep := group[:0:0]
+	for _, i := range group {
+		if subs[i].RegionsRev != rev {
+			results[i].Err = pledge.ErrRegionsChanged
+			continue
+		}
+		keep = append(keep, i)
+	}
+	return keep
+}

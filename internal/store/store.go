@@ -35,13 +35,17 @@ type Store interface {
 	// times, paused, goal and regions. The slug never changes. Regions are
 	// added and renamed freely; a region with pledges cannot be removed (nor
 	// become a parent): that gives an error wrapping pledge.ErrRegionInUse
-	// naming it, and nothing is changed.
+	// naming it, and nothing is changed. An edit that removes a region
+	// pledges could name, or gives it a sub-region, advances RegionsRev;
+	// c.RegionsRev is set to the campaign's.
 	UpdateCampaign(ctx context.Context, c *pledge.Campaign) error
 
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in
 	// order, and count rows updated once per region touched. The results are
-	// in the order of subs. An error means nothing was stored.
+	// in the order of subs. An error means nothing was stored. A submission
+	// checked against another RegionsRev than the campaign's is refused
+	// with pledge.ErrRegionsChanged.
 	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]Result, error)
 
 	// Counts returns a campaign's count rows.

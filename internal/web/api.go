@@ -136,7 +136,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return withLang(lang, err)
 	}
-	rec, err := s.deps.Intake.Submit(r.Context(), sub)
+	rec, c, err := s.submit(r.Context(), c, in, sub)
 	if err != nil {
 		return withLang(lang, duplicateIn(c, err))
 	}

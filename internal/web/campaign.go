@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -125,7 +127,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		var rec pledge.Receipt
-		rec, err = s.deps.Intake.Submit(r.Context(), sub)
+		rec, c, err = s.submit(r.Context(), c, in, sub)
 		if err == nil {
 			to, err := s.receiptPath(c, rec, lang)
 			if err != nil {
@@ -233,4 +235,31 @@ func formInput(f url.Values) (pledge.Input, error) {
 		Email:  f.Get("email"),
 		Lang:   f.Get("lang"),
 	}, nil
+}
+
+// submit hands sub, prepared from in against c, to intake. When the store
+// refuses it because an edit took away one of c's regions meanwhile
+// (pledge.ErrRegionsChanged), it reloads the campaigns and prepares in
+// again against the campaign as it is now: still valid, it is handed over
+// once more; naming a region that is gone, it gets the validation error.
+// It returns the campaign the answer was checked against.
+func (s *Server) submit(ctx context.Context, c *pledge.Campaign, in pledge.Input, sub pledge.Submission) (pledge.Receipt, *pledge.Campaign, error) {
+	rec, err := s.deps.Intake.Submit(ctx, sub)
+	if !errors.Is(err, pledge.ErrRegionsChanged) {
+		return rec, c, err
+	}
+	if err := s.campaigns.refresh(ctx); err != nil {
+		return rec, c, fmt.Errorf("%w: %w", pledge.ErrRegionsChanged, err)
+	}
+	fresh, err := s.campaigns.get(ctx, c.Slug)
+	if err != nil {
+		return pledge.Receipt{}, c, err
+	}
+	again, err := pledge.Prepare(fresh, in, s.deps.Hasher, s.now())
+	if err != nil {
+		return pledge.Receipt{}, fresh, err
+	}
+	again.Source, again.RequestID = sub.Source, sub.RequestID
+	rec, err = s.deps.Intake.Submit(ctx, again)
+	return rec, fresh, err
 }

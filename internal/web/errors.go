@@ -57,7 +57,7 @@ func status(err error) (int, string) {
 	case errors.Is(err, pledge.ErrDuplicate):
 		return http.StatusConflict, "duplicate"
 	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown),
-		errors.Is(err, pledge.ErrUnavailable):
+		errors.Is(err, pledge.ErrUnavailable), errors.Is(err, pledge.ErrRegionsChanged):
 		return http.StatusServiceUnavailable, "overloaded"
 	case errors.Is(err, certificate.ErrBusy):
 		return http.StatusServiceUnavailable, "certificate_busy"

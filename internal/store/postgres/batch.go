@@ -13,9 +13,10 @@ import (
 )
 
 // lockSeq takes a campaign's sequence row lock, which orders everything
-// that numbers its pledges across instances: batches, confirmations,
-// invalidations.
-const lockSeq = `SELECT last_number FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`
+// that numbers its pledges across instances (batches, confirmations,
+// invalidations) and every edit of its regions, and reads the regions'
+// revision.
+const lockSeq = `SELECT last_number, regions_rev FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`
 
 // advanceSeq moves a campaign's sequence past the pledges a batch numbered.
 const advanceSeq = `UPDATE campaign_seq SET last_number = $2 WHERE campaign_id = $1`
@@ -34,6 +35,9 @@ const advanceSeq = `UPDATE campaign_seq SET last_number = $2 WHERE campaign_id =
 // faster than autovacuum analyses the table is planned as if it were small,
 // and each batch then costs as much as the whole campaign. For the same
 // reason it is planned for each batch (see writerConfig).
+//
+// Nothing is inserted unless $10 is the campaign's regions revision: the
+// submissions were checked against regions that are still there.
 const insertFresh = `
 INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source)
 SELECT $1, (SELECT last_number FROM campaign_seq WHERE campaign_id = $1) + row_number() OVER (ORDER BY ord),
@@ -41,6 +45,7 @@ SELECT $1, (SELECT last_number FROM campaign_seq WHERE campaign_id = $1) + row_n
 FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bytea[])
     WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, source, ord)
 WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash OFFSET 0)
+  AND $10 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)
 ON CONFLICT DO NOTHING
 RETURNING number, phone_hash`
 
@@ -161,22 +166,30 @@ func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, 
 type campaignWrite struct {
 	id       int64
 	group    []int // fresh submissions not pending, as indexes into subs
+	rev      int64 // the regions revision they were checked against
 	last     int64 // the campaign's last number before the batch
+	stored   int64 // the campaign's regions revision, read with last
 	inserted int64
 }
+
+// stale reports whether the campaign's regions changed since the
+// submissions were checked; then the inserts stored nothing.
+func (w *campaignWrite) stale() bool { return w.stored != w.rev }
 
 // queueInsert queues locking the campaign's sequence row, storing the
 // pending submissions of group and numbering and inserting the others. The
 // results are set as the batch's results are read.
 func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, group []int, results []store.Result) {
 	w.id = subs[group[0]].CampaignID
+	w.rev = store.RegionsRev(subs, group)
+	group = store.KeepRegionsRev(subs, group, w.rev, results)
 	b.Queue(lockSeq, w.id).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(&w.last); err != nil {
+		if err := row.Scan(&w.last, &w.stored); err != nil {
 			return fmt.Errorf("lock campaign %d sequence: %w", w.id, err)
 		}
 		return nil
 	})
-	w.group = queuePending(b, subs, group, results)
+	w.group = w.queuePending(b, subs, group, results)
 	n := len(w.group)
 	if n == 0 {
 		return
@@ -195,7 +208,7 @@ func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, grou
 		sources[j] = pledge.SourceBytes(sub.Source)
 		at[string(sub.PhoneHash)] = i
 	}
-	b.Queue(insertFresh, w.id, names, hashes, masked, emails, regions, langs, created, sources).Query(func(rows pgx.Rows) error {
+	b.Queue(insertFresh, w.id, names, hashes, masked, emails, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
 		var number int64
 		var hash []byte
 		_, err := pgx.ForEachRow(rows, []any{&number, &hash}, func() error {
@@ -213,6 +226,15 @@ func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, grou
 // queueCounts checks the numbers the insert gave and queues advancing the
 // sequence past them and adding them to the count rows.
 func (w *campaignWrite) queueCounts(b *pgx.Batch, subs []pledge.Submission, results []store.Result) error {
+	if w.stale() {
+		if w.inserted > 0 {
+			return fmt.Errorf("campaign %d: %d pledges stored against regions revision %d, not %d", w.id, w.inserted, w.rev, w.stored)
+		}
+		for _, i := range w.group {
+			results[i].Err = pledge.ErrRegionsChanged
+		}
+		return nil
+	}
 	counts := make(map[string]int64)
 	minutes := make(map[time.Time]int64)
 	for _, i := range w.group {

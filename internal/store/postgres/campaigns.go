@@ -62,8 +62,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	})
 }
 
+// campaignColumns reads regions_rev with the campaign, before its regions
+// are read: regions at least as new as the count keep a submission checked
+// against them from passing a batch's comparison wrongly.
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory`
+	certificate_title, signatory, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -75,7 +78,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list campaigns: %w", err)
 	}
-	regions, err := s.regions(ctx, 0)
+	regions, err := regions(ctx, s.pool, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +101,7 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 	if err != nil {
 		return c, fmt.Errorf("read campaign: %w", err)
 	}
-	regions, err := s.regions(ctx, c.ID)
+	regions, err := regions(ctx, s.pool, c.ID)
 	c.Regions = regions[c.ID]
 	return c, err
 }
@@ -108,8 +111,9 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // renamed or moved, and regions left out removed, unless pledges are
 // counted or pending in them (pledge.ErrRegionInUse). It locks the
 // campaign's sequence row as every batch does, so no batch commits while it
-// goes. A submission checked against the campaign as an instance cached it
-// (for up to a few seconds) can still land in a region removed just before.
+// goes, and advances the campaign's RegionsRev when a region pledges could
+// name goes: a batch then refuses submissions checked against the
+// campaign as it was (pledge.ErrRegionsChanged). It sets c.RegionsRev.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -121,9 +125,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	langs, _ := json.Marshal(c.Languages)
 	title, _ := json.Marshal(c.Title)
 	text, _ := json.Marshal(c.Pledge)
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT campaign_id FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, c.ID).Scan(&id)
+	var rev int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1 FOR UPDATE`, c.ID).Scan(&rev)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
 		}
@@ -152,6 +156,16 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		if err := store.CheckRegionsInUse(c, used); err != nil {
 			return err
 		}
+		before, err := regions(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		if pledge.LeavesLost(before[c.ID], c.Regions) {
+			rev++
+			if _, err := tx.Exec(ctx, `UPDATE campaign_seq SET regions_rev = $2 WHERE campaign_id = $1`, c.ID, rev); err != nil {
+				return fmt.Errorf("advance regions revision: %w", err)
+			}
+		}
 		codes, parents, names := make([]string, len(c.Regions)), make([]string, len(c.Regions)), make([]string, len(c.Regions))
 		for i, r := range c.Regions {
 			name, _ := json.Marshal(r.Name)
@@ -169,11 +183,20 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		}
 		return nil
 	})
+	if err == nil {
+		c.RegionsRev = rev
+	}
+	return err
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // regions returns the regions of one campaign, or of all when campaignID is 0.
-func (s *Store) regions(ctx context.Context, campaignID int64) (map[int64][]pledge.Region, error) {
-	rows, err := s.pool.Query(ctx, `SELECT campaign_id, code, parent, name FROM regions
+func regions(ctx context.Context, q querier, campaignID int64) (map[int64][]pledge.Region, error) {
+	rows, err := q.Query(ctx, `SELECT campaign_id, code, parent, name FROM regions
 		WHERE $1 = 0 OR campaign_id = $1 ORDER BY campaign_id, position`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
@@ -197,7 +220,7 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var email string
 	var closes *time.Time
 	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal,
-		&c.CertificateTitle, &c.Signatory)
+		&c.CertificateTitle, &c.Signatory, &c.RegionsRev)
 	if err != nil {
 		return c, err
 	}

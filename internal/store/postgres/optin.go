@@ -18,7 +18,8 @@ import (
 // caller holds the campaign's sequence row lock, which Confirm takes too,
 // so no pledge row appears meanwhile; the unique indexes of pending_pledges
 // cover the pending ones. OFFSET 0 keeps each NOT EXISTS an index probe
-// (see insertFresh).
+// (see insertFresh), and nothing is stored unless $11 is the campaign's
+// regions revision.
 const insertPendingSQL = `
 INSERT INTO pending_pledges (campaign_id, name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source)
 SELECT $1, name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source
@@ -26,14 +27,15 @@ FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::bytea[], $7::te
     WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source, ord)
 WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash OFFSET 0)
   AND NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.email_hash = u.email_hash OFFSET 0)
+  AND $11 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)
 ORDER BY ord
 ON CONFLICT DO NOTHING
 RETURNING id, phone_hash`
 
 // queuePending queues storing the pending submissions of group (one
 // campaign), whose results are set as the batch's results are read, and
-// returns the rest of group.
-func queuePending(b *pgx.Batch, subs []pledge.Submission, group []int, results []store.Result) []int {
+// returns the rest of group. It runs after w's sequence lock is queued.
+func (w *campaignWrite) queuePending(b *pgx.Batch, subs []pledge.Submission, group []int, results []store.Result) []int {
 	rest := group[:0:0]
 	var pending []int
 	for _, i := range group {
@@ -62,7 +64,7 @@ func queuePending(b *pgx.Batch, subs []pledge.Submission, group []int, results [
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
-	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources).Query(func(rows pgx.Rows) error {
+	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
 		var pid int64
 		var hash []byte
 		if _, err := pgx.ForEachRow(rows, []any{&pid, &hash}, func() error {
@@ -72,7 +74,11 @@ func queuePending(b *pgx.Batch, subs []pledge.Submission, group []int, results [
 			return fmt.Errorf("insert pending pledges: %w", err)
 		}
 		for _, i := range pending {
-			if results[i].Receipt.Pending == 0 {
+			switch {
+			case results[i].Receipt.Pending != 0:
+			case w.stale():
+				results[i].Err = pledge.ErrRegionsChanged
+			default:
 				results[i].Err = pledge.ErrDuplicate
 			}
 		}

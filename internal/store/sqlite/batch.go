@@ -43,11 +43,12 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	minutes := make(map[minuteKey]int64)
 	for _, group := range store.ByCampaign(subs, fresh) {
 		id := subs[group[0]].CampaignID
-		group, err = s.insertPending(ctx, tx, subs, group, results)
+		n, rev, err := s.sequence(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
-		n, err := s.lastNumber(ctx, tx, id)
+		group = store.KeepRegionsRev(subs, group, rev, results)
+		group, err = s.insertPending(ctx, tx, subs, group, results)
 		if err != nil {
 			return nil, err
 		}
@@ -100,12 +101,18 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 }
 
 func (s *Store) lastNumber(ctx context.Context, tx *sql.Tx, campaignID int64) (int64, error) {
-	var n int64
-	err := s.stmts.get(ctx, tx, stmtLastNumber, 1).QueryRowContext(ctx, campaignID).Scan(&n)
+	n, _, err := s.sequence(ctx, tx, campaignID)
+	return n, err
+}
+
+// sequence returns the campaign's last certificate number and its regions
+// revision (pledge.Campaign.RegionsRev).
+func (s *Store) sequence(ctx context.Context, tx *sql.Tx, campaignID int64) (last, regionsRev int64, err error) {
+	err = s.stmts.get(ctx, tx, stmtLastNumber, 1).QueryRowContext(ctx, campaignID).Scan(&last, &regionsRev)
 	if err != nil {
-		return 0, fmt.Errorf("campaign %d sequence: %w", campaignID, err)
+		return 0, 0, fmt.Errorf("campaign %d sequence: %w", campaignID, err)
 	}
-	return n, nil
+	return last, regionsRev, nil
 }
 
 // existingPhones returns which phone hashes of subs[part] are stored already.

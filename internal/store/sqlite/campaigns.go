@@ -61,8 +61,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return nil
 }
 
+// campaignColumns reads regions_rev with the campaign, before its regions
+// are read (see the PostgreSQL store).
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory`
+	certificate_title, signatory, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -107,9 +109,10 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // never changes) and its regions: new regions are added, existing ones
 // renamed or moved, and regions left out removed, unless pledges are
 // counted or pending in them (pledge.ErrRegionInUse). The single writer
-// connection orders it against batches. A submission checked against the
-// campaign as an instance cached it (for up to a few seconds) can still
-// land in a region removed just before.
+// connection orders it against batches. It advances the campaign's
+// RegionsRev when a region pledges could name goes: a batch then refuses
+// submissions checked against the campaign as it was
+// (pledge.ErrRegionsChanged). It sets c.RegionsRev.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -157,6 +160,22 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := store.CheckRegionsInUse(c, used); err != nil {
 		return err
 	}
+	// Read through the reader pool: it sees what is committed, and only
+	// this writer commits.
+	before, err := s.regions(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	_, rev, err := s.sequence(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	if pledge.LeavesLost(before, c.Regions) {
+		rev++
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_seq SET regions_rev = ? WHERE campaign_id = ?`, rev, c.ID); err != nil {
+			return fmt.Errorf("advance regions revision: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM regions WHERE campaign_id = ?`, c.ID); err != nil {
 		return fmt.Errorf("replace regions: %w", err)
 	}
@@ -170,6 +189,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit campaign %d: %w", c.ID, err)
 	}
+	c.RegionsRev = rev
 	return nil
 }
 
@@ -206,7 +226,7 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var opens, created int64
 	var closes sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal,
-		&certTitle, &signatory); err != nil {
+		&certTitle, &signatory, &c.RegionsRev); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}

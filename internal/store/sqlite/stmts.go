@@ -36,7 +36,7 @@ func stmtKey(kind string, n int) string { return fmt.Sprintf("%s/%d", kind, n) }
 func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
 	c.m = make(map[string]*sql.Stmt)
 	for kind, q := range map[string]string{
-		stmtLastNumber: `SELECT last_number FROM campaign_seq WHERE campaign_id = ?`,
+		stmtLastNumber: `SELECT last_number, regions_rev FROM campaign_seq WHERE campaign_id = ?`,
 		stmtAdvance:    `UPDATE campaign_seq SET last_number = ? WHERE campaign_id = ?`,
 		stmtCount: `INSERT INTO region_counts (campaign_id, region, n) VALUES (?, ?, ?)
 			ON CONFLICT (campaign_id, region) DO UPDATE SET n = n + excluded.n`,

@@ -48,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"CertificateText", testCertificateText},
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"RegionInUseWhilePending", testRegionInUseWhilePending},
+		{"RegionsRevEdits", testRegionsRevEdits},
+		{"RegionsRevBatch", testRegionsRevBatch},
 		{"LastNumber", testLastNumber},
 		{"NumberByPhone", testNumberByPhone},
 		{"Users", testUsers},
