@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,11 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/pledgeportal/pledge/internal/config"
+	"github.com/pledgeportal/pledge/internal/metrics/metricstest"
 )
 
 // opsPortal runs serve() in this process on a fresh SQLite file with the
@@ -79,57 +75,11 @@ func (p *opsPortal) pledge(t *testing.T, name, phone string) int {
 	return res.StatusCode
 }
 
-// scrapeMetrics fetches url, lints it and returns each series' value by
-// "name{label=value,...}" (labels sorted; histograms by their count).
-func scrapeMetrics(t *testing.T, c *http.Client, url string) map[string]float64 {
-	t.Helper()
-	res, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", url, res.StatusCode)
-	}
-	problems, err := promlint.New(bytes.NewReader(body)).Lint()
-	if err != nil {
-		t.Fatalf("lint: %v", err)
-	}
-	for _, p := range problems {
-		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	out := map[string]float64{}
-	for name, f := range families {
-		for _, m := range f.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+"="+l.GetValue())
-			}
-			key := name + "{" + strings.Join(labels, ",") + "}"
-			switch {
-			case m.GetCounter() != nil:
-				out[key] = m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				out[key] = m.GetGauge().GetValue()
-			case m.GetHistogram() != nil:
-				out[key] = float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return out
-}
-
 // TestMetricsMoveWithTraffic: /metrics parses, passes promlint, and its
 // counters move by exactly the traffic sent.
 func TestMetricsMoveWithTraffic(t *testing.T) {
 	p := startOpsPortal(t, nil)
-	before := scrapeMetrics(t, p.c, p.base+"/metrics")
+	before := metricstest.Scrape(t, p.c, p.base+"/metrics")
 	codes := []int{
 		p.pledge(t, "Asha Verma", "9876500001"),
 		p.pledge(t, "Ravi Kumar", "9876500002"),
@@ -139,7 +89,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if want := []int{201, 201, 409, 400}; fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Fatalf("statuses %v, want %v", codes, want)
 	}
-	after := scrapeMetrics(t, p.c, p.base+"/metrics")
+	after := metricstest.Scrape(t, p.c, p.base+"/metrics")
 	route := "route=POST /api/v1/campaigns/{slug}/pledges"
 	for key, want := range map[string]float64{
 		`pledge_pledges_total{result=accepted}`:                              2,
@@ -260,7 +210,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("/metrics on the public port: %d, want 404", res.StatusCode)
 	}
-	m := scrapeMetrics(t, p.c, "http://"+maddr+"/metrics")
+	m := metricstest.Scrape(t, p.c, "http://"+maddr+"/metrics")
 	if m["pledge_database_up{}"] != 1 {
 		t.Errorf("pledge_database_up = %v", m["pledge_database_up{}"])
 	}

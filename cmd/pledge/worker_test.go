@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/mail/mailtest"
+	"github.com/pledgeportal/pledge/internal/metrics/metricstest"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
@@ -167,7 +168,7 @@ func TestWorkerProcess(t *testing.T) {
 	// Its metrics count the mail it sent (each mail job and the batches'
 	// jobs that fanned them out).
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		m := scrapeMetrics(t, newClient(t, 5*time.Second), "http://"+metricsAddr+"/metrics")
+		m := metricstest.Scrape(t, newClient(t, 5*time.Second), "http://"+metricsAddr+"/metrics")
 		if m["pledge_jobs_finished_total{kind=confirmation_mail,outcome=completed}"] == float64(n) {
 			break
 		}

@@ -2,7 +2,6 @@ package metrics_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,10 +9,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/pledgeportal/pledge/internal/metrics"
+	"github.com/pledgeportal/pledge/internal/metrics/metricstest"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -29,35 +27,7 @@ func scrape(t *testing.T, m *metrics.Metrics) map[string]float64 {
 	t.Helper()
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
-	res, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, body)
-	}
-	out := map[string]float64{}
-	for name, f := range families {
-		for _, m := range f.GetMetric() {
-			key := name
-			for _, l := range m.GetLabel() {
-				key += "," + l.GetName() + "=" + l.GetValue()
-			}
-			switch {
-			case m.GetCounter() != nil:
-				out[key] = m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				out[key] = m.GetGauge().GetValue()
-			case m.GetHistogram() != nil:
-				out[key+",count"] = float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return out
+	return metricstest.Scrape(t, srv.Client(), srv.URL)
 }
 
 func TestMetricsMoveAndLint(t *testing.T) {
@@ -79,31 +49,31 @@ func TestMetricsMoveAndLint(t *testing.T) {
 
 	after := scrape(t, m)
 	for key, want := range map[string]float64{
-		"pledge_http_requests_total,code=201,method=POST,route=POST /api/v1/campaigns/{slug}/pledges": 1,
-		"pledge_http_requests_total,code=404,method=other,route=unmatched":                            1,
-		"pledge_pledges_total,result=accepted":                                                        2,
-		"pledge_pledges_total,result=duplicate":                                                       1,
-		"pledge_pledges_total,result=pending":                                                         1,
-		"pledge_pledges_total,result=failed":                                                          2,
-		"pledge_pledges_total,result=rejected":                                                        1,
-		"pledge_intake_commit_errors_total":                                                           1,
-		"pledge_intake_batch_size,count":                                                              2,
-		"pledge_intake_queue_depth":                                                                   3,
-		"pledge_intake_queue_capacity":                                                                100,
-		"pledge_intake_shed_total":                                                                    7,
-		"pledge_certificate_requests_total,result=rendered,size=full":                                 1,
-		"pledge_certificate_render_duration_seconds,count":                                            1,
-		"pledge_jobs_finished_total,kind=confirmation_mail,outcome=completed":                         1,
+		"pledge_http_requests_total{code=201,method=POST,route=POST /api/v1/campaigns/{slug}/pledges}": 1,
+		"pledge_http_requests_total{code=404,method=other,route=unmatched}":                            1,
+		"pledge_pledges_total{result=accepted}":                                                        2,
+		"pledge_pledges_total{result=duplicate}":                                                       1,
+		"pledge_pledges_total{result=pending}":                                                         1,
+		"pledge_pledges_total{result=failed}":                                                          2,
+		"pledge_pledges_total{result=rejected}":                                                        1,
+		"pledge_intake_commit_errors_total{}":                                                          1,
+		"pledge_intake_batch_size{}":                                                                   2,
+		"pledge_intake_queue_depth{}":                                                                  3,
+		"pledge_intake_queue_capacity{}":                                                               100,
+		"pledge_intake_shed_total{}":                                                                   7,
+		"pledge_certificate_requests_total{result=rendered,size=full}":                                 1,
+		"pledge_certificate_render_duration_seconds{}":                                                 1,
+		"pledge_jobs_finished_total{kind=confirmation_mail,outcome=completed}":                         1,
 	} {
-		if got := after[key] - before[key]; got != want && !strings.HasPrefix(key, "pledge_intake_q") && key != "pledge_intake_shed_total" {
+		if got := after[key] - before[key]; got != want && !strings.HasPrefix(key, "pledge_intake_q") && key != "pledge_intake_shed_total{}" {
 			t.Errorf("%s moved by %v, want %v", key, got, want)
-		} else if strings.HasPrefix(key, "pledge_intake_q") || key == "pledge_intake_shed_total" {
+		} else if strings.HasPrefix(key, "pledge_intake_q") || key == "pledge_intake_shed_total{}" {
 			if after[key] != want {
 				t.Errorf("%s = %v, want %v", key, after[key], want)
 			}
 		}
 	}
-	if _, ok := after["go_goroutines"]; !ok {
+	if _, ok := after["go_goroutines{}"]; !ok {
 		t.Error("no Go runtime metrics")
 	}
 	problems, err := testutil.GatherAndLint(m.Registry())
