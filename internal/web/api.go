@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -170,55 +172,68 @@ func decodePledgeJSON(w http.ResponseWriter, r *http.Request) (apiPledgeRequest,
 
 // decodeStrict reads one JSON object whose members are all strings (or
 // null, meaning not given) named in fields, storing each through its pointer.
+//
+// encoding/json alone would let through what a strict reader refuses: keys
+// matched to fields whatever their case, and a key given twice (the last
+// wins). So the object is decoded into a map, whose keys are exact, and
+// its members are counted in the text: a repeated key makes the count
+// larger than the map.
 func decodeStrict(body io.Reader, fields map[string]*string) error {
-	dec := json.NewDecoder(body)
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: invalid JSON: "+format, append([]any{errBadRequest}, args...)...)
 	}
-	tok, err := dec.Token()
+	b, err := io.ReadAll(body)
 	if err != nil {
 		return readErr(err, bad)
 	}
-	if tok != json.Delim('{') {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			return bad("the body must be a JSON object")
+		}
+		return readErr(err, bad)
+	}
+	if m == nil { // null
 		return bad("the body must be a JSON object")
 	}
-	seen := make(map[string]bool, len(fields))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return readErr(err, bad)
-		}
-		key, _ := tok.(string)
-		dst, ok := fields[key]
-		switch {
-		case !ok:
+	for _, key := range slices.Sorted(maps.Keys(m)) {
+		if _, ok := fields[key]; !ok {
 			return bad("unknown field %q", key)
-		case seen[key]:
-			return bad("field %q given twice", key)
 		}
-		seen[key] = true
-		tok, err = dec.Token()
-		if err != nil {
-			return readErr(err, bad)
-		}
-		switch v := tok.(type) {
-		case string:
-			*dst = v
-		case nil: // null: not given
+		switch m[key].(type) {
+		case string, nil: // null: not given
 		default:
 			return bad("field %q must be a string", key)
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return readErr(err, bad)
+	if members(b) != len(m) {
+		return bad("a field given twice")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return readErr(err, bad)
+	for key, v := range m {
+		if v, ok := v.(string); ok {
+			*fields[key] = v
 		}
-		return bad("data after the object")
 	}
 	return nil
+}
+
+// members counts the members of valid JSON holding one object whose values
+// are strings or null: the colons outside strings.
+func members(b []byte) int {
+	n, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && c == ':':
+			n++
+		}
+	}
+	return n
 }
 
 // readErr keeps an oversize body recognisable and words the rest as bad JSON.
@@ -226,9 +241,6 @@ func readErr(err error, bad func(string, ...any) error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return mbe
-	}
-	if errors.Is(err, io.EOF) {
-		return bad("unexpected end of input")
 	}
 	return bad("%v", err)
 }

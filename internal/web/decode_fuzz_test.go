@@ -3,9 +3,11 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,6 +279,17 @@ func FuzzDecodePledgeJSON(f *testing.F) {
 		if !json.Valid([]byte(body)) {
 			t.Fatalf("accepted invalid JSON %q", body)
 		}
+		if keys, ok := objectKeys(body); !ok {
+			t.Fatalf("accepted %q, which is not one flat object", body)
+		} else {
+			seen := map[string]bool{}
+			for _, k := range keys {
+				if seen[k] || !slices.Contains([]string{"name", "phone", "region", "email", "lang"}, k) {
+					t.Fatalf("accepted %q: key %q repeated or not a field", body, k)
+				}
+				seen[k] = true
+			}
+		}
 		b, err := json.Marshal(req)
 		if err != nil {
 			t.Fatalf("re-marshal %+v: %v", req, err)
@@ -306,4 +319,45 @@ func TestDecodeFormBadQuery(t *testing.T) {
 			t.Errorf("POST %s: %+v, %v", target, in, err)
 		}
 	}
+}
+
+// BenchmarkDecodePledgeJSON: the strict decoder on a typical body.
+func BenchmarkDecodePledgeJSON(b *testing.B) {
+	body := `{"name":"Asha Devi","phone":"+91 98765-43210","region":"DL-01","email":"asha@example.org","lang":"hi"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodePledgeJSON(httptest.NewRecorder(), fuzzFormRequest(body, fuzzJSONCT)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// objectKeys walks body, token by token, as one JSON object of strings and
+// nulls and returns its keys in order; ok is false if it is anything else.
+func objectKeys(body string) (keys []string, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		keys = append(keys, key.(string))
+		switch v, err := dec.Token(); {
+		case err != nil:
+			return nil, false
+		case v == nil:
+		default:
+			if _, isString := v.(string); !isString {
+				return nil, false
+			}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, false
+	}
+	_, err := dec.Token()
+	return keys, errors.Is(err, io.EOF)
 }
