@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func FuzzShapeName(f *testing.F) {
 		"ि", "्", "़ि्", "क" + strings.Repeat("\u0901\u093c\u094d", 30), // marks with nothing or too much under them
 		"Jose\u0301", "e" + strings.Repeat("\u0301", 50),
 		"\xff", "\xfe\xff", "क\x80ष", "Ravi\xc3", string([]byte{0xed, 0xa0, 0x80}), // invalid UTF-8, a surrogate
-		"\x00", "\t\n\r", "\u202eRavi", "محمد", "李小龍", "😀👍🏽", "\U0010ffff", "\ufffd",
+		"\x00", "\t\n\r", "\u202eRavi", "محمد", "عمران Khan", "Imran (عمران) 2", "خان 12:30", "李小龍", "😀👍🏽", "\U0010ffff", "\ufffd",
 	} {
 		f.Add(seed)
 	}
@@ -46,6 +47,22 @@ func FuzzShapeName(f *testing.F) {
 		}
 		if at != len(runes) {
 			t.Fatalf("runs(%q) cover %d of %d runes", name, at, len(runes))
+		}
+		// Segments, in display order, cover every rune once.
+		covered := make([]bool, len(runes))
+		for _, sg := range sh.segments(runes) {
+			if sg.end <= sg.start || sg.level < 0 || sg.level > 2 {
+				t.Fatalf("segments(%q): bad segment %+v", name, sg)
+			}
+			for i := sg.start; i < sg.end; i++ {
+				if covered[i] {
+					t.Fatalf("segments(%q): rune %d twice", name, i)
+				}
+				covered[i] = true
+			}
+		}
+		if slices.Contains(covered, false) {
+			t.Fatalf("segments(%q) miss a rune", name)
 		}
 
 		d := Data{Lang: "hi", Name: name} // the name alone: faster fuzzing

@@ -24,7 +24,7 @@ import (
 var ErrBusy = errors.New("certificate: too many renders waiting")
 
 // version changes whenever the drawing changes, so validators (Key) do too.
-const version = "2" // 2: fonts for every scheduled script; long pledge and signatory wrap
+const version = "3" // 2: fonts for every scheduled script; long pledge and signatory wrap; 3: bidirectional lines
 
 // Options bound the renderer.
 type Options struct {

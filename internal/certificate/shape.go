@@ -28,8 +28,9 @@ type line struct {
 }
 
 // shaper shapes text run by run: the text is cut where the font changes
-// (by script: a Latin and Devanagari name is two runs), each run is shaped
-// with HarfBuzz's rules for its script, and the runs are laid end to end.
+// (by script: a Latin and Devanagari name is two runs) and where the
+// direction does, each piece is shaped with HarfBuzz's rules for its
+// script, and the pieces are laid end to end in display order (segments).
 type shaper struct {
 	hb    shaping.HarfbuzzShaper
 	faces *faces
@@ -46,7 +47,7 @@ func (s *shaper) shape(text []rune, lang string, size float64, bold bool) line {
 	if bold {
 		faceList = s.faces.bold
 	}
-	for _, r := range s.runs(text) {
+	for _, r := range s.segments(text) {
 		// Shape in font units (one unit per em/upem), then scale: HarfBuzz
 		// rounds a requested size up to a whole pixel, which would space a
 		// 32.6 px line as if it were 33 px.
@@ -54,7 +55,7 @@ func (s *shaper) shape(text []rune, lang string, size float64, bold bool) line {
 		upem := int(face.Upem())
 		scale := size / float64(upem)
 		dir := di.DirectionLTR
-		if s.faces.set.scripts[r.font] == language.Arabic {
+		if r.level%2 == 1 {
 			dir = di.DirectionRTL // its glyphs come back in drawing order, left to right
 		}
 		out := s.hb.Shape(shaping.Input{
