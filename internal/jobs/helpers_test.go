@@ -59,21 +59,32 @@ type env struct {
 	client store.JobClient
 }
 
-type option func(*jobs.Params)
+// settings are what options change: the parameters, and River's config
+// made from them.
+type settings struct {
+	params   jobs.Params
+	periodic bool // run the periodic jobs (the expiry of pending pledges)
+}
+
+type option func(*settings)
 
 func withRetry(d string) option {
-	return func(p *jobs.Params) {
+	return func(s *settings) {
 		v, err := time.ParseDuration(d)
 		if err != nil {
 			panic(err)
 		}
-		p.RetryBase = v
+		s.params.RetryBase = v
 	}
 }
 
-func withTTL(d time.Duration) option { return func(p *jobs.Params) { p.PendingTTL = d } }
+func withTTL(d time.Duration) option { return func(s *settings) { s.params.PendingTTL = d } }
 
-func withWorkers(n int) option { return func(p *jobs.Params) { p.Workers = n } }
+func withWorkers(n int) option { return func(s *settings) { s.params.Workers = n } }
+
+// withoutPeriodic leaves out the periodic jobs, which a new client runs at
+// once on start.
+func withoutPeriodic() option { return func(s *settings) { s.periodic = false } }
 
 const secret = "jobs test secret, long enough"
 
@@ -91,10 +102,15 @@ func newEnv(t testing.TB, s store.Store, sender mail.Sender, opts ...option) *en
 		RescueAfter: time.Minute,
 		Log:         discard,
 	}
+	set := settings{params: p, periodic: true}
 	for _, o := range opts {
-		o(&p)
+		o(&set)
 	}
+	p = set.params
 	cfg := jobs.Config(p)
+	if !set.periodic {
+		cfg.PeriodicJobs = nil
+	}
 	cfg.FetchCooldown = 10 * time.Millisecond
 	cfg.FetchPollInterval = 50 * time.Millisecond
 	jc, err := s.Jobs(cfg)

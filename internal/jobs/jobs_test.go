@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pledgeportal/pledge/internal/jobs"
 	"github.com/pledgeportal/pledge/internal/mail"
 	"github.com/pledgeportal/pledge/internal/mail/mailtest"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -185,19 +184,24 @@ func TestNoOptInMailAfterItsLinkExpired(t *testing.T) {
 	e := newEnv(t, s, sender, withTTL(2*time.Second))
 	late := e.campaign(t, "late", pledge.EmailRequired)
 	counted := e.campaign(t, "counted", pledge.EmailOptional)
-	e.submit(t, late, 1, "late@example.org", "en")
+	r := e.submit(t, late, 1, "late@example.org", "en")
 	e.submit(t, counted, 2, "control@example.org", "en")
 	waitDeferred(t, srv, 2)
 	e.stop(t)                           // no try that read the link while it was valid is still on its way
-	time.Sleep(2500 * time.Millisecond) // past the link's 2 s (the periodic expiry runs each minute)
+	time.Sleep(2500 * time.Millisecond) // past the link's 2 s
 	srv.FailTemporarily(false)
-	newEnv(t, s, sender, withTTL(2*time.Second))
+	// Without the expiry, which a new client runs at once: the pending
+	// pledge stays, and only the mail job's own check can hold its mail.
+	newEnv(t, s, sender, withTTL(2*time.Second), withoutPeriodic())
 	srv.WaitFor(t, 1, 60*time.Second)
 	time.Sleep(2 * time.Second) // the opt-in mail, retried alongside, would come now
 	for _, m := range srv.Messages() {
 		if m.To[0] != "control@example.org" {
 			t.Errorf("a mail went to %s after its link expired", m.To[0])
 		}
+	}
+	if _, err := s.Pending(context.Background(), late.ID, r.Pending); err != nil {
+		t.Errorf("the pending pledge is gone (%v): its mail was held by the expiry, not by the mail job", err)
 	}
 }
 
@@ -293,8 +297,8 @@ func TestRequestIDReachesTheMailJob(t *testing.T) {
 		srv, sender := smtpSender(t)
 		srv.RefuseRecipient("refused@example.org")
 		var logs syncLog
-		e := newEnv(t, open(t), sender, func(p *jobs.Params) {
-			p.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+		e := newEnv(t, open(t), sender, func(s *settings) {
+			s.params.Log = slog.New(slog.NewJSONHandler(&logs, nil))
 		})
 		c := e.campaign(t, "reqid", pledge.EmailOptional)
 		sub := storetest.Submission(e.hasher, c.ID, 1, "N1")
