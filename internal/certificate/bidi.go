@@ -25,15 +25,26 @@ const (
 	digit                // digits, with single separators between them
 )
 
-// segments cuts text into the pieces to shape and orders them for display,
-// following the Unicode bidirectional algorithm (UAX #9) in its simple
-// case: the line's direction is its first strong letter's (P2, P3); digits
-// after Arabic letters, or in a right-to-left line, read left to right at
-// a level of their own (W2, W7, I1, I2); neutrals between two letters of
-// one direction take it, others the line's (N1, N2); then the pieces are
-// reversed level by level (L2). Within a piece of one direction and font,
-// HarfBuzz places the glyphs.
-func (s *shaper) segments(text []rune) []segment {
+// direction is the direction of a paragraph: its first strong letter's
+// (P2, P3), left to right if it has none.
+func direction(text []rune) class {
+	for _, r := range text {
+		if c := classify(r); c == strongL || c == strongR {
+			return c
+		}
+	}
+	return strongL
+}
+
+// segments cuts text, a line of a paragraph of direction base, into the
+// pieces to shape and orders them for display, following the Unicode
+// bidirectional algorithm (UAX #9) in its simple case: digits after
+// right-to-left letters, or in a right-to-left paragraph, read left to
+// right at a level of their own (W2, W7, I1, I2); neutrals between two
+// letters of one direction take it, others the paragraph's (N1, N2); then
+// the pieces are reversed level by level (L2). Within a piece of one
+// direction and font, HarfBuzz places the glyphs.
+func (s *shaper) segments(text []rune, base class) []segment {
 	classes := make([]class, len(text))
 	for i, r := range text {
 		classes[i] = classify(r)
@@ -42,10 +53,6 @@ func (s *shaper) segments(text []rune) []segment {
 		}
 	}
 	markNumbers(text, classes)
-	base := strongL
-	if i := slices.IndexFunc(classes, func(c class) bool { return c == strongL || c == strongR }); i >= 0 {
-		base = classes[i]
-	}
 	levels := resolveLevels(classes, base)
 
 	var segs []segment
@@ -82,11 +89,18 @@ func (s *shaper) segments(text []rune) []segment {
 	return segs
 }
 
+// classify gives r's bidirectional type: digit for European and
+// Arabic-Indic digits (EN, AN; the digits of Indian scripts are letters,
+// L), strongR for the right-to-left scripts and marks (R, AL).
 func classify(r rune) class {
 	switch sc := language.LookupScript(r); {
-	case unicode.IsDigit(r):
+	case r >= '0' && r <= '9', r >= 0x0660 && r <= 0x0669, r >= 0x06F0 && r <= 0x06F9:
 		return digit
-	case sc == language.Arabic:
+	case r == 0x200F, r == 0x061B, r == 0x061C, r == 0x061F, r == 0x0640: // RLM; Arabic semicolon, letter mark, question mark, tatweel
+		return strongR
+	case r == 0x200E: // LRM
+		return strongL
+	case slices.Contains(rightToLeft, sc):
 		return strongR
 	case sc == language.Common || sc == language.Inherited || sc == language.Unknown:
 		return neutral
@@ -94,6 +108,11 @@ func classify(r rune) class {
 		return strongL
 	}
 }
+
+// rightToLeft are the scripts written right to left that a name may hold
+// (only Arabic has a font here; the others draw as missing glyphs, but in
+// the right place).
+var rightToLeft = []language.Script{language.Arabic, language.Hebrew, language.Syriac, language.Thaana, language.Nko}
 
 // markNumbers makes one separator between two digits ("1,234", "12:30",
 // "01-02-2026") part of the number (W4).

@@ -1,7 +1,9 @@
 package certificate
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -28,9 +30,12 @@ func TestSegmentsDisplayOrder(t *testing.T) {
 		{"عمران 12", []string{"12", "<عمران "}},
 		{"خان 12:30 عمران", []string{"< عمران", "12:30", "<خان "}},
 		{"Khan 2nd", []string{"Khan 2nd"}},
+		// The digits of Indian scripts are letters, left to right.
+		{"रवि १२", []string{"रवि १२"}},
+		{"عمران؟ Khan", []string{"Khan", "<عمران؟ "}},
 	} {
 		var got []string
-		for _, sg := range sh.segments([]rune(tc.text)) {
+		for _, sg := range sh.segments([]rune(tc.text), direction([]rune(tc.text))) {
 			piece := string([]rune(tc.text)[sg.start:sg.end])
 			if sg.level%2 == 1 {
 				piece = "<" + piece
@@ -59,5 +64,34 @@ func TestShapeMixedRightToLeftLine(t *testing.T) {
 	}
 	if latinMax < 0 || latinMax >= arabicMin {
 		t.Errorf("Latin glyphs up to x %.1f, Arabic from x %.1f: want the Latin name on the left", latinMax, arabicMin)
+	}
+}
+
+// TestWrapKeepsTheParagraphDirection: a line of a right-to-left text that
+// wraps to start with a Latin word is still laid out right to left.
+func TestWrapKeepsTheParagraphDirection(t *testing.T) {
+	sh := newTestShaper(t)
+	line := []rune("EVM عمران")
+	if direction(line) != strongL {
+		t.Fatal("the line alone should read left to right")
+	}
+	var got []string
+	for _, sg := range sh.segments(line, direction([]rune("ووٹ EVM عمران"))) {
+		got = append(got, string(line[sg.start:sg.end]))
+	}
+	if want := []string{"عمران", " ", "EVM"}; !slices.Equal(got, want) {
+		t.Errorf("pieces %q in a right-to-left paragraph, want %q", got, want)
+	}
+	// Wrapped, every line starts (its first rune, cluster 0) away from the
+	// left edge, where a left-to-right line would start.
+	lines := wrap(sh, "ووٹ "+strings.Repeat("EVM عمران ", 20), "en", 40, 300, 10)
+	if len(lines) < 3 {
+		t.Fatalf("%d lines, want the text wrapped", len(lines))
+	}
+	for i, l := range lines {
+		left := slices.MinFunc(l.glyphs, func(a, b glyph) int { return cmp.Compare(a.x, b.x) })
+		if left.cluster == 0 {
+			t.Errorf("line %d starts at the left edge: laid out left to right", i+1)
+		}
 	}
 }

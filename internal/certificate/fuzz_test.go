@@ -50,7 +50,7 @@ func FuzzShapeName(f *testing.F) {
 		}
 		// Segments, in display order, cover every rune once.
 		covered := make([]bool, len(runes))
-		for _, sg := range sh.segments(runes) {
+		for _, sg := range sh.segments(runes, direction(runes)) {
 			if sg.end <= sg.start || sg.level < 0 || sg.level > 2 {
 				t.Fatalf("segments(%q): bad segment %+v", name, sg)
 			}

@@ -139,10 +139,15 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 // the second guards against rounding.
 func fit(sh *shaper, text, lang string, px, minPx, maxW float64, bold bool) line {
 	runes := []rune(text)
-	l := sh.shape(runes, lang, px, bold)
+	return fitIn(sh, runes, direction(runes), lang, px, minPx, maxW, bold)
+}
+
+// fitIn is fit for a line of a paragraph of direction base.
+func fitIn(sh *shaper, runes []rune, base class, lang string, px, minPx, maxW float64, bold bool) line {
+	l := sh.shapeIn(runes, base, lang, px, bold)
 	for i := 0; i < 2 && l.width > maxW && l.width > 0 && px > minPx; i++ {
 		px = max(minPx, px*maxW/l.width*(1-1e-9))
-		l = sh.shape(runes, lang, px, bold)
+		l = sh.shapeIn(runes, base, lang, px, bold)
 	}
 	return l
 }
@@ -168,20 +173,22 @@ func wrapShrinking(sh *shaper, text, lang string, px, maxW float64, rows int, mi
 
 // wrap breaks text into at most maxLines lines no wider than maxW, at
 // spaces; what does not fit shrinks the last line.
+// Every line takes the direction of the whole text.
 func wrap(sh *shaper, text, lang string, px, maxW float64, maxLines int) []line {
+	base := direction([]rune(text))
 	words := strings.Fields(text)
 	var lines []line
 	cur := ""
 	for i, word := range words {
 		try := strings.TrimSpace(cur + " " + word)
-		if cur != "" && sh.shape([]rune(try), lang, px, false).width > maxW && len(lines) < maxLines-1 {
-			lines = append(lines, sh.shape([]rune(cur), lang, px, false))
+		if cur != "" && sh.shapeIn([]rune(try), base, lang, px, false).width > maxW && len(lines) < maxLines-1 {
+			lines = append(lines, sh.shapeIn([]rune(cur), base, lang, px, false))
 			cur = word
 		} else {
 			cur = try
 		}
 		if i == len(words)-1 {
-			lines = append(lines, fit(sh, cur, lang, px, 0, maxW, false))
+			lines = append(lines, fitIn(sh, []rune(cur), base, lang, px, 0, maxW, false))
 		}
 	}
 	return lines

@@ -42,12 +42,18 @@ type shaper struct {
 
 // shape lays out text on one line at size pixels per em.
 func (s *shaper) shape(text []rune, lang string, size float64, bold bool) line {
+	return s.shapeIn(text, direction(text), lang, size, bold)
+}
+
+// shapeIn lays out text, one line of a paragraph of direction base, at
+// size pixels per em.
+func (s *shaper) shapeIn(text []rune, base class, lang string, size float64, bold bool) line {
 	l := line{size: size}
 	faceList := s.faces.regular
 	if bold {
 		faceList = s.faces.bold
 	}
-	for _, r := range s.segments(text) {
+	for _, r := range s.segments(text, base) {
 		// Shape in font units (one unit per em/upem), then scale: HarfBuzz
 		// rounds a requested size up to a whole pixel, which would space a
 		// 32.6 px line as if it were 33 px.
