@@ -8,6 +8,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 
@@ -188,7 +189,10 @@ func decodeStrict(body io.Reader, fields map[string]*string) error {
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			if te.Type != nil && te.Type.Kind() != reflect.Map { // a number too large for any field
+				return bad("field values must be strings")
+			}
 			return bad("the body must be a JSON object")
 		}
 		return readErr(err, bad)

@@ -140,6 +140,8 @@ func TestDecodePledgeJSON(t *testing.T) {
 		{"empty body", fuzzJSONCT, ``, apiPledgeRequest{}, "bad"},
 		{"unknown field", fuzzJSONCT, `{"name":"x","admin":true}`, apiPledgeRequest{}, "bad"},
 		{"wrong type", fuzzJSONCT, `{"name":5}`, apiPledgeRequest{}, "bad"},
+		{"huge number", fuzzJSONCT, `{"name":1e400}`, apiPledgeRequest{}, "bad"},
+		{"quote and colon in a value", fuzzJSONCT, `{"name":"a\":b","phone":"\\"}`, apiPledgeRequest{Name: `a":b`, Phone: `\`}, ""},
 		{"array", fuzzJSONCT, `[{"name":"x"}]`, apiPledgeRequest{}, "bad"},
 		{"string", fuzzJSONCT, `"x"`, apiPledgeRequest{}, "bad"},
 		{"two objects", fuzzJSONCT, `{"name":"x"}{"name":"y"}`, apiPledgeRequest{}, "bad"},
@@ -253,13 +255,23 @@ func FuzzDecodePledgeJSON(f *testing.F) {
 		`{"name":"\u0906\u0936\u093e","phone":"९८७६५४३२१०"}`,
 		`{}`, `null`, `[]`, `""`, `0`, `{"name":null}`, `{"name":"a","name":"b"}`, `{"NAME":"x"}`,
 		`{"admin":true}`, `{"name":"x"}{}`, `{"name":"x"} `, `{"name":"x"`, "{\"name\":\"\xff\"}",
-		`{"name":"\ud800"}`, `{"name":"<script>&"}`, ``, ` `,
+		`{"name":"\ud800"}`, `{"name":"<script>&"}`, ``, ` `, `{"name":"a\":b"}`, `{"name":"\\","phone":":"}`,
 		`{"name":"` + strings.Repeat("a", maxJSONBody) + `"}`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		req, err := decodePledgeJSON(httptest.NewRecorder(), fuzzFormRequest(body, fuzzJSONCT))
+		if keys, ok := objectKeys(body); ok && err != nil && len(body) <= maxJSONBody && json.Valid([]byte(body)) {
+			seen, fine := map[string]bool{}, true
+			for _, k := range keys {
+				fine = fine && !seen[k] && slices.Contains([]string{"name", "phone", "region", "email", "lang"}, k)
+				seen[k] = true
+			}
+			if fine {
+				t.Fatalf("refused %q, one object of known fields, each once: %v", body, err)
+			}
+		}
 		if err != nil {
 			switch fuzzErrKind(err) {
 			case "bad", "large":
