@@ -5,6 +5,7 @@
 package metrics
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -63,9 +64,9 @@ func New() *Metrics {
 	})
 	m.pledges = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "pledges_total",
-		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, rejected (invalid or campaign closed), failed (commit error). Those shed with 503 when the queue is full are pledge_intake_shed_total.",
+		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, regions_changed (checked against regions an edit took away; checked again and counted under its new outcome), rejected (invalid or campaign closed), failed (commit error). Those shed with 503 when the queue is full are pledge_intake_shed_total.",
 	}, []string{"result"})
-	for _, r := range []string{"accepted", "pending", "duplicate", "rejected", "failed"} {
+	for _, r := range []string{"accepted", "pending", "duplicate", "regions_changed", "rejected", "failed"} {
 		m.pledges.WithLabelValues(r)
 	}
 	m.renders = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -129,9 +130,11 @@ func (m *Metrics) ObserveBatch(batch []pledge.Submission, results []store.Result
 		m.pledges.WithLabelValues("failed").Add(float64(len(batch)))
 		return
 	}
-	var accepted, pending, dup float64
+	var accepted, pending, dup, stale float64
 	for _, r := range results {
 		switch {
+		case errors.Is(r.Err, pledge.ErrRegionsChanged):
+			stale++ // checked again and submitted anew, or refused as invalid
 		case r.Err != nil:
 			dup++
 		case r.Receipt.Pending > 0:
@@ -143,6 +146,7 @@ func (m *Metrics) ObserveBatch(batch []pledge.Submission, results []store.Result
 	m.pledges.WithLabelValues("accepted").Add(accepted)
 	m.pledges.WithLabelValues("pending").Add(pending)
 	m.pledges.WithLabelValues("duplicate").Add(dup)
+	m.pledges.WithLabelValues("regions_changed").Add(stale)
 }
 
 // Rejected counts a submission refused before intake (invalid, or the

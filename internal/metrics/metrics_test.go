@@ -42,6 +42,7 @@ func TestMetricsMoveAndLint(t *testing.T) {
 		{Receipt: pledge.Receipt{Number: 1}}, {Receipt: pledge.Receipt{Number: 2}},
 		{Err: pledge.ErrDuplicate}, {Receipt: pledge.Receipt{Pending: 9}},
 	}, 3*time.Millisecond, nil)
+	m.ObserveBatch(batch[:1], []store.Result{{Err: pledge.ErrRegionsChanged}}, time.Millisecond, nil)
 	m.ObserveBatch(batch[:2], nil, time.Millisecond, errors.New("disk full"))
 	m.Rejected()
 	m.ObserveCertificate("full", "rendered", 40*time.Millisecond)
@@ -53,11 +54,12 @@ func TestMetricsMoveAndLint(t *testing.T) {
 		"pledge_http_requests_total{code=404,method=other,route=unmatched}":                            1,
 		"pledge_pledges_total{result=accepted}":                                                        2,
 		"pledge_pledges_total{result=duplicate}":                                                       1,
+		"pledge_pledges_total{result=regions_changed}":                                                 1,
 		"pledge_pledges_total{result=pending}":                                                         1,
 		"pledge_pledges_total{result=failed}":                                                          2,
 		"pledge_pledges_total{result=rejected}":                                                        1,
 		"pledge_intake_commit_errors_total{}":                                                          1,
-		"pledge_intake_batch_size{}":                                                                   2,
+		"pledge_intake_batch_size{}":                                                                   3,
 		"pledge_intake_queue_depth{}":                                                                  3,
 		"pledge_intake_queue_capacity{}":                                                               100,
 		"pledge_intake_shed_total{}":                                                                   7,

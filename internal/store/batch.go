@@ -1,6 +1,10 @@
 package store
 
-import "github.com/pledgeportal/pledge/internal/pledge"
+import (
+	"errors"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
 
 // DedupeBatch marks every submission that repeats an earlier one of the same
 // batch (same campaign and phone hash, or same campaign and email hash where
@@ -77,4 +81,35 @@ func KeepRegionsRev(subs []pledge.Submission, group []int, rev int64, results []
 		keep = append(keep, i)
 	}
 	return keep
+}
+
+// RepeatsFollow gives a submission refused as the repeat of an earlier one
+// in the same batch (DedupeBatch) that earlier one's
+// pledge.ErrRegionsChanged: neither was stored, and both are to be checked
+// again, so "already pledged" would be wrong. Backends call it last.
+func RepeatsFollow(subs []pledge.Submission, results []Result) {
+	type key struct {
+		campaign int64
+		hash     string
+	}
+	first := make(map[key]int, len(subs))
+	firstEmail := make(map[key]int)
+	for i := range subs {
+		k := key{subs[i].CampaignID, string(subs[i].PhoneHash)}
+		e := key{subs[i].CampaignID, string(subs[i].EmailHash)}
+		orig, seen := first[k]
+		if !seen {
+			first[k] = i
+		}
+		if len(subs[i].EmailHash) > 0 {
+			if o, ok := firstEmail[e]; ok && !seen {
+				orig, seen = o, true
+			} else if !ok {
+				firstEmail[e] = i
+			}
+		}
+		if seen && errors.Is(results[i].Err, pledge.ErrDuplicate) && errors.Is(results[orig].Err, pledge.ErrRegionsChanged) {
+			results[i].Err = pledge.ErrRegionsChanged
+		}
+	}
 }

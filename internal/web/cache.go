@@ -29,10 +29,12 @@ type campaignCache struct {
 
 	flight singleflight.Group // one reload at a time, however many wait
 
-	mu      sync.Mutex
-	bySlug  map[string]cachedCampaign
-	list    []*pledge.Campaign
-	listAge time.Time
+	mu        sync.Mutex
+	bySlug    map[string]cachedCampaign
+	list      []*pledge.Campaign
+	listAge   time.Time
+	started   uint64 // reloads begun
+	installed uint64 // the number, in that count, of the reload whose campaigns these are
 }
 
 // refreshTimeout bounds one reload, which runs on past the request that
@@ -113,8 +115,40 @@ func (cc *campaignCache) refresh(ctx context.Context) error {
 	}
 }
 
+// newer returns the campaign with slug as read by a reload that started
+// after this call: after whatever the caller has just learnt from the store
+// (an edit of the campaign's regions). A reload already under way when it
+// is called may have read too early; then it waits for that one and has
+// the campaigns read once more.
+func (cc *campaignCache) newer(ctx context.Context, slug string) (*pledge.Campaign, error) {
+	cc.mu.Lock()
+	after := cc.started
+	cc.mu.Unlock()
+	for {
+		cc.mu.Lock()
+		done := cc.installed > after
+		cc.mu.Unlock()
+		if done {
+			break
+		}
+		if err := cc.refresh(ctx); err != nil {
+			return nil, err
+		}
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e := cc.bySlug[slug]; e.c != nil {
+		return e.c, nil
+	}
+	return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+}
+
 // reload reads every campaign from the store into the cache.
 func (cc *campaignCache) reload(ctx context.Context) error {
+	cc.mu.Lock()
+	cc.started++
+	gen := cc.started
+	cc.mu.Unlock()
 	list, err := cc.store.Campaigns(ctx)
 	if err != nil {
 		return fmt.Errorf("load campaigns: %w", err)
@@ -128,6 +162,7 @@ func (cc *campaignCache) reload(ctx context.Context) error {
 	}
 	cc.mu.Lock()
 	cc.bySlug, cc.list, cc.listAge = by, ptrs, now
+	cc.installed = max(cc.installed, gen)
 	cc.mu.Unlock()
 	return nil
 }

@@ -108,3 +108,55 @@ func TestCampaignCacheWaiterGivesUpWithItsContext(t *testing.T) {
 		t.Errorf("refresh after release: %v", err)
 	}
 }
+
+// earlyStore reads the campaigns as soon as it is asked, then holds the
+// answer until release is closed: a reload that read before an edit and
+// answers after it.
+type earlyStore struct{ *countingStore }
+
+func (s earlyStore) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
+	s.loads.Add(1)
+	list, err := s.Store.Campaigns(ctx)
+	<-s.release
+	return list, err
+}
+
+// TestCampaignCacheNewerWaitsOutAnEarlierReload: after the store refused
+// a pledge for a regions edit, newer gets the campaign as read after the
+// edit, even when a reload that read before it is still under way.
+func TestCampaignCacheNewerWaitsOutAnEarlierReload(t *testing.T) {
+	ctx := context.Background()
+	cs := earlyStore{newCountingStore(t)}
+	cc := newCampaignCache(cs, time.Second, time.Now)
+	early := make(chan error, 1)
+	go func() { early <- cc.refresh(ctx) }()
+	for deadline := time.Now().Add(5 * time.Second); cs.loads.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+
+	c, err := cs.Store.Campaign(ctx, "vote")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := c.RegionsRev
+	c.Regions = c.Regions[:len(c.Regions)-1] // S1 removed
+	if err := cs.Store.UpdateCampaign(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *pledge.Campaign, 1)
+	go func() {
+		c, err := cc.newer(ctx, "vote")
+		if err != nil {
+			t.Errorf("newer: %v", err)
+		}
+		got <- c
+	}()
+	time.Sleep(50 * time.Millisecond) // newer joins the early reload
+	close(cs.release)
+	if err := <-early; err != nil {
+		t.Fatal(err)
+	}
+	if c := <-got; c == nil || c.RegionsRev == before {
+		t.Errorf("newer gave the campaign as read before the edit (RegionsRev %d)", before)
+	}
+}

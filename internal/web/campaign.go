@@ -248,15 +248,13 @@ func (s *Server) submit(ctx context.Context, c *pledge.Campaign, in pledge.Input
 	if !errors.Is(err, pledge.ErrRegionsChanged) {
 		return rec, c, err
 	}
-	if err := s.campaigns.refresh(ctx); err != nil {
-		return rec, c, fmt.Errorf("%w: %w", pledge.ErrRegionsChanged, err)
-	}
-	fresh, err := s.campaigns.get(ctx, c.Slug)
+	fresh, err := s.campaigns.newer(ctx, c.Slug)
 	if err != nil {
-		return pledge.Receipt{}, c, err
+		return pledge.Receipt{}, c, fmt.Errorf("%w: %w", pledge.ErrRegionsChanged, err)
 	}
 	again, err := pledge.Prepare(fresh, in, s.deps.Hasher, s.now())
 	if err != nil {
+		s.rejected()
 		return pledge.Receipt{}, fresh, err
 	}
 	again.Source, again.RequestID = sub.Source, sub.RequestID

@@ -88,6 +88,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		}
 		return nil, fmt.Errorf("commit batch: %w", err)
 	}
+	store.RepeatsFollow(subs, results)
 	return results, nil
 }
 

@@ -97,6 +97,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit batch: %w", err)
 	}
+	store.RepeatsFollow(subs, results)
 	return results, nil
 }
 

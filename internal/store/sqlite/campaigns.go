@@ -85,7 +85,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
 		return nil, fmt.Errorf("list campaigns: %w", err)
 	}
 	for i := range out {
-		if out[i].Regions, err = s.regions(ctx, out[i].ID); err != nil {
+		if out[i].Regions, err = regions(ctx, s.r, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +101,7 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 	if err != nil {
 		return pledge.Campaign{}, err
 	}
-	c.Regions, err = s.regions(ctx, c.ID)
+	c.Regions, err = regions(ctx, s.r, c.ID)
 	return c, err
 }
 
@@ -160,9 +160,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := store.CheckRegionsInUse(c, used); err != nil {
 		return err
 	}
-	// Read through the reader pool: it sees what is committed, and only
-	// this writer commits.
-	before, err := s.regions(ctx, c.ID)
+	before, err := regions(ctx, tx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -193,8 +191,14 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	return nil
 }
 
-func (s *Store) regions(ctx context.Context, campaignID int64) ([]pledge.Region, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT code, parent, name FROM regions WHERE campaign_id = ? ORDER BY position`, campaignID)
+// querier is the reader pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// regions returns the regions of one campaign, in order.
+func regions(ctx context.Context, q querier, campaignID int64) ([]pledge.Region, error) {
+	rows, err := q.QueryContext(ctx, `SELECT code, parent, name FROM regions WHERE campaign_id = ? ORDER BY position`, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
 	}

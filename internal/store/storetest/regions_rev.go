@@ -43,6 +43,9 @@ func testRegionsRevEdits(t *testing.T, s store.Store) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		got := regionsRev(t, s, c)
+		if edit.RegionsRev != got {
+			t.Errorf("%s: UpdateCampaign set RegionsRev %d, the store has %d", name, edit.RegionsRev, got)
+		}
 		if advances && got <= rev || !advances && got != rev {
 			t.Errorf("%s: RegionsRev %d -> %d, want it to advance: %v", name, rev, got, advances)
 		}
@@ -90,6 +93,13 @@ func testRegionsRevBatch(t *testing.T, s store.Store) {
 	for i, r := range mustCommit(t, s, stale) {
 		if !errors.Is(r.Err, pledge.ErrRegionsChanged) {
 			t.Errorf("stale alone, submission %d: err %v, want ErrRegionsChanged", i+1, r.Err)
+		}
+	}
+	// The same number twice from a stale cache (a double tap): neither is
+	// stored, so neither is "already pledged".
+	for i, r := range mustCommit(t, s, []pledge.Submission{stale[1], stale[1]}) {
+		if !errors.Is(r.Err, pledge.ErrRegionsChanged) {
+			t.Errorf("stale double tap, copy %d: err %v, want ErrRegionsChanged", i+1, r.Err)
 		}
 	}
 	res := mustCommit(t, s, append(stale, at(Submission(h, c.ID, 3, "N1"), after)))
