@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -234,6 +235,49 @@ func (p *portal) do(t *testing.T, method, path string, body io.Reader, header ..
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return r
+}
+
+// getRaw GETs path as it comes over the wire: no decompression by the
+// client, which would drop Content-Encoding.
+func (p *portal) getRaw(t *testing.T, path string, header ...string) response {
+	t.Helper()
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+	defer raw.CloseIdleConnections()
+	req, err := http.NewRequest(http.MethodGet, p.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	r, err := send(raw, req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return r
+}
+
+// wantGzipOf fails t unless gz is a gzipped answer whose body, unzipped,
+// is plain's, and smaller than it.
+func wantGzipOf(t *testing.T, gz, plain response) {
+	t.Helper()
+	if ce := gz.Header.Get("Content-Encoding"); ce != "gzip" {
+		t.Fatalf("Content-Encoding = %q, want gzip", ce)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz.Body))
+	if err != nil {
+		t.Fatalf("body is not gzip: %v", err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(unzipped, plain.Body) {
+		t.Error("gunzipped body differs from the plain body")
+	}
+	if len(gz.Body) >= len(plain.Body) {
+		t.Errorf("gzip body %d bytes, plain %d", len(gz.Body), len(plain.Body))
+	}
 }
 
 func (p *portal) get(t *testing.T, path string, header ...string) response {

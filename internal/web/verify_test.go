@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -99,49 +96,19 @@ func TestVerifyPageGzip(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
-	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
-	t.Cleanup(raw.CloseIdleConnections)
-	fetch := func(header ...string) response {
-		req, err := http.NewRequest(http.MethodGet, p.URL+p.verifyPath(rec.Number)+"?lang=en", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		r, err := send(raw, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantStatus(t, r, http.StatusOK)
-		return r
-	}
-	plain := fetch()
+	path := p.verifyPath(rec.Number) + "?lang=en"
+	plain := p.getRaw(t, path)
+	wantStatus(t, plain, http.StatusOK)
 	if ce := plain.Header.Get("Content-Encoding"); ce != "" {
 		t.Errorf("Content-Encoding = %q without Accept-Encoding", ce)
 	}
-	gz := fetch("Accept-Encoding", "gzip")
-	if ce := gz.Header.Get("Content-Encoding"); ce != "gzip" {
-		t.Fatalf("Content-Encoding = %q, want gzip", ce)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz.Body))
-	if err != nil {
-		t.Fatalf("body is not gzip: %v", err)
-	}
-	unzipped, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(unzipped, plain.Body) {
-		t.Error("gunzipped body differs from the plain body")
-	}
-	if len(gz.Body) >= len(plain.Body)*2/3 {
-		t.Errorf("gzip body %d bytes, plain %d", len(gz.Body), len(plain.Body))
-	}
+	gz := p.getRaw(t, path, "Accept-Encoding", "gzip")
+	wantStatus(t, gz, http.StatusOK)
+	wantGzipOf(t, gz, plain)
 	if gz.Header.Get("ETag") != plain.Header.Get("ETag") {
 		t.Errorf("ETag %q gzipped, %q plain", gz.Header.Get("ETag"), plain.Header.Get("ETag"))
 	}
-	if ce := fetch("Accept-Encoding", "gzip;q=0").Header.Get("Content-Encoding"); ce != "" {
+	if ce := p.getRaw(t, path, "Accept-Encoding", "gzip;q=0").Header.Get("Content-Encoding"); ce != "" {
 		t.Errorf("Content-Encoding = %q for gzip;q=0", ce)
 	}
 }
