@@ -30,7 +30,7 @@ type Options struct {
 
 // Limits checks requests against the configured limits.
 type Limits struct {
-	ip, phone *httprate.RateLimiter
+	ip, phone *window
 	redis     *redis.Client
 	degraded  atomic.Int32 // counters currently on their local fallback
 	log       *slog.Logger
@@ -44,21 +44,24 @@ func New(opts Options) *Limits {
 	if opts.PhoneWindow <= 0 {
 		opts.PhoneWindow = 10 * time.Minute
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	l := &Limits{redis: opts.Redis, log: opts.Log}
 	l.ip = l.limiter("pledge:rl:ip", opts.PerIP, opts.IPWindow)
 	l.phone = l.limiter("pledge:rl:phone", opts.PerPhone, opts.PhoneWindow)
 	return l
 }
 
-func (l *Limits) limiter(prefix string, limit int, window time.Duration) *httprate.RateLimiter {
+func (l *Limits) limiter(prefix string, limit int, length time.Duration) *window {
 	if limit <= 0 {
 		return nil
 	}
-	var counter httprate.LimitCounter = httprate.NewLocalLimitCounter(window)
+	var counter httprate.LimitCounter = httprate.NewLocalLimitCounter(length)
 	if l.redis != nil {
 		counter = httprateredis.NewCounter(&httprateredis.Config{
 			Client:          l.redis,
-			WindowLength:    window,
+			WindowLength:    length,
 			PrefixKey:       prefix,
 			FallbackTimeout: 100 * time.Millisecond,
 			OnError: func(err error) {
@@ -75,19 +78,19 @@ func (l *Limits) limiter(prefix string, limit int, window time.Duration) *httpra
 			},
 		})
 	}
-	return httprate.NewRateLimiter(limit, window, httprate.WithLimitCounter(counter))
+	return newWindow(limit, length, counter, l.log)
 }
 
 // AllowIP counts one request from client address key and reports whether it
 // is within the limit; when it is not, Retry-After is set on w.
-func (l *Limits) AllowIP(w http.ResponseWriter, r *http.Request, key string) bool {
-	return l == nil || l.ip == nil || !l.ip.OnLimit(w, r, key)
+func (l *Limits) AllowIP(w http.ResponseWriter, key string) bool {
+	return l == nil || l.ip == nil || l.ip.allow(w, key)
 }
 
 // AllowPhone counts one pledge for the mobile number and campaign named by
 // key and reports whether it is within the limit.
-func (l *Limits) AllowPhone(w http.ResponseWriter, r *http.Request, key string) bool {
-	return l == nil || l.phone == nil || !l.phone.OnLimit(w, r, key)
+func (l *Limits) AllowPhone(w http.ResponseWriter, key string) bool {
+	return l == nil || l.phone == nil || l.phone.allow(w, key)
 }
 
 // Status describes where the counters are, for /readyz: "local", "redis",

@@ -10,7 +10,7 @@ import (
 
 // admitClient counts a pledge attempt against its client address.
 func (s *Server) admitClient(w http.ResponseWriter, r *http.Request) error {
-	if !s.deps.Limits.AllowIP(w, r, limitKey(s.client.of(r))) {
+	if !s.deps.Limits.AllowIP(w, limitKey(s.client.of(r))) {
 		return errRateLimited
 	}
 	return nil
@@ -20,7 +20,7 @@ func (s *Server) admitClient(w http.ResponseWriter, r *http.Request) error {
 // which stops anyone probing which numbers have pledged.
 func (s *Server) admitPhone(w http.ResponseWriter, r *http.Request, sub pledge.Submission) error {
 	key := strconv.FormatInt(sub.CampaignID, 10) + ":" + hex.EncodeToString(sub.PhoneHash[:16])
-	if !s.deps.Limits.AllowPhone(w, r, key) {
+	if !s.deps.Limits.AllowPhone(w, key) {
 		return errRateLimited
 	}
 	return nil
