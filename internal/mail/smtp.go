@@ -96,6 +96,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 			"duration", time.Since(start))
 		return nil
 	}
+	if msg.IsDelivered() {
+		// The server took the message; what failed is the goodbye after
+		// it (RSET, QUIT). Sending it again would send it twice.
+		s.log.WarnContext(ctx, "mail: sent, but the connection failed afterwards", "message_id", msg.GetMessageID(),
+			"error", redact(err.Error(), to.Address))
+		return nil
+	}
 	if cerr := ctx.Err(); cerr != nil {
 		err = errors.Join(cerr, err)
 	}

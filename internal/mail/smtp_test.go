@@ -218,6 +218,24 @@ func TestSendTemporaryFailureThenRetry(t *testing.T) {
 	}
 }
 
+// TestSendDeliveredThenHungUp: a server that takes the message and then
+// hangs up (before RSET or QUIT) has it: Send reports success, so the job
+// is not retried and the citizen gets one mail, not twenty.
+func TestSendDeliveredThenHungUp(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	s, _ := newSender(t, srv.Config())
+	srv.DropAfterData(true)
+	m := hindiConfirmation(t)
+	m.To = "hungup@example.net"
+	m.MessageID = "pledge-44-confirmation@pledge.example.org"
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send = %v for a message the server took", err)
+	}
+	if n := len(srv.WaitFor(t, 1, 5*time.Second)); n != 1 {
+		t.Errorf("%d messages arrived, want 1", n)
+	}
+}
+
 func TestSendRefusedRecipient(t *testing.T) {
 	srv := mailtest.NewServer(t)
 	s, logs := newSender(t, srv.Config())

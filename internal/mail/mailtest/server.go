@@ -28,6 +28,7 @@ type Server struct {
 	received []Received
 	arrived  chan struct{} // closed and replaced whenever a message arrives
 	tempFail bool
+	drop     bool            // hang up once a message is taken
 	deferred int             // MAIL FROMs answered 451
 	refused  map[string]bool // lower-cased addresses
 }
@@ -44,8 +45,8 @@ func NewServer(t testing.TB) *Server {
 	addr := l.Addr().(*net.TCPAddr)
 	s.host, s.port = addr.IP.String(), addr.Port
 
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{srv: s}, nil
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{srv: s, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -125,6 +126,15 @@ func (s *Server) FailTemporarily(on bool) {
 	s.tempFail = on
 }
 
+// DropAfterData makes the server hang up, while on is true, right after it
+// has taken a message and said so: the client's next command (RSET, QUIT)
+// fails although the message was delivered.
+func (s *Server) DropAfterData(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drop = on
+}
+
 // RefuseRecipient makes the server answer 550 to RCPT TO for addr (in any
 // case) from now on.
 func (s *Server) RefuseRecipient(addr string) {
@@ -150,6 +160,12 @@ func (s *Server) failing() bool {
 	return s.tempFail
 }
 
+func (s *Server) dropping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.drop
+}
+
 func (s *Server) refuses(addr string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,6 +183,8 @@ func (s *Server) deliver(r Received) {
 // session is one SMTP conversation.
 type session struct {
 	srv      *Server
+	conn     *smtp.Conn
+	took     bool // a message was taken since the last reset
 	username string
 	from     string
 	to       []string
@@ -228,11 +246,19 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	rec.From, rec.To, rec.Username = ss.from, append([]string(nil), ss.to...), ss.username
 	ss.srv.deliver(rec)
+	ss.took = true
 	return nil
 }
 
-// Reset implements smtp.Session.
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
+// Reset implements smtp.Session. The server calls it after answering DATA,
+// which is when DropAfterData hangs up.
+func (ss *session) Reset() {
+	ss.from, ss.to = "", nil
+	if ss.took && ss.srv.dropping() {
+		_ = ss.conn.Conn().Close() // not ss.conn.Close: that waits for the lock Reset runs under
+	}
+	ss.took = false
+}
 
 // Logout implements smtp.Session.
 func (ss *session) Logout() error { return nil }
