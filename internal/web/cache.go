@@ -143,6 +143,24 @@ func (cc *campaignCache) newer(ctx context.Context, slug string) (*pledge.Campai
 	return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
 }
 
+// backOff keeps the campaigns held, after a reload failed, for another
+// ttl: requests meanwhile get them at once instead of each waiting for a
+// database that is away.
+func (cc *campaignCache) backOff() {
+	now := cc.now()
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for slug, e := range cc.bySlug {
+		if e.c != nil {
+			e.at = now
+			cc.bySlug[slug] = e
+		}
+	}
+	if cc.list != nil {
+		cc.listAge = now
+	}
+}
+
 // reload reads every campaign from the store into the cache.
 func (cc *campaignCache) reload(ctx context.Context) error {
 	cc.mu.Lock()
@@ -151,6 +169,7 @@ func (cc *campaignCache) reload(ctx context.Context) error {
 	cc.mu.Unlock()
 	list, err := cc.store.Campaigns(ctx)
 	if err != nil {
+		cc.backOff()
 		return fmt.Errorf("load campaigns: %w", err)
 	}
 	now := cc.now()
@@ -190,13 +209,16 @@ type countCache struct {
 
 	mu    sync.Mutex
 	byID  map[int64]*snapshot
-	read  map[int64]time.Time   // when each campaign's counts were last read
-	locks map[int64]*sync.Mutex // one reader of the store per campaign
+	read  map[int64]time.Time     // when each campaign's counts were last read, or tried
+	locks map[int64]chan struct{} // one reader of the store per campaign: a token
 }
+
+// countsTimeout bounds one read of a campaign's count rows.
+const countsTimeout = 2 * time.Second
 
 func newCountCache(s store.Store, ttl time.Duration, now func() time.Time) *countCache {
 	return &countCache{store: s, ttl: ttl, now: now, byID: make(map[int64]*snapshot),
-		read: make(map[int64]time.Time), locks: make(map[int64]*sync.Mutex)}
+		read: make(map[int64]time.Time), locks: make(map[int64]chan struct{})}
 }
 
 // statsBody is the public stats document.
@@ -208,32 +230,54 @@ type statsBody struct {
 	UpdatedAt time.Time        `json:"updated_at"`
 }
 
+// get returns c's counts, read again when they are older than ttl. While
+// one request reads them, the others get the counts they replace rather
+// than wait; only the very first read is waited for. If the read fails,
+// the old counts serve for another ttl: a database that is away is not
+// asked again by every request.
 func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, error) {
 	cc.mu.Lock()
 	snap, read := cc.byID[c.ID], cc.read[c.ID]
 	lock, ok := cc.locks[c.ID]
 	if !ok {
-		lock = new(sync.Mutex)
+		lock = make(chan struct{}, 1)
 		cc.locks[c.ID] = lock
 	}
 	cc.mu.Unlock()
 	if snap != nil && cc.now().Sub(read) < cc.ttl {
 		return snap, nil
 	}
-	lock.Lock()
-	defer lock.Unlock()
+	if snap != nil {
+		select {
+		case lock <- struct{}{}:
+		default:
+			return snap, nil // being read: these are a second old
+		}
+	} else {
+		select {
+		case lock <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("read counts: %w", ctx.Err())
+		}
+	}
+	defer func() { <-lock }()
 	cc.mu.Lock()
 	snap, read = cc.byID[c.ID], cc.read[c.ID]
 	cc.mu.Unlock()
 	if snap != nil && cc.now().Sub(read) < cc.ttl {
 		return snap, nil // another request refreshed it meanwhile
 	}
-	counts, err := cc.store.Counts(ctx, c.ID)
+	rctx, cancel := context.WithTimeout(ctx, countsTimeout)
+	defer cancel()
+	counts, err := cc.store.Counts(rctx, c.ID)
 	if err != nil {
 		if snap != nil {
+			cc.mu.Lock()
+			cc.read[c.ID] = cc.now()
+			cc.mu.Unlock()
 			return snap, nil // stale counts while the database is away
 		}
-		return nil, fmt.Errorf("read counts: %w", err)
+		return nil, fmt.Errorf("read counts: %w: %w", pledge.ErrUnavailable, err)
 	}
 	now := cc.now()
 	if snap == nil || snap.camp != c || counts.Total != snap.counts.Total || !maps.Equal(counts.Regions, snap.counts.Regions) {

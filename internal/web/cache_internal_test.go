@@ -160,3 +160,127 @@ func TestCampaignCacheNewerWaitsOutAnEarlierReload(t *testing.T) {
 		t.Errorf("newer gave the campaign as read before the edit (RegionsRev %d)", before)
 	}
 }
+
+// countsStore counts reads of the count rows; each waits while block is
+// set, and fails while fail is.
+type countsStore struct {
+	store.Store
+	calls atomic.Int64
+	block atomic.Pointer[chan struct{}]
+	fail  atomic.Bool
+}
+
+func (s *countsStore) Counts(ctx context.Context, id int64) (pledge.Counts, error) {
+	s.calls.Add(1)
+	if ch := s.block.Load(); ch != nil {
+		<-*ch
+	}
+	if s.fail.Load() {
+		return pledge.Counts{}, errors.New("connection refused")
+	}
+	return s.Store.Counts(ctx, id)
+}
+
+// clock is a settable time for the caches.
+type clock struct{ t atomic.Int64 }
+
+func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
+
+func newCountsFixture(t *testing.T) (*countsStore, *countCache, *clock, *pledge.Campaign) {
+	t.Helper()
+	cs := &countsStore{Store: newCountingStore(t).Store}
+	c, err := cs.Campaign(context.Background(), "vote")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{}
+	clk.t.Store(time.Now().UnixNano())
+	return cs, newCountCache(cs, time.Second, clk.now), clk, &c
+}
+
+// TestCountCacheServesOldCountsWhileReading: while one request reads the
+// count rows, others get the counts they replace at once instead of
+// queueing behind it.
+func TestCountCacheServesOldCountsWhileReading(t *testing.T) {
+	ctx := context.Background()
+	cs, cc, clk, c := newCountsFixture(t)
+	first, err := cc.get(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(2 * time.Second)
+	release := make(chan struct{})
+	cs.block.Store(&release)
+	go func() { _, _ = cc.get(ctx, c) }()
+	for deadline := time.Now().Add(5 * time.Second); cs.calls.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan *snapshot)
+	go func() {
+		s, _ := cc.get(ctx, c)
+		done <- s
+	}()
+	select {
+	case s := <-done:
+		if s != first {
+			t.Error("got other counts than the ones being replaced")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a request waited for another's read of the counts")
+	}
+	close(release)
+}
+
+// TestCountCacheBacksOffWhenTheDatabaseFails: a failed read serves the old
+// counts, and the database is not asked again until they are another ttl
+// old.
+func TestCountCacheBacksOffWhenTheDatabaseFails(t *testing.T) {
+	ctx := context.Background()
+	cs, cc, clk, c := newCountsFixture(t)
+	first, err := cc.get(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.fail.Store(true)
+	clk.advance(2 * time.Second)
+	for i := range 3 {
+		if s, err := cc.get(ctx, c); err != nil || s != first {
+			t.Fatalf("get %d while the database fails = %v, %v; want the old counts", i+1, s, err)
+		}
+	}
+	if n := cs.calls.Load(); n != 2 {
+		t.Errorf("%d reads of the counts, want 2: one that worked, one that failed", n)
+	}
+	clk.advance(2 * time.Second)
+	_, _ = cc.get(ctx, c)
+	if n := cs.calls.Load(); n != 3 {
+		t.Errorf("%d reads after another second, want 3", n)
+	}
+}
+
+// TestCampaignCacheBacksOffWhenTheDatabaseFails: after a failed reload the
+// campaigns held serve another ttl without asking the database.
+func TestCampaignCacheBacksOffWhenTheDatabaseFails(t *testing.T) {
+	ctx := context.Background()
+	cs := newCountingStore(t)
+	close(cs.release)
+	clk := &clock{}
+	clk.t.Store(time.Now().UnixNano())
+	cc := newCampaignCache(cs, time.Second, clk.now)
+	if _, err := cc.get(ctx, "vote"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(2 * time.Second)
+	for i := range 3 {
+		if c, err := cc.get(ctx, "vote"); err != nil || c.Slug != "vote" {
+			t.Fatalf("get %d with the database closed = %v, %v; want the campaign held", i+1, c, err)
+		}
+	}
+	if n := cs.loads.Load(); n != 2 {
+		t.Errorf("%d reloads, want 2: one that worked, one that failed", n)
+	}
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -27,11 +26,10 @@ func invalidLink(err error) error {
 		return err
 	case errors.Is(err, pledge.ErrNotFound):
 		return fmt.Errorf("%w: %w", errLinkInvalid, err)
-	case errors.Is(err, pledge.ErrDuplicate), errors.Is(err, pledge.ErrLimit), errors.Is(err, pledge.ErrClosed),
-		errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, pledge.ErrDuplicate), errors.Is(err, pledge.ErrLimit), errors.Is(err, pledge.ErrClosed):
 		return err
 	default:
-		return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)
+		return storeRead(err)
 	}
 }
 

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -90,13 +92,25 @@ func (s *Server) certified(r *http.Request) (certified, error) {
 	}
 	p, err := s.deps.Store.Pledge(r.Context(), id, number)
 	if err != nil {
-		return certified{}, err
+		return certified{}, storeRead(err)
 	}
 	c, err := s.campaignByID(r, p.CampaignID)
 	if err != nil {
-		return certified{}, err
+		return certified{}, storeRead(err)
 	}
 	return certified{token: token, c: c, p: p}, nil
+}
+
+// storeRead words a failed read for the answer: not found stays so, and
+// anything else from the store is pledge.ErrUnavailable (503, try again)
+// rather than a server error.
+func storeRead(err error) error {
+	switch {
+	case errors.Is(err, pledge.ErrNotFound), errors.Is(err, pledge.ErrUnavailable),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)
 }
 
 // certificateData reads the pledge behind the certificate {token} of r and

@@ -1,0 +1,35 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/web"
+)
+
+// pledgeReadFails is a store whose reads of one pledge fail, as when the
+// database is away.
+type pledgeReadFails struct{ store.Store }
+
+func (pledgeReadFails) Pledge(context.Context, int64, int64) (pledge.Pledge, error) {
+	return pledge.Pledge{}, errors.New("dial tcp 127.0.0.1:5432: connection refused")
+}
+
+// TestCertificateWhileTheDatabaseIsAway: the thank-you and certificate
+// pages (and the pictures, read the same way) answer 503 with
+// Retry-After, not a server error.
+func TestCertificateWhileTheDatabaseIsAway(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, withDeps(func(d *web.Deps) { d.Store = pledgeReadFails{d.Store} }))
+	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
+	for _, path := range []string{"/certificate/" + rec.Token, "/c/vote/thanks/" + rec.Token} {
+		r := p.get(t, path)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+			t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+}
