@@ -32,12 +32,25 @@ type Options struct {
 	QueueSize int           // submissions waiting beyond the batch in flight; default 10,000
 	MaxBatch  int           // rows per transaction; default 1,000
 	Timeout   time.Duration // limit for one commit; default 5s
-	Observer  Observer      // optional
+	// MaxWait is how long a submission may wait in the queue before it is
+	// answered ErrOverloaded and left out; default 10s, under a proxy's
+	// usual read timeout, so that the citizen gets the answer.
+	MaxWait  time.Duration
+	Observer Observer // optional
 }
 
+// A request's state: the writer takes it into a batch, or its caller gives
+// up on it first, whichever comes first; a request left is never stored.
+const (
+	queued int32 = iota
+	taken
+	left
+)
+
 type request struct {
-	sub  pledge.Submission
-	done chan store.Result // buffered: the writer never blocks on a gone caller
+	sub   pledge.Submission
+	done  chan store.Result // buffered: the writer never blocks on a gone caller
+	state atomic.Int32
 }
 
 // Intake group-commits submissions through a Committer.
@@ -64,6 +77,9 @@ func New(s Committer, log *slog.Logger, opts Options) *Intake {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 5 * time.Second
 	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = 10 * time.Second
+	}
 	return &Intake{
 		store: s,
 		log:   log,
@@ -75,8 +91,10 @@ func New(s Committer, log *slog.Logger, opts Options) *Intake {
 
 // Submit queues sub and waits until its batch is committed. It returns the
 // receipt, pledge.ErrDuplicate, pledge.ErrOverloaded at once when the queue
-// is full, pledge.ErrShuttingDown after Close, or the commit's error. If ctx
-// ends first, the pledge may still be committed; the caller just stops waiting.
+// is full (or after MaxWait if no batch has taken sub by then; it is then
+// not stored), pledge.ErrShuttingDown after Close, or the commit's error.
+// If ctx ends first, sub is left out unless a batch has taken it already;
+// then it may still be committed, and the caller just stops waiting.
 func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Receipt, error) {
 	r := &request{sub: sub, done: make(chan store.Result, 1)}
 	in.mu.RLock()
@@ -92,11 +110,21 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 		in.shed.Add(1)
 		return pledge.Receipt{}, pledge.ErrOverloaded
 	}
+	wait := time.NewTimer(in.opts.MaxWait)
+	defer wait.Stop()
 	select {
 	case res := <-r.done:
 		return res.Receipt, res.Err
 	case <-ctx.Done():
+		r.state.CompareAndSwap(queued, left)
 		return pledge.Receipt{}, fmt.Errorf("waiting for commit: %w", ctx.Err())
+	case <-wait.C:
+		if r.state.CompareAndSwap(queued, left) {
+			in.shed.Add(1)
+			return pledge.Receipt{}, fmt.Errorf("%w: not taken into a batch within %v", pledge.ErrOverloaded, in.opts.MaxWait)
+		}
+		res := <-r.done // in a batch already: its commit is bounded by Timeout
+		return res.Receipt, res.Err
 	}
 }
 
@@ -106,7 +134,8 @@ func (in *Intake) Len() int { return len(in.q) }
 // Cap is the most submissions that may wait.
 func (in *Intake) Cap() int { return cap(in.q) }
 
-// Shed is how many submissions were refused with ErrOverloaded so far.
+// Shed is how many submissions were refused with ErrOverloaded so far, at
+// once or after MaxWait.
 func (in *Intake) Shed() int64 { return in.shed.Load() }
 
 // Run is the writer loop. It returns after Close once every queued
@@ -115,7 +144,10 @@ func (in *Intake) Run() {
 	defer close(in.done)
 	batch := make([]*request, 0, in.opts.MaxBatch)
 	for first := range in.q {
-		batch = append(batch[:0], first)
+		batch = batch[:0]
+		if first.state.CompareAndSwap(queued, taken) {
+			batch = append(batch, first)
+		}
 	fill:
 		for len(batch) < in.opts.MaxBatch {
 			select {
@@ -123,12 +155,16 @@ func (in *Intake) Run() {
 				if !ok {
 					break fill
 				}
-				batch = append(batch, r)
+				if r.state.CompareAndSwap(queued, taken) { // else its caller has left
+					batch = append(batch, r)
+				}
 			default:
 				break fill
 			}
 		}
-		in.commit(batch)
+		if len(batch) > 0 {
+			in.commit(batch)
+		}
 	}
 }
 

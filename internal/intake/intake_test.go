@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,11 +114,19 @@ func TestConcurrentSubmissions(t *testing.T) {
 type blocking struct {
 	release chan struct{}
 	sizes   chan int
+
+	mu    sync.Mutex
+	names []string // of every submission committed
 }
 
 func (b *blocking) CommitBatch(_ context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	b.sizes <- len(subs)
 	<-b.release
+	b.mu.Lock()
+	for _, sub := range subs {
+		b.names = append(b.names, sub.Name)
+	}
+	b.mu.Unlock()
 	res := make([]store.Result, len(subs))
 	for i := range subs {
 		res[i].Receipt = pledge.Receipt{CampaignID: subs[i].CampaignID, Number: int64(i + 1)}
@@ -197,5 +206,55 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached in 5s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestLeftSubmissionsAreNotStored: a submission no batch took within
+// MaxWait is answered ErrOverloaded, one whose caller gave up is answered
+// with that; neither is stored later, when the queue moves again.
+func TestLeftSubmissionsAreNotStored(t *testing.T) {
+	b := &blocking{release: make(chan struct{}), sizes: make(chan int, 100)}
+	in := intake.New(b, discard, intake.Options{MaxWait: 100 * time.Millisecond})
+	go in.Run()
+	defer in.Close(context.Background())
+	h := pledge.NewHasher([]byte("k"))
+	held := make(chan error, 1)
+	go func() {
+		_, err := in.Submit(context.Background(), storetest.Submission(h, 1, 1, "N1"))
+		held <- err
+	}()
+	if got := <-b.sizes; got != 1 {
+		t.Fatalf("first batch %d, want 1", got)
+	}
+	// The first batch is held: these wait in the queue.
+	if _, err := in.Submit(context.Background(), storetest.Submission(h, 1, 2, "N1")); !errors.Is(err, pledge.ErrOverloaded) {
+		t.Errorf("Submit left in the queue past MaxWait = %v, want ErrOverloaded", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan error, 1)
+	go func() {
+		_, err := in.Submit(ctx, storetest.Submission(h, 1, 3, "N1"))
+		gone <- err
+	}()
+	waitFor(t, func() bool { return in.Len() == 2 })
+	cancel()
+	if err := <-gone; !errors.Is(err, context.Canceled) {
+		t.Errorf("Submit whose caller left = %v, want context.Canceled", err)
+	}
+	close(b.release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Submit(context.Background(), storetest.Submission(h, 1, 4, "N1")); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	names := b.names
+	b.mu.Unlock()
+	if want := []string{"Citizen 1", "Citizen 4"}; !slices.Equal(names, want) {
+		t.Errorf("committed %q, want %q: the two left behind are not stored", names, want)
+	}
+	if in.Shed() != 1 {
+		t.Errorf("Shed() = %d, want 1", in.Shed())
 	}
 }

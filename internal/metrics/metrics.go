@@ -64,7 +64,7 @@ func New() *Metrics {
 	})
 	m.pledges = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "pledges_total",
-		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, regions_changed (checked against regions an edit took away; checked again and counted under its new outcome), rejected (invalid or campaign closed), failed (commit error). Those shed with 503 when the queue is full are pledge_intake_shed_total.",
+		Help: "Submissions by outcome: accepted (counted), pending (awaiting email confirmation), duplicate, regions_changed (checked against regions an edit took away; checked again and counted under its new outcome), rejected (invalid or campaign closed), failed (commit error). Those shed with 503 (queue full, or waited too long) are pledge_intake_shed_total.",
 	}, []string{"result"})
 	for _, r := range []string{"accepted", "pending", "duplicate", "regions_changed", "rejected", "failed"} {
 		m.pledges.WithLabelValues(r)
@@ -186,7 +186,7 @@ func (m *Metrics) WatchIntake(in Intake) {
 		}, func() float64 { return float64(in.Cap()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "intake", Name: "shed_total",
-			Help: "Submissions refused at once with 503 because the queue was full.",
+			Help: "Submissions refused with 503: at once because the queue was full, or because no batch took them within the longest wait (10 s); neither is stored.",
 		}, func() float64 { return float64(in.Shed()) }),
 	)
 }
