@@ -164,6 +164,13 @@ func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.I
 func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The lock first: an edit that reopens the campaign takes it too,
+		// so the closing time read below is the one that holds. A
+		// confirmation (allowed after closing) takes it as well: none can
+		// slip a pledge with its address past this one.
+		if err := lockCampaign(ctx, tx, campaignID); err != nil {
+			return err
+		}
 		var closes *time.Time
 		err := tx.QueryRow(ctx, `SELECT closes_at FROM campaigns WHERE id = $1`, campaignID).Scan(&closes)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -174,11 +181,6 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 		}
 		if closes == nil || closes.After(time.Now()) {
 			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrStillOpen)
-		}
-		// A confirmation (allowed after closing) takes the same lock: none
-		// can slip a pledge with its address past this one.
-		if err := lockCampaign(ctx, tx, campaignID); err != nil {
-			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, source = NULL
 			WHERE campaign_id = $1 AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID)
