@@ -29,12 +29,13 @@ type campaignCache struct {
 
 	flight singleflight.Group // one reload at a time, however many wait
 
-	mu        sync.Mutex
-	bySlug    map[string]cachedCampaign
-	list      []*pledge.Campaign
-	listAge   time.Time
-	started   uint64 // reloads begun
-	installed uint64 // the number, in that count, of the reload whose campaigns these are
+	mu         sync.Mutex
+	bySlug     map[string]cachedCampaign
+	list       []*pledge.Campaign
+	listAge    time.Time
+	missReload time.Time // when a slug never seen last made the campaigns reload
+	started    uint64    // reloads begun
+	installed  uint64    // the number, in that count, of the reload whose campaigns these are
 }
 
 // refreshTimeout bounds one reload, which runs on past the request that
@@ -61,6 +62,9 @@ func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign
 		}
 		return e.c, nil
 	}
+	if !ok && !cc.mayReloadForMiss() {
+		return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+	}
 	if err := cc.refresh(ctx); err != nil {
 		if ok && e.c != nil {
 			return e.c, nil // the database is away: a stale campaign beats none
@@ -76,6 +80,25 @@ func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign
 		return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
 	}
 	return e.c, nil
+}
+
+// missReloadEvery is how often a slug never seen may make the campaigns
+// be read again: a campaign just created shows within it, and requests
+// for made-up slugs cannot keep the database busy.
+const missReloadEvery = time.Second
+
+// mayReloadForMiss reports whether a slug never seen may reload the
+// campaigns now (always, until they are first read), and if so counts this
+// as that reload.
+func (cc *campaignCache) mayReloadForMiss() bool {
+	now := cc.now()
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.installed > 0 && now.Sub(cc.missReload) < missReloadEvery {
+		return false
+	}
+	cc.missReload = now
+	return true
 }
 
 // all returns every campaign, oldest first.

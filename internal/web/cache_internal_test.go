@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -282,5 +283,28 @@ func TestCampaignCacheBacksOffWhenTheDatabaseFails(t *testing.T) {
 	}
 	if n := cs.loads.Load(); n != 2 {
 		t.Errorf("%d reloads, want 2: one that worked, one that failed", n)
+	}
+}
+
+// TestCampaignCacheMadeUpSlugs: requests for slugs that do not exist read
+// the campaigns at most once a second, however many come.
+func TestCampaignCacheMadeUpSlugs(t *testing.T) {
+	ctx := context.Background()
+	cs := newCountingStore(t)
+	close(cs.release)
+	clk := &clock{}
+	clk.t.Store(time.Now().UnixNano())
+	cc := newCampaignCache(cs, 5*time.Second, clk.now)
+	for i := range 100 {
+		if _, err := cc.get(ctx, fmt.Sprintf("no-such-%d", i)); !errors.Is(err, pledge.ErrNotFound) {
+			t.Fatalf("get of a made-up slug = %v, want ErrNotFound", err)
+		}
+	}
+	if n := cs.loads.Load(); n != 1 {
+		t.Errorf("100 made-up slugs read the campaigns %d times, want 1", n)
+	}
+	clk.advance(time.Second)
+	if c, err := cc.get(ctx, "vote"); err != nil || c.Slug != "vote" {
+		t.Errorf("get(vote) = %v, %v", c, err)
 	}
 }
