@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pledgeportal/pledge/internal/admin"
 )
 
 // TestJobsConsole: River's job console answers admins only, under its own
@@ -42,6 +44,19 @@ func TestJobsConsole(t *testing.T) {
 		"Content-Type", "application/json", "Origin", c.URL, "Sec-Fetch-Site", "same-origin")
 	if same.Status == http.StatusForbidden {
 		t.Errorf("same-origin cancel refused: %s", clip(same.Body))
+	}
+	// Changes from the job console are in the audit log, who and what.
+	if a := c.lastAction(t, admin.KindJobsChange); a.Actor != adminUser || a.Detail != `POST /api/jobs/cancel {"ids":["1"]}` {
+		t.Errorf("audit entry %+v, want the admin's cancel of job 1", a)
+	}
+	n := 0
+	for _, a := range c.actions(t) {
+		if a.Kind == admin.KindJobsChange {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d job console entries, want 1: the cross-origin request was refused before it", n)
 	}
 	// The console's navigation shows the job console to admins only.
 	mustContain(t, deo.get(homePath).Body, `href="/admin/jobs/"`)
