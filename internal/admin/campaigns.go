@@ -1,6 +1,9 @@
 package admin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -259,8 +262,13 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
-	detail := fmt.Sprintf("%s: %q, languages %s, email %s, goal %d", c.Slug, c.Title.In("en", c.DefaultLang()),
-		strings.Join(c.Languages, ","), c.Email, c.Goal)
+	closes := "never"
+	if !c.ClosesAt.IsZero() {
+		closes = c.ClosesAt.UTC().Format(time.RFC3339)
+	}
+	detail := fmt.Sprintf("%s: %q, languages %s, email %s, goal %d, opens %s, closes %s, %d regions, pledge text %s",
+		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, c.Goal,
+		c.OpensAt.UTC().Format(time.RFC3339), closes, len(c.Regions), textDigest(c.Pledge))
 	if err := a.record(r, userFrom(ctx).Username, KindCampaignEdit, detail); err != nil {
 		return err
 	}
@@ -316,4 +324,12 @@ func withText(t pledge.Text, lang, v string) pledge.Text {
 	}
 	t[lang] = v
 	return t
+}
+
+// textDigest names a text in all its languages by a short hash, so that an
+// audit entry shows whether it changed without holding it.
+func textDigest(t pledge.Text) string {
+	b, _ := json.Marshal(t) // map keys sorted: one text, one digest
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:4])
 }

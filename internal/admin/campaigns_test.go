@@ -162,8 +162,16 @@ func TestCampaignEdit(t *testing.T) {
 	mustContain(t, adm.get(editPath).Body, `value="Collector, Bilaspur"`)
 	mustContain(t, adm.get("/admin/c/vote").Body, "<h1>Vote on the 5th</h1>", `id="goal">100<`)
 	mustContain(t, adm.get(homePath).Body, "Vote on the 5th")
-	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser {
-		t.Errorf("campaign-edit entry = %+v", a)
+	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser ||
+		!strings.Contains(a.Detail, "closes never") || !strings.Contains(a.Detail, "opens 2024-01-01T00:00:00Z") {
+		t.Errorf("campaign-edit entry = %+v, want its opening and closing times", a)
+	}
+	// The closing time decides when addresses may be erased: moving it
+	// shows in the log.
+	form.Set("closes_at", "2031-06-01T17:30")
+	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "closes 2031-06-01T12:00:00Z") {
+		t.Errorf("campaign-edit entry = %+v, want the new closing time", a)
 	}
 	wantStatus(t, adm.get("/admin/c/nope/edit"), http.StatusNotFound)
 }
