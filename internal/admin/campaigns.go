@@ -296,8 +296,7 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 		return fmt.Errorf("pause campaign: %w", err)
 	}
 	was := c.Paused
-	c.Paused = paused
-	if err := a.store.UpdateCampaign(ctx, &c); err != nil {
+	if err := a.store.SetPaused(ctx, c.ID, paused); err != nil {
 		return fmt.Errorf("pause campaign %s: %w", c.Slug, err)
 	}
 	kind, detail := KindCampaignPause, c.Slug+": paused"

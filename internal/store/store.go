@@ -32,13 +32,17 @@ type Store interface {
 	Campaign(ctx context.Context, slug string) (pledge.Campaign, error)
 	// UpdateCampaign saves the campaign c.ID (pledge.ErrNotFound if there is
 	// none): title, pledge text, languages, email mode, opening and closing
-	// times, paused, goal and regions. The slug never changes. Regions are
+	// times, goal and regions; not Paused (SetPaused), so that an edit made
+	// from a copy read before a pause does not undo it. The slug never changes. Regions are
 	// added and renamed freely; a region with pledges cannot be removed (nor
 	// become a parent): that gives an error wrapping pledge.ErrRegionInUse
 	// naming it, and nothing is changed. An edit that removes a region
 	// pledges could name, or gives it a sub-region, advances RegionsRev;
 	// c.RegionsRev is set to the campaign's.
 	UpdateCampaign(ctx context.Context, c *pledge.Campaign) error
+	// SetPaused pauses or resumes the campaign campaignID, changing nothing
+	// else (pledge.ErrNotFound if there is none).
+	SetPaused(ctx context.Context, campaignID int64, paused bool) error
 
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in

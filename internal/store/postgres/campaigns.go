@@ -135,9 +135,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			return fmt.Errorf("lock campaign %d: %w", c.ID, err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
-			email_mode = $5, opens_at = $6, closes_at = $7, paused = $8, goal = $9,
-			certificate_title = $10::jsonb, signatory = $11::jsonb WHERE id = $1`,
-			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Paused, c.Goal,
+			email_mode = $5, opens_at = $6, closes_at = $7, goal = $8,
+			certificate_title = $9::jsonb, signatory = $10::jsonb WHERE id = $1`,
+			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Goal,
 			textJSON(c.CertificateTitle), textJSON(c.Signatory)); err != nil {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
 		}
@@ -192,6 +192,18 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 // querier is a pool or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// SetPaused pauses or resumes a campaign. See store.Store.
+func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE campaigns SET paused = $2 WHERE id = $1`, campaignID, paused)
+	if err != nil {
+		return fmt.Errorf("pause campaign %d: %w", campaignID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
+	return nil
 }
 
 // regions returns the regions of one campaign, or of all when campaignID is 0.

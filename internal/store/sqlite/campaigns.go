@@ -126,8 +126,8 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET languages = ?, title = ?, pledge_text = ?, email_mode = ?,
-		opens_at = ?, closes_at = ?, paused = ?, goal = ?, certificate_title = ?, signatory = ? WHERE id = ?`,
-		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Paused, c.Goal,
+		opens_at = ?, closes_at = ?, goal = ?, certificate_title = ?, signatory = ? WHERE id = ?`,
+		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Goal,
 		textJSON(c.CertificateTitle), textJSON(c.Signatory), c.ID)
 	if err != nil {
 		return fmt.Errorf("update campaign %d: %w", c.ID, err)
@@ -188,6 +188,18 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		return fmt.Errorf("commit campaign %d: %w", c.ID, err)
 	}
 	c.RegionsRev = rev
+	return nil
+}
+
+// SetPaused pauses or resumes a campaign. See store.Store.
+func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE campaigns SET paused = ? WHERE id = ?`, paused, campaignID)
+	if err != nil {
+		return fmt.Errorf("pause campaign %d: %w", campaignID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
 	return nil
 }
 

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"CampaignNotFound", testCampaignNotFound},
 		{"CampaignPausedGoal", testCampaignPausedGoal},
 		{"CampaignUpdate", testCampaignUpdate},
+		{"CampaignSetPaused", testCampaignSetPaused},
 		{"CampaignUpdateRegionInUse", testCampaignUpdateRegionInUse},
 		{"CampaignUpdateNotFound", testCampaignUpdateNotFound},
 		{"CampaignUpdateInvalid", testCampaignUpdateInvalid},
