@@ -274,7 +274,7 @@ func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, e
 		select {
 		case lock <- struct{}{}:
 		default:
-			return snap, nil // being read: these are a second old
+			return snap, nil // being read: these are about a ttl old
 		}
 	} else {
 		select {
@@ -290,7 +290,8 @@ func (cc *countCache) get(ctx context.Context, c *pledge.Campaign) (*snapshot, e
 	if snap != nil && cc.now().Sub(read) < cc.ttl {
 		return snap, nil // another request refreshed it meanwhile
 	}
-	rctx, cancel := context.WithTimeout(ctx, countsTimeout)
+	// A client that hangs up does not cut short the read the others wait on.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), countsTimeout)
 	defer cancel()
 	counts, err := cc.store.Counts(rctx, c.ID)
 	if err != nil {
