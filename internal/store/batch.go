@@ -8,35 +8,55 @@ import (
 
 // DedupeBatch marks every submission that repeats an earlier one of the same
 // batch (same campaign and phone hash, or same campaign and email hash where
-// one is set) as pledge.ErrDuplicate in results and
-// returns the indexes of the rest, in order. Backends call it first so a
-// batch never races with itself.
-func DedupeBatch(subs []pledge.Submission, results []Result) []int {
+// one is set) as pledge.ErrDuplicate in results and returns the indexes of
+// the rest, in order, and which earlier one each repeat repeats. Backends
+// call it first so a batch never races with itself.
+func DedupeBatch(subs []pledge.Submission, results []Result) ([]int, Repeats) {
 	type key struct {
 		campaign int64
-		phone    string
+		hash     string
 	}
-	seen := make(map[key]struct{}, len(subs))
-	seenEmail := make(map[key]struct{})
+	first := make(map[key]int, len(subs)) // phone -> index of the fresh submission
+	firstEmail := make(map[key]int)
 	fresh := make([]int, 0, len(subs))
+	var repeats Repeats
 	for i := range subs {
 		k := key{subs[i].CampaignID, string(subs[i].PhoneHash)}
 		e := key{subs[i].CampaignID, string(subs[i].EmailHash)}
-		_, dup := seen[k]
-		if _, dupEmail := seenEmail[e]; dupEmail && len(subs[i].EmailHash) > 0 {
-			dup = true
+		orig, dup := first[k]
+		if o, ok := firstEmail[e]; ok && !dup && len(subs[i].EmailHash) > 0 {
+			orig, dup = o, true
 		}
 		if dup {
 			results[i].Err = pledge.ErrDuplicate
+			if repeats == nil {
+				repeats = make(Repeats)
+			}
+			repeats[i] = orig
 			continue
 		}
-		seen[k] = struct{}{}
+		first[k] = i
 		if len(subs[i].EmailHash) > 0 {
-			seenEmail[e] = struct{}{}
+			firstEmail[e] = i
 		}
 		fresh = append(fresh, i)
 	}
-	return fresh
+	return fresh, repeats
+}
+
+// Repeats maps each submission DedupeBatch refused as a repeat to the
+// earlier one of the batch it repeats.
+type Repeats map[int]int
+
+// Follow gives a repeat its original's pledge.ErrRegionsChanged: neither
+// was stored, and both are to be checked again, so "already pledged" would
+// be wrong. Backends call it last.
+func (r Repeats) Follow(results []Result) {
+	for i, orig := range r {
+		if errors.Is(results[orig].Err, pledge.ErrRegionsChanged) {
+			results[i].Err = pledge.ErrRegionsChanged
+		}
+	}
 }
 
 // ByCampaign groups the indexes in fresh by the campaign of their
@@ -81,35 +101,4 @@ func KeepRegionsRev(subs []pledge.Submission, group []int, rev int64, results []
 		keep = append(keep, i)
 	}
 	return keep
-}
-
-// RepeatsFollow gives a submission refused as the repeat of an earlier one
-// in the same batch (DedupeBatch) that earlier one's
-// pledge.ErrRegionsChanged: neither was stored, and both are to be checked
-// again, so "already pledged" would be wrong. Backends call it last.
-func RepeatsFollow(subs []pledge.Submission, results []Result) {
-	type key struct {
-		campaign int64
-		hash     string
-	}
-	first := make(map[key]int, len(subs))
-	firstEmail := make(map[key]int)
-	for i := range subs {
-		k := key{subs[i].CampaignID, string(subs[i].PhoneHash)}
-		e := key{subs[i].CampaignID, string(subs[i].EmailHash)}
-		orig, seen := first[k]
-		if !seen {
-			first[k] = i
-		}
-		if len(subs[i].EmailHash) > 0 {
-			if o, ok := firstEmail[e]; ok && !seen {
-				orig, seen = o, true
-			} else if !ok {
-				firstEmail[e] = i
-			}
-		}
-		if seen && errors.Is(results[i].Err, pledge.ErrDuplicate) && errors.Is(results[orig].Err, pledge.ErrRegionsChanged) {
-			results[i].Err = pledge.ErrRegionsChanged
-		}
-	}
 }

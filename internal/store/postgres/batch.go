@@ -70,7 +70,7 @@ ON CONFLICT (campaign_id, region) DO UPDATE SET n = region_counts.n + excluded.n
 // pledges' numbers, after the second round trip and then commits.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	results := make([]store.Result, len(subs))
-	fresh := store.DedupeBatch(subs, results)
+	fresh, repeats := store.DedupeBatch(subs, results)
 	groups := store.ByCampaign(subs, fresh)
 	// Lock sequence rows in one order everywhere, so two instances' batches
 	// spanning the same campaigns cannot deadlock.
@@ -88,7 +88,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		}
 		return nil, fmt.Errorf("commit batch: %w", err)
 	}
-	store.RepeatsFollow(subs, results)
+	repeats.Follow(results)
 	return results, nil
 }
 

@@ -30,7 +30,7 @@ type minuteKey struct {
 // batch loudly rather than leave a gap in the numbers.
 func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
 	results := make([]store.Result, len(subs))
-	fresh := store.DedupeBatch(subs, results)
+	fresh, repeats := store.DedupeBatch(subs, results)
 
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit batch: %w", err)
 	}
-	store.RepeatsFollow(subs, results)
+	repeats.Follow(results)
 	return results, nil
 }
 
