@@ -77,12 +77,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}
-	if len(b) >= gzipMin {
-		addVary(h, "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			b = s.gzip(b)
-			h.Set("Content-Encoding", "gzip")
-		}
+	if varyGzip(h, b) {
+		b = s.gzipFor(h, r, b)
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
@@ -91,6 +87,26 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // gzipMin is the smallest page worth compressing: on 2G (about 50 kB/s)
 // half of a 6 kB page is a tenth of a second, where a packet's worth is not.
 const gzipMin = 1400
+
+// varyGzip reports whether page b is big enough to be sent gzipped to
+// clients that accept it, and then adds Accept-Encoding to h's Vary.
+func varyGzip(h http.Header, b []byte) bool {
+	if len(b) < gzipMin {
+		return false
+	}
+	addVary(h, "Accept-Encoding")
+	return true
+}
+
+// gzipFor returns page b gzipped, setting h's Content-Encoding, if r
+// accepts gzip; otherwise b.
+func (s *Server) gzipFor(h http.Header, r *http.Request, b []byte) []byte {
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return b
+	}
+	h.Set("Content-Encoding", "gzip")
+	return s.gzip(b)
+}
 
 // gzip compresses a rendered page, quickly: pages are a few kB, made for
 // one request (the campaign page, made once, is compressed harder).

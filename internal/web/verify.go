@@ -70,18 +70,14 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	// One ETag for both encodings, as for the campaign page: a cache keys
 	// them apart by Vary.
-	compress := len(b) >= gzipMin
-	if compress {
-		addVary(h, "Accept-Encoding")
-	}
+	compress := varyGzip(h, b)
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	if compress && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		b = s.gzip(b)
-		h.Set("Content-Encoding", "gzip")
+	if compress {
+		b = s.gzipFor(h, r, b)
 	}
 	_, _ = w.Write(b)
 	return nil
