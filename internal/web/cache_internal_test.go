@@ -185,6 +185,13 @@ func (s *countsStore) Counts(ctx context.Context, id int64) (pledge.Counts, erro
 // clock is a settable time for the caches.
 type clock struct{ t atomic.Int64 }
 
+// newClock starts at the present.
+func newClock() *clock {
+	c := &clock{}
+	c.t.Store(time.Now().UnixNano())
+	return c
+}
+
 func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
 func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
@@ -195,8 +202,7 @@ func newCountsFixture(t *testing.T) (*countsStore, *countCache, *clock, *pledge.
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{}
-	clk.t.Store(time.Now().UnixNano())
+	clk := newClock()
 	return cs, newCountCache(cs, time.Second, clk.now), clk, &c
 }
 
@@ -266,8 +272,7 @@ func TestCampaignCacheBacksOffWhenTheDatabaseFails(t *testing.T) {
 	ctx := context.Background()
 	cs := newCountingStore(t)
 	close(cs.release)
-	clk := &clock{}
-	clk.t.Store(time.Now().UnixNano())
+	clk := newClock()
 	cc := newCampaignCache(cs, time.Second, clk.now)
 	if _, err := cc.get(ctx, "vote"); err != nil {
 		t.Fatal(err)
@@ -292,8 +297,7 @@ func TestCampaignCacheMadeUpSlugs(t *testing.T) {
 	ctx := context.Background()
 	cs := newCountingStore(t)
 	close(cs.release)
-	clk := &clock{}
-	clk.t.Store(time.Now().UnixNano())
+	clk := newClock()
 	cc := newCampaignCache(cs, 5*time.Second, clk.now)
 	for i := range 100 {
 		if _, err := cc.get(ctx, fmt.Sprintf("no-such-%d", i)); !errors.Is(err, pledge.ErrNotFound) {
