@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -92,10 +91,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // cfg.Progress if set.
 func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
 	a := vegeta.NewAttacker(
-		vegeta.Client(attackClient()),
 		vegeta.Workers(cfg.Workers),
 		vegeta.MaxWorkers(cfg.MaxWorkers),
-		vegeta.Timeout(cfg.Timeout),
+		vegeta.Client(attackClient(cfg.Timeout)),
 		vegeta.MaxBody(0),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
@@ -137,20 +135,12 @@ func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(ui
 	}
 }
 
-// attackClient is vegeta's default client but for the dialer: vegeta binds
-// each new connection to the local address 0.0.0.0 before connecting, and a
-// socket bound that way gets a port of its own that no connection in
-// TIME_WAIT may hold. Repeated runs that opened thousands of connections
-// then exhaust the ports ("bind: address already in use") for a minute.
-// Left to connect(2), the kernel may reuse those ports (net.ipv4.tcp_tw_reuse).
-func attackClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     vegeta.DefaultTLSConfig,
-		MaxIdleConnsPerHost: vegeta.DefaultConnections,
-		MaxConnsPerHost:     vegeta.DefaultMaxConnections,
-	}}
+// attackClient is the client vegeta sends with: a transport of the
+// generator's own (see transport), whose deadline bounds each request.
+// http.Client.Timeout stays zero: with a RoundTripper other than net/http's,
+// the client would start a goroutine per request to enforce it.
+func attackClient(timeout time.Duration) *http.Client {
+	return &http.Client{Transport: newTransport(timeout)}
 }
 
 // fill copies the attack's metrics into r; r.Success and r.Shed must
