@@ -73,14 +73,11 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 	if err := ValidPassword(password); err != nil {
 		return err
 	}
-	u, err := ac.Store.User(ctx, username)
+	hash, err := ac.hasher().hash(ctx, password)
 	if err != nil {
-		return fmt.Errorf("set password: %w", err)
-	}
-	if u.PasswordHash, err = ac.hasher().hash(ctx, password); err != nil {
 		return err
 	}
-	if err := ac.Store.UpdateUser(ctx, u); err != nil {
+	if err := ac.Store.SetUserPassword(ctx, username, hash); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
 	if err := ac.log(ctx, who, KindUserPasswd, "username="+username); err != nil {
@@ -91,12 +88,7 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 
 // Disable stops username from logging in and ends its open sessions.
 func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
-	u, err := ac.Store.User(ctx, username)
-	if err != nil {
-		return fmt.Errorf("disable user: %w", err)
-	}
-	u.Disabled = true
-	if err := ac.Store.UpdateUser(ctx, u); err != nil {
+	if err := ac.Store.DisableUser(ctx, username); err != nil {
 		return fmt.Errorf("disable user: %w", err)
 	}
 	if err := ac.log(ctx, who, KindUserDisable, "username="+username); err != nil {

@@ -127,8 +127,13 @@ type Store interface {
 	CreateUser(ctx context.Context, u *pledge.User) error
 	// User returns the account named username, or pledge.ErrNotFound.
 	User(ctx context.Context, username string) (pledge.User, error)
-	// UpdateUser saves the password hash, role and disabled flag of u.
-	UpdateUser(ctx context.Context, u pledge.User) error
+	// SetUserPassword replaces the password hash of username, changing
+	// nothing else (a disabled account stays disabled), or returns
+	// pledge.ErrNotFound.
+	SetUserPassword(ctx context.Context, username, hash string) error
+	// DisableUser stops username logging in, changing nothing else, or
+	// returns pledge.ErrNotFound.
+	DisableUser(ctx context.Context, username string) error
 	// Users lists every account by username.
 	Users(ctx context.Context) ([]pledge.User, error)
 

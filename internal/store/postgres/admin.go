@@ -46,15 +46,26 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 	return u, nil
 }
 
-// UpdateUser saves the password hash, role and disabled flag of u.
-func (s *Store) UpdateUser(ctx context.Context, u pledge.User) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, role = $3, disabled = $4 WHERE username = $1`,
-		u.Username, u.PasswordHash, string(u.Role), u.Disabled)
+// SetUserPassword replaces the password hash of username. See store.Store.
+func (s *Store) SetUserPassword(ctx context.Context, username, hash string) error {
+	return s.updateUser(ctx, username, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
+}
+
+// DisableUser stops username logging in. See store.Store.
+func (s *Store) DisableUser(ctx context.Context, username string) error {
+	return s.updateUser(ctx, username, `UPDATE users SET disabled = true WHERE username = $1`)
+}
+
+// updateUser runs query, an UPDATE of username's row ($1) with args after
+// it, one column at a time so that concurrent changes to other columns
+// are kept.
+func (s *Store) updateUser(ctx context.Context, username, query string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, query, append([]any{username}, args...)...)
 	if err != nil {
-		return fmt.Errorf("update user %s: %w", u.Username, err)
+		return fmt.Errorf("update user %s: %w", username, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("user %q: %w", u.Username, pledge.ErrNotFound)
+		return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
 	}
 	return nil
 }

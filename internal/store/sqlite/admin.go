@@ -38,15 +38,26 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 	return u, err
 }
 
-// UpdateUser saves the password hash, role and disabled flag of u.
-func (s *Store) UpdateUser(ctx context.Context, u pledge.User) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, role = ?, disabled = ? WHERE username = ?`,
-		u.PasswordHash, string(u.Role), u.Disabled, u.Username)
+// SetUserPassword replaces the password hash of username. See store.Store.
+func (s *Store) SetUserPassword(ctx context.Context, username, hash string) error {
+	return s.updateUser(ctx, username, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
+}
+
+// DisableUser stops username logging in. See store.Store.
+func (s *Store) DisableUser(ctx context.Context, username string) error {
+	return s.updateUser(ctx, username, `UPDATE users SET disabled = 1 WHERE username = ?`)
+}
+
+// updateUser runs query, an UPDATE of username's row (its last parameter)
+// with args before it, one column at a time so that concurrent changes to
+// other columns are kept.
+func (s *Store) updateUser(ctx context.Context, username, query string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, query, append(args, username)...)
 	if err != nil {
-		return fmt.Errorf("update user %s: %w", u.Username, err)
+		return fmt.Errorf("update user %s: %w", username, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %q: %w", u.Username, pledge.ErrNotFound)
+		return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
 	}
 	return nil
 }
