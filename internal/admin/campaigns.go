@@ -47,6 +47,7 @@ type campaignForm struct {
 	Email    string
 	Goal     string
 	Regions  string // CSV text, new campaigns only
+	Version  int64  // of the campaign the form was filled from; 0 for a new one
 	Errors   map[string][]string
 	Problems bool
 }
@@ -61,7 +62,8 @@ func (f *campaignForm) add(field, msg string) {
 
 // formOf fills the form from a stored campaign.
 func formOf(c *pledge.Campaign) campaignForm {
-	f := campaignForm{Slug: c.Slug, Email: string(c.Email), OpensAt: localTime(c.OpensAt), ClosesAt: localTime(c.ClosesAt)}
+	f := campaignForm{Slug: c.Slug, Email: string(c.Email), OpensAt: localTime(c.OpensAt), ClosesAt: localTime(c.ClosesAt),
+		Version: c.Version}
 	if c.Goal > 0 {
 		f.Goal = strconv.FormatInt(c.Goal, 10)
 	}
@@ -70,6 +72,20 @@ func formOf(c *pledge.Campaign) campaignForm {
 			CertTitle: c.CertificateTitle[l], Signatory: c.Signatory[l], On: c.HasLang(l)})
 	}
 	return f
+}
+
+// editedVersion is the campaign version a console form was filled from (its
+// hidden "version" field), or current if it has none.
+func editedVersion(r *http.Request, current int64) int64 {
+	v := r.PostForm.Get("version")
+	if v == "" {
+		return current
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0 // no campaign has version 0: refused as an edit of another
+	}
+	return n
 }
 
 func localTime(t time.Time) string {
@@ -237,7 +253,10 @@ func (a *Admin) editCampaignForm(w http.ResponseWriter, r *http.Request) error {
 // editCampaign saves the form onto a campaign, live or not. Its regions and
 // paused switch stay as they are; pledges already accepted are committed
 // whatever the edit, and the public site picks the change up on its next
-// reload (within campaignCache's five seconds).
+// reload (within campaignCache's five seconds). A form filled from an
+// older version than the stored one (another admin saved in between) is
+// not saved: it comes back with what was typed and a note, so that saving
+// it again is a decision made knowing of the other edit.
 func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
@@ -246,20 +265,32 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := campaignForm{Slug: c.Slug}
 	readCampaignForm(r, &f, &c)
+	c.Version = editedVersion(r, c.Version)
+	f.Version = c.Version
 	if !f.Problems {
 		placeProblems(&f, c.Problems())
 	}
+	status := http.StatusUnprocessableEntity
 	if !f.Problems {
 		err := a.store.UpdateCampaign(ctx, &c)
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
 			f.add("form", err.Error())
+		case errors.Is(err, pledge.ErrEditConflict):
+			now, err := a.store.Campaign(ctx, c.Slug)
+			if err != nil {
+				return fmt.Errorf("edit campaign: %w", err)
+			}
+			f.Version = now.Version // saving again replaces the other edit
+			f.add("form", "Someone else saved this campaign after this form was opened, so these changes were not saved. "+
+				"They are still in the form below; the campaign as it is now is on its dashboard. Save again to replace the other changes with these.")
+			status = http.StatusConflict
 		case err != nil:
 			return fmt.Errorf("edit campaign: %w", err)
 		}
 	}
 	if f.Problems {
-		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
+		a.render(w, r, status, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
 	closes := "never"

@@ -22,12 +22,21 @@ const newCampaignPath = "/admin/campaigns/new"
 // upload sends a regions CSV as the regions page's multipart form does.
 func (b *browser) upload(path, csrf, action, csv string) response {
 	b.t.Helper()
+	return b.uploadForm(path, url.Values{"csrf": {csrf}, "action": {action}}, csv)
+}
+
+// uploadForm sends a regions CSV with the fields of form.
+func (b *browser) uploadForm(path string, form url.Values, csv string) response {
+	b.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	if csrf != "" {
-		_ = mw.WriteField("csrf", csrf)
+	for k, vs := range form {
+		for _, v := range vs {
+			if v != "" {
+				_ = mw.WriteField(k, v)
+			}
+		}
 	}
-	_ = mw.WriteField("action", action)
 	fw, err := mw.CreateFormFile("file", "regions.csv")
 	if err != nil {
 		b.t.Fatal(err)

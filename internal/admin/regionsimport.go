@@ -25,6 +25,7 @@ type regionsPage struct {
 	Removed   []string
 	Changed   []string
 	Submitted bool
+	Version   int64 // of the campaign the page shows
 }
 
 // Names joins a region's names in the campaign's languages.
@@ -41,7 +42,7 @@ func newRegionsPage(c *pledge.Campaign) regionsPage {
 	for _, l := range c.Languages {
 		h += ",name_" + l
 	}
-	return regionsPage{Slug: c.Slug, Header: h, Current: c.Regions, Langs: c.Languages}
+	return regionsPage{Slug: c.Slug, Header: h, Current: c.Regions, Langs: c.Languages, Version: c.Version}
 }
 
 // regionsForm shows a campaign's regions and the upload form.
@@ -94,14 +95,27 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusOK, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
+	// The changes listed on the page the file was sent from were worked out
+	// against the campaign as it was then; if it has been saved since, the
+	// import waits for a look at the changes as they now are.
+	c.Version = editedVersion(r, c.Version)
 	c.Regions = regions
-	if err := a.store.UpdateCampaign(ctx, &c); err != nil {
-		if errors.Is(err, pledge.ErrRegionInUse) {
-			p.Refused = err.Error()
-			a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
-			return nil
+	err = a.store.UpdateCampaign(ctx, &c)
+	switch {
+	case errors.Is(err, pledge.ErrRegionInUse):
+		p.Refused = err.Error()
+	case errors.Is(err, pledge.ErrEditConflict):
+		p.Refused = "the campaign was saved by someone else after this page was loaded; check the changes below against it, then import again"
+		if now, err := a.store.Campaign(ctx, c.Slug); err == nil {
+			p.Current, p.Version = now.Regions, now.Version
+			p.Added, p.Removed, p.Changed = regionChanges(now.Regions, regions)
 		}
+	case err != nil:
 		return fmt.Errorf("regions of %s: %w", c.Slug, err)
+	}
+	if p.Refused != "" {
+		a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
 	}
 	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
 		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))

@@ -80,6 +80,11 @@ type Campaign struct {
 	// submission prepared against an older count, so a pledge never lands
 	// in a region an instance still had cached. Set by the store.
 	RegionsRev int64
+	// Version counts the saved edits of the campaign, from 1 when created.
+	// The store refuses to save a copy read before the last edit
+	// (ErrEditConflict), so two admins' edits never silently undo one
+	// another. Set by the store.
+	Version int64
 }
 
 // DefaultLang is the campaign's first language.

@@ -29,6 +29,10 @@ var (
 	// prepared against them: nothing was stored, and it should be prepared
 	// again against the campaign as it is now.
 	ErrRegionsChanged = errors.New("campaign regions changed since the pledge was checked")
+	// ErrEditConflict means a campaign was saved by someone else after the
+	// copy being saved was read: nothing was changed, and the edit should be
+	// made again on the campaign as it is now.
+	ErrEditConflict = errors.New("campaign changed since it was read")
 	// ErrLimit means a repeated action (such as resending a mail) has been
 	// done as often as it may be.
 	ErrLimit = errors.New("limit reached")

@@ -24,7 +24,7 @@ type Result struct {
 
 // Store is the persistence the rest of the portal uses.
 type Store interface {
-	// CreateCampaign stores a new campaign and sets c.ID.
+	// CreateCampaign stores a new campaign and sets c.ID and c.Version.
 	CreateCampaign(ctx context.Context, c *pledge.Campaign) error
 	// Campaigns lists every campaign, oldest first.
 	Campaigns(ctx context.Context) ([]pledge.Campaign, error)
@@ -38,7 +38,9 @@ type Store interface {
 	// become a parent): that gives an error wrapping pledge.ErrRegionInUse
 	// naming it, and nothing is changed. An edit that removes a region
 	// pledges could name, or gives it a sub-region, advances RegionsRev;
-	// c.RegionsRev is set to the campaign's.
+	// c.RegionsRev is set to the campaign's. c.Version must be the stored
+	// campaign's (pledge.ErrEditConflict otherwise, and nothing is changed);
+	// it is advanced.
 	UpdateCampaign(ctx context.Context, c *pledge.Campaign) error
 	// SetPaused pauses or resumes the campaign campaignID, changing nothing
 	// else (pledge.ErrNotFound if there is none).

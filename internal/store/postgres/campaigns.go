@@ -57,7 +57,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO campaign_seq (campaign_id) VALUES ($1)`, id); err != nil {
 			return fmt.Errorf("insert campaign sequence: %w", err)
 		}
-		c.ID = id
+		c.ID, c.Version = id, 1
 		return nil
 	})
 }
@@ -66,7 +66,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 // are read: regions at least as new as the count keep a submission checked
 // against them from passing a batch's comparison wrongly.
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -113,7 +113,9 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // campaign's sequence row as every batch does, so no batch commits while it
 // goes, and advances the campaign's RegionsRev when a region pledges could
 // name goes: a batch then refuses submissions checked against the
-// campaign as it was (pledge.ErrRegionsChanged). It sets c.RegionsRev.
+// campaign as it was (pledge.ErrRegionsChanged). It sets c.RegionsRev. It
+// refuses an edit made to another version than the stored one
+// (pledge.ErrEditConflict) and advances c.Version.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -134,12 +136,18 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		if err != nil {
 			return fmt.Errorf("lock campaign %d: %w", c.ID, err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
+		tag, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
 			email_mode = $5, opens_at = $6, closes_at = $7, goal = $8,
-			certificate_title = $9::jsonb, signatory = $10::jsonb WHERE id = $1`,
+			certificate_title = $9::jsonb, signatory = $10::jsonb, version = version + 1 WHERE id = $1 AND version = $11`,
 			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Goal,
-			textJSON(c.CertificateTitle), textJSON(c.Signatory)); err != nil {
+			textJSON(c.CertificateTitle), textJSON(c.Signatory), c.Version)
+		if err != nil {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			// The campaign exists (its sequence row is locked), so another
+			// edit was saved since this one's copy was read.
+			return fmt.Errorf("campaign %d: this edit was made to version %d: %w", c.ID, c.Version, pledge.ErrEditConflict)
 		}
 		// Every region that ever took a pledge has a count row, never deleted,
 		// even when its pledges are all invalidated (n = 0); a pending pledge
@@ -185,6 +193,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	})
 	if err == nil {
 		c.RegionsRev = rev
+		c.Version++
 	}
 	return err
 }
@@ -232,7 +241,7 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var email string
 	var closes *time.Time
 	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal,
-		&c.CertificateTitle, &c.Signatory, &c.RegionsRev)
+		&c.CertificateTitle, &c.Signatory, &c.Version, &c.RegionsRev)
 	if err != nil {
 		return c, err
 	}

@@ -57,14 +57,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit campaign %s: %w", c.Slug, err)
 	}
-	c.ID = id
+	c.ID, c.Version = id, 1
 	return nil
 }
 
 // campaignColumns reads regions_rev with the campaign, before its regions
 // are read (see the PostgreSQL store).
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -112,7 +112,9 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // connection orders it against batches. It advances the campaign's
 // RegionsRev when a region pledges could name goes: a batch then refuses
 // submissions checked against the campaign as it was
-// (pledge.ErrRegionsChanged). It sets c.RegionsRev.
+// (pledge.ErrRegionsChanged). It sets c.RegionsRev. It refuses an edit
+// made to another version than the stored one (pledge.ErrEditConflict)
+// and advances c.Version.
 func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -126,14 +128,23 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET languages = ?, title = ?, pledge_text = ?, email_mode = ?,
-		opens_at = ?, closes_at = ?, goal = ?, certificate_title = ?, signatory = ? WHERE id = ?`,
+		opens_at = ?, closes_at = ?, goal = ?, certificate_title = ?, signatory = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
 		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Goal,
-		textJSON(c.CertificateTitle), textJSON(c.Signatory), c.ID)
+		textJSON(c.CertificateTitle), textJSON(c.Signatory), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update campaign %d: %w", c.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
+		var version int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM campaigns WHERE id = ?`, c.ID).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("campaign %d: %w", c.ID, pledge.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("campaign %d: %w", c.ID, err)
+		}
+		return fmt.Errorf("campaign %d: version %d saved, this edit was made to %d: %w", c.ID, version, c.Version, pledge.ErrEditConflict)
 	}
 	// A count row exists for every region that ever took a pledge, and is
 	// never deleted: its pledges may all be invalidated (n = 0), but they
@@ -188,6 +199,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 		return fmt.Errorf("commit campaign %d: %w", c.ID, err)
 	}
 	c.RegionsRev = rev
+	c.Version++
 	return nil
 }
 
@@ -242,7 +254,7 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var opens, created int64
 	var closes sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal,
-		&certTitle, &signatory, &c.RegionsRev); err != nil {
+		&certTitle, &signatory, &c.Version, &c.RegionsRev); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}

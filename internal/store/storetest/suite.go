@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"CampaignPausedGoal", testCampaignPausedGoal},
 		{"CampaignUpdate", testCampaignUpdate},
 		{"CampaignSetPaused", testCampaignSetPaused},
+		{"CampaignEditConflict", testCampaignEditConflict},
 		{"CampaignUpdateRegionInUse", testCampaignUpdateRegionInUse},
 		{"CampaignUpdateNotFound", testCampaignUpdateNotFound},
 		{"CampaignUpdateInvalid", testCampaignUpdateInvalid},

@@ -1,0 +1,116 @@
+package admin_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+)
+
+var versionField = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+// formVersion is the campaign version a rendered console form carries.
+func formVersion(t *testing.T, r response) string {
+	t.Helper()
+	m := versionField.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no version field in the form:\n%s", r.Body)
+	}
+	return m[1]
+}
+
+func editForm(tok, version, goal string) url.Values {
+	return url.Values{"csrf": {tok}, "version": {version}, "lang": {"en", "hi"},
+		"title_en": {"Test pledge"}, "title_hi": {"परीक्षण"},
+		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "email": {"none"}, "goal": {goal}}
+}
+
+// Two admins open the edit form of one campaign; the second to save is told
+// of the first's edit instead of silently undoing it.
+func TestCampaignEditConflict(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	editPath := "/admin/c/vote/edit"
+
+	first := adm.get(editPath)
+	second := adm.get(editPath)
+	tok := csrfField.FindStringSubmatch(first.Body)[1]
+	v1 := formVersion(t, first)
+	if v2 := formVersion(t, second); v1 != "1" || v2 != "1" {
+		t.Fatalf("forms carry versions %s and %s, want 1", v1, v2)
+	}
+
+	wantRedirect(t, adm.post(editPath, editForm(tok, v1, "100")), "/admin/c/vote")
+	conflict := adm.post(editPath, editForm(tok, formVersion(t, second), "200"))
+	wantStatus(t, conflict, http.StatusConflict)
+	mustContain(t, conflict.Body, "Someone else saved this campaign", `value="200"`)
+	if got := c.campaign(t, "vote"); got.Goal != 100 || got.Version != 2 {
+		t.Fatalf("after the refused edit: goal %d, version %d; want 100, 2", got.Goal, got.Version)
+	}
+	if n := c.count(t, "campaign-edit"); n != 1 {
+		t.Errorf("%d campaign-edit entries, want 1 (the refused edit is not one)", n)
+	}
+
+	// A third form is opened; then the second admin, having seen the note,
+	// saves again, which now replaces the first edit.
+	third := adm.get(editPath)
+	wantRedirect(t, adm.post(editPath, editForm(tok, formVersion(t, conflict), "200")), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); got.Goal != 200 || got.Version != 3 {
+		t.Fatalf("after saving again: goal %d, version %d; want 200, 3", got.Goal, got.Version)
+	}
+	// The third form comes back with a mistake in it. It keeps the version
+	// it was opened at, so the edit saved meanwhile is still noticed.
+	r := adm.post(editPath, editForm(tok, formVersion(t, third), "-1"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if v := formVersion(t, r); v != "2" {
+		t.Errorf("form with a mistake came back with version %s, want 2", v)
+	}
+	wantStatus(t, adm.post(editPath, editForm(tok, formVersion(t, r), "300")), http.StatusConflict)
+	wantStatus(t, adm.post(editPath, editForm(tok, "x", "300")), http.StatusConflict)
+	if got := c.campaign(t, "vote"); got.Goal != 200 {
+		t.Errorf("goal %d after edits of old versions, want 200", got.Goal)
+	}
+}
+
+// Regions previewed against the campaign as it was are not imported once
+// it has been saved since; the page shows the changes against it as it is.
+func TestRegionsImportAfterAnotherEdit(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	path := "/admin/c/vote/regions"
+	page := adm.get(path)
+	tok := csrfField.FindStringSubmatch(page.Body)[1]
+	csv := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\n"
+	preview := adm.uploadForm(path, url.Values{"csrf": {tok}, "action": {"preview"}, "version": {formVersion(t, page)}}, csv)
+	wantStatus(t, preview, http.StatusOK)
+	mustContain(t, preview.Body, "Removed: S1")
+
+	// Meanwhile another admin adds a region by editing the campaign's
+	// regions from its own copy.
+	other := c.campaign(t, "vote")
+	other.Regions = append(other.Regions, other.Regions[len(other.Regions)-1])
+	other.Regions[len(other.Regions)-1].Code = "S2"
+	if err := c.Store.UpdateCampaign(t.Context(), &other); err != nil {
+		t.Fatal(err)
+	}
+
+	r := adm.uploadForm(path, url.Values{"csrf": {tok}, "action": {"apply"}, "version": {formVersion(t, preview)}}, csv)
+	wantStatus(t, r, http.StatusConflict)
+	mustContain(t, r.Body, "saved by someone else", "Removed: S1 S2", `data-code="S2"`)
+	if got := c.campaign(t, "vote"); len(got.Regions) != len(other.Regions) {
+		t.Fatalf("refused import left %d regions, want %d", len(got.Regions), len(other.Regions))
+	}
+	if n := c.count(t, "regions-import"); n != 0 {
+		t.Errorf("%d regions-import entries after a refused import, want 0", n)
+	}
+
+	wantRedirect(t, adm.uploadForm(path, url.Values{"csrf": {tok}, "action": {"apply"}, "version": {formVersion(t, r)}}, csv), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); len(got.Regions) != 3 {
+		t.Errorf("after importing again: %d regions, want 3", len(got.Regions))
+	}
+}

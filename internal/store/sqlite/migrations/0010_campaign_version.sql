@@ -1,0 +1,4 @@
+-- Counts the saved edits of a campaign. An edit names the version it was
+-- made to and is refused if another was saved since, so two admins' edits
+-- never silently undo one another.
+ALTER TABLE campaigns ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
