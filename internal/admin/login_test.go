@@ -147,12 +147,14 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 }
 
 func TestThrottlePerAccount(t *testing.T) {
-	c := newConsole(t)
+	c := newConsole(t, behindProxy())
 	b := c.browser(t)
+	b.header.Set("X-Forwarded-For", "198.51.100.20")
 	for i := range 5 {
 		wantStatus(t, b.login(adminUser, "wrong "+strconv.Itoa(i)), http.StatusUnauthorized)
 	}
-	// The right password no longer helps, in any case of the name.
+	// From that address the right password no longer helps, in any case of
+	// the name.
 	for _, name := range []string{adminUser, strings.ToUpper(adminUser)} {
 		r := b.login(name, adminPass)
 		wantStatus(t, r, http.StatusTooManyRequests)
@@ -166,7 +168,36 @@ func TestThrottlePerAccount(t *testing.T) {
 		t.Errorf("%d login-failed entries, want 5 (throttled attempts are not logged)", n)
 	}
 	// Another account from the same address is not locked out.
-	c.browser(t).mustLogin(viewerUser, viewerPass)
+	same := c.browser(t)
+	same.header.Set("X-Forwarded-For", "198.51.100.20")
+	same.mustLogin(viewerUser, viewerPass)
+	// Nor is the account itself from another address: whoever knows a
+	// username cannot lock its owner out.
+	owner := c.browser(t)
+	owner.header.Set("X-Forwarded-For", "203.0.113.60")
+	owner.mustLogin(adminUser, adminPass)
+}
+
+// TestThrottlePerAccountEverywhere: guesses at one account spread over
+// many addresses are bounded too.
+func TestThrottlePerAccountEverywhere(t *testing.T) {
+	c := newConsole(t, behindProxy())
+	for a := range 20 {
+		b := c.browser(t)
+		b.header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(100+a))
+		for i := range 5 {
+			wantStatus(t, b.login(adminUser, "wrong "+strconv.Itoa(i)), http.StatusUnauthorized)
+		}
+	}
+	owner := c.browser(t)
+	owner.header.Set("X-Forwarded-For", "203.0.113.60")
+	wantStatus(t, owner.login(adminUser, adminPass), http.StatusTooManyRequests)
+	// The refusal counted nothing for the owner's address: 19 more failures
+	// from it leave one attempt of the 20.
+	for i := range 19 {
+		wantStatus(t, owner.login("someone"+strconv.Itoa(i), "wrong"), http.StatusUnauthorized)
+	}
+	owner.mustLogin(viewerUser, viewerPass)
 }
 
 func TestThrottlePerAddress(t *testing.T) {

@@ -8,14 +8,23 @@ import (
 	"github.com/go-chi/httprate"
 )
 
-// Log-in throttling: failed attempts are counted per account and per client
-// address over a sliding window; while either count is at its limit, every
-// attempt is refused before its password is checked, right or wrong. A
-// successful log-in resets neither count.
+// Log-in throttling: failed attempts are counted over a sliding window for
+// an account from one client address, for any account from one address,
+// and for an account from anywhere; while any count is at its limit, an
+// attempt it covers is refused before its password is checked, right or
+// wrong. A successful log-in resets none of them.
+//
+// The tight limit is the one per account and address: someone who knows an
+// officer's username can lock it out only from the addresses they send
+// from, not from the officer's own. The limit per account from anywhere is
+// much higher: it bounds guessing spread over many addresses (at least
+// five of them, each also under maxFailsPerAddr) and is the only one an
+// attacker can use to lock an account for everyone, at that cost.
 const (
-	failWindow         = 15 * time.Minute
-	maxFailsPerAccount = 5
-	maxFailsPerAddr    = 20
+	failWindow             = 15 * time.Minute
+	maxFailsPerAccountAddr = 5
+	maxFailsPerAddr        = 20
+	maxFailsPerAccount     = 100
 
 	// Each view of the log-in form stores a session (it carries the form's
 	// CSRF token), so views are limited per address too: nobody can fill
@@ -27,15 +36,16 @@ const (
 // throttle holds the failure counters, in this process's memory (an
 // instance restart forgets them; several instances each count their own).
 type throttle struct {
-	account, addr *httprate.RateLimiter
-	form          *httprate.RateLimiter // log-in form views per address
+	pair, addr, account *httprate.RateLimiter
+	form                *httprate.RateLimiter // log-in form views per address
 }
 
 func newThrottle() *throttle {
 	quiet := httprate.WithResponseHeaders(httprate.ResponseHeaders{}) // no X-RateLimit-* on the log-in page
 	return &throttle{
-		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
+		pair:    httprate.NewRateLimiter(maxFailsPerAccountAddr, failWindow, quiet),
 		addr:    httprate.NewRateLimiter(maxFailsPerAddr, failWindow, quiet),
+		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
 		form:    httprate.NewRateLimiter(maxFormsPerAddr, formWindow, quiet),
 	}
 }
@@ -47,13 +57,20 @@ func accountKey(username string) string { return strings.ToLower(username) }
 // admit reports whether an attempt for account from addr may be checked.
 // It counts the attempt as a failure at once, in the same step as the
 // check, so that a burst of parallel guesses cannot all slip under the
-// limit before the first is counted; succeeded takes the count back.
+// limit before the first is counted; succeeded takes the counts back, as
+// admit does itself for the counts it made before a refusal.
 func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) bool {
-	if t.account.OnLimit(w, r, account) {
+	pair := account + "\x00" + addr
+	if t.pair.OnLimit(w, r, pair) {
 		return false
 	}
 	if t.addr.OnLimit(w, r, addr) {
-		t.refund(t.account, account)
+		t.refund(t.pair, pair)
+		return false
+	}
+	if t.account.OnLimit(w, r, account) {
+		t.refund(t.pair, pair)
+		t.refund(t.addr, addr)
 		return false
 	}
 	return true
@@ -61,8 +78,9 @@ func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr s
 
 // succeeded takes back the counts of an attempt that logged in.
 func (t *throttle) succeeded(account, addr string) {
-	t.refund(t.account, account)
+	t.refund(t.pair, account+"\x00"+addr)
 	t.refund(t.addr, addr)
+	t.refund(t.account, account)
 }
 
 func (t *throttle) refund(l *httprate.RateLimiter, key string) {
