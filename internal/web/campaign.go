@@ -22,6 +22,8 @@ type campaignView struct {
 	Errors                   map[string]string // field -> catalogue key
 	ErrorList                []fieldError      // the same, in the form's order, for the summary
 	Message                  string            // catalogue key of a banner
+	Refused                  bool              // the banner says why a pledge was not taken
+	NameMax                  int               // the longest name accepted, for the field's maxlength
 }
 
 // fieldError is one entry of the form's error summary.
@@ -47,6 +49,7 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		AskEmail:      c.Email == pledge.EmailOptional || c.Email == pledge.EmailRequired,
 		EmailRequired: c.Email == pledge.EmailRequired,
 		Form:          in,
+		NameMax:       pledge.MaxNameLen,
 		Errors:        map[string]string{},
 	}
 	groups := map[string]int{} // parent code -> index in v.Groups
@@ -161,7 +164,10 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		st = http.StatusOK
 	}
 	v := s.campaignView(c, lang, snap, in)
-	v.Message = key
+	v.Message, v.Refused = key, st >= http.StatusBadRequest
+	if !v.Open && st == http.StatusForbidden {
+		v.Message = "" // the page says the campaign is closed in the form's place
+	}
 	var verr *pledge.ValidationError
 	title := v.Title
 	if errors.As(err, &verr) {

@@ -18,6 +18,9 @@ var (
 	errMethod           = errors.New("method not allowed")
 	errBadRequest       = errors.New("bad request")
 	errRateLimited      = errors.New("too many requests")
+	// errPhoneLimited is errRateLimited for one mobile number, not for the
+	// client's address: the citizen is told which.
+	errPhoneLimited = fmt.Errorf("%w for this mobile number", errRateLimited)
 	// errLinkInvalid marks a link of a mail (confirm, withdraw, pending)
 	// that has expired or was never valid here: unknown, made for another
 	// purpose or for another campaign. It always comes with pledge.ErrNotFound.
@@ -63,6 +66,8 @@ func status(err error) (int, string) {
 		return http.StatusServiceUnavailable, "certificate_busy"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "bad_request"
+	case errors.Is(err, errPhoneLimited):
+		return http.StatusTooManyRequests, "phone_limited"
 	case errors.Is(err, errRateLimited):
 		return http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, pledge.ErrLimit):

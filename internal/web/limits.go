@@ -21,7 +21,7 @@ func (s *Server) admitClient(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) admitPhone(w http.ResponseWriter, r *http.Request, sub pledge.Submission) error {
 	key := strconv.FormatInt(sub.CampaignID, 10) + ":" + hex.EncodeToString(sub.PhoneHash[:16])
 	if !s.deps.Limits.AllowPhone(w, key) {
-		return errRateLimited
+		return errPhoneLimited
 	}
 	return nil
 }

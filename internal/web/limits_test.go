@@ -100,8 +100,24 @@ func TestLimitsLocalWithoutRedis(t *testing.T) {
 	r := p.do(t, http.MethodPost, "/c/vote", strings.NewReader(pledgeForm("Asha", "9811111113", "N1", "hi").Encode()),
 		"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", client)
 	wantStatus(t, r, http.StatusTooManyRequests)
-	mustContain(t, r.text(), msg(t, "hi", "rate_limited"))
+	mustContain(t, r.text(), `<p class="alert" role="alert">`+htmlText(msg(t, "hi", "rate_limited")))
 	p.requireUnchanged(t, p.Campaign, before)
+}
+
+// TestPhoneLimitSaysSo: the form tells a citizen refused for a number tried
+// too often that it is the number, not where they are, that was refused.
+func TestPhoneLimitSaysSo(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, withLimits(ratelimit.New(ratelimit.Options{PerPhone: 1, Log: discard})))
+	wantStatus(t, p.pledgeAs(t, randomClient(), "9811111111"), http.StatusCreated)
+	r := p.do(t, http.MethodPost, "/c/vote", strings.NewReader(pledgeForm("Asha", "9811111111", "N1", "en").Encode()),
+		"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", randomClient())
+	wantStatus(t, r, http.StatusTooManyRequests)
+	mustContain(t, r.text(), `<p class="alert" role="alert">`+htmlText(msg(t, "en", "phone_limited")))
+	mustNotContain(t, r.text(), htmlText(msg(t, "en", "rate_limited")))
+	if a := p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9811111111", "N1", "en")); decode[apiError](t, a).Error != "rate_limited" {
+		t.Errorf("API error for a number tried too often = %+v, want rate_limited", decode[apiError](t, a))
+	}
 }
 
 // TestRedisDownKeepsTakingPledges: with Redis unreachable the instance falls

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,8 +337,11 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 
 				f := p.postForm(t, "/c/"+c.Slug, pledgeForm("Asha Verma", "9876543210", "N1", lang))
 				wantStatus(t, f, http.StatusForbidden)
-				mustContain(t, f.text(), htmlText(msg(t, lang, "campaign_closed")))
-				mustNotContain(t, f.text(), "<form")
+				mustContain(t, f.text(), `<p class="alert">`+htmlText(msg(t, lang, "campaign_closed")))
+				if n := strings.Count(f.text(), htmlText(msg(t, lang, "campaign_closed"))); n != 1 {
+					t.Errorf("the page says the campaign is closed %d times, want once", n)
+				}
+				mustNotContain(t, f.text(), "<form", `class="notice"`)
 			}
 			// The page says so and offers no form.
 			page := p.get(t, "/c/"+c.Slug)
@@ -465,7 +469,7 @@ func TestFormDuplicateIsKind(t *testing.T) {
 			r := p.postForm(t, "/c/vote", pledgeForm("Another Person", "09876543210", "S1", lang))
 			wantStatus(t, r, http.StatusOK)
 			body := bodyOnly(r.text())
-			mustContain(t, body, htmlText(msg(t, lang, "duplicate")), `<form method="post" action="/c/vote"`)
+			mustContain(t, body, `<p class="notice" role="status">`+htmlText(msg(t, lang, "duplicate")), `<form method="post" action="/c/vote"`)
 			// Nothing about the earlier pledge: not its name, number or certificate.
 			mustNotContain(t, body, "Secretname", "/certificate/", "/thanks/", first.Token, "#1", "98765", "43210")
 			if r.Header.Get("Location") != "" {
@@ -508,6 +512,8 @@ func TestFormValidationErrors(t *testing.T) {
 			body := r.text()
 			mustContain(t, body, `<html lang="`+tc.lang+`">`, htmlText(msg(t, tc.lang, "form_has_errors")),
 				`name="name" value="`+htmlText(tc.wantValue)+`"`, `aria-invalid="true"`,
+				// the browser stops at the length the portal accepts
+				`autocomplete="name" maxlength="`+strconv.Itoa(pledge.MaxNameLen)+`"`,
 				// what a screen reader says first, and a summary linking to each field
 				"<title>"+htmlText(msg(t, tc.lang, "error_title"))+" ")
 			for _, key := range tc.wantKeys {
