@@ -60,6 +60,17 @@ func (f *campaignForm) add(field, msg string) {
 	f.Problems = true
 }
 
+// FieldNotes reports whether any note belongs to a field, not the whole
+// form.
+func (f campaignForm) FieldNotes() bool {
+	for field := range f.Errors {
+		if field != "form" {
+			return true
+		}
+	}
+	return false
+}
+
 // formOf fills the form from a stored campaign.
 func formOf(c *pledge.Campaign) campaignForm {
 	f := campaignForm{Slug: c.Slug, Email: string(c.Email), OpensAt: localTime(c.OpensAt), ClosesAt: localTime(c.ClosesAt),

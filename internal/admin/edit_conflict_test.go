@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,9 @@ func TestCampaignEditConflict(t *testing.T) {
 	conflict := adm.post(editPath, editForm(tok, formVersion(t, second), "200"))
 	wantStatus(t, conflict, http.StatusConflict)
 	mustContain(t, conflict.Body, "Someone else saved this campaign", `value="200"`)
+	if strings.Contains(conflict.Body, "see the notes by the fields") {
+		t.Error("the conflict note points to notes by the fields; there are none")
+	}
 	if got := c.campaign(t, "vote"); got.Goal != 100 || got.Version != 2 {
 		t.Fatalf("after the refused edit: goal %d, version %d; want 100, 2", got.Goal, got.Version)
 	}
