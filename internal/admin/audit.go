@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -75,6 +76,7 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pledge-audit-%s.csv"`, a.now().UTC().Format("20060102T150405Z")))
 	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, csvsafe.BOM)
 	cw := csv.NewWriter(w)
 	rc := http.NewResponseController(w)
 	_ = cw.Write([]string{"id", "at", "actor", "remote", "kind", "detail"})

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -97,6 +98,7 @@ func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) 
 	pw := &pledgeWriter{cw: csv.NewWriter(w), rc: http.NewResponseController(w), names: names, showEmail: showEmail,
 		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}}
 	_ = pw.rc.SetWriteDeadline(time.Now().Add(exportWindow))
+	_, _ = io.WriteString(w, csvsafe.BOM)
 	_ = pw.cw.Write(pw.rec)
 	return pw
 }

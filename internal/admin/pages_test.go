@@ -147,7 +147,7 @@ func TestAuditExportCSV(t *testing.T) {
 	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".csv") {
 		t.Errorf("Content-Disposition = %q", cd)
 	}
-	recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(withoutBOM(t, r.Body))).ReadAll()
 	if err != nil {
 		t.Fatalf("export is not CSV: %v\n%s", err, r.Body[:min(len(r.Body), 500)])
 	}

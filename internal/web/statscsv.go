@@ -33,6 +33,7 @@ func (snap *snapshot) csvOf() *statsCSV {
 // as in the JSON.
 func buildStatsCSV(snap *snapshot) *statsCSV {
 	var buf bytes.Buffer
+	buf.WriteString(csvsafe.BOM)
 	cw := csv.NewWriter(&buf)
 	_ = cw.Write([]string{"region_code", "parent_code", "name_en", "name_hi", "count", "kind"})
 	known := make(map[string]bool, len(snap.camp.Regions))
