@@ -20,6 +20,7 @@ type dashboardData struct {
 	Slug       string
 	Title      string
 	Open       bool
+	Scheduled  bool // not open yet: its opening time is still to come
 	Paused     bool
 	Goal       int64
 	Email      pledge.EmailMode
@@ -84,6 +85,7 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 	svg, summary := minuteChart(series, start)
 	d := dashboardData{
 		Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused, Goal: c.Goal, Email: c.Email,
+		Scheduled:  now.Before(c.OpensAt),
 		Total:      counts.Total,
 		LastMinute: lastMinutes(series, 1),
 		LastHour:   lastMinutes(series, 60),

@@ -8,14 +8,15 @@ import (
 
 // campaignRow is one campaign on the dashboard.
 type campaignRow struct {
-	Slug     string
-	Title    string
-	Open     bool
-	Paused   bool
-	OpensAt  time.Time
-	ClosesAt time.Time
-	Total    int64
-	Regions  int
+	Slug      string
+	Title     string
+	Open      bool
+	Scheduled bool // not open yet: its opening time is still to come
+	Paused    bool
+	OpensAt   time.Time
+	ClosesAt  time.Time
+	Total     int64
+	Regions   int
 }
 
 // home is the dashboard: every campaign with its total, for any role.
@@ -33,7 +34,7 @@ func (a *Admin) home(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("dashboard: counts of %s: %w", c.Slug, err)
 		}
 		rows = append(rows, campaignRow{
-			Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused,
+			Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused, Scheduled: now.Before(c.OpensAt),
 			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, Total: n.Total, Regions: len(c.Leaves()),
 		})
 	}

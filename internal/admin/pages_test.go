@@ -211,3 +211,36 @@ func TestUsersPage(t *testing.T) {
 		t.Error("users page shows password hashes")
 	}
 }
+
+// TestCampaignStatuses: a campaign whose opening time is still to come is
+// "scheduled", not "closed", and console times are in IST, as its forms
+// take them.
+func TestCampaignStatuses(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	open := storetest.Campaign("open-now")
+	scheduled := storetest.Campaign("opens-later")
+	scheduled.OpensAt = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	ended := storetest.Campaign("ended")
+	ended.OpensAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	ended.ClosesAt = time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)
+	for _, camp := range []*pledge.Campaign{open, scheduled, ended} {
+		if err := c.Store.CreateCampaign(ctx, camp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := c.browser(t)
+	b.mustLogin(viewerUser, viewerPass)
+	home := b.get(homePath)
+	status := regexp.MustCompile(`(?s)<a href="/c/([^"]+)">.*?</td>\s*<td>(?:<span[^>]*>)?(\w+)`)
+	got := map[string]string{}
+	for _, m := range status.FindAllStringSubmatch(home.Body, -1) {
+		got[m[1]] = m[2]
+	}
+	if diff := cmp.Diff(map[string]string{"open-now": "open", "opens-later": "scheduled", "ended": "closed"}, got); diff != "" {
+		t.Errorf("statuses on the campaign list (-want +got):\n%s", diff)
+	}
+	mustContain(t, home.Body, "2099-01-01 05:30:00 IST", "2020-02-01 05:30:00 IST")
+	mustContain(t, b.get("/admin/c/opens-later").Body, `<span id="status">scheduled</span>`)
+	mustContain(t, b.get("/admin/c/ended").Body, `<span id="status">closed</span>`)
+}

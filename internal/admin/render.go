@@ -19,12 +19,13 @@ var funcs = template.FuncMap{
 	"emailModes": func() []pledge.EmailMode {
 		return []pledge.EmailMode{pledge.EmailNone, pledge.EmailOptional, pledge.EmailRequired}
 	},
-	// when formats an instant for the console: UTC, to the second.
+	// when formats an instant for the console: IST, the zone its forms
+	// take times in, to the second.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+		return t.In(ist).Format("2006-01-02 15:04:05 IST")
 	},
 }
 
