@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -24,6 +25,7 @@ type campaignView struct {
 	Message                  string            // catalogue key of a banner
 	Refused                  bool              // the banner says why a pledge was not taken
 	NameMax                  int               // the longest name accepted, for the field's maxlength
+	Opens                    string            // when a campaign not open yet will open, in words
 }
 
 // fieldError is one entry of the form's error summary.
@@ -66,6 +68,9 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 			v.Groups = append(v.Groups, regionGroup{Label: label})
 		}
 		v.Groups[i].Options = append(v.Groups[i].Options, opt)
+	}
+	if now := s.now(); !c.Paused && now.Before(c.OpensAt) {
+		v.Opens = strings.Replace(s.cat.T(lang, "campaign_opens"), "{date}", s.cat.Date(lang, c.OpensAt), 1)
 	}
 	return v
 }

@@ -324,6 +324,19 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 	t.Parallel()
 	closed, future := closedCampaign("closed"), futureCampaign("future")
 	p := newPortal(t, withCampaign(closed), withCampaign(future))
+	// What the page says in the form's place: a campaign not open yet says
+	// when it opens, in IST, in the page's language.
+	opens := future.OpensAt.In(time.FixedZone("IST", 5*3600+30*60))
+	says := func(c *pledge.Campaign, lang string) string {
+		if c != future {
+			return msg(t, lang, "campaign_closed")
+		}
+		date := fmt.Sprintf("%d %s %d, %s IST", opens.Day(), msg(t, lang, "month_"+strconv.Itoa(int(opens.Month()))), opens.Year(), opens.Format("15:04"))
+		if lang == "en" && !strings.Contains(date, opens.Month().String()) {
+			t.Errorf("English date %q lacks the month's name", date)
+		}
+		return strings.Replace(msg(t, lang, "campaign_opens"), "{date}", date, 1)
+	}
 	for _, c := range []*pledge.Campaign{closed, future} {
 		t.Run(c.Slug, func(t *testing.T) {
 			before := p.state(t, c)
@@ -337,16 +350,16 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 
 				f := p.postForm(t, "/c/"+c.Slug, pledgeForm("Asha Verma", "9876543210", "N1", lang))
 				wantStatus(t, f, http.StatusForbidden)
-				mustContain(t, f.text(), `<p class="alert">`+htmlText(msg(t, lang, "campaign_closed")))
-				if n := strings.Count(f.text(), htmlText(msg(t, lang, "campaign_closed"))); n != 1 {
-					t.Errorf("the page says the campaign is closed %d times, want once", n)
+				mustContain(t, f.text(), `<p class="alert">`+htmlText(says(c, lang))+`</p>`)
+				if n := strings.Count(f.text(), htmlText(says(c, lang))); n != 1 {
+					t.Errorf("the page says %q %d times, want once", says(c, lang), n)
 				}
 				mustNotContain(t, f.text(), "<form", `class="notice"`)
 			}
 			// The page says so and offers no form.
 			page := p.get(t, "/c/"+c.Slug)
 			wantStatus(t, page, http.StatusOK)
-			mustContain(t, page.text(), htmlText(msg(t, "en", "campaign_closed")))
+			mustContain(t, page.text(), htmlText(says(c, "en")))
 			mustNotContain(t, page.text(), "<form")
 
 			p.requireUnchanged(t, c, before)
