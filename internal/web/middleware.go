@@ -76,3 +76,21 @@ func (w *notFoundWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// warnUntrustedForwarding logs, once per process, that a request carried
+// X-Forwarded-For from a peer not among the trusted proxies. The header is
+// then ignored, rightly if a client wrote it; but if a proxy in front of the
+// portal was left out of PLEDGE_TRUSTED_PROXIES, every citizen behind it
+// has the proxy's address and shares its rate limit, and nothing else would
+// say so until the limit refuses them at the peak.
+func (s *Server) warnUntrustedForwarding(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.forwardWarned.Load() && r.Header.Get("X-Forwarded-For") != "" && !s.client.trusted(r) &&
+			s.forwardWarned.CompareAndSwap(false, true) {
+			s.log.Warn("X-Forwarded-For from a peer not in PLEDGE_TRUSTED_PROXIES is ignored; "+
+				"if a proxy is in front of the portal, list it there, or every citizen behind it shares its address and rate limits",
+				"peer", r.RemoteAddr)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

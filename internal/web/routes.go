@@ -51,5 +51,5 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /metrics", s.deps.MetricsHandler)
 	}
 
-	return s.accessLog(s.recoverPanics(securityHeaders(s.notFoundPage(mux))))
+	return s.accessLog(s.recoverPanics(s.warnUntrustedForwarding(securityHeaders(s.notFoundPage(mux)))))
 }

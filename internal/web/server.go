@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
@@ -85,7 +86,9 @@ type Server struct {
 	pages       *pageCache
 	client      clientAddr
 	handler     http.Handler
-	gzips       sync.Pool // *gzip.Writer, for rendered pages
+	// forwardWarned is set once warnUntrustedForwarding has logged.
+	forwardWarned atomic.Bool
+	gzips         sync.Pool // *gzip.Writer, for rendered pages
 }
 
 // Defaults of the opt-in settings in Deps.

@@ -1,0 +1,70 @@
+package web_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pledgeportal/pledge/internal/web"
+)
+
+// lockedLog is a log destination the server's goroutines may write to
+// while the test reads it.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestUntrustedForwardingWarnedOnce: X-Forwarded-For from a peer that is
+// not a trusted proxy is ignored, and the log says so once, naming the
+// setting: a proxy left out of it would make every citizen share its
+// address and rate limit.
+func TestUntrustedForwardingWarnedOnce(t *testing.T) {
+	t.Parallel()
+	var out lockedLog
+	p := newPortal(t, withDeps(func(d *web.Deps) { d.Log = slog.New(slog.NewJSONHandler(&out, nil)) }))
+	wantStatus(t, p.get(t, "/c/vote"), http.StatusOK)
+	if strings.Contains(out.String(), "PLEDGE_TRUSTED_PROXIES") {
+		t.Fatalf("warned without X-Forwarded-For:\n%s", out.String())
+	}
+	for range 3 {
+		wantStatus(t, p.do(t, http.MethodGet, "/c/vote", nil, "X-Forwarded-For", "203.0.113.9"), http.StatusOK)
+	}
+	if n := strings.Count(out.String(), "PLEDGE_TRUSTED_PROXIES"); n != 1 {
+		t.Errorf("%d warnings about X-Forwarded-For from an untrusted peer, want 1:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), `"level":"WARN"`) {
+		t.Errorf("the warning is not at WARN level:\n%s", out.String())
+	}
+}
+
+// TestTrustedForwardingNotWarned: from a trusted proxy the header is the
+// point, and nothing is logged about it.
+func TestTrustedForwardingNotWarned(t *testing.T) {
+	t.Parallel()
+	var out lockedLog
+	p := newPortal(t, withDeps(func(d *web.Deps) {
+		d.Log = slog.New(slog.NewJSONHandler(&out, nil))
+		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}))
+	wantStatus(t, p.do(t, http.MethodGet, "/c/vote", nil, "X-Forwarded-For", "203.0.113.9"), http.StatusOK)
+	if strings.Contains(out.String(), "PLEDGE_TRUSTED_PROXIES") {
+		t.Errorf("warned about a trusted proxy's X-Forwarded-For:\n%s", out.String())
+	}
+}
