@@ -17,6 +17,7 @@ var (
 	errUnsupportedMedia = errors.New("unsupported content type")
 	errMethod           = errors.New("method not allowed")
 	errBadRequest       = errors.New("bad request")
+	errCrossOrigin      = errors.New("form sent from another site")
 	errRateLimited      = errors.New("too many requests")
 	// errPhoneLimited is errRateLimited for one mobile number, not for the
 	// client's address: the citizen is told which.
@@ -66,6 +67,8 @@ func status(err error) (int, string) {
 		return http.StatusServiceUnavailable, "certificate_busy"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "bad_request"
+	case errors.Is(err, errCrossOrigin):
+		return http.StatusForbidden, "cross_origin"
 	case errors.Is(err, errPhoneLimited):
 		return http.StatusTooManyRequests, "phone_limited"
 	case errors.Is(err, errRateLimited):

@@ -34,9 +34,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // notFoundPage lets the mux answer unknown paths (404) and wrong methods
-// (405 with Allow) itself, and dresses its plain-text 404 as a page in the
-// visitor's language, or as the API's JSON error under /api/, where a 405
-// gets the JSON error too.
+// (405 with Allow) itself, and dresses its plain-text answers as a page in
+// the visitor's language, or as the API's JSON error under /api/.
 func (s *Server) notFoundPage(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
@@ -46,7 +45,8 @@ func (s *Server) notFoundPage(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// notFoundWriter replaces a 404 written through it by the portal's page.
+// notFoundWriter replaces a 404 or 405 written through it by the portal's
+// page or JSON error.
 type notFoundWriter struct {
 	http.ResponseWriter
 	s        *Server
@@ -63,6 +63,8 @@ func (w *notFoundWriter) WriteHeader(code int) {
 		w.s.page(w.s.notFound).ServeHTTP(w.ResponseWriter, w.r)
 	case code == http.StatusMethodNotAllowed && api: // Allow is set already
 		w.s.api(func(http.ResponseWriter, *http.Request) error { return errMethod }).ServeHTTP(w.ResponseWriter, w.r)
+	case code == http.StatusMethodNotAllowed:
+		w.s.page(func(http.ResponseWriter, *http.Request) error { return errMethod }).ServeHTTP(w.ResponseWriter, w.r)
 	default:
 		w.ResponseWriter.WriteHeader(code)
 		return

@@ -16,6 +16,7 @@ const (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(s.page(func(http.ResponseWriter, *http.Request) error { return errCrossOrigin }))
 
 	mux.Handle("GET /{$}", s.page(s.index))
 	mux.Handle("GET /c/{slug}", s.page(s.campaignPage))

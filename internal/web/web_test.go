@@ -309,11 +309,14 @@ func TestMethodNotAllowed(t *testing.T) {
 			if allow := r.Header.Get("Allow"); !strings.Contains(allow, tc.allow) {
 				t.Errorf("Allow = %q, want it to contain %s", allow, tc.allow)
 			}
-			// Under /api/, the API's JSON error, as for every other failure.
+			// Under /api/, the API's JSON error, as for every other failure;
+			// elsewhere the portal's page, in the visitor's language.
 			if strings.HasPrefix(tc.path, "/api/") {
 				if e := decode[apiError](t, r); e.Error != "method_not_allowed" || e.Message == "" {
 					t.Errorf("body %s, want the JSON error method_not_allowed", r.Body)
 				}
+			} else {
+				mustContain(t, r.text(), "<html", htmlText(msg(t, "en", "method_not_allowed")))
 			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
@@ -579,8 +582,11 @@ func TestFormCrossOriginRefused(t *testing.T) {
 	}
 	for _, tc := range refused {
 		t.Run(tc.desc, func(t *testing.T) {
-			r := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"), tc.header...)
+			r := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"), append(tc.header, "Accept-Language", "hi")...)
 			wantStatus(t, r, http.StatusForbidden)
+			// The portal's page, in the visitor's language, not a line of
+			// English text.
+			mustContain(t, r.text(), `<html lang="hi">`, htmlText(msg(t, "hi", "cross_origin")))
 			if r.Header.Get("Location") != "" {
 				t.Errorf("refused with Location %q", r.Header.Get("Location"))
 			}
