@@ -15,6 +15,7 @@ var (
 	errCSRF         = errors.New("missing or wrong CSRF token")
 	errCrossOrigin  = errors.New("cross-origin request refused")
 	errTooManyForms = errors.New("too many log-in form views from this address")
+	errUnconfirmed  = errors.New("irreversible action not confirmed")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -37,6 +38,8 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, "There is no such page."
 	case errors.Is(err, pledge.ErrReverted):
 		return http.StatusConflict, "This invalidation has been reverted already."
+	case errors.Is(err, errUnconfirmed):
+		return http.StatusUnprocessableEntity, "Nothing was changed: this cannot be undone, so tick the box to confirm it first. Go back and try again."
 	case errors.Is(err, pledge.ErrStillOpen):
 		return http.StatusConflict, "Only a campaign that has closed can be anonymised."
 	case errors.As(err, &mbe):

@@ -159,12 +159,16 @@ func (a *Admin) revertInvalidation(w http.ResponseWriter, r *http.Request) error
 }
 
 // anonymise removes the e-mail and network addresses of a closed
-// campaign's pledges; names, numbers, certificates and counts stay.
+// campaign's pledges; names, numbers, certificates and counts stay. It
+// cannot be undone, so the form's box must be ticked.
 func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
 	if err != nil {
 		return fmt.Errorf("anonymise: %w", err)
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		return errUnconfirmed
 	}
 	n, err := a.store.Anonymise(ctx, c.ID)
 	if err != nil {
@@ -195,7 +199,7 @@ func doneMessage(q url.Values, list []pledge.Invalidation) string {
 		return fmt.Sprintf("Invalidation #%d set aside %d pledges (%s). They are no longer counted.", inv.ID, inv.Rows, inv.Filter)
 	}
 	if inv, ok := find("reverted"); ok {
-		return fmt.Sprintf("Invalidation #%d reverted: its %d pledges are counted again.", inv.ID, inv.Rows)
+		return fmt.Sprintf("Invalidation #%d reverted: the %d pledges it set aside count again, but for any withdrawn meanwhile.", inv.ID, inv.Rows)
 	}
 	if n, err := strconv.ParseInt(q.Get("anonymised"), 10, 64); err == nil {
 		return fmt.Sprintf("Anonymised: e-mail and network addresses removed from %d pledges.", n)

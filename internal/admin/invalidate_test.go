@@ -258,7 +258,7 @@ func TestAnonymise(t *testing.T) {
 	if strings.Contains(adm.get("/admin/c/open").Body, "anonymise-form") {
 		t.Error("an open campaign's dashboard offers anonymisation")
 	}
-	wantStatus(t, adm.post("/admin/c/open/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/open")}}), http.StatusConflict)
+	wantStatus(t, adm.post("/admin/c/open/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/open")}, "confirm": {"yes"}}), http.StatusConflict)
 
 	ctx := context.Background()
 	camp := storetest.Campaign("ended")
@@ -279,7 +279,22 @@ func TestAnonymise(t *testing.T) {
 
 	page := adm.get("/admin/c/ended")
 	mustContain(t, page.Body, "anonymise-form")
-	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}}), "/admin/c/ended?anonymised=3")
+	// Not without the box ticked: it cannot be undone.
+	r := adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "tick the box")
+	if n := c.count(t, admin.KindAnonymise); n != 0 {
+		t.Fatalf("%d anonymise entries after an unconfirmed attempt, want 0", n)
+	}
+	if err := c.Store.ExportPledges(ctx, camp.ID, func(p pledge.Pledge) error {
+		if p.Email == "" {
+			t.Errorf("an unconfirmed attempt removed the address of %+v", p)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}, "confirm": {"yes"}}), "/admin/c/ended?anonymised=3")
 	mustContain(t, adm.get("/admin/c/ended?anonymised=3").Body, "removed from 3 pledges")
 	if a := c.lastAction(t, admin.KindAnonymise); a.Actor != adminUser || !strings.Contains(a.Detail, "ended") || !strings.Contains(a.Detail, "3 pledges") {
 		t.Errorf("audit entry = %+v", a)
