@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -39,10 +40,21 @@ func (ac Accounts) log(ctx context.Context, who Who, kind, detail string) error 
 }
 
 // Add creates the account username with role and password; a taken
-// username gives pledge.ErrDuplicate.
+// username, or one that differs from a taken one only in case, gives
+// pledge.ErrDuplicate: two such names would read as one in the audit log,
+// and share one count of failed log-ins.
 func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledge.Role, password string) (pledge.User, error) {
 	if err := pledge.ValidUsername(username); err != nil {
 		return pledge.User{}, fmt.Errorf("username %q: %w", username, err)
+	}
+	users, err := ac.Store.Users(ctx)
+	if err != nil {
+		return pledge.User{}, fmt.Errorf("add user: %w", err)
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.Username, username) && u.Username != username {
+			return pledge.User{}, fmt.Errorf("username %q differs from the account %q only in case: %w", username, u.Username, pledge.ErrDuplicate)
+		}
 	}
 	if !role.Valid() {
 		return pledge.User{}, fmt.Errorf("role %q: want %s or %s", role, pledge.RoleAdmin, pledge.RoleViewer)

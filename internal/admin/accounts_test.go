@@ -33,6 +33,9 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("%s: Add succeeded", tc.name)
 		}
 	}
+	if _, err := acc.Add(ctx, who, strings.ToUpper(adminUser), pledge.RoleViewer, "long enough password"); !errors.Is(err, pledge.ErrDuplicate) {
+		t.Errorf("Add of %s = %v, want ErrDuplicate: it differs from %s only in case", strings.ToUpper(adminUser), err, adminUser)
+	}
 	if _, err := acc.Add(ctx, who, adminUser, pledge.RoleViewer, "long enough password"); !errors.Is(err, pledge.ErrDuplicate) {
 		t.Errorf("Add(taken name) = %v, want ErrDuplicate", err)
 	}
