@@ -196,11 +196,15 @@ func placeProblems(f *campaignForm, problems []string) {
 
 // newCampaignForm shows the empty form for a new campaign.
 func (a *Admin) newCampaignForm(w http.ResponseWriter, r *http.Request) error {
+	// Every language is ticked, and the regions' header names them all: a
+	// header naming a language the form leaves unticked would be refused.
 	f := campaignForm{New: true, Email: string(pledge.EmailNone), OpensAt: localTime(a.now())}
+	f.Regions = "code,parent"
 	for _, l := range consoleLangs {
-		f.Langs = append(f.Langs, langText{Lang: l, On: l == "en"})
+		f.Langs = append(f.Langs, langText{Lang: l, On: true})
+		f.Regions += ",name_" + l
 	}
-	f.Regions = "code,parent,name_en,name_hi\n"
+	f.Regions += "\n"
 	a.render(w, r, http.StatusOK, "campaign_form", a.newPage(r, "New campaign", f))
 	return nil
 }

@@ -371,3 +371,19 @@ func TestCampaignFormsNeedCSRF(t *testing.T) {
 		t.Errorf("%d audit entries for refused forms, want 0", n)
 	}
 }
+
+// TestNewCampaignFormDefaultsAgree: the languages the empty form ticks are
+// those its regions header names, so that filling in the texts and regions
+// under that header is accepted as it stands.
+func TestNewCampaignFormDefaultsAgree(t *testing.T) {
+	c := newConsole(t)
+	adm := c.browser(t)
+	adm.mustLogin(adminUser, adminPass)
+	r := adm.get(newCampaignPath)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, `value="en" checked`, `value="hi" checked`, ">code,parent,name_en,name_hi\n</textarea>")
+
+	form := campaignValues(csrfField.FindStringSubmatch(r.Body)[1])
+	form.Set("regions", "code,parent,name_en,name_hi\nRAI,,Raipur,रायपुर\n")
+	wantRedirect(t, adm.post(newCampaignPath, form), "/admin/c/plant-trees")
+}
