@@ -32,6 +32,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 // The campaigns of the mail tests: one that counts a pledge only once its
@@ -317,7 +318,7 @@ func startMailPortal(t *testing.T, db string, edit func(*config.Config)) *mailPo
 		edit(&cfg)
 	}
 
-	logs := new(syncBuffer)
+	logs := new(syncbuf.Buffer)
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

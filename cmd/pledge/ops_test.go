@@ -16,13 +16,14 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/metrics/metricstest"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 // opsPortal runs serve() in this process on a fresh SQLite file with the
 // demo campaign, logging JSON at info into logs.
 type opsPortal struct {
 	base string
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	c    *http.Client
 }
 
@@ -36,7 +37,7 @@ func startOpsPortal(t *testing.T, edit func(*config.Config)) *opsPortal {
 	if edit != nil {
 		edit(&cfg)
 	}
-	logs := new(syncBuffer)
+	logs := new(syncbuf.Buffer)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

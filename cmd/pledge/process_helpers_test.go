@@ -19,13 +19,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 // binPath is the pledge binary TestMain builds for every process test.
@@ -90,32 +90,13 @@ func freeAddr(t testing.TB) string {
 	return addr
 }
 
-// syncBuffer collects a process's output; exec copies into it from its own
-// goroutines while the test may read it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is one running `pledge serve`.
 type proc struct {
 	t       testing.TB
 	cmd     *exec.Cmd
 	addr    string
 	started time.Time
-	out     *syncBuffer // stdout and stderr
+	out     *syncbuf.Buffer // stdout and stderr
 	done    chan struct{}
 	waitErr error // set before done is closed
 }
@@ -139,7 +120,7 @@ func startProc(t testing.TB, dir, addr string, env []string, args ...string) *pr
 // addr is where it serves, if it does.
 func startCmd(t testing.TB, dir, addr string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, addr: addr, out: new(syncBuffer), done: make(chan struct{})}
+	p := &proc{t: t, addr: addr, out: new(syncbuf.Buffer), done: make(chan struct{})}
 	p.cmd = exec.Command(binPath, args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(cleanEnv(dir), env...)

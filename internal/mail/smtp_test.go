@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +14,12 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/mail"
 	"github.com/pledgeportal/pledge/internal/mail/mailtest"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
-// logBuffer collects a sender's log lines so tests can check that no
-// address leaks into them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newSender(t *testing.T, cfg mail.Config) (*mail.SMTP, *logBuffer) {
+func newSender(t *testing.T, cfg mail.Config) (*mail.SMTP, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	s, err := mail.NewSMTP(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatalf("NewSMTP: %v", err)

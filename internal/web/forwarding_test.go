@@ -1,35 +1,15 @@
 package web_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 	"github.com/pledgeportal/pledge/internal/web"
 )
-
-// lockedLog is a log destination the server's goroutines may write to
-// while the test reads it.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // TestUntrustedForwardingWarnedOnce: X-Forwarded-For from a peer that is
 // not a trusted proxy is ignored, and the log says so once, naming the
@@ -37,7 +17,7 @@ func (l *lockedLog) String() string {
 // address and rate limit.
 func TestUntrustedForwardingWarnedOnce(t *testing.T) {
 	t.Parallel()
-	var out lockedLog
+	var out syncbuf.Buffer
 	p := newPortal(t, withDeps(func(d *web.Deps) { d.Log = slog.New(slog.NewJSONHandler(&out, nil)) }))
 	wantStatus(t, p.get(t, "/c/vote"), http.StatusOK)
 	if strings.Contains(out.String(), "PLEDGE_TRUSTED_PROXIES") {
@@ -58,7 +38,7 @@ func TestUntrustedForwardingWarnedOnce(t *testing.T) {
 // point, and nothing is logged about it.
 func TestTrustedForwardingNotWarned(t *testing.T) {
 	t.Parallel()
-	var out lockedLog
+	var out syncbuf.Buffer
 	p := newPortal(t, withDeps(func(d *web.Deps) {
 		d.Log = slog.New(slog.NewJSONHandler(&out, nil))
 		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
