@@ -19,6 +19,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		db = "pledge.db"
 	}
 	fs.StringVar(&db, "db", db, "SQLite database to copy (PLEDGE_DATABASE_URL)")
+	fs.Lookup("db").DefValue = "pledge.db" // not the environment's: it may hold a password
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: pledge backup [--db pledge.db] NEW-FILE\n\nCopies the SQLite database, consistently, while the portal runs.\nFor PostgreSQL use pg_dump (see docs/operations.md).")
 		fs.PrintDefaults()

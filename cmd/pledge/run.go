@@ -132,6 +132,7 @@ func commandUsage(fs *flag.FlagSet, w io.Writer) {
 	for _, name := range flags {
 		if f := fs.Lookup(name); f != nil {
 			only.Var(f.Value, f.Name, f.Usage)
+			only.Lookup(name).DefValue = f.DefValue // the built-in default, not the environment's
 		}
 	}
 	only.PrintDefaults()

@@ -36,3 +36,26 @@ func TestCommandHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageHidesSecrets: usage, printed by -h and by every mistyped flag
+// (into the journal, under systemd), never shows what the environment
+// holds.
+func TestUsageHidesSecrets(t *testing.T) {
+	env := map[string]string{"PLEDGE_SECRET": "supersecretvalue1234", "PLEDGE_SMTP_PASSWORD": "hunter2pass",
+		"PLEDGE_DATABASE_URL": "postgres://u:dbpass@127.0.0.1:1/db"}
+	getenv := func(k string) string { return env[k] }
+	for _, args := range [][]string{{"serve", "-h"}, {"serve", "--bogus"}, {"worker", "--bogus"}, {"migrate", "-h"},
+		{"user", "list", "--bogus"}, {"user", "add", "-h"}, {"backup", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		_ = run(context.Background(), args, getenv, strings.NewReader(""), &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if !strings.Contains(out, "-db") && args[0] != "worker" {
+			t.Errorf("%v printed no usage:\n%s", args, out)
+		}
+		for _, secret := range []string{"supersecretvalue1234", "hunter2pass", "dbpass"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%v prints %q:\n%s", args, secret, out)
+			}
+		}
+	}
+}

@@ -54,6 +54,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Database, "db", cfg.Database, "database: a file path or sqlite: URL, or a postgres:// URL (PLEDGE_DATABASE_URL)")
+	fs.Lookup("db").DefValue = config.Default().Database // not the environment's: it may hold a password
 	var username, role string
 	if sub != "list" {
 		fs.StringVar(&username, "username", "", "the account's username")

@@ -100,17 +100,23 @@ func Default() Config {
 
 // Bind registers the configuration's flags on fs, with defaults taken from
 // the environment (through getenv) over Default. Environment errors are
-// returned by Parse-time validation through the returned func.
+// returned by Parse-time validation through the returned func. Help shows
+// Default's values as the defaults, never the environment's: those may be
+// secrets (PLEDGE_SECRET, a password in PLEDGE_DATABASE_URL), and usage is
+// printed on every mistyped flag, into logs.
 func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error {
 	*c = Default()
 	var envErrs []error
 	str := func(p *string, name, env, usage string) {
+		def := *p
 		if v := getenv(env); v != "" {
 			*p = v
 		}
 		fs.StringVar(p, name, *p, usage+" ("+env+")")
+		fs.Lookup(name).DefValue = def
 	}
 	integer := func(p *int, name, env, usage string) {
+		def := *p
 		if v := getenv(env); v != "" {
 			if n, err := strconv.Atoi(v); err != nil {
 				envErrs = append(envErrs, fmt.Errorf("%s: %w", env, err))
@@ -119,8 +125,10 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 			}
 		}
 		fs.IntVar(p, name, *p, usage+" ("+env+")")
+		fs.Lookup(name).DefValue = strconv.Itoa(def)
 	}
 	duration := func(p *time.Duration, name, env, usage string) {
+		def := *p
 		if v := getenv(env); v != "" {
 			if d, err := time.ParseDuration(v); err != nil {
 				envErrs = append(envErrs, fmt.Errorf("%s: %w", env, err))
@@ -129,6 +137,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 			}
 		}
 		fs.DurationVar(p, name, *p, usage+" ("+env+")")
+		fs.Lookup(name).DefValue = def.String()
 	}
 	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address")
 	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite), or a postgres:// URL")
@@ -185,6 +194,11 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	}
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending PostgreSQL migrations on start; SQLite is always migrated (PLEDGE_MIGRATE)")
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "PLEDGE_SHUTDOWN_TIMEOUT", "how long shutdown waits to drain")
+	d := Default()
+	for name, def := range map[string]string{"jobs-poll-only": strconv.FormatBool(d.JobsPollOnly),
+		"demo": strconv.FormatBool(d.Demo), "migrate": strconv.FormatBool(d.Migrate), "log-level": d.LogLevel.String()} {
+		fs.Lookup(name).DefValue = def
+	}
 	return func() error { return errors.Join(envErrs...) }
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,15 +182,40 @@ func TestFlagsOverrideEnv(t *testing.T) {
 	}
 }
 
-func TestFlagDefaultsShowEnv(t *testing.T) {
+// TestFlagDefaultsHideEnv: help shows the built-in defaults and names the
+// variables, but never prints what the environment holds: usage goes to
+// standard error on every mistyped flag, into logs, and the environment
+// holds secrets.
+func TestFlagDefaultsHideEnv(t *testing.T) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var help strings.Builder
+	fs.SetOutput(&help)
 	var c Config
-	c.Bind(fs, cfgEnv(map[string]string{"PLEDGE_ADDR": ":7000", "PLEDGE_QUEUE_SIZE": "10"}))
-	if f := fs.Lookup("addr"); f == nil || f.DefValue != ":7000" || !strings.Contains(f.Usage, "PLEDGE_ADDR") {
+	secrets := map[string]string{"PLEDGE_SECRET": "supersecretvalue1234", "PLEDGE_SMTP_PASSWORD": "hunter2pass",
+		"PLEDGE_DATABASE_URL": "postgres://u:dbpass@h/db", "PLEDGE_ADDR": ":7000", "PLEDGE_QUEUE_SIZE": "10",
+		"PLEDGE_DEMO": "false", "PLEDGE_LOG_LEVEL": "debug", "PLEDGE_SHUTDOWN_TIMEOUT": "3s"}
+	c.Bind(fs, cfgEnv(secrets))
+	if c.Secret != "supersecretvalue1234" || c.Addr != ":7000" || c.Demo {
+		t.Fatalf("the environment was not applied: %+v", c)
+	}
+	fs.PrintDefaults()
+	for _, env := range []string{"PLEDGE_SECRET", "PLEDGE_SMTP_PASSWORD", "PLEDGE_DATABASE_URL"} {
+		if v := secrets[env]; strings.Contains(help.String(), v) {
+			t.Errorf("help shows the value of %s:\n%s", env, help.String())
+		}
+	}
+	d := Default()
+	if f := fs.Lookup("addr"); f == nil || f.DefValue != d.Addr || !strings.Contains(f.Usage, "PLEDGE_ADDR") {
 		t.Errorf("addr flag: %+v", f)
 	}
-	if f := fs.Lookup("queue"); f == nil || f.DefValue != "10" || !strings.Contains(f.Usage, "PLEDGE_QUEUE_SIZE") {
+	if f := fs.Lookup("queue"); f == nil || f.DefValue != strconv.Itoa(d.QueueSize) || !strings.Contains(f.Usage, "PLEDGE_QUEUE_SIZE") {
 		t.Errorf("queue flag: %+v", f)
+	}
+	for name, want := range map[string]string{"demo": strconv.FormatBool(d.Demo), "log-level": d.LogLevel.String(),
+		"shutdown-timeout": d.ShutdownTimeout.String(), "secret": "", "db": d.Database} {
+		if f := fs.Lookup(name); f == nil || f.DefValue != want {
+			t.Errorf("flag -%s shows default %q, want the built-in %q", name, f.DefValue, want)
+		}
 	}
 	for _, name := range []string{"addr", "db", "base-url", "secret", "log-format", "queue", "batch", "log-level", "demo", "shutdown-timeout", "db-max-conns", "migrate"} {
 		if fs.Lookup(name) == nil {
