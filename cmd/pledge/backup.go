@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 )
 
@@ -35,7 +36,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	path, ok := sqlite.Path(db)
 	if !ok {
-		return fmt.Errorf("backup: %q is not a SQLite database; for PostgreSQL use pg_dump", db)
+		return fmt.Errorf("backup: %s is not a SQLite database; for PostgreSQL use pg_dump", config.Config{Database: db}.DatabaseForLog())
 	}
 	if err := sqlite.Backup(ctx, path, fs.Arg(0)); err != nil {
 		return err

@@ -31,7 +31,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.
 	if path, ok := sqlite.Path(cfg.Database); ok {
 		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
 	}
-	return nil, fmt.Errorf("database %q: want a file path, a sqlite: URL or a postgres:// URL", cfg.Database)
+	return nil, fmt.Errorf("database %s: want a file path, a sqlite: URL or a postgres:// URL (write a PostgreSQL key=value string as a URL)", cfg.DatabaseForLog())
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {

@@ -15,6 +15,8 @@ import (
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/postgres"
+	"github.com/pledgeportal/pledge/internal/store/sqlite"
 )
 
 const userUsage = `Usage: pledge user <command> [flags]
@@ -24,6 +26,8 @@ Commands:
                                               the first line of standard input
   passwd   --username U                       set a new password, read the same way
   disable  --username U                       stop an account from logging in
+  enable   --username U                       let a disabled account log in again,
+                                              with a new password read the same way
   list                                        list the accounts
 
 Every command takes --db (PLEDGE_DATABASE_URL), the database serve uses, and
@@ -38,7 +42,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "add", "passwd", "disable", "list":
+	case "add", "passwd", "disable", "enable", "list":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
@@ -77,7 +81,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("user %s: --username is required", sub)
 	}
 	var password string
-	if sub == "add" || sub == "passwd" {
+	if sub == "add" || sub == "passwd" || sub == "enable" {
 		var err error
 		if password, err = readPassword(stdin, stderr, username); err != nil {
 			return err
@@ -86,6 +90,16 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 
 	if getenv("PLEDGE_LOG_LEVEL") == "" {
 		cfg.LogLevel = slog.LevelWarn // a one-shot command: no chatter on stderr
+	}
+	// A wrong --db or working directory would otherwise make a new, empty
+	// database that serve never reads; only add may start one.
+	if path, ok := sqlite.Path(cfg.Database); ok && !postgres.IsURL(cfg.Database) {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if sub != "add" {
+				return fmt.Errorf("user %s: no database at %s: give the one serve uses, with --db or PLEDGE_DATABASE_URL", sub, path)
+			}
+			fmt.Fprintf(stderr, "no database at %s yet: creating it\n", path)
+		}
 	}
 	log := newLogger(cfg, stderr)
 	s, err := openStore(ctx, cfg, log)
@@ -112,6 +126,9 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "changed the password of %s\n", username)
+		if u, err := s.User(ctx, username); err == nil && u.Disabled {
+			fmt.Fprintf(stdout, "%s is disabled and still cannot log in; \"pledge user enable\" lets it again\n", username)
+		}
 	case "disable":
 		if err := acc.Disable(ctx, cli, username); errors.Is(err, pledge.ErrNotFound) {
 			return fmt.Errorf("no user %q", username)
@@ -119,6 +136,13 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "disabled %s\n", username)
+	case "enable":
+		if err := acc.Enable(ctx, cli, username, password); errors.Is(err, pledge.ErrNotFound) {
+			return fmt.Errorf("no user %q", username)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "enabled %s, with the new password\n", username)
 	case "list":
 		us, err := s.Users(ctx)
 		if err != nil {

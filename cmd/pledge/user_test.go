@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -103,6 +105,10 @@ func TestUserCommands(t *testing.T) {
 	if u, _ := account(t, db, "observer"); !u.Disabled {
 		t.Error("disable did not disable")
 	}
+	// A new password does not enable the account, and says so.
+	if out := mustUser(t, db, "observer new password\n", "passwd", "--username", "observer"); !strings.Contains(out, "is disabled and still cannot log in") {
+		t.Errorf("passwd of a disabled account: stdout %q, want a note that it stays disabled", out)
+	}
 
 	list := mustUser(t, db, "", "list")
 	for _, want := range []*regexp.Regexp{
@@ -117,6 +123,12 @@ func TestUserCommands(t *testing.T) {
 	}
 	if strings.Contains(list, "argon2id") {
 		t.Error("list shows password hashes")
+	}
+
+	// Enabled again, with a password of its own: none from before works.
+	mustUser(t, db, "observer third password\n", "enable", "--username", "observer")
+	if u, _ := account(t, db, "observer"); u.Disabled || !matches(t, "observer third password", u.PasswordHash) {
+		t.Errorf("observer after enable = %+v: want active, with the password given", u)
 	}
 
 	_, acts := account(t, db, "deo")
@@ -134,6 +146,8 @@ func TestUserCommands(t *testing.T) {
 		"user-add username=clerk role=viewer",
 		"user-passwd username=deo",
 		"user-disable username=observer",
+		"user-passwd username=observer",
+		"user-enable username=observer",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -160,6 +174,8 @@ func TestUserCommandErrors(t *testing.T) {
 		{"taken username", "long enough password\n", []string{"add", "--username", "deo"}, "already exists"},
 		{"passwd of nobody", "long enough password\n", []string{"passwd", "--username", "nobody"}, `no user "nobody"`},
 		{"disable nobody", "", []string{"disable", "--username", "nobody"}, `no user "nobody"`},
+		{"enable nobody", "long enough password\n", []string{"enable", "--username", "nobody"}, `no user "nobody"`},
+		{"enable without a password", "", []string{"enable", "--username", "deo"}, "no password"},
 		{"stray argument", "", []string{"list", "extra"}, "unexpected arguments"},
 		{"unknown flag", "", []string{"list", "--addr", ":1"}, "flag provided but not defined"},
 	}
@@ -175,6 +191,27 @@ func TestUserCommandErrors(t *testing.T) {
 	if len(acts) != 1 || !matches(t, "first admin password", u.PasswordHash) {
 		t.Errorf("refused commands changed something: %d audit entries, deo = %+v", len(acts), u)
 	}
+}
+
+// TestUserCommandsNeedTheDatabase: a wrong --db or working directory is
+// refused instead of making a new, empty database that serve never reads;
+// only add may start one.
+func TestUserCommandsNeedTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{{"list"}, {"disable", "--username", "deo"}} {
+		if _, _, err := pledgeUser(t, missing, "", args...); err == nil || !strings.Contains(err.Error(), "no database at "+missing) {
+			t.Errorf("user %v on a missing database: %v, want a refusal naming it", args, err)
+		}
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused command left %s behind (%v)", missing, err)
+	}
+	_, errOut, err := pledgeUser(t, missing, "first admin password\n", "add", "--username", "deo", "--role", "admin")
+	if err != nil || !strings.Contains(errOut, "creating it") {
+		t.Fatalf("add on a new database: %v, stderr %q; want it created, and said so", err, errOut)
+	}
+	mustUser(t, missing, "", "list")
 }
 
 func TestUsageListsUser(t *testing.T) {

@@ -100,11 +100,35 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 
 // Disable stops username from logging in and ends its open sessions.
 func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
-	if err := ac.Store.DisableUser(ctx, username); err != nil {
+	if err := ac.Store.SetUserDisabled(ctx, username, true); err != nil {
 		return fmt.Errorf("disable user: %w", err)
 	}
 	if err := ac.log(ctx, who, KindUserDisable, "username="+username); err != nil {
 		return fmt.Errorf("user %s disabled, but: %w", username, err)
+	}
+	return nil
+}
+
+// Enable lets a disabled username log in again, with a new password: no
+// password or open session from before it was disabled works again. The
+// password is set first, so that the account is never enabled with the old
+// one.
+func (ac Accounts) Enable(ctx context.Context, who Who, username, password string) error {
+	if err := ValidPassword(password); err != nil {
+		return err
+	}
+	hash, err := ac.hasher().hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	if err := ac.Store.SetUserPassword(ctx, username, hash); err != nil {
+		return fmt.Errorf("enable user: %w", err)
+	}
+	if err := ac.Store.SetUserDisabled(ctx, username, false); err != nil {
+		return fmt.Errorf("enable user: %w", err)
+	}
+	if err := ac.log(ctx, who, KindUserEnable, "username="+username); err != nil {
+		return fmt.Errorf("user %s enabled, but: %w", username, err)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ const (
 	KindUserAdd     = "user-add"
 	KindUserPasswd  = "user-passwd"
 	KindUserDisable = "user-disable"
+	KindUserEnable  = "user-enable"
 )
 
 // logAction appends act to the audit log, stamped with now (nil: time.Now).

@@ -133,9 +133,9 @@ type Store interface {
 	// nothing else (a disabled account stays disabled), or returns
 	// pledge.ErrNotFound.
 	SetUserPassword(ctx context.Context, username, hash string) error
-	// DisableUser stops username logging in, changing nothing else, or
-	// returns pledge.ErrNotFound.
-	DisableUser(ctx context.Context, username string) error
+	// SetUserDisabled stops username logging in (disabled) or lets it log
+	// in again, changing nothing else, or returns pledge.ErrNotFound.
+	SetUserDisabled(ctx context.Context, username string, disabled bool) error
 	// Users lists every account by username.
 	Users(ctx context.Context) ([]pledge.User, error)
 

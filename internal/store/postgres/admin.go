@@ -51,9 +51,10 @@ func (s *Store) SetUserPassword(ctx context.Context, username, hash string) erro
 	return s.updateUser(ctx, username, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
 }
 
-// DisableUser stops username logging in. See store.Store.
-func (s *Store) DisableUser(ctx context.Context, username string) error {
-	return s.updateUser(ctx, username, `UPDATE users SET disabled = true WHERE username = $1`)
+// SetUserDisabled stops username logging in, or lets it again. See
+// store.Store.
+func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool) error {
+	return s.updateUser(ctx, username, `UPDATE users SET disabled = $2 WHERE username = $1`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row ($1) with args after

@@ -43,9 +43,10 @@ func (s *Store) SetUserPassword(ctx context.Context, username, hash string) erro
 	return s.updateUser(ctx, username, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
 }
 
-// DisableUser stops username logging in. See store.Store.
-func (s *Store) DisableUser(ctx context.Context, username string) error {
-	return s.updateUser(ctx, username, `UPDATE users SET disabled = 1 WHERE username = ?`)
+// SetUserDisabled stops username logging in, or lets it again. See
+// store.Store.
+func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool) error {
+	return s.updateUser(ctx, username, `UPDATE users SET disabled = ? WHERE username = ?`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row (its last parameter)

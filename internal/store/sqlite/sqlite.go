@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -31,10 +32,17 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// conninfo matches the start of a PostgreSQL key=value connection string.
+var conninfo = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|service|connect_timeout)\s*=`)
+
 // Path extracts the file path from a database setting: a plain path,
 // "sqlite:path", "sqlite://path" or "file:path". ok is false when dsn names
-// another kind of database.
+// another kind of database, a PostgreSQL key=value string included
+// ("host=db dbname=pledge"), which would otherwise name a file.
 func Path(dsn string) (path string, ok bool) {
+	if conninfo.MatchString(dsn) {
+		return "", false
+	}
 	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
 		if strings.HasPrefix(dsn, p) {
 			path = strings.TrimPrefix(dsn, p)

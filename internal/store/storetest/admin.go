@@ -34,7 +34,7 @@ func testUsers(t *testing.T, s store.Store) {
 	}
 	// Each change touches its own column: a password set after the account
 	// was disabled (from a read made before) leaves it disabled.
-	if err := s.DisableUser(ctx, "deo.bilaspur"); err != nil {
+	if err := s.SetUserDisabled(ctx, "deo.bilaspur", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetUserPassword(ctx, "deo.bilaspur", "new"); err != nil {
@@ -44,13 +44,20 @@ func testUsers(t *testing.T, s store.Store) {
 	want.PasswordHash, want.Disabled = "new", true
 	again, _ := s.User(ctx, "deo.bilaspur")
 	if diff := cmp.Diff(want, again); diff != "" {
-		t.Errorf("after DisableUser and SetUserPassword (-want +got):\n%s", diff)
+		t.Errorf("after SetUserDisabled and SetUserPassword (-want +got):\n%s", diff)
+	}
+	if err := s.SetUserDisabled(ctx, "deo.bilaspur", false); err != nil {
+		t.Fatal(err)
+	}
+	want.Disabled = false
+	if again, _ := s.User(ctx, "deo.bilaspur"); !cmp.Equal(want, again) {
+		t.Errorf("after enabling again (-want +got):\n%s", cmp.Diff(want, again))
 	}
 	if err := s.SetUserPassword(ctx, "nobody", "h"); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("SetUserPassword(nobody) = %v, want ErrNotFound", err)
 	}
-	if err := s.DisableUser(ctx, "nobody"); !errors.Is(err, pledge.ErrNotFound) {
-		t.Errorf("DisableUser(nobody) = %v, want ErrNotFound", err)
+	if err := s.SetUserDisabled(ctx, "nobody", true); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("SetUserDisabled(nobody) = %v, want ErrNotFound", err)
 	}
 	if _, err := s.User(ctx, "nobody"); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("User(nobody) = %v, want ErrNotFound", err)
