@@ -25,6 +25,9 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	// garbage a quarter as often leaves the portal more of the CPU.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	rep, err := loadtest.Run(ctx, cfg)
+	if err != nil && rep.Requests == 0 {
+		return err // nothing was sent (the campaign could not be read, say): no report to give
+	}
 	if werr := rep.WriteText(stdout); werr != nil && err == nil {
 		err = werr
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,5 +54,31 @@ func TestLoadtestFailsOnCountMismatch(t *testing.T) {
 		if want := fmt.Sprintf("count_matches=%v", !tc.wantErr); !strings.Contains(out.String(), want) {
 			t.Errorf("drift %d: no %s in:\n%s", tc.drift, want, out.String())
 		}
+	}
+}
+
+// TestLoadtestRefusesBeforeSending: a setting that cannot work, or a
+// portal that cannot be reached, fails the command without a report or a
+// RESULT line a script could take for a run.
+func TestLoadtestRefusesBeforeSending(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--rate", "-5"}, "rate"},
+		{[]string{"--target", "http://127.0.0.1:1", "--duration", "1s"}, "connect"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := runLoadtest(context.Background(), tc.args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("loadtest %v: %v, want an error about %s", tc.args, err, tc.want)
+		}
+		if strings.Contains(stdout.String(), "RESULT") || strings.Contains(stdout.String(), "count check") {
+			t.Errorf("loadtest %v printed a report:\n%s", tc.args, stdout.String())
+		}
+	}
+	var stderr bytes.Buffer
+	if err := runLoadtest(context.Background(), []string{"-h"}, io.Discard, &stderr); err != nil || !strings.Contains(stderr.String(), "Usage: pledge loadtest") {
+		t.Errorf("loadtest -h: %v\n%s", err, stderr.String())
 	}
 }

@@ -30,11 +30,25 @@ func ParseArgs(args []string, stderr io.Writer, campaign string) (Config, error)
 	fs.BoolVar(&cfg.Hello, "hello", false, "reference mode: plain GET / against a hello-world server")
 	fs.Int64Var(&cfg.Seed, "seed", time.Now().Unix(), "selects the block of mobile numbers, so runs do not collide, and the names, regions and repeats")
 	progress := fs.Bool("progress", false, "print a progress line every second to stderr (default: only if stderr is a terminal)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: pledge loadtest [flags]
+
+Sends unique pledges to a campaign at a fixed rate (or a ramp), then checks
+that its public count moved by exactly the number acknowledged. Prints a
+report and a RESULT line; exits non-zero if the counts disagree.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("loadtest: unexpected argument %q", fs.Arg(0))
+	}
+	if _, err := cfg.withDefaults(); err != nil {
+		return cfg, err // a setting that cannot work: refused before anything is sent
 	}
 	show := IsTerminal(stderr)
 	fs.Visit(func(f *flag.Flag) {

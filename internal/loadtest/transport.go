@@ -3,11 +3,14 @@ package loadtest
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,7 +21,8 @@ import (
 // goroutines of its own per connection and back; on a machine that also
 // runs the servers under test, those wake-ups cost the generator about a
 // third of its CPU. It supports what the generator sends and no more: http
-// URLs, no proxy, no TLS.
+// and https URLs (the system's roots verify the server), no proxy, no
+// HTTP/2.
 //
 // It dials without binding a local address first, as vegeta's own client
 // does (to 0.0.0.0): a socket bound that way takes a port that no connection
@@ -32,11 +36,12 @@ import (
 // close them (nginx after 65 s, the portal after 120 s).
 type transport struct {
 	dialer  net.Dialer
-	timeout time.Duration // bounds each round trip, body included
-	maxIdle time.Duration // see defaultMaxIdle
+	timeout time.Duration  // bounds each round trip, body included
+	maxIdle time.Duration  // see defaultMaxIdle
+	roots   *x509.CertPool // verify https servers against these; nil: the system's
 
 	mu   sync.Mutex
-	idle map[string][]*conn // by host:port, most recently used last
+	idle map[string][]*conn // by scheme://host:port, most recently used last
 }
 
 // newTransport returns a transport whose round trips, from dial to the
@@ -62,23 +67,28 @@ type conn struct {
 }
 
 // errScheme refuses what the transport does not speak.
-var errScheme = errors.New("loadtest: only http:// targets are supported")
+var errScheme = errors.New("loadtest: only http:// and https:// targets are supported")
+
+// defaultPorts are the ports of the schemes the transport speaks.
+var defaultPorts = map[string]string{"http": "80", "https": "443"}
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" {
+	port, ok := defaultPorts[req.URL.Scheme]
+	if !ok {
 		closeBody(req)
 		return nil, fmt.Errorf("%w: %q", errScheme, req.URL.String())
 	}
-	addr := req.URL.Host
-	if req.URL.Port() == "" {
-		addr = net.JoinHostPort(req.URL.Hostname(), "80")
+	if p := req.URL.Port(); p != "" {
+		port = p
 	}
+	addr := net.JoinHostPort(req.URL.Hostname(), port)
+	key := req.URL.Scheme + "://" + addr
 	deadline := time.Now().Add(t.timeout)
 	if d, ok := req.Context().Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	c, err := t.get(req.Context(), addr, deadline)
+	c, err := t.get(req.Context(), key, deadline)
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -88,7 +98,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = c.Close()
 		return nil, err
 	}
-	resp.Body = &body{ReadCloser: resp.Body, t: t, c: c, addr: addr, keep: !resp.Close}
+	resp.Body = &body{ReadCloser: resp.Body, t: t, c: c, key: key, keep: !resp.Close}
 	return resp, nil
 }
 
@@ -110,21 +120,22 @@ func (c *conn) roundTrip(req *http.Request, deadline time.Time) (*http.Response,
 	return resp, nil
 }
 
-// get returns the connection to addr given back last, or dials a new one
-// if there is none or it has been idle for t.maxIdle. Those given back before
-// it have waited longer still, and are closed then too.
-func (t *transport) get(ctx context.Context, addr string, deadline time.Time) (*conn, error) {
+// get returns the connection to key (scheme://host:port) given back last,
+// or dials a new one if there is none or it has been idle for t.maxIdle.
+// Those given back before it have waited longer still, and are closed then
+// too.
+func (t *transport) get(ctx context.Context, key string, deadline time.Time) (*conn, error) {
 	t.mu.Lock()
 	var stale []*conn
-	if cs := t.idle[addr]; len(cs) > 0 {
+	if cs := t.idle[key]; len(cs) > 0 {
 		c := cs[len(cs)-1]
 		if time.Since(c.idle) < t.maxIdle {
-			t.idle[addr] = cs[:len(cs)-1]
+			t.idle[key] = cs[:len(cs)-1]
 			t.mu.Unlock()
 			return c, nil
 		}
 		stale = cs
-		delete(t.idle, addr)
+		delete(t.idle, key)
 	}
 	t.mu.Unlock()
 	for _, c := range stale {
@@ -132,18 +143,28 @@ func (t *transport) get(ctx context.Context, addr string, deadline time.Time) (*
 	}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	scheme, addr, _ := strings.Cut(key, "://")
 	nc, err := t.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)
 	}
+	if scheme == "https" {
+		host, _, _ := net.SplitHostPort(addr)
+		tc := tls.Client(nc, &tls.Config{ServerName: host, RootCAs: t.roots})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			return nil, fmt.Errorf("loadtest: TLS with %s: %w", addr, err)
+		}
+		nc = tc
+	}
 	return &conn{Conn: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}, nil
 }
 
-// put keeps c for the next request to addr.
-func (t *transport) put(addr string, c *conn) {
+// put keeps c for the next request to key.
+func (t *transport) put(key string, c *conn) {
 	c.idle = time.Now()
 	t.mu.Lock()
-	t.idle[addr] = append(t.idle[addr], c)
+	t.idle[key] = append(t.idle[key], c)
 	t.mu.Unlock()
 }
 
@@ -167,7 +188,7 @@ type body struct {
 	io.ReadCloser
 	t    *transport
 	c    *conn
-	addr string
+	key  string
 	keep bool
 	done bool
 }
@@ -180,7 +201,7 @@ func (b *body) Close() error {
 	b.done = true
 	err := b.ReadCloser.Close()
 	if b.keep && err == nil {
-		b.t.put(b.addr, b.c)
+		b.t.put(b.key, b.c)
 		return nil
 	}
 	_ = b.c.Close()

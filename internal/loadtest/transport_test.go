@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -194,7 +195,34 @@ func TestTransportRetiresIdleConnections(t *testing.T) {
 func TestTransportRefusesOtherSchemes(t *testing.T) {
 	t.Parallel()
 	tr := newTransport(time.Second)
-	if _, _, err := fetch(t, tr, http.MethodGet, "https://127.0.0.1:1/", ""); !errors.Is(err, errScheme) {
-		t.Errorf("https: err = %v, want errScheme", err)
+	if _, _, err := fetch(t, tr, http.MethodGet, "ftp://127.0.0.1:1/", ""); !errors.Is(err, errScheme) {
+		t.Errorf("ftp: err = %v, want errScheme", err)
+	}
+}
+
+func TestTransportHTTPS(t *testing.T) {
+	t.Parallel()
+	cc := &connCounter{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(echo))
+	srv.Config.ConnState = cc.track
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+
+	// A certificate nobody vouches for is refused.
+	if _, _, err := fetch(t, newTransport(5*time.Second), http.MethodGet, srv.URL+"/", ""); err == nil {
+		t.Fatal("an unverified certificate was accepted")
+	}
+	tr := newTransport(5 * time.Second)
+	defer tr.CloseIdleConnections()
+	tr.roots = x509.NewCertPool()
+	tr.roots.AddCert(srv.Certificate())
+	for i := range 5 {
+		code, got, err := fetch(t, tr, http.MethodPost, srv.URL+"/p", "body")
+		if err != nil || code != http.StatusOK || got != "POST /p body" {
+			t.Fatalf("request %d: %d %q %v", i, code, got, err)
+		}
+	}
+	if n := cc.opened.Load(); n != 2 { // the refused handshake, then one kept alive
+		t.Errorf("server accepted %d connections, want 2", n)
 	}
 }
