@@ -29,15 +29,14 @@ func newWindow(limit int, length time.Duration, counter httprate.LimitCounter, l
 }
 
 // allow counts one request for key and reports whether it is within the
-// limit, setting the X-RateLimit-* headers on w, and Retry-After when it is
-// not. A counter that fails lets the request through: limits guard against
-// abuse, they must not stop the pledges.
+// limit, setting Retry-After (the window's length) on w when it is not. It
+// sends no X-RateLimit-* headers: a pledge passes two limits, and the
+// headers could describe only one of them, with a reset time a sliding
+// window does not have. A counter that fails lets the request through:
+// limits guard against abuse, they must not stop the pledges.
 func (l *window) allow(w http.ResponseWriter, key string) bool {
 	now := time.Now().UTC()
 	current := now.Truncate(l.length)
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(l.limit))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(current.Add(l.length).Unix(), 10))
 	curr, prev, err := l.counter.Get(key, current, current.Add(-l.length))
 	if err != nil {
 		l.log.Warn("rate limit counter unreadable: request let through", "err", err)
@@ -47,13 +46,11 @@ func (l *window) allow(w http.ResponseWriter, key string) bool {
 	// sliding window.
 	rate := int(float64(prev)*float64(l.length-now.Sub(current))/float64(l.length) + float64(curr) + 0.5)
 	if rate+1 > l.limit {
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, l.limit-rate)))
-		h.Set("Retry-After", strconv.Itoa(int(l.length.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(int(l.length.Seconds())))
 		return false
 	}
 	if err := l.counter.IncrementBy(key, current, 1); err != nil {
 		l.log.Warn("rate limit counter not counted: request let through", "err", err)
 	}
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(l.limit-rate-1))
 	return true
 }

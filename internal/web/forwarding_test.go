@@ -48,3 +48,22 @@ func TestTrustedForwardingNotWarned(t *testing.T) {
 		t.Errorf("warned about a trusted proxy's X-Forwarded-For:\n%s", out.String())
 	}
 }
+
+// TestOpenDataReadableFromOtherSites: the public counts and campaign lists
+// may be read by pages on any site; pledging may not be done from them.
+func TestOpenDataReadableFromOtherSites(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, path := range []string{"/api/v1/campaigns", "/api/v1/campaigns/vote", "/api/v1/campaigns/vote/stats", "/api/v1/campaigns/vote/stats.csv"} {
+		r := p.do(t, http.MethodGet, path, nil, "Origin", "https://news.example")
+		wantStatus(t, r, http.StatusOK)
+		if got := r.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("%s: Access-Control-Allow-Origin %q, want *", path, got)
+		}
+	}
+	r := p.do(t, http.MethodPost, pledgesPath("vote"), strings.NewReader(jsonText(t, pledgeReq("Asha", "9876543210", "N1", "en"))),
+		"Content-Type", "application/json", "Origin", "https://news.example")
+	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("a pledge's answer allows other sites to read it: %q", got)
+	}
+}

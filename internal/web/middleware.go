@@ -96,3 +96,13 @@ func (s *Server) warnUntrustedForwarding(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// openData lets pages on any site read h's answers from a browser (a news
+// site's live counter, a partner's widget): they are public and the same
+// for everyone, and carry no credentials. Pledging stays same-origin.
+func openData(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		h.ServeHTTP(w, r)
+	})
+}

@@ -35,11 +35,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /c/{slug}/withdraw/{token}", s.page(s.withdrawPage))
 	mux.Handle("POST /c/{slug}/withdraw/{token}", csrf.Handler(s.page(s.withdraw)))
 
-	mux.Handle("GET /api/v1/campaigns", s.api(s.apiCampaigns))
-	mux.Handle("GET /api/v1/campaigns/{slug}", s.api(s.apiCampaign))
+	mux.Handle("GET /api/v1/campaigns", openData(s.api(s.apiCampaigns)))
+	mux.Handle("GET /api/v1/campaigns/{slug}", openData(s.api(s.apiCampaign)))
 	mux.Handle("POST /api/v1/campaigns/{slug}/pledges", s.api(s.apiPledge))
-	mux.Handle("GET /api/v1/campaigns/{slug}/stats", s.api(s.apiStats))
-	mux.Handle("GET /api/v1/campaigns/{slug}/stats.csv", s.api(s.apiStatsCSV))
+	mux.Handle("GET /api/v1/campaigns/{slug}/stats", openData(s.api(s.apiStats)))
+	mux.Handle("GET /api/v1/campaigns/{slug}/stats.csv", openData(s.api(s.apiStatsCSV)))
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
