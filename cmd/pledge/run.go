@@ -131,7 +131,11 @@ func commandUsage(fs *flag.FlagSet, w io.Writer) {
 	only.SetOutput(w)
 	for _, name := range flags {
 		if f := fs.Lookup(name); f != nil {
-			only.Var(f.Value, f.Name, f.Usage)
+			usage := f.Usage
+			if fs.Name() == "worker" && name == "metrics-addr" { // no web server to serve them otherwise
+				usage = "listen address of /metrics, e.g. 127.0.0.1:9100 (empty or off: none) (PLEDGE_METRICS_ADDR)"
+			}
+			only.Var(f.Value, f.Name, usage)
 			only.Lookup(name).DefValue = f.DefValue // the built-in default, not the environment's
 		}
 	}

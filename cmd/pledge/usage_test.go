@@ -15,7 +15,7 @@ func TestCommandHelp(t *testing.T) {
 		want, not []string
 	}{
 		{"migrate", []string{"Usage: pledge migrate", "pending migrations", "-db string", "PLEDGE_DATABASE_URL"}, []string{"-addr", "-demo", "-limit-ip", "-smtp-host"}},
-		{"worker", []string{"Usage: pledge worker", "background jobs", "-smtp-host", "-workers int"}, []string{"-demo", "-limit-ip", "-queue"}},
+		{"worker", []string{"Usage: pledge worker", "background jobs", "-smtp-host", "-workers int", "(empty or off: none)"}, []string{"-demo", "-limit-ip", "-queue"}},
 		{"serve", []string{"Usage: pledge serve", "-addr", "-demo", "-limit-ip", "-smtp-host"}, nil},
 	} {
 		var stdout, stderr bytes.Buffer
