@@ -394,7 +394,7 @@ func (e *cachedPage) serve(w http.ResponseWriter, r *http.Request, contentType s
 	h.Set("Content-Type", contentType)
 	h.Set("ETag", e.etag)
 	addVary(h, "Accept-Encoding")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
+	if etagMatch(r.Header.Get("If-None-Match"), e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/pledgeportal/pledge/internal/csvsafe"
 )
@@ -84,7 +83,7 @@ func serveStats(w http.ResponseWriter, r *http.Request, body []byte, etag, conte
 	h := w.Header()
 	h.Set("Cache-Control", "public, max-age=1, stale-while-revalidate=10, stale-if-error=60")
 	h.Set("ETag", etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

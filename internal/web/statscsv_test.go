@@ -77,7 +77,12 @@ func TestAPIStatsCSV(t *testing.T) {
 	if etag == "" || etag == p.get(t, "/api/v1/campaigns/vote/stats").Header.Get("ETag") {
 		t.Errorf("stats.csv ETag %q: missing or the same as the JSON's", etag)
 	}
-	wantStatus(t, p.get(t, "/api/v1/campaigns/vote/stats.csv", "If-None-Match", etag), http.StatusNotModified)
+	// If-None-Match as RFC 9110 has it: weak, listed or any.
+	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		wantStatus(t, p.get(t, "/api/v1/campaigns/vote/stats.csv", "If-None-Match", inm), http.StatusNotModified)
+	}
+	wantStatus(t, p.get(t, "/api/v1/campaigns/vote/stats", "If-None-Match", "*"), http.StatusNotModified)
+	wantStatus(t, p.get(t, "/api/v1/campaigns/vote/stats.csv", "If-None-Match", `"other"`), http.StatusOK)
 	wantStatus(t, p.get(t, "/api/v1/campaigns/nope/stats.csv"), http.StatusNotFound)
 
 	// Open data opened in a spreadsheet runs no formula.
