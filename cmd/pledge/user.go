@@ -120,9 +120,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "added %s %s\n", u.Role, u.Username)
 	case "passwd":
-		if err := acc.SetPassword(ctx, cli, username, password); errors.Is(err, pledge.ErrNotFound) {
-			return fmt.Errorf("no user %q", username)
-		} else if err != nil {
+		if err := noUser(username, acc.SetPassword(ctx, cli, username, password)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "changed the password of %s\n", username)
@@ -130,16 +128,12 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			fmt.Fprintf(stdout, "%s is disabled and still cannot log in; \"pledge user enable\" lets it again\n", username)
 		}
 	case "disable":
-		if err := acc.Disable(ctx, cli, username); errors.Is(err, pledge.ErrNotFound) {
-			return fmt.Errorf("no user %q", username)
-		} else if err != nil {
+		if err := noUser(username, acc.Disable(ctx, cli, username)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "disabled %s\n", username)
 	case "enable":
-		if err := acc.Enable(ctx, cli, username, password); errors.Is(err, pledge.ErrNotFound) {
-			return fmt.Errorf("no user %q", username)
-		} else if err != nil {
+		if err := noUser(username, acc.Enable(ctx, cli, username, password)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "enabled %s, with the new password\n", username)
@@ -160,6 +154,14 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return tw.Flush()
 	}
 	return nil
+}
+
+// noUser words the store's pledge.ErrNotFound for the command line.
+func noUser(username string, err error) error {
+	if errors.Is(err, pledge.ErrNotFound) {
+		return fmt.Errorf("no user %q", username)
+	}
+	return err
 }
 
 // readPassword reads the first line of in; at a terminal it asks first

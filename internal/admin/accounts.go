@@ -59,10 +59,7 @@ func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledg
 	if !role.Valid() {
 		return pledge.User{}, fmt.Errorf("role %q: want %s or %s", role, pledge.RoleAdmin, pledge.RoleViewer)
 	}
-	if err := ValidPassword(password); err != nil {
-		return pledge.User{}, err
-	}
-	hash, err := ac.hasher().hash(ctx, password)
+	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return pledge.User{}, err
 	}
@@ -79,13 +76,18 @@ func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledg
 	return u, nil
 }
 
+// hashNew checks a new password and returns its hash.
+func (ac Accounts) hashNew(ctx context.Context, password string) (string, error) {
+	if err := ValidPassword(password); err != nil {
+		return "", err
+	}
+	return ac.hasher().hash(ctx, password)
+}
+
 // SetPassword replaces the password of username, which ends the account's
 // open sessions.
 func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password string) error {
-	if err := ValidPassword(password); err != nil {
-		return err
-	}
-	hash, err := ac.hasher().hash(ctx, password)
+	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -114,10 +116,7 @@ func (ac Accounts) Disable(ctx context.Context, who Who, username string) error 
 // password is set first, so that the account is never enabled with the old
 // one.
 func (ac Accounts) Enable(ctx context.Context, who Who, username, password string) error {
-	if err := ValidPassword(password); err != nil {
-		return err
-	}
-	hash, err := ac.hasher().hash(ctx, password)
+	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return err
 	}
