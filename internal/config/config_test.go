@@ -313,6 +313,12 @@ func TestValidate(t *testing.T) {
 		{"db conns 0", func(c *Config) { c.DBMaxConns = 0 }, ""},
 		{"db conns 50", func(c *Config) { c.DBMaxConns = 50 }, ""},
 		{"no migrate", func(c *Config) { c.Migrate = false }, ""},
+		{"metrics on its own port", func(c *Config) { c.Addr, c.MetricsAddr = ":8080", "127.0.0.1:9100" }, ""},
+		{"metrics on another host's port", func(c *Config) { c.Addr, c.MetricsAddr = "127.0.0.1:8080", "127.0.0.2:8080" }, ""},
+		{"metrics on a free port", func(c *Config) { c.Addr, c.MetricsAddr = ":0", "127.0.0.1:0" }, ""},
+		{"metrics on addr", func(c *Config) { c.Addr, c.MetricsAddr = ":8080", ":8080" }, "metrics-addr"},
+		{"metrics on addr, spelt otherwise", func(c *Config) { c.Addr, c.MetricsAddr = ":8080", "0.0.0.0:8080" }, "metrics-addr"},
+		{"metrics on addr's port, one host", func(c *Config) { c.Addr, c.MetricsAddr = "[::]:8080", "127.0.0.1:8080" }, "metrics-addr"},
 
 		{"addr without port", func(c *Config) { c.Addr = "localhost" }, "addr"},
 		{"addr bare port", func(c *Config) { c.Addr = "8080" }, "addr"},

@@ -51,8 +51,21 @@ func (c *Config) validateMetrics() error {
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 		return fmt.Errorf("metrics-addr %q: %w", c.MetricsAddr, err)
 	}
-	if c.MetricsAddr == c.Addr {
-		return fmt.Errorf("metrics-addr %q is the same as addr: leave it empty to serve /metrics there", c.MetricsAddr)
+	if sameListener(c.MetricsAddr, c.Addr) {
+		return fmt.Errorf("metrics-addr %q is the same as addr %q: leave it empty to serve /metrics there", c.MetricsAddr, c.Addr)
 	}
 	return nil
+}
+
+// sameListener reports whether listening on a and on b would take the same
+// port: the same port number (not 0, which picks a free one) on the same
+// host, or on any host where either listens on every address.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	every := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || every(ha) || every(hb)
 }
