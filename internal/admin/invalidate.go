@@ -196,7 +196,7 @@ func doneMessage(q url.Values, list []pledge.Invalidation) string {
 		return pledge.Invalidation{}, false
 	}
 	if inv, ok := find("invalidated"); ok {
-		return fmt.Sprintf("Invalidation #%d set aside %d pledges (%s). They are no longer counted.", inv.ID, inv.Rows, inv.Filter)
+		return fmt.Sprintf("Invalidation #%d set aside %d pledges (%s). They are no longer counted.", inv.ID, inv.Rows, inIST(inv.Filter))
 	}
 	if inv, ok := find("reverted"); ok {
 		return fmt.Sprintf("Invalidation #%d reverted: the %d pledges it set aside count again, but for any withdrawn meanwhile.", inv.ID, inv.Rows)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -27,6 +28,9 @@ var funcs = template.FuncMap{
 		}
 		return t.In(ist).Format("2006-01-02 15:04:05 IST")
 	},
+	// inIST rewrites the UTC times in a stored description (an
+	// invalidation's filter) in IST.
+	"inIST": inIST,
 }
 
 func parseTemplates() (map[string]*template.Template, error) {
@@ -77,4 +81,19 @@ func (a *Admin) render(w http.ResponseWriter, r *http.Request, status int, name 
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// utcStamp is an RFC 3339 time in UTC, as stored descriptions write them.
+var utcStamp = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+// inIST rewrites every UTC time in s in IST, e.g. 2026-11-27T08:30:00Z as
+// 2026-11-27T14:00:00+05:30, so that the console shows one zone throughout.
+func inIST(s string) string {
+	return utcStamp.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse(time.RFC3339, m)
+		if err != nil {
+			return m
+		}
+		return t.In(ist).Format(time.RFC3339)
+	})
 }
