@@ -18,8 +18,10 @@ import (
 // officer's username can lock it out only from the addresses they send
 // from, not from the officer's own. The limit per account from anywhere is
 // much higher: it bounds guessing spread over many addresses (at least
-// five of them, each also under maxFailsPerAddr) and is the only one an
-// attacker can use to lock an account for everyone, at that cost.
+// twenty of them, each under maxFailsPerAccountAddr for the account) and is
+// the only one an attacker can use to lock an account for everyone, at that
+// cost. Addresses count per IPv6 /64 (netaddr.LimitKey), so that cost is
+// lower for an attacker with a range of IPv6 networks.
 const (
 	failWindow             = 15 * time.Minute
 	maxFailsPerAccountAddr = 5

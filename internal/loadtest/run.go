@@ -90,10 +90,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // returns the closed metrics of all results. It writes progress lines to
 // cfg.Progress if set.
 func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
+	conns := newTransport(cfg.Timeout)
+	defer conns.CloseIdleConnections()
 	a := vegeta.NewAttacker(
 		vegeta.Workers(cfg.Workers),
 		vegeta.MaxWorkers(cfg.MaxWorkers),
-		vegeta.Client(attackClient(cfg.Timeout)),
+		vegeta.Client(attackClient(conns)),
 		vegeta.MaxBody(0),
 		vegeta.Redirects(vegeta.NoFollow),
 	)
@@ -138,9 +140,11 @@ func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(ui
 // attackClient is the client vegeta sends with: a transport of the
 // generator's own (see transport), whose deadline bounds each request.
 // http.Client.Timeout stays zero: with a RoundTripper other than net/http's,
-// the client would start a goroutine per request to enforce it.
-func attackClient(timeout time.Duration) *http.Client {
-	return &http.Client{Transport: newTransport(timeout)}
+// the client would start a goroutine per request to enforce it. vegeta's
+// options that configure net/http's Transport (Connections, KeepAlive,
+// HTTP2, Proxy...) assume its type, and must not be used with this client.
+func attackClient(tr *transport) *http.Client {
+	return &http.Client{Transport: tr}
 }
 
 // fill copies the attack's metrics into r; r.Success and r.Shed must

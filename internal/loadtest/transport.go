@@ -33,7 +33,13 @@ import (
 // A failed request is not retried, even on a kept-alive connection the
 // server had just closed: a pledge sent twice would be a repeat. Connections
 // idle for defaultMaxIdle are closed rather than reused, well before servers
-// close them (nginx after 65 s, the portal after 120 s).
+// close them (nginx after 65 s, the portal after 120 s); but a server that
+// restarts mid-run closes its idle connections at once, and each fails the
+// one request sent on it next (net/http would notice and dial instead, at
+// the cost of a goroutine per connection).
+//
+// Errors name the server's address but not the connection's own port, so
+// that the report's distinct errors are kinds of failure, not connections.
 type transport struct {
 	dialer  net.Dialer
 	timeout time.Duration  // bounds each round trip, body included
@@ -105,19 +111,33 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // roundTrip writes req to c and reads the answer's head.
 func (c *conn) roundTrip(req *http.Request, deadline time.Time) (*http.Response, error) {
 	if err := c.SetDeadline(deadline); err != nil {
-		return nil, fmt.Errorf("loadtest: %w", err)
+		closeBody(req) // req.Write closes it on every other path
+		return nil, fmt.Errorf("loadtest: %w", withoutPort(err))
 	}
 	if err := req.Write(c.bw); err != nil {
-		return nil, fmt.Errorf("loadtest: writing request: %w", err)
+		return nil, fmt.Errorf("loadtest: writing request: %w", withoutPort(err))
 	}
 	if err := c.bw.Flush(); err != nil {
-		return nil, fmt.Errorf("loadtest: writing request: %w", err)
+		return nil, fmt.Errorf("loadtest: writing request: %w", withoutPort(err))
 	}
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {
-		return nil, fmt.Errorf("loadtest: reading answer: %w", err)
+		return nil, fmt.Errorf("loadtest: reading answer: %w", withoutPort(err))
 	}
 	return resp, nil
+}
+
+// withoutPort drops the local address from a network error: "read tcp
+// 127.0.0.1:60358->127.0.0.1:8080: i/o timeout" becomes "read tcp
+// 127.0.0.1:8080: i/o timeout", the same for every connection.
+func withoutPort(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Source != nil {
+		plain := *oe
+		plain.Source = nil
+		return &plain
+	}
+	return err
 }
 
 // get returns the connection to key (scheme://host:port) given back last,
@@ -146,7 +166,7 @@ func (t *transport) get(ctx context.Context, key string, deadline time.Time) (*c
 	scheme, addr, _ := strings.Cut(key, "://")
 	nc, err := t.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("loadtest: %w", err)
+		return nil, fmt.Errorf("loadtest: %w", withoutPort(err))
 	}
 	if scheme == "https" {
 		host, _, _ := net.SplitHostPort(addr)

@@ -126,7 +126,7 @@ func TestTransportHonoursConnectionClose(t *testing.T) {
 func TestTransportEarlyCloseLeavesConnectionUsable(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("x", 1<<20)
-	srv, _ := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, cc := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/big" {
 			_, _ = io.WriteString(w, big)
 			return
@@ -146,6 +146,9 @@ func TestTransportEarlyCloseLeavesConnectionUsable(t *testing.T) {
 	if code, got, err := fetch(t, tr, http.MethodGet, srv.URL+"/after", ""); err != nil || got != "GET /after " {
 		t.Fatalf("after an unread body: %d %q %v", code, got, err)
 	}
+	if n := cc.opened.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1: closing an unread body reads the rest and keeps the connection", n)
+	}
 }
 
 func TestTransportTimeout(t *testing.T) {
@@ -163,6 +166,10 @@ func TestTransportTimeout(t *testing.T) {
 	_, _, err := fetch(t, tr, http.MethodGet, srv.URL+"/", "")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("err = %v, want a deadline error", err)
+	}
+	// The same words for every connection: no local port in them.
+	if want := "loadtest: reading answer: read tcp " + srv.Listener.Addr().String() + ": i/o timeout"; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("timed out after %v, want about 100ms", d)

@@ -32,8 +32,10 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// conninfo matches the start of a PostgreSQL key=value connection string.
-var conninfo = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|service|connect_timeout)\s*=`)
+// conninfo matches the start of a PostgreSQL key=value connection string
+// ("host=db dbname=pledge", "application_name=x ..."): a key, then "=". A
+// file whose name starts so must be written as ./name or sqlite:name.
+var conninfo = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*=`)
 
 // Path extracts the file path from a database setting: a plain path,
 // "sqlite:path", "sqlite://path" or "file:path". ok is false when dsn names

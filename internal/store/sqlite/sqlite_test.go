@@ -29,15 +29,19 @@ func TestConformance(t *testing.T) {
 
 func TestPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"pledge.db":                                "pledge.db",
-		"sqlite:pledge.db":                         "pledge.db",
-		"sqlite:///var/lib/p.db":                   "/var/lib/p.db",
-		"file:/tmp/x.db?mode=rwc":                  "/tmp/x.db",
-		"postgres://localhost/db":                  "",
-		"host=localhost dbname=pledge password=pw": "",
-		" dbname=pledge":                           "",
-		"host.db":                                  "host.db",
-		"":                                         "",
+		"pledge.db":                                   "pledge.db",
+		"sqlite:pledge.db":                            "pledge.db",
+		"sqlite:///var/lib/p.db":                      "/var/lib/p.db",
+		"file:/tmp/x.db?mode=rwc":                     "/tmp/x.db",
+		"postgres://localhost/db":                     "",
+		"host=localhost dbname=pledge password=pw":    "",
+		" dbname=pledge":                              "",
+		"application_name=pledge host=db password=pw": "",
+		"Host=db":       "",
+		"./a=b.db":      "./a=b.db",
+		"sqlite:a=b.db": "a=b.db",
+		"host.db":       "host.db",
+		"":              "",
 	} {
 		got, ok := sqlite.Path(in)
 		if got != want || ok != (want != "") {
