@@ -86,17 +86,18 @@ func formOf(c *pledge.Campaign) campaignForm {
 }
 
 // editedVersion is the campaign version a console form was filled from (its
-// hidden "version" field), or current if it has none.
-func editedVersion(r *http.Request, current int64) int64 {
+// hidden "version" field), or current if it has none; errBadRequest if the
+// field is not a version, which no form of the console sends.
+func editedVersion(r *http.Request, current int64) (int64, error) {
 	v := r.PostForm.Get("version")
 	if v == "" {
-		return current
+		return current, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0 // no campaign has version 0: refused as an edit of another
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("version %q: %w", v, errBadRequest)
 	}
-	return n
+	return n, nil
 }
 
 func localTime(t time.Time) string {
@@ -280,7 +281,9 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := campaignForm{Slug: c.Slug}
 	readCampaignForm(r, &f, &c)
-	c.Version = editedVersion(r, c.Version)
+	if c.Version, err = editedVersion(r, c.Version); err != nil {
+		return err
+	}
 	f.Version = c.Version
 	if !f.Problems {
 		placeProblems(&f, c.Problems())

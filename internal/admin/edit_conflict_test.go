@@ -73,7 +73,7 @@ func TestCampaignEditConflict(t *testing.T) {
 		t.Errorf("form with a mistake came back with version %s, want 2", v)
 	}
 	wantStatus(t, adm.post(editPath, editForm(tok, formVersion(t, r), "300")), http.StatusConflict)
-	wantStatus(t, adm.post(editPath, editForm(tok, "x", "300")), http.StatusConflict)
+	wantStatus(t, adm.post(editPath, editForm(tok, "x", "300")), http.StatusBadRequest) // no form sends that
 	if got := c.campaign(t, "vote"); got.Goal != 200 {
 		t.Errorf("goal %d after edits of old versions, want 200", got.Goal)
 	}

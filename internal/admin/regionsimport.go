@@ -98,7 +98,9 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	// The changes listed on the page the file was sent from were worked out
 	// against the campaign as it was then; if it has been saved since, the
 	// import waits for a look at the changes as they now are.
-	c.Version = editedVersion(r, c.Version)
+	if c.Version, err = editedVersion(r, c.Version); err != nil {
+		return err
+	}
 	c.Regions = regions
 	err = a.store.UpdateCampaign(ctx, &c)
 	switch {
