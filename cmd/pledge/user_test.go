@@ -147,6 +147,7 @@ func TestUserCommands(t *testing.T) {
 		"user-passwd username=deo",
 		"user-disable username=observer",
 		"user-passwd username=observer",
+		"user-passwd username=observer",
 		"user-enable username=observer",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -20,7 +20,8 @@ type Who struct {
 }
 
 // Accounts adds and changes admin accounts, recording each change in the
-// audit log. The command line uses it; so will the console's user pages.
+// audit log in the change's own transaction: a change is on record, or not
+// made. The command line uses it; so will the console's user pages.
 type Accounts struct {
 	Store  store.Store
 	Params *argon2id.Params // nil: argon2id.DefaultParams
@@ -35,8 +36,14 @@ func (ac Accounts) hasher() *hasher {
 	return &hasher{params: p, slots: make(chan struct{}, 1)}
 }
 
-func (ac Accounts) log(ctx context.Context, who Who, kind, detail string) error {
-	return logAction(ctx, ac.Store, ac.Now, &pledge.Action{Actor: who.Actor, Remote: who.Remote, Kind: kind, Detail: detail})
+// action is the audit entry of a change by who, stamped now; the store
+// writes it in the change's own transaction.
+func (ac Accounts) action(who Who, kind, detail string) *pledge.Action {
+	now := time.Now
+	if ac.Now != nil {
+		now = ac.Now
+	}
+	return &pledge.Action{At: now().UTC().Truncate(time.Microsecond), Actor: who.Actor, Remote: who.Remote, Kind: kind, Detail: detail}
 }
 
 // Add creates the account username with role and password; a taken
@@ -67,11 +74,8 @@ func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledg
 	if ac.Now != nil {
 		u.CreatedAt = ac.Now().UTC()
 	}
-	if err := ac.Store.CreateUser(ctx, &u); err != nil {
+	if err := ac.Store.CreateUser(ctx, &u, ac.action(who, KindUserAdd, fmt.Sprintf("username=%s role=%s", username, role))); err != nil {
 		return pledge.User{}, fmt.Errorf("add user: %w", err)
-	}
-	if err := ac.log(ctx, who, KindUserAdd, fmt.Sprintf("username=%s role=%s", username, role)); err != nil {
-		return u, fmt.Errorf("user %s added, but: %w", username, err)
 	}
 	return u, nil
 }
@@ -91,43 +95,34 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 	if err != nil {
 		return err
 	}
-	if err := ac.Store.SetUserPassword(ctx, username, hash); err != nil {
+	if err := ac.Store.SetUserPassword(ctx, username, hash, ac.action(who, KindUserPasswd, "username="+username)); err != nil {
 		return fmt.Errorf("set password: %w", err)
-	}
-	if err := ac.log(ctx, who, KindUserPasswd, "username="+username); err != nil {
-		return fmt.Errorf("password of %s changed, but: %w", username, err)
 	}
 	return nil
 }
 
 // Disable stops username from logging in and ends its open sessions.
 func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
-	if err := ac.Store.SetUserDisabled(ctx, username, true); err != nil {
+	if err := ac.Store.SetUserDisabled(ctx, username, true, ac.action(who, KindUserDisable, "username="+username)); err != nil {
 		return fmt.Errorf("disable user: %w", err)
-	}
-	if err := ac.log(ctx, who, KindUserDisable, "username="+username); err != nil {
-		return fmt.Errorf("user %s disabled, but: %w", username, err)
 	}
 	return nil
 }
 
 // Enable lets a disabled username log in again, with a new password: no
 // password or open session from before it was disabled works again. The
-// password is set first, so that the account is never enabled with the old
-// one.
+// password is set first (recorded as a password change), so that the
+// account is never enabled with the old one.
 func (ac Accounts) Enable(ctx context.Context, who Who, username, password string) error {
 	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return err
 	}
-	if err := ac.Store.SetUserPassword(ctx, username, hash); err != nil {
+	if err := ac.Store.SetUserPassword(ctx, username, hash, ac.action(who, KindUserPasswd, "username="+username)); err != nil {
 		return fmt.Errorf("enable user: %w", err)
 	}
-	if err := ac.Store.SetUserDisabled(ctx, username, false); err != nil {
+	if err := ac.Store.SetUserDisabled(ctx, username, false, ac.action(who, KindUserEnable, "username="+username)); err != nil {
 		return fmt.Errorf("enable user: %w", err)
-	}
-	if err := ac.log(ctx, who, KindUserEnable, "username="+username); err != nil {
-		return fmt.Errorf("user %s enabled, but: %w", username, err)
 	}
 	return nil
 }

@@ -125,17 +125,19 @@ type Store interface {
 	ExpirePending(ctx context.Context, cutoff time.Time) (int64, error)
 
 	// CreateUser stores a new admin account and sets u.ID; a taken username
-	// gives pledge.ErrDuplicate.
-	CreateUser(ctx context.Context, u *pledge.User) error
+	// gives pledge.ErrDuplicate. The account methods below append act (if
+	// not nil) to the audit log in the same transaction as the change, and
+	// set act.ID (act.At, if zero, to now): a change is on record or not made.
+	CreateUser(ctx context.Context, u *pledge.User, act *pledge.Action) error
 	// User returns the account named username, or pledge.ErrNotFound.
 	User(ctx context.Context, username string) (pledge.User, error)
 	// SetUserPassword replaces the password hash of username, changing
 	// nothing else (a disabled account stays disabled), or returns
 	// pledge.ErrNotFound.
-	SetUserPassword(ctx context.Context, username, hash string) error
+	SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error
 	// SetUserDisabled stops username logging in (disabled) or lets it log
 	// in again, changing nothing else, or returns pledge.ErrNotFound.
-	SetUserDisabled(ctx context.Context, username string, disabled bool) error
+	SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error
 	// Users lists every account by username.
 	Users(ctx context.Context) ([]pledge.User, error)
 

@@ -12,20 +12,22 @@ import (
 )
 
 // CreateUser stores a new admin account and sets u.ID.
-func (s *Store) CreateUser(ctx context.Context, u *pledge.User) error {
+func (s *Store) CreateUser(ctx context.Context, u *pledge.User, act *pledge.Action) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id`,
-		u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt).Scan(&u.ID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("insert user %s: %w", u.Username, err)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id`,
+			u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt).Scan(&u.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
+		}
+		if err != nil {
+			return fmt.Errorf("insert user %s: %w", u.Username, err)
+		}
+		return logAction(ctx, tx, act)
+	})
 }
 
 const userColumns = `id, username, password_hash, role, disabled, created_at`
@@ -47,28 +49,30 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 }
 
 // SetUserPassword replaces the password hash of username. See store.Store.
-func (s *Store) SetUserPassword(ctx context.Context, username, hash string) error {
-	return s.updateUser(ctx, username, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
+func (s *Store) SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error {
+	return s.updateUser(ctx, username, act, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
 }
 
 // SetUserDisabled stops username logging in, or lets it again. See
 // store.Store.
-func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool) error {
-	return s.updateUser(ctx, username, `UPDATE users SET disabled = $2 WHERE username = $1`, disabled)
+func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error {
+	return s.updateUser(ctx, username, act, `UPDATE users SET disabled = $2 WHERE username = $1`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row ($1) with args after
 // it, one column at a time so that concurrent changes to other columns
-// are kept.
-func (s *Store) updateUser(ctx context.Context, username, query string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, query, append([]any{username}, args...)...)
-	if err != nil {
-		return fmt.Errorf("update user %s: %w", username, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
-	}
-	return nil
+// are kept, and appends act to the audit log in the same transaction.
+func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, query string, args ...any) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, append([]any{username}, args...)...)
+		if err != nil {
+			return fmt.Errorf("update user %s: %w", username, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
+		}
+		return logAction(ctx, tx, act)
+	})
 }
 
 // Users lists every account by username.
@@ -131,10 +135,24 @@ func (s *Store) SessionDelete(ctx context.Context, token string) error {
 
 // LogAction appends to the audit log and sets a.ID.
 func (s *Store) LogAction(ctx context.Context, a *pledge.Action) error {
+	return logAction(ctx, s.pool, a)
+}
+
+// rowQuerier is a pool or a transaction.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// logAction appends a (nothing if nil) to the audit log through q and sets
+// a.ID, and a.At if zero.
+func logAction(ctx context.Context, q rowQuerier, a *pledge.Action) error {
+	if a == nil {
+		return nil
+	}
 	if a.At.IsZero() {
 		a.At = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail)
+	err := q.QueryRow(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.At, a.Actor, a.Remote, a.Kind, a.Detail).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("log action: %w", err)

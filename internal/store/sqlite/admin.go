@@ -11,21 +11,25 @@ import (
 )
 
 // CreateUser stores a new admin account and sets u.ID.
-func (s *Store) CreateUser(ctx context.Context, u *pledge.User) error {
+func (s *Store) CreateUser(ctx context.Context, u *pledge.User, act *pledge.Action) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
-		u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt.UnixMicro())
-	if err != nil {
-		return fmt.Errorf("insert user %s: %w", u.Username, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
-	}
-	u.ID, err = res.LastInsertId()
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING`,
+			u.Username, u.PasswordHash, string(u.Role), u.Disabled, u.CreatedAt.UnixMicro())
+		if err != nil {
+			return fmt.Errorf("insert user %s: %w", u.Username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %s: %w", u.Username, pledge.ErrDuplicate)
+		}
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("user id: %w", err)
+		}
+		return logAction(ctx, tx, act)
+	})
 }
 
 // User returns the account named username, or pledge.ErrNotFound.
@@ -39,26 +43,46 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 }
 
 // SetUserPassword replaces the password hash of username. See store.Store.
-func (s *Store) SetUserPassword(ctx context.Context, username, hash string) error {
-	return s.updateUser(ctx, username, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
+func (s *Store) SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error {
+	return s.updateUser(ctx, username, act, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
 }
 
 // SetUserDisabled stops username logging in, or lets it again. See
 // store.Store.
-func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool) error {
-	return s.updateUser(ctx, username, `UPDATE users SET disabled = ? WHERE username = ?`, disabled)
+func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error {
+	return s.updateUser(ctx, username, act, `UPDATE users SET disabled = ? WHERE username = ?`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row (its last parameter)
 // with args before it, one column at a time so that concurrent changes to
-// other columns are kept.
-func (s *Store) updateUser(ctx context.Context, username, query string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, query, append(args, username)...)
+// other columns are kept, and appends act to the audit log in the same
+// transaction.
+func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, query string, args ...any) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, append(args, username)...)
+		if err != nil {
+			return fmt.Errorf("update user %s: %w", username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
+		}
+		return logAction(ctx, tx, act)
+	})
+}
+
+// inTx runs fn in a transaction on the writer and commits it if fn
+// returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("update user %s: %w", username, err)
+		return fmt.Errorf("begin: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %q: %w", username, pledge.ErrNotFound)
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -136,16 +160,32 @@ func (s *Store) SessionDelete(ctx context.Context, token string) error {
 
 // LogAction appends to the audit log and sets a.ID.
 func (s *Store) LogAction(ctx context.Context, a *pledge.Action) error {
+	return logAction(ctx, s.w, a)
+}
+
+// execer is the writer or a transaction on it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// logAction appends a (nothing if nil) to the audit log through e and sets
+// a.ID, and a.At if zero.
+func logAction(ctx context.Context, e execer, a *pledge.Action) error {
+	if a == nil {
+		return nil
+	}
 	if a.At.IsZero() {
 		a.At = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+	res, err := e.ExecContext(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail) VALUES (?, ?, ?, ?, ?)`,
 		a.At.UnixMicro(), a.Actor, a.Remote, a.Kind, a.Detail)
 	if err != nil {
 		return fmt.Errorf("log action: %w", err)
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	if a.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("log action: %w", err)
+	}
+	return nil
 }
 
 // Actions returns up to limit entries older than before (0: newest), newest first.

@@ -16,13 +16,13 @@ func testUsers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := &pledge.User{Username: "deo.bilaspur", PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA", Role: pledge.RoleAdmin,
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	if err := s.CreateUser(ctx, u); err != nil {
+	if err := s.CreateUser(ctx, u, nil); err != nil {
 		t.Fatal(err)
 	}
 	if u.ID == 0 {
 		t.Fatal("CreateUser did not set the ID")
 	}
-	if err := s.CreateUser(ctx, &pledge.User{Username: "deo.bilaspur", PasswordHash: "x", Role: pledge.RoleViewer}); !errors.Is(err, pledge.ErrDuplicate) {
+	if err := s.CreateUser(ctx, &pledge.User{Username: "deo.bilaspur", PasswordHash: "x", Role: pledge.RoleViewer}, nil); !errors.Is(err, pledge.ErrDuplicate) {
 		t.Fatalf("second CreateUser = %v, want ErrDuplicate", err)
 	}
 	got, err := s.User(ctx, "deo.bilaspur")
@@ -34,10 +34,10 @@ func testUsers(t *testing.T, s store.Store) {
 	}
 	// Each change touches its own column: a password set after the account
 	// was disabled (from a read made before) leaves it disabled.
-	if err := s.SetUserDisabled(ctx, "deo.bilaspur", true); err != nil {
+	if err := s.SetUserDisabled(ctx, "deo.bilaspur", true, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetUserPassword(ctx, "deo.bilaspur", "new"); err != nil {
+	if err := s.SetUserPassword(ctx, "deo.bilaspur", "new", nil); err != nil {
 		t.Fatal(err)
 	}
 	want := got
@@ -46,23 +46,23 @@ func testUsers(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(want, again); diff != "" {
 		t.Errorf("after SetUserDisabled and SetUserPassword (-want +got):\n%s", diff)
 	}
-	if err := s.SetUserDisabled(ctx, "deo.bilaspur", false); err != nil {
+	if err := s.SetUserDisabled(ctx, "deo.bilaspur", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	want.Disabled = false
 	if again, _ := s.User(ctx, "deo.bilaspur"); !cmp.Equal(want, again) {
 		t.Errorf("after enabling again (-want +got):\n%s", cmp.Diff(want, again))
 	}
-	if err := s.SetUserPassword(ctx, "nobody", "h"); !errors.Is(err, pledge.ErrNotFound) {
+	if err := s.SetUserPassword(ctx, "nobody", "h", nil); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("SetUserPassword(nobody) = %v, want ErrNotFound", err)
 	}
-	if err := s.SetUserDisabled(ctx, "nobody", true); !errors.Is(err, pledge.ErrNotFound) {
+	if err := s.SetUserDisabled(ctx, "nobody", true, nil); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("SetUserDisabled(nobody) = %v, want ErrNotFound", err)
 	}
 	if _, err := s.User(ctx, "nobody"); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("User(nobody) = %v, want ErrNotFound", err)
 	}
-	if err := s.CreateUser(ctx, &pledge.User{Username: "anita", PasswordHash: "h", Role: pledge.RoleViewer}); err != nil {
+	if err := s.CreateUser(ctx, &pledge.User{Username: "anita", PasswordHash: "h", Role: pledge.RoleViewer}, nil); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.Users(ctx)
@@ -120,5 +120,50 @@ func testActions(t *testing.T, s store.Store) {
 	page, err := s.Actions(ctx, ids[2], 1)
 	if err != nil || len(page) != 1 || page[0].Kind != "user-add" {
 		t.Fatalf("Actions(before %d, 1) = %+v, %v", ids[2], page, err)
+	}
+}
+
+// testUsersAudited: an account change and its audit entry are stored
+// together; a change refused stores no entry.
+func testUsersAudited(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	act := func(kind string) *pledge.Action {
+		return &pledge.Action{Actor: "cli", Remote: "local", Kind: kind, Detail: "username=ravi"}
+	}
+	add, passwd, disable := act("user-add"), act("user-passwd"), act("user-disable")
+	if err := s.CreateUser(ctx, &pledge.User{Username: "ravi", PasswordHash: "h", Role: pledge.RoleViewer}, add); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserPassword(ctx, "ravi", "h2", passwd); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserDisabled(ctx, "ravi", true, disable); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*pledge.Action{add, passwd, disable} {
+		if a.ID == 0 || a.At.IsZero() {
+			t.Errorf("%s entry: ID %d, At %v; want both set", a.Kind, a.ID, a.At)
+		}
+	}
+	// Refused changes: a taken name, an unknown account. No entry for them.
+	if err := s.CreateUser(ctx, &pledge.User{Username: "ravi", PasswordHash: "x", Role: pledge.RoleAdmin}, act("user-add")); !errors.Is(err, pledge.ErrDuplicate) {
+		t.Fatalf("CreateUser(ravi) again = %v, want ErrDuplicate", err)
+	}
+	if err := s.SetUserPassword(ctx, "nobody", "x", act("user-passwd")); !errors.Is(err, pledge.ErrNotFound) {
+		t.Fatalf("SetUserPassword(nobody) = %v, want ErrNotFound", err)
+	}
+	if err := s.SetUserDisabled(ctx, "nobody", true, act("user-disable")); !errors.Is(err, pledge.ErrNotFound) {
+		t.Fatalf("SetUserDisabled(nobody) = %v, want ErrNotFound", err)
+	}
+	acts, err := s.Actions(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for i := len(acts) - 1; i >= 0; i-- {
+		kinds = append(kinds, acts[i].Kind)
+	}
+	if diff := cmp.Diff([]string{"user-add", "user-passwd", "user-disable"}, kinds); diff != "" {
+		t.Errorf("audit log (-want +got):\n%s", diff)
 	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"LastNumber", testLastNumber},
 		{"NumberByPhone", testNumberByPhone},
 		{"Users", testUsers},
+		{"UsersAudited", testUsersAudited},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
 		{"Invalidate", testInvalidate},
