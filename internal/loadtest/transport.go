@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -67,6 +66,7 @@ const defaultMaxIdle = 30 * time.Second
 // conn is one kept-alive connection.
 type conn struct {
 	net.Conn
+	key  string // scheme://host:port, its place in the pool
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	idle time.Time // when it was last given back
@@ -88,13 +88,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p := req.URL.Port(); p != "" {
 		port = p
 	}
-	addr := net.JoinHostPort(req.URL.Hostname(), port)
-	key := req.URL.Scheme + "://" + addr
 	deadline := time.Now().Add(t.timeout)
 	if d, ok := req.Context().Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	c, err := t.get(req.Context(), key, deadline)
+	c, err := t.get(req.Context(), req.URL.Scheme, net.JoinHostPort(req.URL.Hostname(), port), deadline)
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -104,7 +102,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = c.Close()
 		return nil, err
 	}
-	resp.Body = &body{ReadCloser: resp.Body, t: t, c: c, key: key, keep: !resp.Close}
+	resp.Body = &body{ReadCloser: resp.Body, t: t, c: c, keep: !resp.Close}
 	return resp, nil
 }
 
@@ -140,11 +138,11 @@ func withoutPort(err error) error {
 	return err
 }
 
-// get returns the connection to key (scheme://host:port) given back last,
-// or dials a new one if there is none or it has been idle for t.maxIdle.
-// Those given back before it have waited longer still, and are closed then
-// too.
-func (t *transport) get(ctx context.Context, key string, deadline time.Time) (*conn, error) {
+// get returns the connection to scheme://addr given back last, or dials a
+// new one if there is none or it has been idle for t.maxIdle. Those given
+// back before it have waited longer still, and are closed then too.
+func (t *transport) get(ctx context.Context, scheme, addr string, deadline time.Time) (*conn, error) {
+	key := scheme + "://" + addr
 	t.mu.Lock()
 	var stale []*conn
 	if cs := t.idle[key]; len(cs) > 0 {
@@ -163,7 +161,6 @@ func (t *transport) get(ctx context.Context, key string, deadline time.Time) (*c
 	}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	scheme, addr, _ := strings.Cut(key, "://")
 	nc, err := t.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: %w", withoutPort(err))
@@ -177,14 +174,14 @@ func (t *transport) get(ctx context.Context, key string, deadline time.Time) (*c
 		}
 		nc = tc
 	}
-	return &conn{Conn: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}, nil
+	return &conn{Conn: nc, key: key, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}, nil
 }
 
-// put keeps c for the next request to key.
-func (t *transport) put(key string, c *conn) {
+// put keeps c for the next request to its server.
+func (t *transport) put(c *conn) {
 	c.idle = time.Now()
 	t.mu.Lock()
-	t.idle[key] = append(t.idle[key], c)
+	t.idle[c.key] = append(t.idle[c.key], c)
 	t.mu.Unlock()
 }
 
@@ -208,7 +205,6 @@ type body struct {
 	io.ReadCloser
 	t    *transport
 	c    *conn
-	key  string
 	keep bool
 	done bool
 }
@@ -221,7 +217,7 @@ func (b *body) Close() error {
 	b.done = true
 	err := b.ReadCloser.Close()
 	if b.keep && err == nil {
-		b.t.put(b.key, b.c)
+		b.t.put(b.c)
 		return nil
 	}
 	_ = b.c.Close()
