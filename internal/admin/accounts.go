@@ -39,11 +39,7 @@ func (ac Accounts) hasher() *hasher {
 // action is the audit entry of a change by who, stamped now; the store
 // writes it in the change's own transaction.
 func (ac Accounts) action(who Who, kind, detail string) *pledge.Action {
-	now := time.Now
-	if ac.Now != nil {
-		now = ac.Now
-	}
-	return &pledge.Action{At: now().UTC().Truncate(time.Microsecond), Actor: who.Actor, Remote: who.Remote, Kind: kind, Detail: detail}
+	return &pledge.Action{At: stamp(ac.Now), Actor: who.Actor, Remote: who.Remote, Kind: kind, Detail: detail}
 }
 
 // Add creates the account username with role and password; a taken

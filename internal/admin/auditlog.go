@@ -22,12 +22,18 @@ const (
 	KindUserEnable  = "user-enable"
 )
 
-// logAction appends act to the audit log, stamped with now (nil: time.Now).
-func logAction(ctx context.Context, s store.Store, now func() time.Time, act *pledge.Action) error {
+// stamp is the time an audit entry records: now (nil: time.Now), in UTC,
+// to the microsecond both stores keep.
+func stamp(now func() time.Time) time.Time {
 	if now == nil {
 		now = time.Now
 	}
-	act.At = now().UTC().Truncate(time.Microsecond)
+	return now().UTC().Truncate(time.Microsecond)
+}
+
+// logAction appends act to the audit log, stamped with now (nil: time.Now).
+func logAction(ctx context.Context, s store.Store, now func() time.Time, act *pledge.Action) error {
+	act.At = stamp(now)
 	if err := s.LogAction(ctx, act); err != nil {
 		return fmt.Errorf("audit log %s: %w", act.Kind, err)
 	}

@@ -56,13 +56,16 @@ func newThrottle() *throttle {
 // that "Deo" and "deo" share one count.
 func accountKey(username string) string { return strings.ToLower(username) }
 
+// pairKey is the counter key of an account tried from an address.
+func pairKey(account, addr string) string { return account + "\x00" + addr }
+
 // admit reports whether an attempt for account from addr may be checked.
 // It counts the attempt as a failure at once, in the same step as the
 // check, so that a burst of parallel guesses cannot all slip under the
 // limit before the first is counted; succeeded takes the counts back, as
 // admit does itself for the counts it made before a refusal.
 func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) bool {
-	pair := account + "\x00" + addr
+	pair := pairKey(account, addr)
 	if t.pair.OnLimit(w, r, pair) {
 		return false
 	}
@@ -80,7 +83,7 @@ func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr s
 
 // succeeded takes back the counts of an attempt that logged in.
 func (t *throttle) succeeded(account, addr string) {
-	t.refund(t.pair, account+"\x00"+addr)
+	t.refund(t.pair, pairKey(account, addr))
 	t.refund(t.addr, addr)
 	t.refund(t.account, account)
 }
