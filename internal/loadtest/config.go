@@ -41,11 +41,11 @@ type Config struct {
 	RampTo int
 	// Duration is how long requests are started for.
 	Duration time.Duration
-	// Workers is the initial number of vegeta workers; zero means
-	// DefaultWorkers.
+	// Workers is the initial number of workers of vegeta's attacker, which
+	// sends only what epollAttack does not; zero means DefaultWorkers.
 	Workers uint64
-	// MaxWorkers caps the number of vegeta workers; zero means
-	// DefaultMaxWorkers.
+	// MaxWorkers caps the requests in flight at once, each on its own
+	// connection (vegeta's workers); zero means DefaultMaxWorkers.
 	MaxWorkers uint64
 	// Timeout bounds each request; zero means DefaultTimeout.
 	Timeout time.Duration

@@ -1,6 +1,9 @@
 // Package loadtest drives an HTTP load test against a running pledge portal
 // (one instance or several behind nginx), or against a reference
-// hello-world server, using vegeta's attack library.
+// hello-world server. vegeta paces the requests and measures their answers;
+// on Linux, plain-HTTP requests are sent from one thread watching every
+// connection through epoll(7), which leaves more of a shared machine to the
+// servers measured, and https ones (or any elsewhere) by vegeta's attacker.
 //
 // Requests start at a fixed rate, or at a rate that ramps linearly from one
 // value to another over the test. In pledge mode every request submits a

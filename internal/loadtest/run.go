@@ -85,11 +85,64 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rep, nil
 }
 
-// attack runs vegeta against tr, counting in rep.Success the results for
-// which success holds and in rep.Shed the 503s that carry Retry-After, and
-// returns the closed metrics of all results. It writes progress lines to
-// cfg.Progress if set.
+// attack sends tr's requests at cfg's pace for cfg.Duration and returns
+// the closed metrics of all results, counting in rep.Success the results
+// for which success holds and in rep.Shed the 503s that carry Retry-After.
+// It writes progress lines to cfg.Progress if set.
+//
+// Plain-HTTP targets on Linux are sent by epollAttack, from one thread;
+// the rest (https, other systems) by vegeta's attacker.
 func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
+	var sent atomic.Uint64
+	col := &collector{cfg: cfg, success: success, rep: rep, sent: &sent}
+	tr = counting(tr, &sent)
+	if !epollAttack(ctx, cfg, tr, col) {
+		vegetaAttack(ctx, cfg, tr, col)
+	}
+	col.m.Close()
+	return &col.m
+}
+
+// collector takes an attack's results as they come, on one goroutine.
+type collector struct {
+	cfg     Config
+	success func(uint16) bool
+	rep     *Report
+	sent    *atomic.Uint64 // requests started
+	m       vegeta.Metrics
+	prog    *progress
+}
+
+// add counts one result.
+func (c *collector) add(res *vegeta.Result) {
+	switch {
+	case c.success(res.Code):
+		c.rep.Success++
+	case res.Code == http.StatusServiceUnavailable && res.Headers.Get("Retry-After") != "":
+		c.rep.Shed++
+		res.Error = "" // expected under overload: not an error to list
+	case res.Code == http.StatusConflict && !c.cfg.Hello:
+		res.Error = "" // the answer a repeat expects
+	}
+	c.m.Add(res)
+}
+
+// start notes when the attack began, for progress lines.
+func (c *collector) start(now time.Time) {
+	if c.cfg.Progress != nil {
+		c.prog = newProgress(c.cfg.Progress, now)
+	}
+}
+
+// tick writes a progress line, if progress is wanted.
+func (c *collector) tick(now time.Time) {
+	if c.prog != nil {
+		c.prog.line(now, c.sent.Load(), &c.m)
+	}
+}
+
+// vegetaAttack runs vegeta's attacker, handing its results to col.
+func vegetaAttack(ctx context.Context, cfg Config, tr vegeta.Targeter, col *collector) {
 	conns := newTransport(cfg.Timeout)
 	defer conns.CloseIdleConnections()
 	a := vegeta.NewAttacker(
@@ -102,40 +155,29 @@ func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(ui
 	stop := context.AfterFunc(ctx, func() { a.Stop() })
 	defer stop()
 
-	var sent atomic.Uint64
 	var tick <-chan time.Time
-	var prog *progress
 	if cfg.Progress != nil {
 		t := time.NewTicker(cfg.ProgressEvery)
 		defer t.Stop()
 		tick = t.C
-		prog = newProgress(cfg.Progress, time.Now())
 	}
-
-	var m vegeta.Metrics
-	results := a.Attack(counting(tr, &sent), cfg.pacer(), cfg.Duration, "loadtest")
+	col.start(time.Now())
+	results := a.Attack(tr, cfg.pacer(), cfg.Duration, attackName)
 	for {
 		select {
 		case res, ok := <-results:
 			if !ok {
-				m.Close()
-				return &m
+				return
 			}
-			switch {
-			case success(res.Code):
-				rep.Success++
-			case res.Code == http.StatusServiceUnavailable && res.Headers.Get("Retry-After") != "":
-				rep.Shed++
-				res.Error = "" // expected under overload: not an error to list
-			case res.Code == http.StatusConflict && !cfg.Hello:
-				res.Error = "" // the answer a repeat expects
-			}
-			m.Add(res)
+			col.add(res)
 		case now := <-tick:
-			prog.line(now, sent.Load(), &m)
+			col.tick(now)
 		}
 	}
 }
+
+// attackName names the attack in its results.
+const attackName = "loadtest"
 
 // attackClient is the client vegeta sends with: a transport of the
 // generator's own (see transport), whose deadline bounds each request.

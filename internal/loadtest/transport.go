@@ -14,14 +14,15 @@ import (
 	"time"
 )
 
-// transport is the generator's http.RoundTripper: plain HTTP/1.1 over
-// kept-alive connections, each request written and its answer read on the
-// calling goroutine. net/http's Transport hands every request to two
-// goroutines of its own per connection and back; on a machine that also
-// runs the servers under test, those wake-ups cost the generator about a
-// third of its CPU. It supports what the generator sends and no more: http
-// and https URLs (the system's roots verify the server), no proxy, no
-// HTTP/2.
+// transport is the http.RoundTripper of vegeta's attacker, which sends
+// what epollAttack does not (https targets, and any on systems other than
+// Linux): HTTP/1.1 over kept-alive connections, each request written and
+// its answer read on the calling goroutine. net/http's Transport hands
+// every request to two goroutines of its own per connection and back; on a
+// machine that also runs the servers under test, those wake-ups cost the
+// generator about a third of its CPU. It supports what the generator sends
+// and no more: http and https URLs (the system's roots verify the server),
+// no proxy, no HTTP/2.
 //
 // It dials without binding a local address first, as vegeta's own client
 // does (to 0.0.0.0): a socket bound that way takes a port that no connection
