@@ -3,7 +3,6 @@
 package loadtest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,8 @@ import (
 type epConn struct {
 	fd         int
 	connecting bool           // connect(2) not yet finished
-	out        []byte         // request bytes not yet written
+	out        []byte         // the request's bytes
+	wrote      int            // how many of them are written
 	in         []byte         // answer bytes read so far
 	res        *vegeta.Result // the request in flight; nil when idle
 	req        *http.Request  // its method, for reading the answer
@@ -72,19 +72,21 @@ func (e *engine) dialErr(err error) error {
 
 // send starts request seq on c: its target from tr, its bytes written as
 // far as the socket takes them. If no connection could be had (c is nil),
-// the request fails with dialErr.
-func (e *engine) send(c *epConn, dialErr error, tr vegeta.Targeter, now time.Time, seq uint64) {
+// the request fails with takeErr. If tr fails, the attack stops, as
+// vegeta's does.
+func (e *engine) send(c *epConn, takeErr error, tr vegeta.Targeter, now time.Time, seq uint64) {
 	res := &vegeta.Result{Attack: attackName, Seq: seq, Timestamp: now}
 	var t vegeta.Target
 	if err := tr(&t); err != nil {
 		res.Error = err.Error()
 		e.col.add(res)
 		e.giveBack(c)
+		e.stopped = true
 		return
 	}
 	res.Method, res.URL, res.BytesOut = t.Method, t.URL, uint64(len(t.Body))
 	if c == nil {
-		res.Error = requestErr(t.Method, t.URL, dialErr)
+		res.Error = requestErr(t.Method, t.URL, takeErr)
 		e.col.add(res)
 		return
 	}
@@ -95,7 +97,7 @@ func (e *engine) send(c *epConn, dialErr error, tr vegeta.Targeter, now time.Tim
 		e.giveBack(c)
 		return
 	}
-	c.res, c.req, c.out, c.in = res, req, append(c.out[:0], out...), c.in[:0]
+	c.res, c.req, c.out, c.wrote, c.in = res, req, append(c.out[:0], out...), 0, c.in[:0]
 	e.busy++
 	if !c.connecting {
 		e.flush(c)
@@ -112,8 +114,8 @@ func (e *engine) giveBack(c *epConn) {
 // flush writes what is left of c's request, watching for the socket to
 // take more if it does not take it all.
 func (e *engine) flush(c *epConn) {
-	for len(c.out) > 0 {
-		n, err := syscall.Write(c.fd, c.out)
+	for c.wrote < len(c.out) {
+		n, err := syscall.Write(c.fd, c.out[c.wrote:])
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
@@ -125,7 +127,7 @@ func (e *engine) flush(c *epConn) {
 			e.fail(c, fmt.Errorf("write tcp %s: %w", e.host, err))
 			return
 		}
-		c.out = c.out[n:]
+		c.wrote += n
 	}
 	e.watchWrite(c, false)
 }
@@ -165,7 +167,7 @@ func (e *engine) ready(c *epConn, events uint32) {
 		if c.closed {
 			return
 		}
-	} else if events&syscall.EPOLLOUT != 0 && len(c.out) > 0 {
+	} else if events&syscall.EPOLLOUT != 0 && c.wrote < len(c.out) {
 		e.flush(c)
 		if c.closed {
 			return
@@ -208,19 +210,20 @@ func (e *engine) read(c *epConn) {
 		}
 		return
 	}
-	if rerr != nil {
-		e.fail(c, fmt.Errorf("read tcp %s: %w", e.host, rerr))
+	// A reset may follow a whole answer (a server closing with input
+	// unread): the answer counts, as at the end of the stream.
+	end := eof || rerr != nil
+	if !end && !headIn(c.in) {
 		return
 	}
-	if !eof && !bytes.Contains(c.in, []byte("\r\n\r\n")) && !bytes.Contains(c.in, []byte("\n\n")) {
-		return // the head is not all in yet
-	}
-	resp, n, rest, err := e.parse(c, eof)
+	resp, n, rest, err := e.parse(c, end)
 	switch {
 	case err != nil:
 		e.fail(c, err)
 	case resp == nil:
-		if eof {
+		if rerr != nil {
+			e.fail(c, fmt.Errorf("read tcp %s: %w", e.host, rerr))
+		} else if eof {
 			e.fail(c, fmt.Errorf("read tcp %s: %w", e.host, io.ErrUnexpectedEOF))
 		}
 	default:
@@ -235,11 +238,14 @@ func (e *engine) read(c *epConn) {
 		c.res, c.req = nil, nil
 		e.busy--
 		e.col.add(res)
-		if eof || resp.Close || rest > 0 { // more than was asked for: not to be trusted
+		// Not reused: a connection the server closes or will close, one
+		// with more than was asked for on it, and one whose request the
+		// server answered before taking all of it.
+		if end || resp.Close || rest > 0 || c.wrote < len(c.out) {
 			e.drop(c)
 			return
 		}
-		c.in = c.in[:0]
+		c.in, c.out, c.wrote = c.in[:0], c.out[:0], 0
 		e.idle = append(e.idle, c)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"syscall"
 	"time"
@@ -65,12 +66,13 @@ type engine struct {
 	col  *collector
 	host string // the target's host[:port], as requests name it
 
-	ep     int              // the epoll instance
-	family int              // of addr
-	addr   syscall.Sockaddr // the target, resolved once
-	conns  map[int32]*epConn
-	idle   []*epConn // most recently used last
-	busy   int       // requests in flight
+	ep      int              // the epoll instance
+	family  int              // of addr
+	addr    syscall.Sockaddr // the target, resolved once
+	conns   map[int32]*epConn
+	idle    []*epConn // most recently used last
+	busy    int       // requests in flight
+	stopped bool      // the targeter failed: send no more
 
 	rd   bytes.Reader  // reads a connection's answer so far
 	br   *bufio.Reader // over rd
@@ -98,7 +100,20 @@ func (e *engine) open(ctx context.Context, u *url.URL) error {
 	if err != nil {
 		return fmt.Errorf("dial tcp %s: %w", u.Host, err)
 	}
-	ip := addrs[0].Unmap()
+	ip := addrs[0]
+	if len(addrs) > 1 {
+		// As net.Dial would, take the first address that answers (say
+		// IPv4 for a name that also has an IPv6 address no one listens on).
+		d := net.Dialer{Timeout: e.cfg.Timeout}
+		for _, a := range addrs {
+			if c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(a, uint16(p)).String()); err == nil {
+				_ = c.Close()
+				ip = a
+				break
+			}
+		}
+	}
+	ip = ip.Unmap()
 	if ip.Is4() {
 		e.family, e.addr = syscall.AF_INET, &syscall.SockaddrInet4{Port: p, Addr: ip.As4()}
 	} else {
@@ -117,13 +132,17 @@ func (e *engine) failAll(ctx context.Context, tr vegeta.Targeter, err error) {
 		var t vegeta.Target
 		if terr := tr(&t); terr != nil {
 			e.col.add(&vegeta.Result{Attack: attackName, Seq: seq, Timestamp: now, Error: terr.Error()})
+			e.stopped = true
 			return true
 		}
 		e.col.add(&vegeta.Result{Attack: attackName, Seq: seq, Timestamp: now, Method: t.Method, URL: t.URL,
 			Error: requestErr(t.Method, t.URL, err)})
 		return true
 	}, func(timeout int) bool {
-		time.Sleep(time.Duration(max(timeout, 0)) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(max(timeout, 0)) * time.Millisecond):
+		}
 		return true
 	})
 }
@@ -181,6 +200,10 @@ func (e *engine) pace(ctx context.Context, hit func(time.Time, uint64) bool, wai
 		}
 		timeout := -1
 		for sending {
+			if e.stopped {
+				sending = false
+				break
+			}
 			elapsed := now.Sub(began)
 			// As vegeta does, the next request is sent if the duration is
 			// not over when it is first waited for.
@@ -210,7 +233,9 @@ func (e *engine) pace(ctx context.Context, hit func(time.Time, uint64) bool, wai
 		}
 		if !now.Before(nextTick) {
 			e.col.tick(now)
-			nextTick = nextTick.Add(e.cfg.ProgressEvery)
+			if nextTick = nextTick.Add(e.cfg.ProgressEvery); !nextTick.After(now) {
+				nextTick = now.Add(e.cfg.ProgressEvery) // held up: skip the lines missed
+			}
 		}
 		if d := int(nextTick.Sub(now) / time.Millisecond); timeout < 0 || d < timeout {
 			timeout = max(d, 0)

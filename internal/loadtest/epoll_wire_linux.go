@@ -3,6 +3,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -86,26 +87,40 @@ func validToken(s string) bool {
 	return true
 }
 
+// headIn reports whether in holds an answer's whole head.
+func headIn(in []byte) bool {
+	return bytes.Contains(in, []byte("\r\n\r\n")) || bytes.Contains(in, []byte("\n\n"))
+}
+
 // parse reads c's answer, whose head is all in, if all of its body has
 // come too: the answer (nil if more is to come), its body's length, and
-// how many bytes followed it. Until the server closes the connection
-// (eof), a body that cannot be read is taken to be incomplete: a body cut
-// short fails in more ways than one (a chunk's trailer, its size...), and
-// one that is wrong fails at the deadline.
-func (e *engine) parse(c *epConn, eof bool) (resp *http.Response, n, rest int, err error) {
+// how many bytes followed it. Interim answers (1xx) before it are skipped.
+// Until the server closes the connection (end), a body that cannot be read
+// is taken to be incomplete: a body cut short fails in more ways than one
+// (a chunk's trailer, its size...), and one that is wrong fails at the
+// deadline.
+func (e *engine) parse(c *epConn, end bool) (resp *http.Response, n, rest int, err error) {
 	e.rd.Reset(c.in)
 	e.br.Reset(&e.rd)
-	resp, err = http.ReadResponse(e.br, c.req)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("reading answer: %w", err)
+	for {
+		resp, err = http.ReadResponse(e.br, c.req)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("reading answer: %w", err)
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
+		if after := c.in[len(c.in)-e.rd.Len()-e.br.Buffered():]; !end && !headIn(after) {
+			return nil, 0, 0, nil
+		}
 	}
-	// An answer without length or chunks ends when the server closes.
-	if resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && !eof {
+	// An answer with a body of no stated length ends when the server closes.
+	if resp.Body != http.NoBody && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 && !end {
 		return nil, 0, 0, nil
 	}
 	body, err := io.Copy(io.Discard, resp.Body)
 	if err != nil {
-		if !eof {
+		if !end {
 			return nil, 0, 0, nil
 		}
 		return nil, 0, 0, fmt.Errorf("reading answer: %w", err)
