@@ -60,6 +60,21 @@ func fetch(t *testing.T, tr *transport, method, url, body string) (int, string, 
 	return resp.StatusCode, string(b), err
 }
 
+// newSilentServer starts a server that answers no request until the test
+// ends.
+func newSilentServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv, _ := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	return srv
+}
+
 func echo(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	_, _ = io.WriteString(w, r.Method+" "+r.URL.Path+" "+string(b))
@@ -153,14 +168,7 @@ func TestTransportEarlyCloseLeavesConnectionUsable(t *testing.T) {
 
 func TestTransportTimeout(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	srv, _ := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
-	defer close(release)
+	srv := newSilentServer(t)
 	tr := newTransport(100 * time.Millisecond)
 	start := time.Now()
 	_, _, err := fetch(t, tr, http.MethodGet, srv.URL+"/", "")
