@@ -90,14 +90,14 @@ func (e *engine) send(c *epConn, takeErr error, tr vegeta.Targeter, now time.Tim
 		e.col.add(res)
 		return
 	}
-	out, req, err := e.encode(&t)
+	out, req, err := e.encode(c.out[:0], &t)
 	if err != nil {
 		res.Error = requestErr(t.Method, t.URL, err)
 		e.col.add(res)
 		e.giveBack(c)
 		return
 	}
-	c.res, c.req, c.out, c.wrote, c.in = res, req, append(c.out[:0], out...), 0, c.in[:0]
+	c.res, c.req, c.out, c.wrote, c.in = res, req, out, 0, c.in[:0]
 	e.busy++
 	if !c.connecting {
 		e.flush(c)

@@ -74,9 +74,8 @@ type engine struct {
 	busy    int       // requests in flight
 	stopped bool      // the targeter failed: send no more
 
-	rd   bytes.Reader  // reads a connection's answer so far
-	br   *bufio.Reader // over rd
-	head []byte        // a request's bytes, reused
+	rd bytes.Reader  // reads a connection's answer so far
+	br *bufio.Reader // over rd
 
 	urlRaw string // the last target URL encoded, and its request path
 	urlReq string
@@ -218,7 +217,7 @@ func (e *engine) pace(ctx context.Context, hit func(time.Time, uint64) bool, wai
 				break
 			}
 			if due > 0 {
-				timeout = int((due + time.Millisecond - 1) / time.Millisecond)
+				timeout = ceilMillis(due)
 				break
 			}
 			if !hit(now, hits) {
@@ -237,11 +236,17 @@ func (e *engine) pace(ctx context.Context, hit func(time.Time, uint64) bool, wai
 				nextTick = now.Add(e.cfg.ProgressEvery) // held up: skip the lines missed
 			}
 		}
-		if d := int(nextTick.Sub(now) / time.Millisecond); timeout < 0 || d < timeout {
+		if d := ceilMillis(nextTick.Sub(now)); timeout < 0 || d < timeout {
 			timeout = max(d, 0)
 		}
 		if !wait(timeout) {
 			return
 		}
 	}
+}
+
+// ceilMillis returns d in whole milliseconds, rounded up: epoll_wait's
+// timeout, which must not wake the loop before d has passed.
+func ceilMillis(d time.Duration) int {
+	return int((d + time.Millisecond - 1) / time.Millisecond)
 }

@@ -15,9 +15,10 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// encode returns the bytes of t's request, and a request of the same
-// method for reading the answer. The target must be the attack's server.
-func (e *engine) encode(t *vegeta.Target) ([]byte, *http.Request, error) {
+// encode appends the bytes of t's request to buf, and returns them with a
+// request of the same method for reading the answer. The target must be
+// the attack's server.
+func (e *engine) encode(buf []byte, t *vegeta.Target) ([]byte, *http.Request, error) {
 	if t.URL != e.urlRaw {
 		u, err := url.Parse(t.URL)
 		if err != nil {
@@ -36,7 +37,7 @@ func (e *engine) encode(t *vegeta.Target) ([]byte, *http.Request, error) {
 		req = &http.Request{Method: t.Method}
 		e.reqs[t.Method] = req
 	}
-	b := append(e.head[:0], t.Method...)
+	b := append(buf, t.Method...)
 	b = append(b, ' ')
 	b = append(b, e.urlReq...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
@@ -58,7 +59,6 @@ func (e *engine) encode(t *vegeta.Target) ([]byte, *http.Request, error) {
 	}
 	b = append(b, "\r\n"...)
 	b = append(b, t.Body...)
-	e.head = b
 	return b, req, nil
 }
 
