@@ -1,7 +1,7 @@
 // Package loadtest drives an HTTP load test against a running pledge portal
 // (one instance or several behind nginx), or against a reference
 // hello-world server. vegeta paces the requests and measures their answers;
-// on Linux, plain-HTTP requests are sent from one thread watching every
+// on Linux, plain-HTTP requests are sent from one goroutine watching every
 // connection through epoll(7), which leaves more of a shared machine to the
 // servers measured, and https ones (or any elsewhere) by vegeta's attacker.
 //

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 // for which success holds and in rep.Shed the 503s that carry Retry-After.
 // It writes progress lines to cfg.Progress if set.
 //
-// Plain-HTTP targets on Linux are sent by epollAttack, from one thread;
+// Plain-HTTP targets on Linux are sent by epollAttack, from one goroutine;
 // the rest (https, other systems) by vegeta's attacker.
 func attack(ctx context.Context, cfg Config, tr vegeta.Targeter, success func(uint16) bool, rep *Report) *vegeta.Metrics {
 	var sent atomic.Uint64
