@@ -17,8 +17,9 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// epollRun sends tr's requests to target through epollAttack at rate for
-// d, and returns the collector with its metrics closed.
+// epollRun sends tr's requests through epollAttack as cfg says, checks
+// that every request started has a result, and returns the collector with
+// its metrics closed.
 func epollRun(t *testing.T, cfg Config, tr vegeta.Targeter) *collector {
 	t.Helper()
 	cfg, err := cfg.withDefaults()

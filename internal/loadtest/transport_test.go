@@ -61,11 +61,15 @@ func fetch(t *testing.T, tr *transport, method, url, body string) (int, string, 
 }
 
 // newSilentServer starts a server that answers no request until the test
-// ends.
+// ends, but /ready (204) at once.
 func newSilentServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	release := make(chan struct{})
 	srv, _ := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ready" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -169,7 +173,14 @@ func TestTransportEarlyCloseLeavesConnectionUsable(t *testing.T) {
 func TestTransportTimeout(t *testing.T) {
 	t.Parallel()
 	srv := newSilentServer(t)
-	tr := newTransport(100 * time.Millisecond)
+	// Connected first, so that the deadline falls on reading the answer,
+	// however long a busy machine takes to connect.
+	tr := newTransport(10 * time.Second)
+	defer tr.CloseIdleConnections()
+	if code, _, err := fetch(t, tr, http.MethodGet, srv.URL+"/ready", ""); err != nil || code != http.StatusNoContent {
+		t.Fatalf("/ready: %d %v", code, err)
+	}
+	tr.timeout = 100 * time.Millisecond
 	start := time.Now()
 	_, _, err := fetch(t, tr, http.MethodGet, srv.URL+"/", "")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
