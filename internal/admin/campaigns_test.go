@@ -78,8 +78,7 @@ func campaignValues(tok string) url.Values {
 
 func TestCampaignCreate(t *testing.T) {
 	c := newConsole(t, withPublicSite())
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	mustContain(t, adm.get(homePath).Body, `href="/admin/campaigns/new"`)
 
 	form := campaignValues(adm.csrf(newCampaignPath))
@@ -138,8 +137,7 @@ func TestCampaignCreate(t *testing.T) {
 func TestCampaignEdit(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	editPath := "/admin/c/vote/edit"
 
 	r := adm.get(editPath)
@@ -188,8 +186,7 @@ func TestCampaignEdit(t *testing.T) {
 func TestRegionsImport(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	path := "/admin/c/vote/regions"
 	r := adm.get(path)
 	wantStatus(t, r, http.StatusOK)
@@ -249,8 +246,7 @@ func TestRegionsImportKeepsRegionsWithPledges(t *testing.T) {
 	if _, err := c.Store.CommitBatch(context.Background(), []pledge.Submission{storetest.Submission(h, camp.ID, 1, "N2")}); err != nil {
 		t.Fatal(err)
 	}
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	path := "/admin/c/vote/regions"
 	tok := adm.csrf(path)
 	before := c.campaign(t, "vote")
@@ -349,8 +345,7 @@ func TestCampaignPagesViewerForbidden(t *testing.T) {
 func TestCampaignFormsNeedCSRF(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	form := campaignValues("wrong")
 	wantStatus(t, adm.post(newCampaignPath, form), http.StatusForbidden)
 	form.Del("csrf")
@@ -377,8 +372,7 @@ func TestCampaignFormsNeedCSRF(t *testing.T) {
 // under that header is accepted as it stands.
 func TestNewCampaignFormDefaultsAgree(t *testing.T) {
 	c := newConsole(t)
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	r := adm.get(newCampaignPath)
 	wantStatus(t, r, http.StatusOK)
 	mustContain(t, r.Body, `value="en" checked`, `value="hi" checked`, ">code,parent,name_en,name_hi\n</textarea>")

@@ -107,8 +107,7 @@ func TestCampaignDashboard(t *testing.T) {
 		t.Error("the viewer's dashboard offers the pledge export")
 	}
 
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	mustContain(t, adm.get("/admin/c/vote").Body, `href="/admin/c/vote/pledges.csv"`)
 	wantStatus(t, adm.get("/admin/c/nope"), http.StatusNotFound)
 	wantRedirect(t, c.browser(t).get("/admin/c/vote"), loginPath)

@@ -32,8 +32,7 @@ func editForm(tok, version, goal string) url.Values {
 func TestCampaignEditConflict(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	editPath := "/admin/c/vote/edit"
 
 	first := adm.get(editPath)
@@ -84,8 +83,7 @@ func TestCampaignEditConflict(t *testing.T) {
 func TestRegionsImportAfterAnotherEdit(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	path := "/admin/c/vote/regions"
 	page := adm.get(path)
 	tok := csrfField.FindStringSubmatch(page.Body)[1]

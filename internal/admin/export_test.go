@@ -92,8 +92,7 @@ func TestPledgesCSV(t *testing.T) {
 		t.Errorf("%d export entries after the viewer's refused attempt, want 0", n)
 	}
 
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	rows := exportCSV(t, adm, "mail")
 	if len(rows) != n {
 		t.Fatalf("%d rows, want %d", len(rows), n)
@@ -168,8 +167,7 @@ func TestPledgesCSVOnASlowLink(t *testing.T) {
 	camp := newCampaign(t, c, "slow", pledge.EmailNone)
 	const rows = 5_000 // 400 kB, through 16 kB buffers: seconds
 	fillPledges(t, c.Store, camp.ID, rows, time.Now())
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	// A client that reads 16 kB at a time, with a small receive buffer.
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)

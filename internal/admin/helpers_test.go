@@ -289,6 +289,14 @@ func (b *browser) login(username, password string) response {
 	return b.post(loginPath, url.Values{"csrf": {tok}, "username": {username}, "password": {password}})
 }
 
+// adminBrowser is a fresh browser logged in as the console's first admin.
+func (c *console) adminBrowser(t *testing.T) *browser {
+	t.Helper()
+	b := c.browser(t)
+	b.mustLogin(adminUser, adminPass)
+	return b
+}
+
 // mustLogin logs in and fails unless the console sends the browser home.
 func (b *browser) mustLogin(username, password string) {
 	b.t.Helper()

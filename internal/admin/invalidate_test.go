@@ -96,8 +96,7 @@ func (c *console) certificate(t *testing.T, b *browser, camp *pledge.Campaign, n
 func TestInvalidateAndRevert(t *testing.T) {
 	c := newConsole(t, withPublicSite())
 	camp := c.mustCreate(t, "vote")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 
 	// Pledge 1 over the public API, from the test's own address (loopback).
 	if st := publicPledge(t, adm, "vote", 1); st != http.StatusCreated {
@@ -260,8 +259,7 @@ func TestInvalidateAndRevert(t *testing.T) {
 func TestAnonymise(t *testing.T) {
 	c := newConsole(t, withPublicSite())
 	open := c.mustCreate(t, "open")
-	adm := c.browser(t)
-	adm.mustLogin(adminUser, adminPass)
+	adm := c.adminBrowser(t)
 	c.seedSources(t, open, 1, time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC), "N1", "", "100.64.0.1")
 	if strings.Contains(adm.get("/admin/c/open").Body, "anonymise-form") {
 		t.Error("an open campaign's dashboard offers anonymisation")

@@ -22,8 +22,7 @@ func TestJobsConsole(t *testing.T) {
 	wantStatus(t, viewer.get("/admin/jobs/"), http.StatusForbidden)
 	wantStatus(t, viewer.get("/admin/jobs/api/queues"), http.StatusForbidden)
 
-	deo := c.browser(t)
-	deo.mustLogin(adminUser, adminPass)
+	deo := c.adminBrowser(t)
 	page := deo.get("/admin/jobs/")
 	wantStatus(t, page, http.StatusOK)
 	mustContain(t, page.Body, "<title>River</title>", "/admin/jobs/assets/")

@@ -95,8 +95,7 @@ func TestAuditPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	first := b.get(auditPath)
 	wantStatus(t, first, http.StatusOK)
 	// Newest first: the log-in, then entry-59 down.
@@ -136,8 +135,7 @@ func TestAuditExportCSV(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	start := time.Now().Add(-time.Second)
 	r := b.get(exportPath)
 	wantStatus(t, r, http.StatusOK)
@@ -198,8 +196,7 @@ func TestUsersPage(t *testing.T) {
 	if err := c.Accounts.Disable(context.Background(), adminWho, viewerUser); err != nil {
 		t.Fatal(err)
 	}
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	r := b.get(usersPath)
 	wantStatus(t, r, http.StatusOK)
 	row := regexp.MustCompile(`<tr><td>` + viewerUser + `</td><td>viewer</td><td>disabled</td>`)

@@ -8,8 +8,7 @@ import (
 
 func TestLogoutEndsSession(t *testing.T) {
 	c := newConsole(t)
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	old := b.token()
 	tok := b.csrf(homePath)
 
@@ -46,8 +45,7 @@ func TestUnauthenticatedGoesToLogin(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	c := newConsole(t)
-	b := c.browser(t)
-	b.mustLogin(adminUser, adminPass)
+	b := c.adminBrowser(t)
 	tok := b.csrf(homePath)
 	loggedIn := func() {
 		t.Helper()
