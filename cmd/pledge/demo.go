@@ -60,7 +60,7 @@ func ensureDemo(ctx context.Context, s store.Store, log *slog.Logger) error {
 	if len(list) > 0 {
 		return nil
 	}
-	err = s.CreateCampaign(ctx, demoCampaign())
+	err = s.CreateCampaign(ctx, demoCampaign(), nil)
 	if errors.Is(err, pledge.ErrDuplicate) { // another instance was first
 		return nil
 	}

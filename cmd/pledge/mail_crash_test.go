@@ -40,7 +40,7 @@ func TestMailSurvivesKill(t *testing.T) {
 	}
 	camp := storetest.Campaign(campaignSlug)
 	camp.Email = pledge.EmailOptional
-	if err := s.CreateCampaign(ctx, camp); err != nil {
+	if err := s.CreateCampaign(ctx, camp, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

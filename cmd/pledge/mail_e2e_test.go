@@ -386,7 +386,7 @@ func createMailCampaigns(t *testing.T, db string) {
 	}{{optInSlug, pledge.EmailRequired}, {optionalSlug, pledge.EmailOptional}} {
 		camp := storetest.Campaign(c.slug)
 		camp.Email = c.mode
-		if err := s.CreateCampaign(ctx, camp); err != nil {
+		if err := s.CreateCampaign(ctx, camp, nil); err != nil {
 			t.Fatalf("create campaign %s: %v", c.slug, err)
 		}
 	}

@@ -247,7 +247,7 @@ func createWorkerCampaign(t *testing.T, dbURL, campaignSlug string) {
 	defer s.Close()
 	camp := storetest.Campaign(campaignSlug)
 	camp.Email = pledge.EmailOptional
-	if err := s.CreateCampaign(ctx, camp); err != nil {
+	if err := s.CreateCampaign(ctx, camp, nil); err != nil {
 		t.Fatalf("create campaign %s: %v", campaignSlug, err)
 	}
 }

@@ -47,6 +47,12 @@ func (a *Admin) record(r *http.Request, actor, kind, detail string) error {
 	})
 }
 
+// action is an audit log entry by r's user, for a store method to append
+// in the transaction of the change it records.
+func (a *Admin) action(r *http.Request, kind, detail string) *pledge.Action {
+	return &pledge.Action{At: stamp(a.now), Actor: userFrom(r.Context()).Username, Remote: a.remote(r), Kind: kind, Detail: detail}
+}
+
 // remote is r's client address as the audit log writes it.
 func (a *Admin) remote(r *http.Request) string {
 	if addr := a.client.Of(r); addr.IsValid() {

@@ -71,7 +71,7 @@ func buildBig(b *testing.B) (*bigCampaign, error) {
 	f := &bigCampaign{dir: dir, store: s}
 	camp := storetest.Campaign("big")
 	camp.Email = pledge.EmailOptional
-	if err := s.CreateCampaign(ctx, camp); err != nil {
+	if err := s.CreateCampaign(ctx, camp, nil); err != nil {
 		return f, err
 	}
 	fillPledges(b, s, camp.ID, benchPledges, time.Now())

@@ -235,7 +235,8 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 		placeProblems(&f, c.Problems())
 	}
 	if !f.Problems {
-		err := a.store.CreateCampaign(r.Context(), &c)
+		detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), c.OpensAt.Format(time.RFC3339))
+		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, detail))
 		switch {
 		case errors.Is(err, pledge.ErrDuplicate):
 			f.add("slug", "a campaign with this slug exists already")
@@ -246,10 +247,6 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	if f.Problems {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "New campaign", f))
 		return nil
-	}
-	detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), c.OpensAt.Format(time.RFC3339))
-	if err := a.record(r, userFrom(r.Context()).Username, KindCampaignCreate, detail); err != nil {
-		return err
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
@@ -290,7 +287,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := http.StatusUnprocessableEntity
 	if !f.Problems {
-		err := a.store.UpdateCampaign(ctx, &c)
+		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&c)))
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
 			f.add("form", err.Error())
@@ -311,18 +308,19 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}
+
+// editDetail is the audit log's account of an edit saving c.
+func editDetail(c *pledge.Campaign) string {
 	closes := "never"
 	if !c.ClosesAt.IsZero() {
 		closes = c.ClosesAt.UTC().Format(time.RFC3339)
 	}
-	detail := fmt.Sprintf("%s: %q, languages %s, email %s, goal %d, opens %s, closes %s, %d regions, pledge text %s",
+	return fmt.Sprintf("%s: %q, languages %s, email %s, goal %d, opens %s, closes %s, %d regions, pledge text %s",
 		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, c.Goal,
 		c.OpensAt.UTC().Format(time.RFC3339), closes, len(c.Regions), textDigest(c.Pledge))
-	if err := a.record(r, userFrom(ctx).Username, KindCampaignEdit, detail); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
-	return nil
 }
 
 // pauseCampaign and resumeCampaign switch whether a campaign takes pledges.
@@ -344,19 +342,15 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 	if err != nil {
 		return fmt.Errorf("pause campaign: %w", err)
 	}
-	was := c.Paused
-	if err := a.store.SetPaused(ctx, c.ID, paused); err != nil {
-		return fmt.Errorf("pause campaign %s: %w", c.Slug, err)
-	}
 	kind, detail := KindCampaignPause, c.Slug+": paused"
 	if !paused {
 		kind, detail = KindCampaignResume, c.Slug+": resumed"
 	}
-	if was == paused {
+	if c.Paused == paused {
 		detail += " (already)"
 	}
-	if err := a.record(r, userFrom(ctx).Username, kind, detail); err != nil {
-		return err
+	if err := a.store.SetPaused(ctx, c.ID, paused, a.action(r, kind, detail)); err != nil {
+		return fmt.Errorf("pause campaign %s: %w", c.Slug, err)
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil

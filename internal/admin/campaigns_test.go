@@ -60,7 +60,7 @@ func (c *console) campaign(t *testing.T, slug string) pledge.Campaign {
 func (c *console) mustCreate(t *testing.T, slug string) *pledge.Campaign {
 	t.Helper()
 	camp := storetest.Campaign(slug)
-	if err := c.Store.CreateCampaign(context.Background(), camp); err != nil {
+	if err := c.Store.CreateCampaign(context.Background(), camp, nil); err != nil {
 		t.Fatal(err)
 	}
 	return camp

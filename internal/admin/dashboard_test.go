@@ -39,7 +39,7 @@ func newCampaign(t *testing.T, c *console, slug string, email pledge.EmailMode) 
 	t.Helper()
 	camp := storetest.Campaign(slug)
 	camp.Email = email
-	if err := c.Store.CreateCampaign(context.Background(), camp); err != nil {
+	if err := c.Store.CreateCampaign(context.Background(), camp, nil); err != nil {
 		t.Fatal(err)
 	}
 	return camp

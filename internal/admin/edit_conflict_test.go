@@ -97,7 +97,7 @@ func TestRegionsImportAfterAnotherEdit(t *testing.T) {
 	other := c.campaign(t, "vote")
 	other.Regions = append(other.Regions, other.Regions[len(other.Regions)-1])
 	other.Regions[len(other.Regions)-1].Code = "S2"
-	if err := c.Store.UpdateCampaign(t.Context(), &other); err != nil {
+	if err := c.Store.UpdateCampaign(t.Context(), &other, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -124,14 +124,10 @@ func (a *Admin) invalidate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign", a.newPage(r, d.Title, d))
 		return nil
 	}
-	who := userFrom(ctx).Username
-	inv, err := a.store.Invalidate(ctx, c.ID, filter, f.Reason, who)
+	act := a.action(r, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter, f.Reason))
+	inv, err := a.store.Invalidate(ctx, c.ID, filter, f.Reason, act.Actor, act)
 	if err != nil {
 		return fmt.Errorf("invalidate %s: %w", c.Slug, err)
-	}
-	detail := fmt.Sprintf("%s: invalidation #%d, %s: %d pledges; reason: %s", c.Slug, inv.ID, inv.Filter, inv.Rows, f.Reason)
-	if err := a.record(r, who, KindInvalidate, detail); err != nil {
-		return err
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug+"?invalidated="+strconv.FormatInt(inv.ID, 10)+"#invalidations", http.StatusSeeOther)
 	return nil
@@ -148,11 +144,9 @@ func (a *Admin) revertInvalidation(w http.ResponseWriter, r *http.Request) error
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
-	if err := a.store.RevertInvalidation(ctx, c.ID, id); err != nil {
+	act := a.action(r, KindInvalidateRevert, fmt.Sprintf("%s: invalidation #%d reverted", c.Slug, id))
+	if err := a.store.RevertInvalidation(ctx, c.ID, id, act); err != nil {
 		return fmt.Errorf("revert invalidation of %s: %w", c.Slug, err)
-	}
-	if err := a.record(r, userFrom(ctx).Username, KindInvalidateRevert, fmt.Sprintf("%s: invalidation #%d reverted", c.Slug, id)); err != nil {
-		return err
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug+"?reverted="+strconv.FormatInt(id, 10)+"#invalidations", http.StatusSeeOther)
 	return nil
@@ -170,12 +164,9 @@ func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return errUnconfirmed
 	}
-	n, err := a.store.Anonymise(ctx, c.ID)
+	n, err := a.store.Anonymise(ctx, c.ID, a.action(r, KindAnonymise, c.Slug+": contact and network data removed"))
 	if err != nil {
 		return fmt.Errorf("anonymise %s: %w", c.Slug, err)
-	}
-	if err := a.record(r, userFrom(ctx).Username, KindAnonymise, fmt.Sprintf("%s: contact and network data removed from %d pledges", c.Slug, n)); err != nil {
-		return err
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug+"?anonymised="+strconv.FormatInt(n, 10), http.StatusSeeOther)
 	return nil

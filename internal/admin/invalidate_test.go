@@ -270,7 +270,7 @@ func TestAnonymise(t *testing.T) {
 	camp := storetest.Campaign("ended")
 	camp.Email = pledge.EmailOptional
 	camp.ClosesAt = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	if err := c.Store.CreateCampaign(ctx, camp); err != nil {
+	if err := c.Store.CreateCampaign(ctx, camp, nil); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -319,7 +319,7 @@ func TestAnonymise(t *testing.T) {
 	}
 	// No network address is left for an invalidation to match.
 	for _, pf := range []string{"0.0.0.0/0", "::/0"} {
-		inv, err := c.Store.Invalidate(ctx, camp.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(pf)}, "probe", "test")
+		inv, err := c.Store.Invalidate(ctx, camp.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(pf)}, "probe", "test", nil)
 		if err != nil || inv.Rows != 0 {
 			t.Fatalf("%s after anonymising: %d rows, %v", pf, inv.Rows, err)
 		}
@@ -329,7 +329,7 @@ func TestAnonymise(t *testing.T) {
 		t.Error("the certificate changed with anonymisation")
 	}
 	// The open campaign kept its data.
-	inv, err := c.Store.Invalidate(ctx, open.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "probe", "test")
+	inv, err := c.Store.Invalidate(ctx, open.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "probe", "test", nil)
 	if err != nil || inv.Rows != 1 {
 		t.Fatalf("open campaign after anonymising another: %d rows, %v", inv.Rows, err)
 	}

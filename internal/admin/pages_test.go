@@ -56,7 +56,7 @@ func TestDashboardShowsTotals(t *testing.T) {
 	other := storetest.Campaign("plant-trees")
 	other.Title = pledge.Text{"en": "Plant <trees>", "hi": "पेड़"}
 	for _, camp := range []*pledge.Campaign{vote, other} {
-		if err := c.Store.CreateCampaign(ctx, camp); err != nil {
+		if err := c.Store.CreateCampaign(ctx, camp, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -222,7 +222,7 @@ func TestCampaignStatuses(t *testing.T) {
 	ended.OpensAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	ended.ClosesAt = time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)
 	for _, camp := range []*pledge.Campaign{open, scheduled, ended} {
-		if err := c.Store.CreateCampaign(ctx, camp); err != nil {
+		if err := c.Store.CreateCampaign(ctx, camp, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -102,7 +102,9 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.Regions = regions
-	err = a.store.UpdateCampaign(ctx, &c)
+	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
+		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))
+	err = a.store.UpdateCampaign(ctx, &c, a.action(r, KindRegionsImport, detail))
 	switch {
 	case errors.Is(err, pledge.ErrRegionInUse):
 		p.Refused = err.Error()
@@ -118,11 +120,6 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	if p.Refused != "" {
 		a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
-	}
-	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
-		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))
-	if err := a.record(r, userFrom(ctx).Username, KindRegionsImport, detail); err != nil {
-		return err
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil

@@ -27,7 +27,7 @@ func openStore(t testing.TB) (*sqlite.Store, *pledge.Campaign) {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := storetest.Campaign("intake")
-	if err := s.CreateCampaign(context.Background(), c); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s, c

@@ -154,7 +154,7 @@ func (e *env) campaign(t testing.TB, slug string, mode pledge.EmailMode) *pledge
 	c.Languages = []string{"en", "hi"}
 	c.Title = pledge.Text{"en": "Vote Bilaspur", "hi": "मतदान बिलासपुर"}
 	c.Pledge = pledge.Text{"en": "I will vote.", "hi": "मैं मतदान करूँगा।"}
-	if err := e.store.CreateCampaign(context.Background(), c); err != nil {
+	if err := e.store.CreateCampaign(context.Background(), c, nil); err != nil {
 		t.Fatal(err)
 	}
 	return c

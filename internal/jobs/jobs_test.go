@@ -157,7 +157,7 @@ func TestNoConfirmationForInvalidatedPledge(t *testing.T) {
 		// server after it is back would send; a mail already on its way
 		// cannot be called back. Stopping the workers lets such a try end.
 		e.stop(t)
-		if _, err := s.Invalidate(context.Background(), c.ID, pledge.InvalidationFilter{Region: storetest.Leaves[1]}, "bot wave", "admin"); err != nil {
+		if _, err := s.Invalidate(context.Background(), c.ID, pledge.InvalidationFilter{Region: storetest.Leaves[1]}, "bot wave", "admin", nil); err != nil {
 			t.Fatal(err)
 		}
 		srv.FailTemporarily(false)

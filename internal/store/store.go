@@ -25,7 +25,11 @@ type Result struct {
 // Store is the persistence the rest of the portal uses.
 type Store interface {
 	// CreateCampaign stores a new campaign and sets c.ID and c.Version.
-	CreateCampaign(ctx context.Context, c *pledge.Campaign) error
+	// It and the other methods that change a campaign or its pledges at an
+	// administrator's hand append act (if not nil) to the audit log in the
+	// same transaction as the change, and set act.ID (act.At, if zero, to
+	// now): a change is on record or not made.
+	CreateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error
 	// Campaigns lists every campaign, oldest first.
 	Campaigns(ctx context.Context) ([]pledge.Campaign, error)
 	// Campaign returns the campaign with slug, or pledge.ErrNotFound.
@@ -41,10 +45,10 @@ type Store interface {
 	// c.RegionsRev is set to the campaign's. c.Version must be the stored
 	// campaign's (pledge.ErrEditConflict otherwise, and nothing is changed);
 	// it is advanced.
-	UpdateCampaign(ctx context.Context, c *pledge.Campaign) error
+	UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error
 	// SetPaused pauses or resumes the campaign campaignID, changing nothing
 	// else (pledge.ErrNotFound if there is none).
-	SetPaused(ctx context.Context, campaignID int64, paused bool) error
+	SetPaused(ctx context.Context, campaignID int64, paused bool, act *pledge.Action) error
 
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in
@@ -79,19 +83,21 @@ type Store interface {
 
 	// Invalidate sets aside, in one transaction, the campaign's valid pledges
 	// matching f (which must name a criterion: else pledge.ErrNoCriterion),
-	// taking them off the count rows, and records the invalidation.
-	Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string) (pledge.Invalidation, error)
+	// taking them off the count rows, and records the invalidation. act's
+	// Detail is completed as InvalidationAction does.
+	Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error)
 	// RevertInvalidation restores exactly the pledges invalidation id set
 	// aside, counting them again; pledge.ErrNotFound if there is no such
 	// invalidation in force.
-	RevertInvalidation(ctx context.Context, campaignID, id int64) error
+	RevertInvalidation(ctx context.Context, campaignID, id int64, act *pledge.Action) error
 	// Invalidations lists a campaign's invalidations, newest first.
 	Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error)
 	// Anonymise removes the e-mail addresses and source addresses of a
 	// closed campaign's pledges (pledge.ErrStillOpen if it has not closed),
 	// keeping names, numbers and counts, and returns the rows changed. Its
-	// pending (unconfirmed) pledges are removed.
-	Anonymise(ctx context.Context, campaignID int64) (int64, error)
+	// pending (unconfirmed) pledges are removed. act's Detail is completed
+	// as AnonymiseAction does.
+	Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error)
 
 	// Jobs creates River's client over this database with cfg. From then on
 	// the store enqueues the mail jobs of what it stores (see BatchJobs)
@@ -163,6 +169,25 @@ type Store interface {
 	Stats() PoolStats
 	// Close releases the database.
 	Close() error
+}
+
+// InvalidationAction adds to act's Detail (act may be nil) the number of
+// invalidation inv and how many pledges it set aside, known only inside
+// the transaction that makes it, and returns act.
+func InvalidationAction(act *pledge.Action, inv pledge.Invalidation) *pledge.Action {
+	if act != nil {
+		act.Detail += fmt.Sprintf("; invalidation #%d: %d pledges", inv.ID, inv.Rows)
+	}
+	return act
+}
+
+// AnonymiseAction adds to act's Detail (act may be nil) the number of
+// pledges anonymised, and returns act.
+func AnonymiseAction(act *pledge.Action, rows int64) *pledge.Action {
+	if act != nil {
+		act.Detail += fmt.Sprintf(": %d pledges", rows)
+	}
+	return act
 }
 
 // PoolStats are a backend's connection pool figures.

@@ -38,7 +38,7 @@ func BenchmarkAPIPledgeHandler(b *testing.B) {
 	}
 	defer s.Close()
 	c := storetest.Campaign("vote")
-	if err := s.CreateCampaign(context.Background(), c); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err != nil {
 		b.Fatal(err)
 	}
 	srv, err := web.New(web.Deps{Store: s, Intake: &instant{}, Hasher: pledge.NewHasher(secret), Tokens: pledge.NewTokens(secret), Log: discard})

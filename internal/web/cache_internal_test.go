@@ -34,7 +34,7 @@ func newCountingStore(t *testing.T) *countingStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.CreateCampaign(ctx, storetest.Campaign("vote")); err != nil {
+	if err := db.CreateCampaign(ctx, storetest.Campaign("vote"), nil); err != nil {
 		t.Fatal(err)
 	}
 	return &countingStore{Store: db, release: make(chan struct{})}
@@ -141,7 +141,7 @@ func TestCampaignCacheNewerWaitsOutAnEarlierReload(t *testing.T) {
 	}
 	before := c.RegionsRev
 	c.Regions = c.Regions[:len(c.Regions)-1] // S1 removed
-	if err := cs.Store.UpdateCampaign(ctx, &c); err != nil {
+	if err := cs.Store.UpdateCampaign(ctx, &c, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan *pledge.Campaign, 1)

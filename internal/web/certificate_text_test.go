@@ -45,7 +45,7 @@ func certificateWithWording(t *testing.T, p *portal, heading, signatory pledge.T
 	t.Helper()
 	c := *p.Campaign
 	c.CertificateTitle, c.Signatory = heading, signatory
-	if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
+	if err := p.Store.UpdateCampaign(context.Background(), &c, nil); err != nil {
 		t.Fatal(err)
 	}
 	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "hi")

@@ -138,7 +138,7 @@ func TestCertificatePNGVoidPledge(t *testing.T) {
 	if err := p.Store.Withdraw(ctx, p.Campaign.ID, withdrawn.Number, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Store.Invalidate(ctx, p.Campaign.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "tester"); err != nil {
+	if _, err := p.Store.Invalidate(ctx, p.Campaign.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "tester", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, rec := range []receipt{withdrawn, invalid} {

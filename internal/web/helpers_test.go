@@ -115,11 +115,11 @@ func newPortal(t testing.TB, opts ...portalOption) *portal {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := storetest.Campaign("vote")
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, extra := range o.campaigns {
-		if err := s.CreateCampaign(ctx, extra); err != nil {
+		if err := s.CreateCampaign(ctx, extra, nil); err != nil {
 			t.Fatalf("CreateCampaign(%s): %v", extra.Slug, err)
 		}
 	}

@@ -465,7 +465,7 @@ func TestConfirmAfterCampaignClosed(t *testing.T) {
 
 	closed := *must
 	closed.ClosesAt = time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
-	if err := p.Store.UpdateCampaign(context.Background(), &closed); err != nil {
+	if err := p.Store.UpdateCampaign(context.Background(), &closed, nil); err != nil {
 		t.Fatal(err)
 	}
 	c.advance(time.Hour) // past the close, and past the campaign cache's age

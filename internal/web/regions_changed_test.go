@@ -22,7 +22,7 @@ func TestRegionsChangedWhileCached(t *testing.T) {
 		t.Helper()
 		wantStatus(t, p.get(t, "/c/vote"), http.StatusOK) // cached as it is
 		c.Regions = regions
-		if err := p.Store.UpdateCampaign(context.Background(), &c); err != nil {
+		if err := p.Store.UpdateCampaign(context.Background(), &c, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
-// CreateCampaign stores a new campaign with its regions and sets c.ID.
-func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
+// CreateCampaign stores a new campaign with its regions and sets c.ID,
+// appending act to the audit log in the same transaction.
+func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			return fmt.Errorf("insert campaign sequence: %w", err)
 		}
 		c.ID, c.Version = id, 1
-		return nil
+		return logAction(ctx, tx, act)
 	})
 }
 
@@ -115,8 +116,9 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // name goes: a batch then refuses submissions checked against the
 // campaign as it was (pledge.ErrRegionsChanged). It sets c.RegionsRev. It
 // refuses an edit made to another version than the stored one
-// (pledge.ErrEditConflict) and advances c.Version.
-func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
+// (pledge.ErrEditConflict) and advances c.Version. act goes to the audit
+// log in the same transaction.
+func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -189,7 +191,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			c.ID, codes, parents, names); err != nil {
 			return fmt.Errorf("save regions: %w", err)
 		}
-		return nil
+		return logAction(ctx, tx, act)
 	})
 	if err == nil {
 		c.RegionsRev = rev
@@ -204,15 +206,17 @@ type querier interface {
 }
 
 // SetPaused pauses or resumes a campaign. See store.Store.
-func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE campaigns SET paused = $2 WHERE id = $1`, campaignID, paused)
-	if err != nil {
-		return fmt.Errorf("pause campaign %d: %w", campaignID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
-	}
-	return nil
+func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool, act *pledge.Action) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE campaigns SET paused = $2 WHERE id = $1`, campaignID, paused)
+		if err != nil {
+			return fmt.Errorf("pause campaign %d: %w", campaignID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+		}
+		return logAction(ctx, tx, act)
+	})
 }
 
 // regions returns the regions of one campaign, or of all when campaignID is 0.

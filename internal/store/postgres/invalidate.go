@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // lockCampaign locks the campaign's sequence row, as a batch does, so no
@@ -45,7 +46,7 @@ func shiftCounts(ctx context.Context, tx pgx.Tx, campaignID, id, sign int64) err
 
 // Invalidate sets aside the campaign's valid pledges matching f. See
 // store.Store.
-func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string) (pledge.Invalidation, error) {
+func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error) {
 	inv := pledge.Invalidation{CampaignID: campaignID, Filter: f.String(), Reason: reason, Actor: actor,
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := f.Check(); err != nil {
@@ -93,7 +94,7 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 		if _, err := tx.Exec(ctx, `UPDATE invalidations SET rows = $1 WHERE id = $2`, inv.Rows, inv.ID); err != nil {
 			return fmt.Errorf("record invalidation: %w", err)
 		}
-		return nil
+		return logAction(ctx, tx, store.InvalidationAction(act, inv))
 	})
 	if err != nil {
 		return inv, fmt.Errorf("invalidate: %w", err)
@@ -103,7 +104,7 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 
 // RevertInvalidation restores the pledges of invalidation id. See
 // store.Store.
-func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64) error {
+func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64, act *pledge.Action) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockCampaign(ctx, tx, campaignID); err != nil {
 			return err
@@ -128,7 +129,7 @@ func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64) er
 		if _, err := tx.Exec(ctx, `UPDATE invalidations SET reverted_at = $1 WHERE id = $2`, time.Now().UTC(), id); err != nil {
 			return fmt.Errorf("revert invalidation: %w", err)
 		}
-		return nil
+		return logAction(ctx, tx, act)
 	})
 	if err != nil {
 		return fmt.Errorf("revert: %w", err)
@@ -161,7 +162,7 @@ func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.I
 
 // Anonymise removes contact and network data of a closed campaign. See
 // store.Store.
-func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) {
+func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The lock first: an edit that reopens the campaign takes it too,
@@ -191,7 +192,7 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 		if _, err := tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1`, campaignID); err != nil {
 			return fmt.Errorf("pending pledges: %w", err)
 		}
-		return nil
+		return logAction(ctx, tx, store.AnonymiseAction(act, n))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("anonymise: %w", err)

@@ -114,7 +114,7 @@ func planCampaign(t *testing.T, s *Store, slug string, mode pledge.EmailMode) *p
 	t.Helper()
 	c := storetest.Campaign(slug)
 	c.Email = mode
-	if err := s.CreateCampaign(context.Background(), c); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err != nil {
 		t.Fatal(err)
 	}
 	return c

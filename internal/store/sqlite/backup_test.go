@@ -26,7 +26,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	}
 	defer s.Close()
 	c := storetest.Campaign("backup")
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	h := pledge.NewHasher([]byte("k"))

@@ -24,7 +24,7 @@ func BenchmarkCommitBatch(b *testing.B) {
 			}
 			defer s.Close()
 			c := storetest.Campaign("bench")
-			if err := s.CreateCampaign(ctx, c); err != nil {
+			if err := s.CreateCampaign(ctx, c, nil); err != nil {
 				b.Fatal(err)
 			}
 			h := pledge.NewHasher([]byte("bench"))

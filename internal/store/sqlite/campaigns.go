@@ -12,8 +12,9 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
-// CreateCampaign stores a new campaign with its regions and sets c.ID.
-func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
+// CreateCampaign stores a new campaign with its regions and sets c.ID,
+// appending act to the audit log in the same transaction.
+func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -53,6 +54,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign) error {
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_seq (campaign_id) VALUES (?)`, id); err != nil {
 		return fmt.Errorf("insert campaign sequence: %w", err)
+	}
+	if err := logAction(ctx, tx, act); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit campaign %s: %w", c.Slug, err)
@@ -114,8 +118,9 @@ func (s *Store) Campaign(ctx context.Context, slug string) (pledge.Campaign, err
 // submissions checked against the campaign as it was
 // (pledge.ErrRegionsChanged). It sets c.RegionsRev. It refuses an edit
 // made to another version than the stored one (pledge.ErrEditConflict)
-// and advances c.Version.
-func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
+// and advances c.Version. act goes to the audit log in the same
+// transaction.
+func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -195,6 +200,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 			return fmt.Errorf("insert region %s: %w", r.Code, err)
 		}
 	}
+	if err := logAction(ctx, tx, act); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit campaign %d: %w", c.ID, err)
 	}
@@ -204,15 +212,17 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign) error {
 }
 
 // SetPaused pauses or resumes a campaign. See store.Store.
-func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE campaigns SET paused = ? WHERE id = ?`, paused, campaignID)
-	if err != nil {
-		return fmt.Errorf("pause campaign %d: %w", campaignID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
-	}
-	return nil
+func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool, act *pledge.Action) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET paused = ? WHERE id = ?`, paused, campaignID)
+		if err != nil {
+			return fmt.Errorf("pause campaign %d: %w", campaignID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+		}
+		return logAction(ctx, tx, act)
+	})
 }
 
 // querier is the reader pool or a transaction.

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // Invalidate sets aside the campaign's valid pledges matching f. See
 // store.Store. The writer transaction holds SQLite's write lock throughout,
 // so no batch can commit between the update and the count changes.
-func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string) (pledge.Invalidation, error) {
+func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error) {
 	inv := pledge.Invalidation{CampaignID: campaignID, Filter: f.String(), Reason: reason, Actor: actor,
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := f.Check(); err != nil {
@@ -62,6 +63,9 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 	if _, err := tx.ExecContext(ctx, `UPDATE invalidations SET rows = ? WHERE id = ?`, inv.Rows, inv.ID); err != nil {
 		return inv, fmt.Errorf("record invalidation: %w", err)
 	}
+	if err := logAction(ctx, tx, store.InvalidationAction(act, inv)); err != nil {
+		return inv, err
+	}
 	if err := tx.Commit(); err != nil {
 		return inv, fmt.Errorf("commit invalidation: %w", err)
 	}
@@ -106,7 +110,7 @@ func (s *Store) shiftCounts(ctx context.Context, tx *sql.Tx, campaignID, id int6
 
 // RevertInvalidation restores the pledges of invalidation id. See
 // store.Store.
-func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64) error {
+func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64, act *pledge.Action) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin revert: %w", err)
@@ -131,6 +135,9 @@ func (s *Store) RevertInvalidation(ctx context.Context, campaignID, id int64) er
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE invalidations SET reverted_at = ? WHERE id = ?`, time.Now().UnixMicro(), id); err != nil {
 		return fmt.Errorf("revert invalidation: %w", err)
+	}
+	if err := logAction(ctx, tx, act); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit revert: %w", err)
@@ -165,7 +172,7 @@ func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.I
 
 // Anonymise removes contact and network data of a closed campaign. See
 // store.Store.
-func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) {
+func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin anonymise: %w", err)
@@ -193,6 +200,9 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64) (int64, error) 
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_pledges WHERE campaign_id = ?`, campaignID); err != nil {
 		return 0, fmt.Errorf("anonymise pending pledges: %w", err)
+	}
+	if err := logAction(ctx, tx, store.AnonymiseAction(act, n)); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit anonymise: %w", err)

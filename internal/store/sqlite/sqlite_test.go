@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := storetest.Campaign("keep")
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	secret, _ := s.Secret(ctx)
@@ -100,5 +101,43 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		if _, err := db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
 		}
+	}
+}
+
+// TestChangeNotMadeWithoutAuditEntry: when its audit entry cannot be
+// written, an administrator's change is not made either.
+func TestChangeNotMadeWithoutAuditEntry(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := storetest.Campaign("vote")
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER audit_refused BEFORE INSERT ON admin_actions
+		BEGIN SELECT RAISE(ABORT, 'audit refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	act := &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "campaign-pause", Detail: "vote: paused"}
+	if err := s.SetPaused(ctx, c.ID, true, act); err == nil || !strings.Contains(err.Error(), "audit refused") {
+		t.Fatalf("SetPaused = %v, want the audit entry's refusal", err)
+	}
+	if err := s.CreateCampaign(ctx, storetest.Campaign("other"), act); err == nil {
+		t.Fatal("CreateCampaign succeeded without its audit entry")
+	}
+	if got, err := s.Campaign(ctx, "vote"); err != nil || got.Paused {
+		t.Errorf("campaign paused %v (%v) though its audit entry failed", got.Paused, err)
+	}
+	if _, err := s.Campaign(ctx, "other"); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("campaign created (%v) though its audit entry failed", err)
 	}
 }

@@ -19,7 +19,7 @@ func testCampaignPausedGoal(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := Campaign("paused")
 	c.Paused, c.Goal = true, 500
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	mustCampaign(t, s, "plain")
@@ -59,7 +59,7 @@ func testCampaignUpdate(t *testing.T, s store.Store) {
 		{Code: "N1", Parent: "NORTH", Name: pledge.Text{"en": "Renamed One", "hi": "नाम बदला"}}, // renamed, has a pledge
 		// N2 and S1 (no pledges) removed
 	}
-	if err := s.UpdateCampaign(ctx, &want); err != nil {
+	if err := s.UpdateCampaign(ctx, &want, nil); err != nil {
 		t.Fatalf("UpdateCampaign: %v", err)
 	}
 	if _, err := s.Campaign(ctx, "ignored-new-slug"); !errors.Is(err, pledge.ErrNotFound) {
@@ -80,7 +80,7 @@ func testCampaignUpdate(t *testing.T, s store.Store) {
 	}
 	// Updating back to open works, and region order follows the list.
 	got.ClosesAt = time.Time{}
-	if err := s.UpdateCampaign(ctx, &got); err != nil {
+	if err := s.UpdateCampaign(ctx, &got, nil); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := s.Campaign(ctx, "edit-me")
@@ -99,7 +99,7 @@ func testCampaignSetPaused(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPaused(ctx, c.ID, true); err != nil {
+	if err := s.SetPaused(ctx, c.ID, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Campaign(ctx, "pause-me")
@@ -110,19 +110,19 @@ func testCampaignSetPaused(t *testing.T, s store.Store) {
 	}
 	stale := before // read before the pause
 	stale.Goal = 42
-	if err := s.UpdateCampaign(ctx, &stale); err != nil {
+	if err := s.UpdateCampaign(ctx, &stale, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Campaign(ctx, "pause-me"); !got.Paused || got.Goal != 42 {
 		t.Errorf("after an edit from a stale copy: Paused %v, Goal %d; want true, 42", got.Paused, got.Goal)
 	}
-	if err := s.SetPaused(ctx, c.ID, false); err != nil {
+	if err := s.SetPaused(ctx, c.ID, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Campaign(ctx, "pause-me"); got.Paused {
 		t.Error("still paused after SetPaused(false)")
 	}
-	if err := s.SetPaused(ctx, 999999, true); !errors.Is(err, pledge.ErrNotFound) {
+	if err := s.SetPaused(ctx, 999999, true, nil); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("SetPaused of no campaign = %v, want ErrNotFound", err)
 	}
 }
@@ -136,7 +136,7 @@ func testCampaignUpdateRegionInUse(t *testing.T, s store.Store) {
 	edit := *c
 	edit.Title = pledge.Text{"en": "Changed", "hi": "बदला"}
 	edit.Regions = []pledge.Region{c.Regions[0], c.Regions[1], c.Regions[3]} // N2 left out
-	err := s.UpdateCampaign(ctx, &edit)
+	err := s.UpdateCampaign(ctx, &edit, nil)
 	if !errors.Is(err, pledge.ErrRegionInUse) || !strings.Contains(err.Error(), "N2") {
 		t.Fatalf("UpdateCampaign without N2 = %v, want ErrRegionInUse naming N2", err)
 	}
@@ -144,7 +144,7 @@ func testCampaignUpdateRegionInUse(t *testing.T, s store.Store) {
 	edit.Regions = append([]pledge.Region{}, c.Regions...)
 	edit.Regions = append(edit.Regions, pledge.Region{Code: "N2A", Parent: "N2", Name: pledge.Text{"en": "a", "hi": "a"}})
 	edit.Regions[2].Parent = "" // N2 top-level, so N2A is two levels
-	if err := s.UpdateCampaign(ctx, &edit); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, &edit, nil); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("UpdateCampaign making N2 a parent = %v, want ErrRegionInUse", err)
 	}
 	after, _ := s.Campaign(ctx, "in-use")
@@ -156,7 +156,7 @@ func testCampaignUpdateRegionInUse(t *testing.T, s store.Store) {
 func testCampaignUpdateNotFound(t *testing.T, s store.Store) {
 	c := Campaign("ghost")
 	c.ID = 987654
-	if err := s.UpdateCampaign(context.Background(), c); !errors.Is(err, pledge.ErrNotFound) {
+	if err := s.UpdateCampaign(context.Background(), c, nil); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("UpdateCampaign(unknown ID) = %v, want ErrNotFound", err)
 	}
 }
@@ -167,7 +167,7 @@ func testCampaignUpdateInvalid(t *testing.T, s store.Store) {
 	edit := *c
 	edit.Title = pledge.Text{"en": ""}
 	edit.Goal = -1
-	if err := s.UpdateCampaign(ctx, &edit); err == nil {
+	if err := s.UpdateCampaign(ctx, &edit, nil); err == nil {
 		t.Fatal("UpdateCampaign accepted an invalid campaign")
 	}
 	got, _ := s.Campaign(ctx, "valid")
@@ -183,7 +183,7 @@ func testCertificateText(t *testing.T, s store.Store) {
 	c := mustCampaign(t, s, "cert-text")
 	c.CertificateTitle = pledge.Text{"en": "Voter's Pledge", "hi": "मतदाता संकल्प पत्र"}
 	c.Signatory = pledge.Text{"en": "Collector, Bilaspur", "hi": "कलेक्टर, बिलासपुर"}
-	if err := s.UpdateCampaign(ctx, c); err != nil {
+	if err := s.UpdateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Campaign(ctx, "cert-text")
@@ -194,7 +194,7 @@ func testCertificateText(t *testing.T, s store.Store) {
 		t.Fatalf("after UpdateCampaign: title %v, signatory %v", got.CertificateTitle, got.Signatory)
 	}
 	got.CertificateTitle, got.Signatory = nil, nil
-	if err := s.UpdateCampaign(ctx, &got); err != nil {
+	if err := s.UpdateCampaign(ctx, &got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := s.Campaign(ctx, "cert-text"); again.CertificateTitle != nil || again.Signatory != nil {

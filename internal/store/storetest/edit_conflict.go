@@ -28,7 +28,7 @@ func testCampaignEditConflict(t *testing.T, s store.Store) {
 	}
 
 	first.Goal = 10
-	if err := s.UpdateCampaign(ctx, &first); err != nil {
+	if err := s.UpdateCampaign(ctx, &first, nil); err != nil {
 		t.Fatal(err)
 	}
 	if first.Version != 2 {
@@ -41,7 +41,7 @@ func testCampaignEditConflict(t *testing.T, s store.Store) {
 
 	second.Goal = 20
 	second.Regions = second.Regions[:len(second.Regions)-1] // would advance RegionsRev
-	err := s.UpdateCampaign(ctx, &second)
+	err := s.UpdateCampaign(ctx, &second, nil)
 	if !errors.Is(err, pledge.ErrEditConflict) {
 		t.Fatalf("edit of a stale copy = %v, want ErrEditConflict", err)
 	}
@@ -55,13 +55,13 @@ func testCampaignEditConflict(t *testing.T, s store.Store) {
 	// Made again on the campaign as it is now, it is saved.
 	again := saved
 	again.Goal = 20
-	if err := s.UpdateCampaign(ctx, &again); err != nil || again.Version != 3 {
+	if err := s.UpdateCampaign(ctx, &again, nil); err != nil || again.Version != 3 {
 		t.Fatalf("edit of the current version = %v, Version %d; want nil, 3", err, again.Version)
 	}
 
 	// Pausing is not an edit: a copy read before a pause may still be saved
 	// (CampaignSetPaused checks that the pause survives).
-	if err := s.SetPaused(ctx, c.ID, true); err != nil {
+	if err := s.SetPaused(ctx, c.ID, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Campaign(ctx, "two-admins"); got.Version != 3 {
@@ -76,7 +76,7 @@ func testCampaignEditConflict(t *testing.T, s store.Store) {
 		wg.Go(func() {
 			edit := base
 			edit.Goal = int64(100 + i)
-			errs[i] = s.UpdateCampaign(ctx, &edit)
+			errs[i] = s.UpdateCampaign(ctx, &edit, nil)
 		})
 	}
 	wg.Wait()

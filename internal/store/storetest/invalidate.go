@@ -82,7 +82,7 @@ func testInvalidate(t *testing.T, s store.Store) {
 	base := invalidationFixture(t, s, c)
 	wantCounts(t, s, c.ID, 8, map[string]int64{"N1": 4, "S1": 4})
 
-	byPrefix, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "bot", "admin")
+	byPrefix, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "bot", "admin", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,34 +104,34 @@ func testInvalidate(t *testing.T, s store.Store) {
 	}
 
 	// Overlapping criteria only take pledges still valid.
-	byRegion, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "N1", Prefix: netip.MustParsePrefix("2001:db8::/48")}, "farm", "admin")
+	byRegion, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "N1", Prefix: netip.MustParsePrefix("2001:db8::/48")}, "farm", "admin", nil)
 	if err != nil || byRegion.Rows != 2 {
 		t.Fatalf("region+prefix invalidation = %+v, %v; want 2 rows", byRegion, err)
 	}
 	wantCounts(t, s, c.ID, 2, map[string]int64{"N1": 0, "S1": 2})
-	byTime, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{From: base, To: base.Add(time.Minute)}, "window", "admin")
+	byTime, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{From: base, To: base.Add(time.Minute)}, "window", "admin", nil)
 	if err != nil || byTime.Rows != 2 {
 		t.Fatalf("time invalidation = %+v, %v; want 2 rows", byTime, err)
 	}
 	wantCounts(t, s, c.ID, 0, map[string]int64{"N1": 0, "S1": 0})
 
-	if err := s.RevertInvalidation(ctx, c.ID, byPrefix.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, byPrefix.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantCounts(t, s, c.ID, 4, map[string]int64{"N1": 2, "S1": 2})
 	if n := minuteTotal(t, s, c.ID, base); n != 4 {
 		t.Fatalf("minute counts sum to %d, want 4", n)
 	}
-	if err := s.RevertInvalidation(ctx, c.ID, byPrefix.ID); !errors.Is(err, pledge.ErrReverted) {
+	if err := s.RevertInvalidation(ctx, c.ID, byPrefix.ID, nil); !errors.Is(err, pledge.ErrReverted) {
 		t.Fatalf("second revert: %v, want ErrReverted", err)
 	}
-	if err := s.RevertInvalidation(ctx, c.ID, 999999); !errors.Is(err, pledge.ErrNotFound) {
+	if err := s.RevertInvalidation(ctx, c.ID, 999999, nil); !errors.Is(err, pledge.ErrNotFound) {
 		t.Fatalf("revert of unknown: %v, want ErrNotFound", err)
 	}
-	if err := s.RevertInvalidation(ctx, c.ID, byTime.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, byTime.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RevertInvalidation(ctx, c.ID, byRegion.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, byRegion.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantCounts(t, s, c.ID, 8, map[string]int64{"N1": 4, "S1": 4})
@@ -139,7 +139,7 @@ func testInvalidate(t *testing.T, s store.Store) {
 		t.Fatalf("minute counts sum to %d, want 8", n)
 	}
 
-	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{}, "none", "admin"); !errors.Is(err, pledge.ErrNoCriterion) {
+	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{}, "none", "admin", nil); !errors.Is(err, pledge.ErrNoCriterion) {
 		t.Fatalf("empty filter: %v, want ErrNoCriterion", err)
 	}
 	list, err := s.Invalidations(ctx, c.ID)
@@ -162,18 +162,18 @@ func testInvalidate(t *testing.T, s store.Store) {
 func testAnonymise(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	open := mustCampaign(t, s, "anon-open")
-	if _, err := s.Anonymise(ctx, open.ID); !errors.Is(err, pledge.ErrStillOpen) {
+	if _, err := s.Anonymise(ctx, open.ID, nil); !errors.Is(err, pledge.ErrStillOpen) {
 		t.Fatalf("Anonymise of open campaign: %v, want ErrStillOpen", err)
 	}
 	c := Campaign("anon-closed")
 	c.Email = pledge.EmailOptional
 	c.ClosesAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	invalidationFixture(t, s, c)
 	before, _ := s.Counts(ctx, c.ID)
-	n, err := s.Anonymise(ctx, c.ID)
+	n, err := s.Anonymise(ctx, c.ID, nil)
 	if err != nil || n != 8 {
 		t.Fatalf("Anonymise = %d, %v; want 8", n, err)
 	}
@@ -191,7 +191,7 @@ func testAnonymise(t *testing.T, s store.Store) {
 	}
 	// No source is left: a prefix covering every address matches nothing.
 	for _, pf := range []string{"0.0.0.0/0", "::/0"} {
-		inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(pf)}, "probe", "admin")
+		inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(pf)}, "probe", "admin", nil)
 		if err != nil || inv.Rows != 0 {
 			t.Fatalf("after Anonymise, %s matched %d rows (%v)", pf, inv.Rows, err)
 		}
@@ -200,7 +200,7 @@ func testAnonymise(t *testing.T, s store.Store) {
 	if _, err := s.Pledge(ctx, c.ID, 8); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Anonymise(ctx, c.ID); err != nil || n != 0 {
+	if n, err := s.Anonymise(ctx, c.ID, nil); err != nil || n != 0 {
 		t.Fatalf("second Anonymise = %d, %v; want 0", n, err)
 	}
 }

@@ -20,7 +20,7 @@ func testLastNumber(t *testing.T, s store.Store) {
 	}
 	h := pledge.NewHasher([]byte("k"))
 	mustCommit(t, s, []pledge.Submission{Submission(h, c.ID, 1, "N1"), Submission(h, c.ID, 2, "S1"), Submission(h, c.ID, 3, "N2")})
-	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin"); err != nil {
+	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Withdraw(ctx, c.ID, 3, time.Now()); err != nil {

@@ -44,7 +44,7 @@ func mustCampaignMode(t *testing.T, s store.Store, slug string, mode pledge.Emai
 	t.Helper()
 	c := Campaign(slug)
 	c.Email = mode
-	if err := s.CreateCampaign(context.Background(), c); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err != nil {
 		t.Fatalf("CreateCampaign(%s): %v", slug, err)
 	}
 	return c
@@ -354,7 +354,7 @@ func testPendingConfirm(t *testing.T, s store.Store) {
 		t.Errorf("audit = %+v, want 3 rows, numbers 1-3", a)
 	}
 	// The source address moved with the pledge: invalidation finds it.
-	inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("192.0.2.0/24")}, "probe", "admin")
+	inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("192.0.2.0/24")}, "probe", "admin", nil)
 	if err != nil || inv.Rows != 1 {
 		t.Fatalf("Invalidate by the confirmed pledge's source = %+v, %v; want 1 row", inv, err)
 	}
@@ -404,7 +404,7 @@ func testPendingConfirmDuplicate(t *testing.T, s store.Store) {
 	subs := []pledge.Submission{PendingSubmission(h, c.ID, 1, "N1"), PendingSubmission(h, c.ID, 2, "S1")}
 	ids := mustPending(t, s, subs)
 	c.Email = pledge.EmailOptional
-	if err := s.UpdateCampaign(ctx, c); err != nil {
+	if err := s.UpdateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	res := mustCommit(t, s, []pledge.Submission{WithEmail(h, Submission(h, c.ID, 1, "N2"), 1)})
@@ -684,7 +684,7 @@ func testPendingAnonymise(t *testing.T, s store.Store) {
 	c := Campaign("anon-pending")
 	c.Email = pledge.EmailRequired
 	c.ClosesAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.CreateCampaign(ctx, c); err != nil {
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	keep := mustCampaignMode(t, s, "anon-open-pending", pledge.EmailRequired)
@@ -693,7 +693,7 @@ func testPendingAnonymise(t *testing.T, s store.Store) {
 		PendingSubmission(h, c.ID, 1, "N1"), PendingSubmission(h, c.ID, 2, "S1"), PendingSubmission(h, keep.ID, 3, "S1"),
 	})
 	mustConfirm(t, s, c.ID, ids[0], time.Now().UTC())
-	n, err := s.Anonymise(ctx, c.ID)
+	n, err := s.Anonymise(ctx, c.ID, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("Anonymise = %d, %v; want 1 (the confirmed pledge's address)", n, err)
 	}
@@ -830,7 +830,7 @@ func testWithdrawInvalidated(t *testing.T, s store.Store) {
 	}
 	invalidate := func(prefix string, want int64) pledge.Invalidation {
 		t.Helper()
-		inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(prefix)}, "test", "admin")
+		inv, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix(prefix)}, "test", "admin", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -863,25 +863,25 @@ func testWithdrawInvalidated(t *testing.T, s store.Store) {
 	v6 := invalidate("2001:db8::/48", 1) // 6 only: 5 is withdrawn
 	wantAudit("invalidated 6", 2, map[string]int64{"S1": 2}, 2)
 
-	if err := s.RevertInvalidation(ctx, c.ID, v4.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, v4.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantAudit("reverted 1-4 (1 withdrawn)", 5, map[string]int64{"N1": 1, "S1": 4}, 5)
 	if p := mustPledge(t, s, c.ID, 1); !p.Withdrawn() || p.Invalidated {
 		t.Errorf("pledge 1 after revert = %+v, want withdrawn, not invalidated", p)
 	}
-	if err := s.RevertInvalidation(ctx, c.ID, v6.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, v6.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantAudit("reverted 6", 6, map[string]int64{"N1": 2, "S1": 4}, 6)
 
 	// A window covering every pledge takes only those not withdrawn.
-	all, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{From: base.Add(-time.Hour), To: base.Add(3 * time.Hour)}, "all", "admin")
+	all, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{From: base.Add(-time.Hour), To: base.Add(3 * time.Hour)}, "all", "admin", nil)
 	if err != nil || all.Rows != 6 {
 		t.Fatalf("Invalidate(all) = %+v, %v; want 6 rows (8 less 2 withdrawn)", all, err)
 	}
 	wantAudit("invalidated all", 0, nil, 0)
-	if err := s.RevertInvalidation(ctx, c.ID, all.ID); err != nil {
+	if err := s.RevertInvalidation(ctx, c.ID, all.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantAudit("reverted all", 6, map[string]int64{"N1": 2, "S1": 4}, 6)

@@ -16,13 +16,13 @@ func testRegionInUseAfterInvalidation(t *testing.T, s store.Store) {
 	c := mustCampaign(t, s, "in-use")
 	h := pledge.NewHasher([]byte("k"))
 	mustCommit(t, s, []pledge.Submission{Submission(h, c.ID, 1, "S1"), Submission(h, c.ID, 2, "N1")})
-	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin"); err != nil {
+	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin", nil); err != nil {
 		t.Fatal(err)
 	}
 	if counts, _ := s.Counts(ctx, c.ID); counts.Regions["S1"] != 0 {
 		t.Fatalf("S1 counts %d after invalidating its pledges", counts.Regions["S1"])
 	}
-	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1")); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1"), nil); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("removing S1, whose pledges are invalidated = %v, want ErrRegionInUse", err)
 	}
 }
@@ -35,12 +35,12 @@ func testRegionInUseWhilePending(t *testing.T, s store.Store) {
 	c := mustCampaignMode(t, s, "in-use-pending", pledge.EmailRequired)
 	h := pledge.NewHasher([]byte("k"))
 	mustCommit(t, s, []pledge.Submission{PendingSubmission(h, c.ID, 1, "S1"), Submission(h, c.ID, 2, "N1")})
-	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1")); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1"), nil); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("removing S1, which holds a pending pledge = %v, want ErrRegionInUse", err)
 	}
 	parent := *c
 	parent.Regions = append(append([]pledge.Region(nil), c.Regions...), pledge.Region{Code: "S9", Parent: "S1", Name: pledge.Text{"en": "South Nine", "hi": "दक्षिण नौ"}})
-	if err := s.UpdateCampaign(ctx, &parent); !errors.Is(err, pledge.ErrRegionInUse) {
+	if err := s.UpdateCampaign(ctx, &parent, nil); !errors.Is(err, pledge.ErrRegionInUse) {
 		t.Fatalf("making S1, which holds a pending pledge, a parent = %v, want ErrRegionInUse", err)
 	}
 }

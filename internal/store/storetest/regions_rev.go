@@ -39,7 +39,7 @@ func testRegionsRevEdits(t *testing.T, s store.Store) {
 	rev := regionsRev(t, s, c)
 	update := func(name string, edit *pledge.Campaign, advances bool) {
 		t.Helper()
-		if err := s.UpdateCampaign(ctx, edit); err != nil {
+		if err := s.UpdateCampaign(ctx, edit, nil); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		got := regionsRev(t, s, c)
@@ -76,7 +76,7 @@ func testRegionsRevBatch(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := mustCampaignMode(t, s, "rev-batch", pledge.EmailOptional)
 	before := regionsRev(t, s, c)
-	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1")); err != nil {
+	if err := s.UpdateCampaign(ctx, withoutRegion(c, "S1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	after := regionsRev(t, s, c)
@@ -127,7 +127,7 @@ func testRegionsRevBatch(t *testing.T, s store.Store) {
 
 	pc := mustCampaignMode(t, s, "rev-pending", pledge.EmailRequired)
 	before = regionsRev(t, s, pc)
-	if err := s.UpdateCampaign(ctx, withoutRegion(pc, "S1")); err != nil {
+	if err := s.UpdateCampaign(ctx, withoutRegion(pc, "S1"), nil); err != nil {
 		t.Fatal(err)
 	}
 	after = regionsRev(t, s, pc)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"CampaignUpdateRegionInUse", testCampaignUpdateRegionInUse},
 		{"CampaignUpdateNotFound", testCampaignUpdateNotFound},
 		{"CampaignUpdateInvalid", testCampaignUpdateInvalid},
+		{"CampaignsAudited", testCampaignsAudited},
 		{"BatchNumbersAndCounts", testBatchNumbersAndCounts},
 		{"BatchDuplicateWithinBatch", testDuplicateWithinBatch},
 		{"BatchDuplicateAcrossBatches", testDuplicateAcrossBatches},
@@ -89,7 +90,7 @@ func Run(t *testing.T, open Opener) {
 func mustCampaign(t *testing.T, s store.Store, slug string) *pledge.Campaign {
 	t.Helper()
 	c := Campaign(slug)
-	if err := s.CreateCampaign(context.Background(), c); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err != nil {
 		t.Fatalf("CreateCampaign(%s): %v", slug, err)
 	}
 	return c
@@ -129,7 +130,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	want.CertificateTitle = pledge.Text{"en": "Certificate of Appreciation", "hi": "प्रशंसा पत्र"}
 	want.Signatory = pledge.Text{"en": "District Election Officer, Bilaspur"}
 	want.CreatedAt = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-	if err := s.CreateCampaign(ctx, want); err != nil {
+	if err := s.CreateCampaign(ctx, want, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want.ID == 0 {
@@ -154,7 +155,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 
 func testCampaignSlugUnique(t *testing.T, s store.Store) {
 	mustCampaign(t, s, "same")
-	err := s.CreateCampaign(context.Background(), Campaign("same"))
+	err := s.CreateCampaign(context.Background(), Campaign("same"), nil)
 	if !errors.Is(err, pledge.ErrDuplicate) {
 		t.Fatalf("second CreateCampaign(same) = %v, want ErrDuplicate", err)
 	}
@@ -162,7 +163,7 @@ func testCampaignSlugUnique(t *testing.T, s store.Store) {
 
 func testCampaignInvalid(t *testing.T, s store.Store) {
 	c := Campaign("Bad Slug")
-	if err := s.CreateCampaign(context.Background(), c); err == nil {
+	if err := s.CreateCampaign(context.Background(), c, nil); err == nil {
 		t.Fatal("CreateCampaign accepted an invalid slug")
 	}
 	if list, _ := s.Campaigns(context.Background()); len(list) != 0 {
