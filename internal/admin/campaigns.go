@@ -104,7 +104,7 @@ func localTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ist).Format(localLayout)
+	return t.In(pledge.IST).Format(localLayout)
 }
 
 // readCampaignForm reads r's form into f and onto c (slug only when f.New),
@@ -137,14 +137,14 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 		}
 	}
 	f.OpensAt, f.ClosesAt = strings.TrimSpace(pf.Get("opens_at")), strings.TrimSpace(pf.Get("closes_at"))
-	if t, err := time.ParseInLocation(localLayout, f.OpensAt, ist); err == nil {
+	if t, err := time.ParseInLocation(localLayout, f.OpensAt, pledge.IST); err == nil {
 		c.OpensAt = t.UTC()
 	} else {
 		f.add("opens_at", "opening time must be a date and time (YYYY-MM-DDTHH:MM, IST)")
 	}
 	c.ClosesAt = time.Time{}
 	if f.ClosesAt != "" {
-		if t, err := time.ParseInLocation(localLayout, f.ClosesAt, ist); err == nil {
+		if t, err := time.ParseInLocation(localLayout, f.ClosesAt, pledge.IST); err == nil {
 			c.ClosesAt = t.UTC()
 		} else {
 			f.add("closes_at", "closing time must be a date and time (YYYY-MM-DDTHH:MM, IST), or empty")

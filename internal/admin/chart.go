@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// ist is India Standard Time, the zone of the chart's axis.
-var ist = time.FixedZone("IST", 5*3600+30*60)
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
 
 // Chart geometry, in SVG user units: one unit per minute across the plot.
 const (
@@ -39,7 +38,7 @@ func minuteChart(series []int64, start time.Time) (template.HTML, string) {
 	top := niceCeil(peak)
 	summary := "No pledges in the last 24 hours."
 	if sum > 0 {
-		busiest := start.Add(time.Duration(peakAt) * time.Minute).In(ist)
+		busiest := start.Add(time.Duration(peakAt) * time.Minute).In(pledge.IST)
 		summary = fmt.Sprintf("%d pledges in the last 24 hours, %.1f a minute on average; the busiest minute was %s IST with %d.",
 			sum, float64(sum)/float64(len(series)), busiest.Format("15:04 on 2 Jan"), peak)
 	}
@@ -58,8 +57,8 @@ func minuteChart(series []int64, start time.Time) (template.HTML, string) {
 		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" fill="#3e4c59">%d</text>`, chartLeft-6, y, v)
 	}
 	// Time axis: every three hours of IST.
-	s := start.In(ist)
-	t := time.Date(s.Year(), s.Month(), s.Day(), s.Hour()/3*3, 0, 0, 0, ist)
+	s := start.In(pledge.IST)
+	t := time.Date(s.Year(), s.Month(), s.Day(), s.Hour()/3*3, 0, 0, 0, pledge.IST)
 	for t.Before(start) {
 		t = t.Add(tickEvery)
 	}

@@ -59,7 +59,7 @@ func readInvalidateForm(r *http.Request, c *pledge.Campaign) (invalidateForm, pl
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation(localLayout, v, ist)
+		t, err := time.ParseInLocation(localLayout, v, pledge.IST)
 		if err != nil {
 			f.Errors = append(f.Errors, field+" must be a date and time (YYYY-MM-DDTHH:MM, IST), or empty")
 			return time.Time{}

@@ -26,7 +26,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.In(ist).Format("2006-01-02 15:04:05 IST")
+		return t.In(pledge.IST).Format("2006-01-02 15:04:05 IST")
 	},
 	// inIST rewrites the UTC times in a stored description (an
 	// invalidation's filter) in IST.
@@ -94,6 +94,6 @@ func inIST(s string) string {
 		if err != nil {
 			return m
 		}
-		return t.In(ist).Format(time.RFC3339)
+		return t.In(pledge.IST).Format(time.RFC3339)
 	})
 }

@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/pledge"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
-
-// ist is India Standard Time. A fixed zone: India has no daylight saving,
-// and the binary need not carry tzdata.
-var ist = time.FixedZone("IST", 5*3600+30*60)
 
 // printers format numbers with Indian digit grouping (12,345 and
 // 12,34,567), as the web pages do.
@@ -32,7 +29,7 @@ var hindiMonths = [...]string{
 // formatTime formats t in IST for lang: "2 March 2026, 5:30 pm IST" or
 // "2 मार्च 2026, शाम 5:30 बजे IST".
 func formatTime(lang string, t time.Time) string {
-	t = t.In(ist)
+	t = t.In(pledge.IST)
 	if lang != "hi" {
 		return t.Format("2 January 2006, 3:04 pm") + " IST"
 	}

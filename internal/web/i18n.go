@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/pledge"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -69,13 +70,10 @@ func (c *catalogue) Number(lang string, n int64) string {
 	return p.Sprintf("%d", n)
 }
 
-// ist is India Standard Time, the zone campaign times are set and shown in.
-var ist = time.FixedZone("IST", 5*3600+30*60)
-
 // Date formats t in IST as the people of lang write a date and time, e.g.
 // "1 December 2026, 09:00 IST".
 func (c *catalogue) Date(lang string, t time.Time) string {
-	t = t.In(ist)
+	t = t.In(pledge.IST)
 	return fmt.Sprintf("%d %s %d, %s IST", t.Day(), c.T(lang, "month_"+strconv.Itoa(int(t.Month()))), t.Year(), t.Format("15:04"))
 }
 

@@ -139,7 +139,7 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 		Name:           p.Name,
 		Region:         region.Name.In(lang, c.DefaultLang()),
 		Number:         s.cat.Number(lang, p.Number),
-		Date:           p.CreatedAt.In(indianTime()).Format("02-01-2006"),
+		Date:           p.CreatedAt.In(pledge.IST).Format("02-01-2006"),
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
 		CertificateURL: "/certificate/" + cd.token + "?lang=" + lang,
 		Heading:        c.CertificateTitle[lang], // none in lang: the catalogue's, not another language's
@@ -153,9 +153,6 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 	}
 	return d
 }
-
-// indianTime is IST; certificates carry the date as the citizen saw it.
-func indianTime() *time.Location { return time.FixedZone("IST", 5*3600+1800) }
 
 func (s *Server) campaignByID(r *http.Request, id int64) (*pledge.Campaign, error) {
 	list, err := s.campaigns.all(r.Context())

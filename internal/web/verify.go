@@ -93,7 +93,7 @@ func (s *Server) verifyView(c *pledge.Campaign, p pledge.Pledge, lang string) ve
 		Number:     s.cat.Number(lang, p.Number),
 		Name:       pledge.MaskName(p.Name),
 		Region:     region.Name.In(lang, c.DefaultLang()),
-		Date:       p.CreatedAt.In(indianTime()).Format("02-01-2006"),
+		Date:       p.CreatedAt.In(pledge.IST).Format("02-01-2006"),
 		DateISO:    p.CreatedAt.Format(time.RFC3339),
 		StatusKey:  "verify_status_valid",
 		ExplainKey: "verify_valid",
