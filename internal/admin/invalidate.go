@@ -186,6 +186,9 @@ func doneMessage(q url.Values, list []pledge.Invalidation) string {
 		}
 		return pledge.Invalidation{}, false
 	}
+	if inv, ok := find("invalidated"); ok && inv.Rows == 0 {
+		return fmt.Sprintf("Invalidation #%d matched no pledges (%s): nothing changed.", inv.ID, inIST(inv.Filter))
+	}
 	if inv, ok := find("invalidated"); ok {
 		return fmt.Sprintf("Invalidation #%d set aside %d pledges (%s). They are no longer counted.", inv.ID, inv.Rows, inIST(inv.Filter))
 	}

@@ -205,6 +205,20 @@ func TestInvalidateAndRevert(t *testing.T) {
 	wantStatus(t, revert(latest().ID), http.StatusSeeOther)
 	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
 
+	// A filter that matches nothing is on record, but has nothing to revert.
+	wantStatus(t, invalidate(url.Values{"prefix": {"192.0.2.0/24"}, "reason": {"typo"}}), http.StatusSeeOther)
+	none := latest()
+	if none.Rows != 0 {
+		t.Fatalf("invalidation of an unused prefix = %+v, want 0 rows", none)
+	}
+	listing := adm.get(fmt.Sprintf("%s?invalidated=%d", path, none.ID)).Body
+	mustContain(t, listing, fmt.Sprintf("Invalidation #%d matched no pledges", none.ID),
+		fmt.Sprintf(`<tr data-id="%d"><td>%d</td>`, none.ID, none.ID), "<td>matched no pledges</td>")
+	if strings.Contains(listing, fmt.Sprintf("/invalidations/%d/revert", none.ID)) {
+		t.Error("the empty invalidation is offered for revert")
+	}
+	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
+
 	// Refused inputs change nothing.
 	before := len(c.actions(t))
 	list, _ := c.Store.Invalidations(context.Background(), camp.ID)
@@ -248,8 +262,8 @@ func TestInvalidateAndRevert(t *testing.T) {
 	wantStatus(t, viewer.post(fmt.Sprintf("%s/invalidations/%d/revert", path, inv.ID), url.Values{"csrf": {tok}}), http.StatusForbidden)
 	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
 
-	if n := c.count(t, admin.KindInvalidate); n != 4 {
-		t.Errorf("%d invalidate entries, want 4", n)
+	if n := c.count(t, admin.KindInvalidate); n != 5 {
+		t.Errorf("%d invalidate entries, want 5", n)
 	}
 	if n := c.count(t, admin.KindInvalidateRevert); n != 4 {
 		t.Errorf("%d invalidate-revert entries, want 4", n)
