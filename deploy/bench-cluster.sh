@@ -30,6 +30,17 @@ bin=.cluster/pledge
 
 echo "=== portal: nginx -> 2 instances -> PostgreSQL, $RATE/s for $DURATION"
 "$bin" loadtest --target http://127.0.0.1:8080 --rate "$RATE" --duration "$DURATION" | tee .cluster/portal.txt
+# Where the time went inside the instances, from their metrics: how long a
+# pledge spent in the portal (handler start to answer), and the batches.
+for port in 8081 8082; do
+	curl -sf "http://127.0.0.1:$port/metrics" | awk -v port="$port" '
+		/^pledge_http_request_duration_seconds_(sum|count)\{.*route="POST \/api\/v1\/campaigns\/\{slug\}\/pledges"/ {
+			if ($1 ~ /_sum/) hs = $NF; else hn = $NF }
+		/^pledge_intake_batch_size_sum / { bs = $2 }
+		/^pledge_intake_batch_size_count / { bn = $2 }
+		/^pledge_intake_commit_duration_seconds_sum / { cs = $2 }
+		END { if (hn && bn) printf "instance %s: %d pledges, %.1f ms each in the portal on average; %d batches of %.0f, a commit %.1f ms\n", port, hn, 1000 * hs / hn, bn, bs / bn, 1000 * cs / bn }' || true
+done
 deploy/local-cluster-stop.sh
 sleep 1
 

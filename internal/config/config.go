@@ -25,7 +25,7 @@ type Config struct {
 	Secret          string        // server secret for keyed hashes; empty: generated and kept in the database
 	LogLevel        slog.Level    // debug, info, warn, error
 	LogFormat       string        // json or text
-	QueueSize       int           // intake queue bound
+	QueueSize       int           // pledges that may wait beside the batch in flight (intake.Options)
 	MaxBatch        int           // rows per group commit
 	Demo            bool          // create the demo campaign when there is none
 	ShutdownTimeout time.Duration // how long SIGTERM waits for requests and the queue to drain
@@ -80,7 +80,7 @@ func Default() Config {
 		Database:        "pledge.db",
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "json",
-		QueueSize:       20000,
+		QueueSize:       4000,
 		MaxBatch:        1000,
 		Demo:            true,
 		LimitIP:         3000,
@@ -144,7 +144,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	str(&c.BaseURL, "base-url", "PLEDGE_BASE_URL", "public base URL for absolute links, e.g. https://pledge.example.org")
 	str(&c.Secret, "secret", "PLEDGE_SECRET", "server secret for keyed hashes (default: generated once and kept in the database)")
 	str(&c.LogFormat, "log-format", "PLEDGE_LOG_FORMAT", "log format: json or text")
-	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit before new ones get 503")
+	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit besides the batch being committed; more in progress get 503 at once")
 	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit")
 	str(&c.RedisURL, "redis", "PLEDGE_REDIS_URL", "Redis URL (redis://host:6379/0) to share rate limits between instances")
 	str(&c.TrustedProxies, "trusted-proxies", "PLEDGE_TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1")

@@ -34,7 +34,7 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
 	if d.Addr != ":8080" || d.Database != "pledge.db" || d.LogLevel != slog.LevelInfo ||
-		d.LogFormat != "json" || d.QueueSize != 20000 || d.MaxBatch != 1000 || !d.Demo ||
+		d.LogFormat != "json" || d.QueueSize != 4000 || d.MaxBatch != 1000 || !d.Demo ||
 		d.ShutdownTimeout != 20*time.Second || d.BaseURL != "" || d.Secret != "" ||
 		d.DBMaxConns != 0 || !d.Migrate {
 		t.Errorf("unexpected defaults: %+v", d)
@@ -125,7 +125,7 @@ func TestBindEnvForms(t *testing.T) {
 		{map[string]string{"PLEDGE_SHUTDOWN_TIMEOUT": "1m30s"}, func(c Config) bool { return c.ShutdownTimeout == 90*time.Second }},
 		// An empty variable counts as unset.
 		{map[string]string{"PLEDGE_ADDR": "", "PLEDGE_QUEUE_SIZE": "", "PLEDGE_DEMO": ""}, func(c Config) bool {
-			return c.Addr == ":8080" && c.QueueSize == 20000 && c.Demo
+			return c.Addr == ":8080" && c.QueueSize == 4000 && c.Demo
 		}},
 	}
 	for _, tc := range cases {

@@ -2,6 +2,11 @@
 // loop that group-commits submissions. While one batch commits, the next
 // accumulates; at low load a pledge commits alone and at once, at high load
 // batches grow up to a cap. Nobody waits on a timer.
+//
+// It also bounds the submissions in progress, from the moment a request is
+// admitted (before it is even read) to its answer: when the machine runs
+// out of CPU, requests wait for it everywhere but in the queue, and the
+// bound is what turns that wait into a 503 at once.
 package intake
 
 import (
@@ -29,7 +34,10 @@ type Observer func(batch []pledge.Submission, results []store.Result, took time.
 
 // Options tunes an Intake.
 type Options struct {
-	QueueSize int           // submissions waiting beyond the batch in flight; default 10,000
+	// QueueSize is how many submissions may wait beyond the batch in
+	// flight; default 4,000. Admit lets in at most QueueSize + MaxBatch
+	// submissions in progress.
+	QueueSize int
 	MaxBatch  int           // rows per transaction; default 1,000
 	Timeout   time.Duration // limit for one commit; default 5s
 	// MaxWait is how long a submission may wait in the queue before it is
@@ -64,12 +72,14 @@ type Intake struct {
 	q      chan *request
 	done   chan struct{}
 	shed   atomic.Int64
+
+	inProgress atomic.Int64 // admitted and not yet released
 }
 
 // New returns an Intake; call Run to start its writer loop.
 func New(s Committer, log *slog.Logger, opts Options) *Intake {
 	if opts.QueueSize <= 0 {
-		opts.QueueSize = 10000
+		opts.QueueSize = 4000
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1000
@@ -128,6 +138,26 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 	}
 }
 
+// Admit takes a place for one submission in progress, to be given back
+// with Release once it is answered, or reports false (and counts it shed)
+// when QueueSize + MaxBatch are in progress already: the caller answers
+// 503 at once, before spending anything more on the request. Submit does
+// not require it; the web layer calls it first thing.
+func (in *Intake) Admit() bool {
+	if in.inProgress.Add(1) > int64(in.opts.QueueSize+in.opts.MaxBatch) {
+		in.inProgress.Add(-1)
+		in.shed.Add(1)
+		return false
+	}
+	return true
+}
+
+// Release gives back the place Admit took.
+func (in *Intake) Release() { in.inProgress.Add(-1) }
+
+// InProgress is the number of submissions admitted and not yet released.
+func (in *Intake) InProgress() int { return int(in.inProgress.Load()) }
+
 // Len is the number of submissions waiting.
 func (in *Intake) Len() int { return len(in.q) }
 
@@ -135,7 +165,7 @@ func (in *Intake) Len() int { return len(in.q) }
 func (in *Intake) Cap() int { return cap(in.q) }
 
 // Shed is how many submissions were refused with ErrOverloaded so far, at
-// once or after MaxWait.
+// once (by Admit or Submit) or after MaxWait.
 func (in *Intake) Shed() int64 { return in.shed.Load() }
 
 // Run is the writer loop. It returns after Close once every queued

@@ -258,3 +258,25 @@ func TestLeftSubmissionsAreNotStored(t *testing.T) {
 		t.Errorf("Shed() = %d, want 1", in.Shed())
 	}
 }
+
+// TestAdmitBoundsSubmissionsInProgress: Admit lets in the queue's size
+// plus one batch, refuses (and counts shed) past that, and takes again
+// once a place is given back.
+func TestAdmitBoundsSubmissionsInProgress(t *testing.T) {
+	in := intake.New(failing{}, discard, intake.Options{QueueSize: 2, MaxBatch: 1})
+	for i := range 3 {
+		if !in.Admit() {
+			t.Fatalf("Admit %d refused, want 3 places (a queue of 2 and a batch of 1)", i+1)
+		}
+	}
+	if in.Admit() {
+		t.Fatal("a fourth submission was admitted")
+	}
+	if in.InProgress() != 3 || in.Shed() != 1 {
+		t.Errorf("in progress %d, shed %d; want 3 and 1", in.InProgress(), in.Shed())
+	}
+	in.Release()
+	if !in.Admit() {
+		t.Error("Admit refused after a place was given back")
+	}
+}

@@ -170,10 +170,12 @@ func (m *Metrics) ObserveJob(kind, outcome string) {
 type Intake interface {
 	Len() int
 	Cap() int
+	InProgress() int
 	Shed() int64
 }
 
-// WatchIntake exports the intake's queue depth, capacity and shed count.
+// WatchIntake exports the intake's queue depth and capacity, the
+// submissions in progress, and the shed count.
 func (m *Metrics) WatchIntake(in Intake) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -184,9 +186,13 @@ func (m *Metrics) WatchIntake(in Intake) {
 			Namespace: namespace, Subsystem: "intake", Name: "queue_capacity",
 			Help: "Submissions that may wait before new ones are shed with 503.",
 		}, func() float64 { return float64(in.Cap()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Subsystem: "intake", Name: "in_progress",
+			Help: "Submissions admitted and not yet answered: being read, waiting for a commit or in one. Past the queue capacity plus one batch, new ones are shed with 503 at once.",
+		}, func() float64 { return float64(in.InProgress()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "intake", Name: "shed_total",
-			Help: "Submissions refused with 503: at once because the queue was full, or because no batch took them within the longest wait (10 s); neither is stored.",
+			Help: "Submissions refused with 503: at once because as many as may be were in progress or the queue was full, or because no batch took them within the longest wait (10 s); none is stored.",
 		}, func() float64 { return float64(in.Shed()) }),
 	)
 }

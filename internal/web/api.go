@@ -113,6 +113,10 @@ type apiPending struct {
 }
 
 func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
+	if !s.deps.Intake.Admit() { // before anything is spent on the request
+		return fmt.Errorf("pledge not admitted: %w", pledge.ErrOverloaded)
+	}
+	defer s.deps.Intake.Release()
 	if err := s.admitClient(w, r); err != nil {
 		return err
 	}

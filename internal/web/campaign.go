@@ -123,7 +123,12 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		in.Lang = lang
 	}
 	var sub pledge.Submission
-	err = s.admitClient(w, r)
+	if s.deps.Intake.Admit() { // after the form is read, to give it back if not
+		defer s.deps.Intake.Release()
+		err = s.admitClient(w, r)
+	} else {
+		err = fmt.Errorf("pledge not admitted: %w", pledge.ErrOverloaded)
+	}
 	if err == nil {
 		if sub, err = pledge.Prepare(c, in, s.deps.Hasher, s.now()); err != nil {
 			s.rejected()

@@ -25,6 +25,11 @@ import (
 // Submitter takes a validated submission and answers once it is committed;
 // *intake.Intake satisfies it.
 type Submitter interface {
+	// Admit takes a place for one submission in progress, or reports false
+	// when there are as many as may be: the request is answered 503 at
+	// once. Each place taken is given back with Release.
+	Admit() bool
+	Release()
 	Submit(ctx context.Context, sub pledge.Submission) (pledge.Receipt, error)
 }
 

@@ -1268,6 +1268,45 @@ func TestOverloadAnswers503(t *testing.T) {
 	p.requireUnchanged(t, p.Campaign, before)
 }
 
+// TestOverloadRefusedBeforeReading: with as many pledges in progress as the
+// intake admits (however they are spread between reading, waiting and
+// committing), the next is refused with 503 at once, before its body is
+// even decoded; each answered request gives its place back.
+func TestOverloadRefusedBeforeReading(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	before := p.state(t, p.Campaign)
+	places := 0
+	for p.Intake.Admit() {
+		places++
+	}
+	if places != 5000 {
+		t.Fatalf("%d places, want the queue (4,000) and one batch (1,000)", places)
+	}
+	// A body that would be refused with 400 if it were read.
+	r := p.do(t, http.MethodPost, pledgesPath("vote"), strings.NewReader("{not json"), "Content-Type", "application/json")
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ra := r.Header.Get("Retry-After"); ra != "1" {
+		t.Errorf("Retry-After = %q, want 1", ra)
+	}
+	if e := decode[apiError](t, r); e.Error != "overloaded" {
+		t.Errorf("body = %+v, want error overloaded", e)
+	}
+	f := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"))
+	wantStatus(t, f, http.StatusServiceUnavailable)
+	mustContain(t, f.text(), htmlText(msg(t, "en", "overloaded")), `name="name" value="Asha Verma"`)
+	p.requireUnchanged(t, p.Campaign, before)
+
+	for range places {
+		p.Intake.Release()
+	}
+	wantStatus(t, p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", "")), http.StatusCreated)
+	wantStatus(t, p.postForm(t, "/c/vote", pledgeForm("Ravi", "9876543211", "N1", "en")), http.StatusSeeOther)
+	if n := p.Intake.InProgress(); n != 0 {
+		t.Errorf("%d pledges in progress after every answer, want 0", n)
+	}
+}
+
 // TestShuttingDownAnswers503: once the intake stops taking pledges (the
 // server is draining), a pledge is told to come back, not lost or 500.
 func TestShuttingDownAnswers503(t *testing.T) {
