@@ -3,9 +3,11 @@ package pledge
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -176,6 +178,24 @@ func (c *Campaign) Problems() []string {
 			}
 		}
 	}
+	for _, l := range slices.Sorted(maps.Keys(c.Title)) {
+		if utf8.RuneCountInString(c.Title[l]) > 200 {
+			problems = append(problems, "the title has at most 200 characters ("+l+")")
+		}
+	}
+	// Texts are shown on pages and drawn on certificates: text only, and
+	// lines only in the pledge.
+	for _, t := range []struct {
+		name  string
+		text  Text
+		lines bool
+	}{{"the title", c.Title, false}, {"the pledge text", c.Pledge, true}, {"the certificate title", c.CertificateTitle, false}, {"the signatory", c.Signatory, false}} {
+		for _, l := range slices.Sorted(maps.Keys(t.text)) {
+			if !showable(t.text[l], t.lines) {
+				problems = append(problems, fmt.Sprintf("%s has bytes that are not text, or control characters (%s)", t.name, l))
+			}
+		}
+	}
 	for _, l := range c.Languages {
 		if c.Title[l] == "" || c.Pledge[l] == "" {
 			problems = append(problems, "title and pledge text are needed in "+l)
@@ -222,6 +242,20 @@ func (c *Campaign) Problems() []string {
 		problems = append(problems, "at least one region is needed")
 	}
 	return problems
+}
+
+// showable reports whether s is valid UTF-8 without control characters,
+// but for line breaks and tabs where lines are allowed.
+func showable(s string, lines bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
+			return false
+		}
+	}
+	return true
 }
 
 func validSlug(s string) bool {

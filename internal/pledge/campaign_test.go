@@ -71,6 +71,12 @@ func TestCampaignValidateOK(t *testing.T) {
 	if err := code32.Validate(); err != nil {
 		t.Errorf("32-character region code refused: %v", err)
 	}
+	text := testCampaign()
+	text.Title["hi"] = strings.Repeat("म", 200)
+	text.Pledge["en"] = "I pledge\r\nto vote,\tin every election."
+	if err := text.Validate(); err != nil {
+		t.Errorf("a 200-character title and a pledge in lines refused: %v", err)
+	}
 }
 
 func TestCampaignValidateRefuses(t *testing.T) {
@@ -94,6 +100,13 @@ func TestCampaignValidateRefuses(t *testing.T) {
 			c.Pledge["hi"] = strings.Repeat("शपथ ", pledge.MaxPledgeText/4+1)
 		}, "at most 1000 characters (hi)"},
 		{"language without texts", func(c *pledge.Campaign) { c.Languages = append(c.Languages, "ta") }, "needed in ta"},
+		{"title longer than a heading", func(c *pledge.Campaign) { c.Title["hi"] = strings.Repeat("म", 201) }, "title has at most 200 characters (hi)"},
+		{"title not UTF-8", func(c *pledge.Campaign) { c.Title["en"] = "\xff\xfebad" }, "the title has bytes that are not text"},
+		{"title with NUL", func(c *pledge.Campaign) { c.Title["en"] = "Vote\x00" }, "the title has bytes that are not text, or control characters (en)"},
+		{"title with a line break", func(c *pledge.Campaign) { c.Title["en"] = "Vote\nnow" }, "the title has bytes"},
+		{"pledge text with NUL", func(c *pledge.Campaign) { c.Pledge["hi"] = "शपथ\x00" }, "the pledge text has bytes"},
+		{"signatory with escape", func(c *pledge.Campaign) { c.Signatory = pledge.Text{"en": "DEO\x1b[31m"} }, "the signatory has bytes"},
+		{"certificate title not UTF-8", func(c *pledge.Campaign) { c.CertificateTitle = pledge.Text{"en": "\xc3"} }, "the certificate title has bytes"},
 		{"empty email mode", func(c *pledge.Campaign) { c.Email = "" }, "email mode"},
 		{"unknown email mode", func(c *pledge.Campaign) { c.Email = "sometimes" }, "email mode"},
 		{"closes before opens", func(c *pledge.Campaign) { c.ClosesAt = c.OpensAt.Add(-time.Second) }, "closing time"},
