@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Role is what an admin account may do.
@@ -28,14 +29,15 @@ type User struct {
 	CreatedAt    time.Time
 }
 
-// ValidUsername reports whether s can name an account: 2-64 letters, digits,
-// dots, dashes, underscores or @.
+// ValidUsername reports whether s can name an account: 2-64 characters,
+// letters (with their combining marks, such as Devanagari vowel signs),
+// digits, dots, dashes, underscores or @.
 func ValidUsername(s string) error {
-	if len(s) < 2 || len(s) > 64 {
+	if n := utf8.RuneCountInString(s); n < 2 || n > 64 || !utf8.ValidString(s) {
 		return errors.New("a username has 2 to 64 characters")
 	}
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '_' && r != '@' {
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '_' && r != '@' {
 			return errors.New("a username has only letters, digits, '.', '-', '_' and '@'")
 		}
 	}
