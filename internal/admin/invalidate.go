@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -20,7 +21,8 @@ const (
 	KindAnonymise        = "anonymise"
 )
 
-// maxReason is the longest reason an invalidation may give.
+// maxReason is the longest reason an invalidation may give, in characters
+// (as the form's maxlength counts them).
 const maxReason = 500
 
 // invalidateForm is the invalidation form on the dashboard, as sent.
@@ -93,8 +95,8 @@ func readInvalidateForm(r *http.Request, c *pledge.Campaign) (invalidateForm, pl
 	switch {
 	case f.Reason == "":
 		f.Errors = append(f.Errors, "a reason is required")
-	case len(f.Reason) > maxReason:
-		f.Errors = append(f.Errors, fmt.Sprintf("the reason may be at most %d bytes", maxReason))
+	case utf8.RuneCountInString(f.Reason) > maxReason:
+		f.Errors = append(f.Errors, fmt.Sprintf("the reason may be at most %d characters", maxReason))
 	}
 	if len(f.Errors) == 0 {
 		if err := filter.Check(); errors.Is(err, pledge.ErrNoCriterion) {

@@ -206,7 +206,8 @@ func TestInvalidateAndRevert(t *testing.T) {
 	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
 
 	// A filter that matches nothing is on record, but has nothing to revert.
-	wantStatus(t, invalidate(url.Values{"prefix": {"192.0.2.0/24"}, "reason": {"typo"}}), http.StatusSeeOther)
+	// Its reason, in Hindi, is within the form's 500 characters though over 500 bytes.
+	wantStatus(t, invalidate(url.Values{"prefix": {"192.0.2.0/24"}, "reason": {strings.Repeat("फ़र्ज़ी ", 60)}}), http.StatusSeeOther)
 	none := latest()
 	if none.Rows != 0 {
 		t.Fatalf("invalidation of an unused prefix = %+v, want 0 rows", none)
@@ -229,6 +230,7 @@ func TestInvalidateAndRevert(t *testing.T) {
 		"unknown region": {"region": {"NORTH"}, "reason": {"x"}},
 		"bad time":       {"from": {"yesterday"}, "reason": {"x"}},
 		"empty window":   {"from": {"2026-01-10T16:00"}, "to": {"2026-01-10T15:00"}, "reason": {"x"}},
+		"long reason":    {"prefix": {"100.64.0.0/24"}, "reason": {strings.Repeat("क", 501)}},
 	} {
 		r := invalidate(form)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `class="error" data-field="invalidate"`) {
