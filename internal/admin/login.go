@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,6 +43,26 @@ func (a *Admin) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return a.loginPage(w, r, http.StatusOK, "", "")
 }
 
+// findUser returns the account named name, whatever the case it is typed
+// in: no two accounts differ only in case (Accounts.Add), and the log-in
+// throttle counts them as one already.
+func (a *Admin) findUser(ctx context.Context, name string) (pledge.User, error) {
+	u, err := a.store.User(ctx, name)
+	if !errors.Is(err, pledge.ErrNotFound) {
+		return u, err
+	}
+	users, err := a.store.Users(ctx)
+	if err != nil {
+		return pledge.User{}, fmt.Errorf("find user: %w", err)
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.Username, name) {
+			return u, nil
+		}
+	}
+	return pledge.User{}, fmt.Errorf("user %q: %w", name, pledge.ErrNotFound)
+}
+
 // login checks a username and password. Every attempt that gets past the
 // throttle costs one argon2id comparison, against a dummy hash when there
 // is no such account, and every failure looks the same to the client.
@@ -59,7 +80,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 			fmt.Sprintf("Too many failed log-ins for this account or from this address. Try again in %d minutes.", int(failWindow.Minutes())))
 	}
 
-	u, err := a.store.User(ctx, name)
+	u, err := a.findUser(ctx, name)
 	switch {
 	case errors.Is(err, pledge.ErrNotFound):
 		u = pledge.User{}

@@ -287,3 +287,19 @@ func TestLoginFormViewsLimited(t *testing.T) {
 	other.header.Set("X-Forwarded-For", "203.0.113.77")
 	wantStatus(t, other.get(loginPath), http.StatusOK)
 }
+
+// TestLoginIgnoresCase: usernames differ in more than case (Accounts.Add),
+// so the account logs in whatever case its name is typed in, and the
+// session and audit log carry the name as it was created.
+func TestLoginIgnoresCase(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	b.mustLogin(strings.ToUpper(adminUser), adminPass)
+	mustContain(t, b.get(homePath).Body, adminUser)
+	if a := c.lastAction(t, "login"); a.Actor != adminUser {
+		t.Errorf("log-in entry by %q, want %q", a.Actor, adminUser)
+	}
+	if r := c.browser(t).login(strings.ToUpper(adminUser), "wrong password"); r.Status != http.StatusUnauthorized {
+		t.Errorf("wrong password in upper case: %d, want 401", r.Status)
+	}
+}
