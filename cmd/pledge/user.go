@@ -165,11 +165,17 @@ func noUser(username string, err error) error {
 }
 
 // readPassword reads the first line of in; at a terminal it asks first
-// (the typing is echoed: pipe the password in to keep it off the screen).
+// (on Linux with the echo off, so that the password is not shown).
 func readPassword(in io.Reader, prompt io.Writer, username string) (string, error) {
 	if f, ok := in.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintf(prompt, "Password for %s: ", username)
+			if restore, hidden := hideInput(f); hidden {
+				defer fmt.Fprintln(prompt) // the Enter typed was not shown either
+				defer restore()
+				fmt.Fprintf(prompt, "Password for %s (not shown): ", username)
+			} else {
+				fmt.Fprintf(prompt, "Password for %s (shown as typed): ", username)
+			}
 		}
 	}
 	line, err := bufio.NewReader(in).ReadString('\n')

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal: the controller end (what a terminal
+// emulator holds) and the terminal a program reads from.
+func openPTY(t *testing.T) (controller, tty *os.File) {
+	t.Helper()
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil { // so reads can time out
+		t.Fatal(err)
+	}
+	controller = os.NewFile(uintptr(fd), "/dev/ptmx")
+	t.Cleanup(func() { controller.Close() })
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return controller, tty
+}
+
+// lockedBuffer is a bytes.Buffer one goroutine writes while another reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPasswordNotEchoed: a password typed at a terminal is read, and the
+// terminal shows none of it; its echo is back on afterwards.
+func TestPasswordNotEchoed(t *testing.T) {
+	controller, tty := openPTY(t)
+	var prompt lockedBuffer
+	got := make(chan string, 1)
+	go func() {
+		pw, err := readPassword(tty, &prompt, "deo")
+		if err != nil {
+			pw = "error: " + err.Error()
+		}
+		got <- pw
+	}()
+	// Type only once the echo is off (the prompt is written after).
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(prompt.String(), "Password for deo"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no prompt")
+		}
+	}
+	if _, err := controller.WriteString("Secret-Typed-123\n"); err != nil {
+		t.Fatal(err)
+	}
+	if pw := <-got; pw != "Secret-Typed-123" {
+		t.Fatalf("password read = %q", pw)
+	}
+	if !strings.Contains(prompt.String(), "not shown") {
+		t.Errorf("prompt %q does not say the password is hidden", prompt.String())
+	}
+	// What the terminal would show: nothing of the password.
+	if err := controller.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	shown := make([]byte, 256)
+	n, _ := controller.Read(shown)
+	if strings.Contains(string(shown[:n]), "Secret") {
+		t.Errorf("the terminal echoed the password: %q", shown[:n])
+	}
+	termios, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if termios.Lflag&unix.ECHO == 0 {
+		t.Error("echo left off after the password was read")
+	}
+}
