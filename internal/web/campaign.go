@@ -16,6 +16,7 @@ import (
 // campaignView is the data of the campaign page.
 type campaignView struct {
 	Slug, Title, Text, Total string
+	SoFar                    string // catalogue key of the words after Total
 	Open, AskEmail           bool
 	EmailRequired            bool
 	Groups                   []regionGroup
@@ -26,6 +27,7 @@ type campaignView struct {
 	Refused                  bool              // the banner says why a pledge was not taken
 	NameMax                  int               // the longest name accepted, for the field's maxlength
 	Opens                    string            // when a campaign not open yet will open, in words
+	Ended                    string            // when a campaign that has closed ended, in words
 }
 
 // fieldError is one entry of the form's error summary.
@@ -47,6 +49,7 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		Title:         c.Title.In(lang, c.DefaultLang()),
 		Text:          c.Pledge.In(lang, c.DefaultLang()),
 		Total:         s.cat.Number(lang, snap.counts.Total),
+		SoFar:         soFar(snap.counts.Total),
 		Open:          c.Accepting(s.now()),
 		AskEmail:      c.Email == pledge.EmailOptional || c.Email == pledge.EmailRequired,
 		EmailRequired: c.Email == pledge.EmailRequired,
@@ -69,10 +72,21 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		}
 		v.Groups[i].Options = append(v.Groups[i].Options, opt)
 	}
-	if now := s.now(); !c.Paused && now.Before(c.OpensAt) {
+	switch now := s.now(); {
+	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
+		v.Ended = strings.Replace(s.cat.T(lang, "campaign_ended"), "{date}", s.cat.Date(lang, c.ClosesAt), 1)
+	case !c.Paused && now.Before(c.OpensAt):
 		v.Opens = strings.Replace(s.cat.T(lang, "campaign_opens"), "{date}", s.cat.Date(lang, c.OpensAt), 1)
 	}
 	return v
+}
+
+// soFar is the catalogue key of the words after a count of n pledges.
+func soFar(n int64) string {
+	if n == 1 {
+		return "pledge_so_far"
+	}
+	return "pledges_so_far"
 }
 
 // campaignPage shows the pledge and the form. Pages are rendered once per

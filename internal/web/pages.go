@@ -13,6 +13,7 @@ import (
 
 type campaignItem struct {
 	Slug, Title, Total string
+	SoFar              string // catalogue key of the words after Total
 	Lang               string // of the title and the link: the page's, if the campaign is written in it
 }
 
@@ -37,7 +38,8 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 		if !c.HasLang(lang) {
 			in = c.DefaultLang()
 		}
-		items = append(items, campaignItem{Slug: c.Slug, Title: c.Title.In(in, c.DefaultLang()), Lang: in, Total: s.cat.Number(lang, snap.counts.Total)})
+		items = append(items, campaignItem{Slug: c.Slug, Title: c.Title.In(in, c.DefaultLang()), Lang: in,
+			Total: s.cat.Number(lang, snap.counts.Total), SoFar: soFar(snap.counts.Total)})
 	}
 	publicCache(w, explicit)
 	s.render(w, r, http.StatusOK, "index", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, "site_title"), items))
@@ -88,15 +90,15 @@ func (s *Server) certified(r *http.Request) (certified, error) {
 	token := r.PathValue("token")
 	id, number, err := s.links.Certificate.Decode(token)
 	if err != nil {
-		return certified{}, err
+		return certified{}, invalidLink(err)
 	}
 	p, err := s.deps.Store.Pledge(r.Context(), id, number)
 	if err != nil {
-		return certified{}, storeRead(err)
+		return certified{}, invalidLink(err)
 	}
 	c, err := s.campaignByID(r, p.CampaignID)
 	if err != nil {
-		return certified{}, storeRead(err)
+		return certified{}, invalidLink(err)
 	}
 	return certified{token: token, c: c, p: p}, nil
 }
@@ -176,7 +178,7 @@ func (s *Server) thanks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Slug != r.PathValue("slug") {
-		return pledge.ErrNotFound
+		return invalidLink(fmt.Errorf("certificate of campaign %s under %q: %w", d.Slug, r.PathValue("slug"), pledge.ErrNotFound))
 	}
 	s.render(w, r, http.StatusOK, "thanks", s.newPage(r, lang, langs, s.cat.T(lang, d.titleKey("thanks_title")), d))
 	return nil

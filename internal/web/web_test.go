@@ -329,16 +329,18 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 	p := newPortal(t, withCampaign(closed), withCampaign(future))
 	// What the page says in the form's place: a campaign not open yet says
 	// when it opens, in IST, in the page's language.
-	opens := future.OpensAt.In(time.FixedZone("IST", 5*3600+30*60))
+	// A campaign that has closed says when it ended.
+	ist := time.FixedZone("IST", 5*3600+30*60)
 	says := func(c *pledge.Campaign, lang string) string {
-		if c != future {
-			return msg(t, lang, "campaign_closed")
+		key, at := "campaign_opens", c.OpensAt.In(ist)
+		if c == closed {
+			key, at = "campaign_ended", c.ClosesAt.In(ist)
 		}
-		date := fmt.Sprintf("%d %s %d, %s IST", opens.Day(), msg(t, lang, "month_"+strconv.Itoa(int(opens.Month()))), opens.Year(), opens.Format("15:04"))
-		if lang == "en" && !strings.Contains(date, opens.Month().String()) {
+		date := fmt.Sprintf("%d %s %d, %s IST", at.Day(), msg(t, lang, "month_"+strconv.Itoa(int(at.Month()))), at.Year(), at.Format("15:04"))
+		if lang == "en" && !strings.Contains(date, at.Month().String()) {
 			t.Errorf("English date %q lacks the month's name", date)
 		}
-		return strings.Replace(msg(t, lang, "campaign_opens"), "{date}", date, 1)
+		return strings.Replace(msg(t, lang, key), "{date}", date, 1)
 	}
 	for _, c := range []*pledge.Campaign{closed, future} {
 		t.Run(c.Slug, func(t *testing.T) {
@@ -798,14 +800,15 @@ func TestNotFound(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t, withCampaign(storetest.Campaign("other")))
 	rec := p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "en")
-	tests := []struct{ desc, path string }{
-		{"unknown path", "/no/such/page"},
-		{"unknown campaign", "/c/nope"},
-		{"garbage token", "/certificate/not-a-token"},
-		{"forged token", "/certificate/AAAAAAAAAAAAAAAAAAAAAA"},
-		{"valid token, no pledge", "/certificate/" + p.Tokens.Encode(p.Campaign.ID, 999)},
-		{"thanks under another campaign", "/c/other/thanks/" + rec.Token},
-		{"thanks with garbage token", "/c/vote/thanks/xyz"},
+	// A link with a token that leads nowhere says so, as a mail's link does.
+	tests := []struct{ desc, path, says string }{
+		{"unknown path", "/no/such/page", "not_found"},
+		{"unknown campaign", "/c/nope", "not_found"},
+		{"garbage token", "/certificate/not-a-token", "link_invalid"},
+		{"forged token", "/certificate/AAAAAAAAAAAAAAAAAAAAAA", "link_invalid"},
+		{"valid token, no pledge", "/certificate/" + p.Tokens.Encode(p.Campaign.ID, 999), "link_invalid"},
+		{"thanks under another campaign", "/c/other/thanks/" + rec.Token, "link_invalid"},
+		{"thanks with garbage token", "/c/vote/thanks/xyz", "link_invalid"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -814,7 +817,7 @@ func TestNotFound(t *testing.T) {
 			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Errorf("Content-Type = %q, want HTML", ct)
 			}
-			mustContain(t, r.text(), htmlText(msg(t, "en", "not_found")))
+			mustContain(t, r.text(), htmlText(msg(t, "en", tc.says)))
 			mustNotContain(t, r.text(), "Asha")
 		})
 	}
@@ -1509,5 +1512,18 @@ func TestRenderedPagesGzipped(t *testing.T) {
 		if !bytes.Equal(unzipped, body) || len(zbody) >= len(body) {
 			t.Errorf("%s: %d bytes gzipped to %d, unzipped equal: %v", path, len(body), len(zbody), bytes.Equal(unzipped, body))
 		}
+	}
+}
+
+// TestCountWords: one pledge is "1 pledge so far", any other count
+// "pledges", on the campaign page and the list of campaigns.
+func TestCountWords(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	mustContain(t, p.get(t, "/c/vote?lang=en").text(), "<strong>0</strong> pledges so far")
+	p.mustPledge(t, "vote", "Asha", "9876543210", "N1", "en")
+	p.pollStats(t, "vote", 1)
+	for _, path := range []string{"/c/vote?lang=en", "/?lang=en"} {
+		mustContain(t, p.get(t, path).text(), "<strong>1</strong> pledge so far")
 	}
 }
