@@ -250,11 +250,20 @@ func TestResendUpToTheLimit(t *testing.T) {
 	resend := strings.Replace(loc, "?", "/resend?", 1)
 
 	// The first mail counts: two more make the default limit of three.
+	// Each press goes back to the page, which says so: reloading it sends
+	// nothing more.
 	for want := 2; want <= 3; want++ {
-		r := p.press(t, resend)
+		sent := p.press(t, resend)
+		wantStatus(t, sent, http.StatusSeeOther)
+		if got := sent.Header.Get("Location"); got != loc+"&sent=1" {
+			t.Fatalf("Location = %q, want %q", got, loc+"&sent=1")
+		}
+		wantLinkHeaders(t, sent)
+		r := p.get(t, sent.Header.Get("Location"))
 		wantStatus(t, r, http.StatusOK)
 		wantLinkHeaders(t, r)
 		mustContain(t, r.text(), msg(t, "en", "resend_done"), msg(t, "en", "pending_title"))
+		wantStatus(t, p.get(t, sent.Header.Get("Location")), http.StatusOK)
 		// Its language switch leads to the page, not to the POST.
 		mustContain(t, r.text(), `href="`+strings.TrimSuffix(loc, "?lang=en")+`?lang=hi"`)
 		if got := p.pending(t, must, id).Sends; got != want {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -55,12 +56,16 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := linkLang(r, c, p.Lang)
-	s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(c, p, lang))
+	v := s.pendingView(c, p, lang)
+	v.Sent = v.CertificateURL == "" && r.URL.Query().Get("sent") == "1" // after a resend
+	s.renderPending(w, r, http.StatusOK, c, p, lang, v)
 	return nil
 }
 
 // resend asks for the opt-in mail again, as often as the resend limit
-// allows; past it the page says kindly that no more will come (429).
+// allows, then sends the browser back to the pending page (303), which
+// says the mail went: reloading that page sends nothing more. Past the
+// limit the page says kindly that no more will come (429).
 func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 	linkHeaders(w)
 	c, p, err := s.pendingPledge(r, s.links.Pending)
@@ -72,18 +77,14 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 		s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(c, p, lang))
 		return nil
 	}
-	status, sent := http.StatusOK, false
 	switch err := s.deps.Store.Resend(r.Context(), c.ID, p.ID, s.resendLimit); {
 	case errors.Is(err, pledge.ErrLimit):
-		status, p.Sends = http.StatusTooManyRequests, max(p.Sends, s.resendLimit)
+		p.Sends = max(p.Sends, s.resendLimit)
+		s.renderPending(w, r, http.StatusTooManyRequests, c, p, lang, s.pendingView(c, p, lang))
+		return nil
 	case err != nil:
 		return invalidLink(err) // gone, or confirmed meanwhile
-	default:
-		sent = true
-		p.Sends++
 	}
-	v := s.pendingView(c, p, lang)
-	v.Sent = sent
-	s.renderPending(w, r, status, c, p, lang, v)
+	http.Redirect(w, r, s.links.PendingPath(c.Slug, c.ID, p.ID)+"?lang="+url.QueryEscape(lang)+"&sent=1", http.StatusSeeOther)
 	return nil
 }
