@@ -162,7 +162,8 @@ func testOptIn(t *testing.T, p *mailPortal) {
 	}
 
 	// (b) Resend: ResendLimit counts the first mail, so of three asks the
-	// first two are granted and the third is refused kindly with 429.
+	// first two are granted (303 back to the page) and the third is refused
+	// kindly with 429.
 	const resendEmail = "ravi@example.org"
 	pendingLoc = p.submitForm(t, optInSlug, url.Values{
 		"name": {"Ravi Kumar"}, "phone": {"9876500002"}, "region": {"S1"}, "email": {resendEmail}, "lang": {"en"},
@@ -172,7 +173,7 @@ func testOptIn(t *testing.T, p *mailPortal) {
 	}
 	path, query, _ := strings.Cut(pendingLoc, "?")
 	resendURL := p.base + path + "/resend?" + query
-	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests} {
+	for i, want := range []int{http.StatusSeeOther, http.StatusSeeOther, http.StatusTooManyRequests} {
 		if st, _, body := p.post(t, resendURL); st != want {
 			t.Errorf("resend #%d: %d, want %d\n%s", i+1, st, want, body)
 		}
