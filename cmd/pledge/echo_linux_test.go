@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,29 +39,11 @@ func openPTY(t *testing.T) (controller, tty *os.File) {
 	return controller, tty
 }
 
-// lockedBuffer is a bytes.Buffer one goroutine writes while another reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPasswordNotEchoed: a password typed at a terminal is read, and the
 // terminal shows none of it; its echo is back on afterwards.
 func TestPasswordNotEchoed(t *testing.T) {
 	controller, tty := openPTY(t)
-	var prompt lockedBuffer
+	var prompt syncbuf.Buffer
 	got := make(chan string, 1)
 	go func() {
 		pw, err := readPassword(tty, &prompt, "deo")

@@ -1288,13 +1288,7 @@ func TestOverloadRefusedBeforeReading(t *testing.T) {
 	}
 	// A body that would be refused with 400 if it were read.
 	r := p.do(t, http.MethodPost, pledgesPath("vote"), strings.NewReader("{not json"), "Content-Type", "application/json")
-	wantStatus(t, r, http.StatusServiceUnavailable)
-	if ra := r.Header.Get("Retry-After"); ra != "1" {
-		t.Errorf("Retry-After = %q, want 1", ra)
-	}
-	if e := decode[apiError](t, r); e.Error != "overloaded" {
-		t.Errorf("body = %+v, want error overloaded", e)
-	}
+	wantOverloaded(t, r)
 	f := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"))
 	wantStatus(t, f, http.StatusServiceUnavailable)
 	mustContain(t, f.text(), htmlText(msg(t, "en", "overloaded")), `name="name" value="Asha Verma"`)
@@ -1310,6 +1304,19 @@ func TestOverloadRefusedBeforeReading(t *testing.T) {
 	}
 }
 
+// wantOverloaded fails t unless r is the API's 503 "overloaded", with
+// Retry-After.
+func wantOverloaded(t *testing.T, r response) {
+	t.Helper()
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ra := r.Header.Get("Retry-After"); ra != "1" {
+		t.Errorf("Retry-After = %q, want 1", ra)
+	}
+	if e := decode[apiError](t, r); e.Error != "overloaded" {
+		t.Errorf("body = %+v, want error overloaded", e)
+	}
+}
+
 // TestShuttingDownAnswers503: once the intake stops taking pledges (the
 // server is draining), a pledge is told to come back, not lost or 500.
 func TestShuttingDownAnswers503(t *testing.T) {
@@ -1322,13 +1329,7 @@ func TestShuttingDownAnswers503(t *testing.T) {
 	}
 	before := p.state(t, p.Campaign)
 	r := p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", ""))
-	wantStatus(t, r, http.StatusServiceUnavailable)
-	if ra := r.Header.Get("Retry-After"); ra != "1" {
-		t.Errorf("Retry-After = %q, want 1", ra)
-	}
-	if e := decode[apiError](t, r); e.Error != "overloaded" {
-		t.Errorf("body = %+v, want error overloaded", e)
-	}
+	wantOverloaded(t, r)
 	f := p.postForm(t, "/c/vote", pledgeForm("Asha", "9876543210", "N1", "en"))
 	wantStatus(t, f, http.StatusServiceUnavailable)
 	mustContain(t, f.text(), htmlText(msg(t, "en", "overloaded")))

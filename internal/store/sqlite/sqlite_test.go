@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -79,24 +78,32 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
-// TestAuditLogAppendOnly: even SQL that bypasses the store cannot change or
-// remove audit entries.
-func TestAuditLogAppendOnly(t *testing.T) {
-	ctx := context.Background()
+// openWithSQL opens a store on a new file and, beside it, a plain
+// connection to the same file, for SQL that bypasses the store.
+func openWithSQL(t *testing.T) (*sqlite.Store, *sql.DB) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.db")
-	s, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
+	s, err := sqlite.Open(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if err := s.LogAction(ctx, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "login"}); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { s.Close() })
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return s, db
+}
+
+// TestAuditLogAppendOnly: even SQL that bypasses the store cannot change or
+// remove audit entries.
+func TestAuditLogAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s, db := openWithSQL(t)
+	if err := s.LogAction(ctx, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "login"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{`UPDATE admin_actions SET actor = 'x'`, `DELETE FROM admin_actions`} {
 		if _, err := db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
@@ -108,36 +115,14 @@ func TestAuditLogAppendOnly(t *testing.T) {
 // written, an administrator's change is not made either.
 func TestChangeNotMadeWithoutAuditEntry(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "audit.db")
-	s, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, db := openWithSQL(t)
 	c := storetest.Campaign("vote")
 	if err := s.CreateCampaign(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	if _, err := db.ExecContext(ctx, `CREATE TRIGGER audit_refused BEFORE INSERT ON admin_actions
 		BEGIN SELECT RAISE(ABORT, 'audit refused'); END`); err != nil {
 		t.Fatal(err)
 	}
-	act := &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "campaign-pause", Detail: "vote: paused"}
-	if err := s.SetPaused(ctx, c.ID, true, act); err == nil || !strings.Contains(err.Error(), "audit refused") {
-		t.Fatalf("SetPaused = %v, want the audit entry's refusal", err)
-	}
-	if err := s.CreateCampaign(ctx, storetest.Campaign("other"), act); err == nil {
-		t.Fatal("CreateCampaign succeeded without its audit entry")
-	}
-	if got, err := s.Campaign(ctx, "vote"); err != nil || got.Paused {
-		t.Errorf("campaign paused %v (%v) though its audit entry failed", got.Paused, err)
-	}
-	if _, err := s.Campaign(ctx, "other"); !errors.Is(err, pledge.ErrNotFound) {
-		t.Errorf("campaign created (%v) though its audit entry failed", err)
-	}
+	storetest.MustNotChangeUnaudited(t, s, c, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "campaign-pause", Detail: "vote: paused"})
 }
