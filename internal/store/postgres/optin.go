@@ -32,24 +32,6 @@ ORDER BY ord
 ON CONFLICT DO NOTHING
 RETURNING id, phone_hash`
 
-// replacePendingSQL removes the pending pledges not yet confirmed that a
-// new submission with the same number and another address replaces: the
-// citizen who mistyped the address pledges again with the right one, and
-// the links of the earlier mail stop working. Only where the new one will
-// be stored: its address is free and the number has not pledged (and the
-// regions revision is the campaign's, as insertPendingSQL checks). Each
-// probe is a scalar subquery on an index, whatever the plan.
-const replacePendingSQL = `
-DELETE FROM pending_pledges WHERE id = ANY (ARRAY(
-    SELECT (SELECT p.id FROM pending_pledges p
-            WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash AND p.number = 0
-              AND p.email_hash IS DISTINCT FROM u.email_hash)
-    FROM unnest($2::bytea[], $3::bytea[]) AS u (phone_hash, email_hash)
-    WHERE NOT EXISTS (SELECT 1 FROM pending_pledges q WHERE q.campaign_id = $1 AND q.email_hash = u.email_hash OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.campaign_id = $1 AND x.email_hash = u.email_hash OFFSET 0)
-      AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.campaign_id = $1 AND x.phone_hash = u.phone_hash OFFSET 0)
-      AND $4 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)))`
-
 // queuePending queues storing the pending submissions of group (one
 // campaign), whose results are set as the batch's results are read, and
 // returns the rest of group. It runs after w's sequence lock is queued.
@@ -82,7 +64,6 @@ func (w *campaignWrite) queuePending(b *pgx.Batch, subs []pledge.Submission, gro
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
-	b.Queue(replacePendingSQL, id, hashes, emailHashes, w.rev)
 	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
 		var pid int64
 		var hash []byte

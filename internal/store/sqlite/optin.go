@@ -23,17 +23,6 @@ WHERE NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND phone_hash = 
 ON CONFLICT DO NOTHING
 RETURNING id`
 
-// replacePendingSQL removes the pending pledge not yet confirmed that a
-// new submission with the same number and another address replaces: the
-// citizen who mistyped the address pledges again with the right one, and
-// the links of the earlier mail stop working. Only where the new one will
-// be stored: its address is free and the number has not pledged.
-const replacePendingSQL = `DELETE FROM pending_pledges
-WHERE campaign_id = ?1 AND phone_hash = ?2 AND number = 0 AND email_hash IS NOT ?3
-  AND NOT EXISTS (SELECT 1 FROM pending_pledges WHERE campaign_id = ?1 AND email_hash = ?3)
-  AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND email_hash = ?3)
-  AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND phone_hash = ?2)`
-
 // insertPending stores the pending submissions of group (one campaign),
 // setting their results, and returns the rest of group.
 func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, group []int, results []store.Result) ([]int, error) {
@@ -51,9 +40,6 @@ func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Sub
 				return nil, fmt.Errorf("prepare pending insert: %w", err)
 			}
 			defer st.Close()
-		}
-		if _, err := tx.ExecContext(ctx, replacePendingSQL, sub.CampaignID, sub.PhoneHash, sub.EmailHash); err != nil {
-			return nil, fmt.Errorf("replace pending pledge: %w", err)
 		}
 		var id int64
 		err := st.QueryRowContext(ctx, sub.CampaignID, sub.Name, sub.PhoneHash, sub.PhoneMasked, nullString(sub.Email),

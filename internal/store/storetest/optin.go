@@ -204,9 +204,9 @@ func testPendingDuplicates(t *testing.T, s store.Store) {
 			first: []person{{1, 1}, {2, 1}, {3, 3}}, firstWant: []error{nil, dup, nil}},
 		{name: "phone and email both repeated in one batch",
 			first: []person{{1, 1}, {2, 2}, {1, 2}, {4, 4}}, firstWant: []error{nil, nil, dup, nil}},
-		{name: "phone and address pending from an earlier batch",
+		{name: "phone pending from an earlier batch",
 			first: []person{{1, 1}}, firstWant: []error{nil},
-			second: []person{{1, 1}, {3, 3}}, secondWant: []error{dup, nil}},
+			second: []person{{1, 2}, {3, 3}}, secondWant: []error{dup, nil}},
 		{name: "email pending from an earlier batch",
 			first: []person{{1, 1}}, firstWant: []error{nil},
 			second: []person{{2, 1}, {3, 3}}, secondWant: []error{dup, nil}},
@@ -275,49 +275,6 @@ func testPendingDuplicates(t *testing.T, s store.Store) {
 			mustCounts(t, s, c.ID, want)
 		})
 	}
-}
-
-// testPendingReplaced: a pending pledge not yet confirmed is replaced by a
-// new one with the same number and another address (the first was
-// mistyped): the earlier one, and its links, are gone; the new one is
-// confirmed and counted once. A confirmed one is never replaced, nor is a
-// pending one by an address another number holds.
-func testPendingReplaced(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	c := mustCampaignMode(t, s, "replaced", pledge.EmailRequired)
-	h := pledge.NewHasher([]byte("k"))
-	sub := func(phone, email int) pledge.Submission {
-		return WithEmail(h, PendingSubmission(h, c.ID, phone, "N1"), email)
-	}
-	first := mustPending(t, s, []pledge.Submission{sub(1, 1), sub(2, 2)})
-	res := mustCommit(t, s, []pledge.Submission{sub(1, 3)})
-	if res[0].Err != nil || res[0].Receipt.Pending <= first[1] {
-		t.Fatalf("the same number with another address = %+v, want a new pending pledge", res[0])
-	}
-	again := res[0].Receipt.Pending
-	if _, err := s.Pending(ctx, c.ID, first[0]); !errors.Is(err, pledge.ErrNotFound) {
-		t.Errorf("the replaced pending pledge: %v, want ErrNotFound", err)
-	}
-	if _, err := s.Confirm(ctx, c.ID, first[0], time.Now().UTC()); !errors.Is(err, pledge.ErrNotFound) {
-		t.Errorf("confirming the replaced pending pledge: %v, want ErrNotFound", err)
-	}
-	if got := mustPendingRow(t, s, c.ID, again); got.Email != sub(1, 3).Email {
-		t.Errorf("the new pending pledge has address %q, want %q", got.Email, sub(1, 3).Email)
-	}
-	// Another number's address, and a number already confirmed, are refused.
-	res = mustCommit(t, s, []pledge.Submission{sub(1, 2)})
-	if !errors.Is(res[0].Err, pledge.ErrDuplicate) {
-		t.Errorf("the number with an address another number holds = %+v, want ErrDuplicate", res[0])
-	}
-	if _, err := s.Pending(ctx, c.ID, again); err != nil {
-		t.Errorf("a refused submission removed the pending pledge: %v", err)
-	}
-	mustConfirm(t, s, c.ID, again, time.Now().UTC())
-	res = mustCommit(t, s, []pledge.Submission{sub(1, 4)})
-	if !errors.Is(res[0].Err, pledge.ErrDuplicate) {
-		t.Errorf("a confirmed number with another address = %+v, want ErrDuplicate", res[0])
-	}
-	mustCounts(t, s, c.ID, pledge.Counts{Total: 1, Regions: map[string]int64{"N1": 1}})
 }
 
 // testPendingConfirm: confirming numbers and counts the pledge once.
