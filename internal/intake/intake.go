@@ -4,7 +4,7 @@
 // batches grow up to a cap. Nobody waits on a timer.
 //
 // It also bounds the submissions in progress, from the moment a request is
-// admitted (before it is even read) to its answer: when the machine runs
+// admitted (once its body is read) to its answer: when the machine runs
 // out of CPU, requests wait for it everywhere but in the queue, and the
 // bound is what turns that wait into a 503 at once.
 package intake
@@ -142,7 +142,7 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 // with Release once it is answered, or reports false (and counts it shed)
 // when QueueSize + MaxBatch are in progress already: the caller answers
 // 503 at once, before spending anything more on the request. Submit does
-// not require it; the web layer calls it first thing.
+// not require it; the web layer calls it once a request's body is read.
 func (in *Intake) Admit() bool {
 	if in.inProgress.Add(1) > int64(in.opts.QueueSize+in.opts.MaxBatch) {
 		in.inProgress.Add(-1)

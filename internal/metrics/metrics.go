@@ -188,7 +188,7 @@ func (m *Metrics) WatchIntake(in Intake) {
 		}, func() float64 { return float64(in.Cap()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: namespace, Subsystem: "intake", Name: "in_progress",
-			Help: "Submissions admitted and not yet answered: being read, waiting for a commit or in one. Past the queue capacity plus one batch, new ones are shed with 503 at once.",
+			Help: "Submissions admitted and not yet answered: being checked, waiting for a commit or in one. Past the queue capacity plus one batch, new ones are shed with 503 at once.",
 		}, func() float64 { return float64(in.InProgress()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "intake", Name: "shed_total",

@@ -113,15 +113,17 @@ type apiPending struct {
 }
 
 func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
-	if !s.deps.Intake.Admit() { // before anything is spent on the request
+	// The body first (bounded in size and time), so that a client sending
+	// it slowly holds no place; then a place, before anything else is spent.
+	req, err := decodePledgeJSON(w, r)
+	if err != nil {
+		return err
+	}
+	if !s.deps.Intake.Admit() {
 		return fmt.Errorf("pledge not admitted: %w", pledge.ErrOverloaded)
 	}
 	defer s.deps.Intake.Release()
 	if err := s.admitClient(w, r); err != nil {
-		return err
-	}
-	req, err := decodePledgeJSON(w, r)
-	if err != nil {
 		return err
 	}
 	c, err := s.campaigns.get(r.Context(), r.PathValue("slug"))

@@ -137,7 +137,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		in.Lang = lang
 	}
 	var sub pledge.Submission
-	if s.deps.Intake.Admit() { // after the form is read, to give it back if not
+	if s.deps.Intake.Admit() { // once the form is read: a slow sender holds no place, and a refused form comes back filled in
 		defer s.deps.Intake.Release()
 		err = s.admitClient(w, r)
 	} else {

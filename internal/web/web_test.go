@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -1271,11 +1273,11 @@ func TestOverloadAnswers503(t *testing.T) {
 	p.requireUnchanged(t, p.Campaign, before)
 }
 
-// TestOverloadRefusedBeforeReading: with as many pledges in progress as the
-// intake admits (however they are spread between reading, waiting and
-// committing), the next is refused with 503 at once, before its body is
-// even decoded; each answered request gives its place back.
-func TestOverloadRefusedBeforeReading(t *testing.T) {
+// TestOverloadRefusedAtOnce: with as many pledges in progress as the intake
+// admits (however they are spread between checking, waiting and
+// committing), the next is refused with 503 at once, before it is checked
+// or counted against any limit; each answered request gives its place back.
+func TestOverloadRefusedAtOnce(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	before := p.state(t, p.Campaign)
@@ -1286,9 +1288,8 @@ func TestOverloadRefusedBeforeReading(t *testing.T) {
 	if places != 5000 {
 		t.Fatalf("%d places, want the queue (4,000) and one batch (1,000)", places)
 	}
-	// A body that would be refused with 400 if it were read.
-	r := p.do(t, http.MethodPost, pledgesPath("vote"), strings.NewReader("{not json"), "Content-Type", "application/json")
-	wantOverloaded(t, r)
+	// A pledge for a campaign that does not exist: 404 if it were looked at.
+	wantOverloaded(t, p.postJSON(t, pledgesPath("nope"), pledgeReq("Asha", "9876543210", "N1", "")))
 	f := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"))
 	wantStatus(t, f, http.StatusServiceUnavailable)
 	mustContain(t, f.text(), htmlText(msg(t, "en", "overloaded")), `name="name" value="Asha Verma"`)
@@ -1526,5 +1527,36 @@ func TestCountWords(t *testing.T) {
 	p.pollStats(t, "vote", 1)
 	for _, path := range []string{"/c/vote?lang=en", "/?lang=en"} {
 		mustContain(t, p.get(t, path).text(), "<strong>1</strong> pledge so far")
+	}
+}
+
+// TestSlowBodyHoldsNoPlace: a client that sends its pledge's body slowly
+// holds no place in the intake while it does, so slow clients cannot fill
+// the places and turn everyone else away.
+func TestSlowBodyHoldsNoPlace(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := jsonText(t, pledgeReq("Asha", "9876543210", "N1", ""))
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		pledgesPath("vote"), len(body), body[:5])
+	time.Sleep(200 * time.Millisecond) // the handler is reading the body by now
+	if n := p.Intake.InProgress(); n != 0 {
+		t.Errorf("%d places held by a body still arriving, want 0", n)
+	}
+	if _, err := io.WriteString(conn, body[5:]); err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusCreated {
+		t.Errorf("the slow pledge: %d, want 201", r.StatusCode)
 	}
 }
