@@ -44,8 +44,9 @@ func (a *Admin) loginForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // findUser returns the account named name, whatever the case it is typed
-// in: no two accounts differ only in case (Accounts.Add), and the log-in
-// throttle counts them as one already.
+// in: no two accounts differ only in case (Accounts.Add). Names match as
+// the log-in throttle keys them (accountKey), so every spelling that logs
+// in to an account counts against that account's limit.
 func (a *Admin) findUser(ctx context.Context, name string) (pledge.User, error) {
 	u, err := a.store.User(ctx, name)
 	if !errors.Is(err, pledge.ErrNotFound) {
@@ -56,7 +57,7 @@ func (a *Admin) findUser(ctx context.Context, name string) (pledge.User, error) 
 		return pledge.User{}, fmt.Errorf("find user: %w", err)
 	}
 	for _, u := range users {
-		if strings.EqualFold(u.Username, name) {
+		if accountKey(u.Username) == accountKey(name) {
 			return u, nil
 		}
 	}
@@ -68,7 +69,7 @@ func (a *Admin) findUser(ctx context.Context, name string) (pledge.User, error) 
 // is no such account, and every failure looks the same to the client.
 func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	name := clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64)
+	name := pledge.NormaliseUsername(clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64))
 	pw := r.PostForm.Get("password")
 	acct, addr := accountKey(name), netaddr.LimitKey(a.client.Of(r))
 

@@ -1,12 +1,16 @@
 package admin_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 func TestLoginSetsSessionCookie(t *testing.T) {
@@ -302,4 +306,13 @@ func TestLoginIgnoresCase(t *testing.T) {
 	if r := c.browser(t).login(strings.ToUpper(adminUser), "wrong password"); r.Status != http.StatusUnauthorized {
 		t.Errorf("wrong password in upper case: %d, want 401", r.Status)
 	}
+	// A spelling that only Unicode case folding matches ("ſ" folds to "s")
+	// is not the account's: the throttle would count it apart.
+	if _, err := (admin.Accounts{Store: c.Store}).Add(context.Background(), admin.Who{Actor: "test"}, "sdm.kota", pledge.RoleViewer, adminPass); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.browser(t).login("ſdm.kota", adminPass); r.Status != http.StatusUnauthorized {
+		t.Errorf("log-in as ſdm.kota: %d, want 401", r.Status)
+	}
+	c.browser(t).mustLogin("SDM.Kota", adminPass)
 }
