@@ -47,6 +47,7 @@ func (ac Accounts) action(who Who, kind, detail string) *pledge.Action {
 // pledge.ErrDuplicate: two such names would read as one in the audit log,
 // and share one count of failed log-ins.
 func (ac Accounts) Add(ctx context.Context, who Who, username string, role pledge.Role, password string) (pledge.User, error) {
+	username = pledge.NormaliseUsername(username)
 	if err := pledge.ValidUsername(username); err != nil {
 		return pledge.User{}, fmt.Errorf("username %q: %w", username, err)
 	}
@@ -87,6 +88,7 @@ func (ac Accounts) hashNew(ctx context.Context, password string) (string, error)
 // SetPassword replaces the password of username, which ends the account's
 // open sessions.
 func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password string) error {
+	username = pledge.NormaliseUsername(username)
 	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return err
@@ -99,6 +101,7 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 
 // Disable stops username from logging in and ends its open sessions.
 func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
+	username = pledge.NormaliseUsername(username)
 	if err := ac.Store.SetUserDisabled(ctx, username, true, ac.action(who, KindUserDisable, "username="+username)); err != nil {
 		return fmt.Errorf("disable user: %w", err)
 	}
@@ -110,6 +113,7 @@ func (ac Accounts) Disable(ctx context.Context, who Who, username string) error 
 // password is set first (recorded as a password change), so that the
 // account is never enabled with the old one.
 func (ac Accounts) Enable(ctx context.Context, who Who, username, password string) error {
+	username = pledge.NormaliseUsername(username)
 	hash, err := ac.hashNew(ctx, password)
 	if err != nil {
 		return err

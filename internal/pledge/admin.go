@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Role is what an admin account may do.
@@ -30,19 +32,37 @@ type User struct {
 }
 
 // ValidUsername reports whether s can name an account: 2-64 characters,
-// letters (with their combining marks, such as Devanagari vowel signs),
-// digits, dots, dashes, underscores or @.
+// letters (with the combining marks that follow them, such as Devanagari
+// vowel signs), digits, dots, dashes, underscores or @, in Unicode's
+// composed form (NFC, see NormaliseUsername). Marks that show nothing
+// (variation selectors, the grapheme joiner) are refused: two names must
+// not read alike.
 func ValidUsername(s string) error {
 	if n := utf8.RuneCountInString(s); n < 2 || n > 64 || !utf8.ValidString(s) {
 		return errors.New("a username has 2 to 64 characters")
 	}
+	if !norm.NFC.IsNormalString(s) {
+		return errors.New("a username must be in Unicode's composed form (NFC)")
+	}
+	prev := rune(0)
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '_' && r != '@' {
+		mark := unicode.IsMark(r)
+		if mark && !(unicode.IsLetter(prev) || unicode.IsMark(prev)) ||
+			unicode.In(r, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) {
+			return errors.New("a username's marks (such as vowel signs) follow a letter, and none is invisible")
+		}
+		prev = r
+		if !unicode.IsLetter(r) && !mark && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '_' && r != '@' {
 			return errors.New("a username has only letters, digits, '.', '-', '_' and '@'")
 		}
 	}
 	return nil
 }
+
+// NormaliseUsername puts a typed username in the form accounts are stored
+// in: Unicode's composed form (NFC), so that one name typed two ways is
+// one name.
+func NormaliseUsername(s string) string { return norm.NFC.String(s) }
 
 // Action is one entry of the admin audit log: who did what, when, from where.
 type Action struct {

@@ -15,9 +15,22 @@ func TestValidUsername(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "a", "ब", strings.Repeat("a", 65), strings.Repeat("ब", 65),
-		"deo admin", "deo/1", "deo\x00", "\xff\xfe", "deo:1"} {
+		"deo admin", "deo/1", "deo\x00", "\xff\xfe", "deo:1",
+		"deo\u034f", "deo\ufe00", "\u0301\u0301", "\u093fab", "-\u0301ab", // invisible marks, marks on nothing
+		"e\u0301mile", // not composed: é is one character in NFC
+	} {
 		if err := pledge.ValidUsername(bad); err == nil {
 			t.Errorf("ValidUsername(%q) accepted", bad)
+		}
+	}
+}
+
+func TestNormaliseUsername(t *testing.T) {
+	// Two spellings of one name are one name, and a valid one.
+	for _, pair := range [][2]string{{"e\u0301mile", "\u00e9mile"}, {"\u0958ab", "\u0915\u093cab"}} {
+		a, b := pledge.NormaliseUsername(pair[0]), pledge.NormaliseUsername(pair[1])
+		if a != b || pledge.ValidUsername(a) != nil {
+			t.Errorf("%q and %q normalise to %q and %q (%v), want one valid name", pair[0], pair[1], a, b, pledge.ValidUsername(a))
 		}
 	}
 }
