@@ -39,33 +39,42 @@ func openPTY(t *testing.T) (controller, tty *os.File) {
 	return controller, tty
 }
 
-// TestPasswordNotEchoed: a password typed at a terminal is read, and the
-// terminal shows none of it; its echo is back on afterwards.
-func TestPasswordNotEchoed(t *testing.T) {
-	controller, tty := openPTY(t)
-	var prompt syncbuf.Buffer
-	got := make(chan string, 1)
+// typePassword types input at a terminal that readPassword reads from, once
+// it has asked, and returns what readPassword returned (or its error), its
+// prompt, and the terminal.
+func typePassword(t *testing.T, input string) (got, prompt string, controller, tty *os.File) {
+	t.Helper()
+	controller, tty = openPTY(t)
+	var out syncbuf.Buffer
+	done := make(chan string, 1)
 	go func() {
-		pw, err := readPassword(tty, &prompt, "deo")
+		pw, err := readPassword(tty, &out, "deo")
 		if err != nil {
 			pw = "error: " + err.Error()
 		}
-		got <- pw
+		done <- pw
 	}()
 	// Type only once the echo is off (the prompt is written after).
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(prompt.String(), "Password for deo"); time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "Password for deo"); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no prompt")
 		}
 	}
-	if _, err := controller.WriteString("Secret-Typed-123\n"); err != nil {
+	if _, err := controller.WriteString(input); err != nil {
 		t.Fatal(err)
 	}
-	if pw := <-got; pw != "Secret-Typed-123" {
+	return <-done, out.String(), controller, tty
+}
+
+// TestPasswordNotEchoed: a password typed at a terminal, twice, is read,
+// and the terminal shows none of it; its echo is back on afterwards.
+func TestPasswordNotEchoed(t *testing.T) {
+	pw, prompt, controller, tty := typePassword(t, "Secret-Typed-123\nSecret-Typed-123\n")
+	if pw != "Secret-Typed-123" {
 		t.Fatalf("password read = %q", pw)
 	}
-	if !strings.Contains(prompt.String(), "not shown") {
-		t.Errorf("prompt %q does not say the password is hidden", prompt.String())
+	if !strings.Contains(prompt, "not shown") || !strings.Contains(prompt, "The same again") {
+		t.Errorf("prompt %q does not say the password is hidden, or ask for it again", prompt)
 	}
 	// What the terminal would show: nothing of the password.
 	if err := controller.SetReadDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
@@ -82,5 +91,13 @@ func TestPasswordNotEchoed(t *testing.T) {
 	}
 	if termios.Lflag&unix.ECHO == 0 {
 		t.Error("echo left off after the password was read")
+	}
+}
+
+// TestPasswordTypedTwiceMustMatch: a slip in one of the two hidden typings
+// sets nothing.
+func TestPasswordTypedTwiceMustMatch(t *testing.T) {
+	if pw, _, _, _ := typePassword(t, "Secret-Typed-123\nSecret-Typed-124\n"); !strings.Contains(pw, "differ") {
+		t.Errorf("two different typings gave %q, want an error saying they differ", pw)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -165,12 +166,14 @@ func noUser(username string, err error) error {
 }
 
 // readPassword reads the first line of in; at a terminal it asks first
-// (on Linux with the echo off, so that the password is not shown).
+// (on Linux with the echo off, so that the password is not shown, and then
+// once more: a typing slip nobody saw would set a password nobody knows).
 func readPassword(in io.Reader, prompt io.Writer, username string) (string, error) {
+	hidden := false
 	if f, ok := in.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			if restore, hidden := hideInput(f); hidden {
-				defer fmt.Fprintln(prompt) // the Enter typed was not shown either
+			var restore func()
+			if restore, hidden = hideInput(f); hidden {
 				defer restore()
 				fmt.Fprintf(prompt, "Password for %s (not shown): ", username)
 			} else {
@@ -178,11 +181,20 @@ func readPassword(in io.Reader, prompt io.Writer, username string) (string, erro
 			}
 		}
 	}
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	r := bufio.NewReader(in)
+	line, err := readLine(r)
+	if hidden {
+		fmt.Fprint(prompt, "\nThe same again: ") // the Enter typed was not shown either
+		again, againErr := readLine(r)
+		fmt.Fprintln(prompt)
+		if err == nil && againErr == nil && again != line {
+			return "", errors.New("the two passwords typed differ: nothing was changed")
+		}
+		err = cmp.Or(err, againErr)
+	}
+	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
 	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if line == "" {
 		return "", errors.New("no password: give it as the first line of standard input")
 	}
@@ -190,4 +202,14 @@ func readPassword(in io.Reader, prompt io.Writer, username string) (string, erro
 		return "", err
 	}
 	return line, nil
+}
+
+// readLine reads one line from r, without its line end; the end of input
+// ends the last line.
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
 }
