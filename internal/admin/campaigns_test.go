@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -236,6 +237,32 @@ func TestRegionsImport(t *testing.T) {
 	}
 	if a := c.lastAction(t, "regions-import"); !strings.Contains(a.Detail, "vote: 4 regions") {
 		t.Errorf("regions-import entry = %+v", a)
+	}
+}
+
+// TestRegionsImportOfACampaignToMend: a campaign stored before a rule it
+// breaks was added (here a control character in its title) takes no
+// regions, and the page says what to mend, rather than failing.
+func TestRegionsImportOfACampaignToMend(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	db, err := sql.Open("sqlite", "file:"+c.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE campaigns SET title = '{"en":"Vote\u0007","hi":"मतदान"}' WHERE slug = 'vote'`); err != nil {
+		t.Fatal(err)
+	}
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := csrfField.FindStringSubmatch(adm.get(path).Body)[1]
+	before := c.campaign(t, "vote")
+	r := adm.upload(path, tok, "apply", "code,parent,name_en,name_hi\nN1,,North,उत्तर\n")
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "needs mending on its edit page", "the title has bytes that are not text, or control characters (en)")
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("the regions were saved:\n%s", diff)
 	}
 }
 

@@ -58,6 +58,7 @@ type console struct {
 	Store    *sqlite.Store
 	Accounts admin.Accounts
 	Handler  http.Handler // the console itself, for in-process requests
+	DBPath   string       // the SQLite file, for SQL that bypasses the store
 	server   *httptest.Server
 }
 
@@ -115,7 +116,8 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 		opt(&o)
 	}
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pledge.db"), discard)
+	dbPath := filepath.Join(t.TempDir(), "pledge.db")
+	s, err := sqlite.Open(ctx, dbPath, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 		ts = httptest.NewServer(h)
 	}
 	t.Cleanup(ts.Close)
-	return &console{URL: ts.URL, Store: s, Accounts: acc, Handler: a, server: ts}
+	return &console{URL: ts.URL, Store: s, Accounts: acc, Handler: a, DBPath: dbPath, server: ts}
 }
 
 // publicSite is the public web.Server over s, with a running intake and

@@ -102,6 +102,13 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.Regions = regions
+	if problems := c.Problems(); len(problems) > 0 {
+		// Regions from the file are valid (ParseRegionsCSV): what is wrong
+		// is in the campaign as stored, from before a rule was added.
+		p.Refused = "the campaign needs mending on its edit page before its regions can be saved: " + strings.Join(problems, "; ")
+		a.render(w, r, http.StatusUnprocessableEntity, "regions", a.newPage(r, "Regions of "+c.Slug, p))
+		return nil
+	}
 	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
 		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))
 	err = a.store.UpdateCampaign(ctx, &c, a.action(r, KindRegionsImport, detail))
