@@ -137,6 +137,39 @@ func TestRequiredFormGoesToPendingPage(t *testing.T) {
 	p.wantCounts(t, must, 0, 0)
 }
 
+// TestMistypedAddressReplaced: a citizen who typed the address wrong takes
+// the pledge again with the same number and the right address; that
+// pledge waits for confirmation instead, the first one's links stop
+// working, and the pledge counts once when confirmed.
+func TestMistypedAddressReplaced(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	r := p.postForm(t, "/c/must", emailForm("Asha Verma", "9876543210", "asha@exmaple.org", "N1", "en"), p.sameOrigin()...)
+	wantStatus(t, r, http.StatusSeeOther)
+	wrong := r.Header.Get("Location")
+	mustContain(t, p.get(t, wrong).text(), htmlText(msg(t, "en", "pending_wrong_address")))
+	loc, id := p.pendingPledge(t, must, "9876543210", "en") // the same number, the right address
+	if loc == wrong {
+		t.Fatal("the new pledge went to the first one's page")
+	}
+	r = p.get(t, wrong)
+	wantStatus(t, r, http.StatusNotFound)
+	mustContain(t, r.text(), htmlText(msg(t, "en", "link_invalid")))
+	// The mistyped address stays taken while the first pledge would have
+	// waited: freeing it would let anyone mail one address again and again.
+	other := pledgeReq("Someone Else", "9876500001", "N1", "en")
+	other["email"] = "asha@exmaple.org"
+	wantStatus(t, p.postJSON(t, pledgesPath("must"), other), http.StatusConflict)
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	p.wantCounts(t, must, 1, 1)
+	// Confirmed, the number is taken for good.
+	taken := pledgeReq("Asha Verma", "9876543210", "N1", "en")
+	taken["email"] = "asha2@example.org"
+	wantStatus(t, p.postJSON(t, pledgesPath("must"), taken), http.StatusConflict)
+	p.wantCounts(t, must, 1, 1)
+}
+
 func TestRequiredAPIAnswers202(t *testing.T) {
 	t.Parallel()
 	must := requiredCampaign("must")
@@ -156,10 +189,11 @@ func TestRequiredAPIAnswers202(t *testing.T) {
 	}
 	p.wantCounts(t, must, 0, 0)
 
-	// The same number, or the same address, again is a duplicate while it
-	// waits, and the refusal names both, as either may be the one.
+	// The same number and address again, or the address with another number,
+	// is a duplicate while it waits, and the refusal names both, as either
+	// may be the one.
 	again := pledgeReq("Someone", "9876543210", "S1", "hi")
-	again["email"] = "other@example.org"
+	again["email"] = "asha0@example.org"
 	sameEmail := pledgeReq("Someone", "9876500000", "S1", "hi")
 	sameEmail["email"] = "asha0@example.org"
 	for _, req := range []map[string]string{again, sameEmail} {

@@ -32,6 +32,28 @@ ORDER BY ord
 ON CONFLICT DO NOTHING
 RETURNING id, phone_hash`
 
+// replacePendingSQL retires the pending pledges not yet confirmed that a
+// new submission with the same number and another address replaces: the
+// citizen who mistyped the address pledges again with the right one. A
+// retired row (number -1) gives up its number (its phone hash becomes one
+// no number has) but keeps its address until it expires, so an address
+// still gets no more opt-in mails than before; its links stop working
+// (Pending, Confirm and Resend read only rows with number >= 0). Only
+// where the new one will be stored: its address is free and the number has
+// not pledged (and the regions revision is the campaign's, as
+// insertPendingSQL checks). Each probe is a scalar subquery on an index,
+// whatever the plan.
+const replacePendingSQL = `
+UPDATE pending_pledges SET number = -1, phone_hash = sha256(phone_hash || int8send(id)) WHERE id = ANY (ARRAY(
+    SELECT (SELECT p.id FROM pending_pledges p
+            WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash AND p.number = 0
+              AND p.email_hash IS DISTINCT FROM u.email_hash)
+    FROM unnest($2::bytea[], $3::bytea[]) AS u (phone_hash, email_hash)
+    WHERE NOT EXISTS (SELECT 1 FROM pending_pledges q WHERE q.campaign_id = $1 AND q.email_hash = u.email_hash OFFSET 0)
+      AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.campaign_id = $1 AND x.email_hash = u.email_hash OFFSET 0)
+      AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.campaign_id = $1 AND x.phone_hash = u.phone_hash OFFSET 0)
+      AND $4 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)))`
+
 // queuePending queues storing the pending submissions of group (one
 // campaign), whose results are set as the batch's results are read, and
 // returns the rest of group. It runs after w's sequence lock is queued.
@@ -64,6 +86,7 @@ func (w *campaignWrite) queuePending(b *pgx.Batch, subs []pledge.Submission, gro
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
+	b.Queue(replacePendingSQL, id, hashes, emailHashes, w.rev)
 	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
 		var pid int64
 		var hash []byte
@@ -98,7 +121,7 @@ func (s *Store) Pending(ctx context.Context, campaignID, id int64) (pledge.Pendi
 	p := pledge.Pending{ID: id, CampaignID: campaignID}
 	var campaign int64
 	err := s.pool.QueryRow(ctx, `SELECT campaign_id, name, coalesce(email, ''), region, lang, created_at, sends, number
-		FROM pending_pledges WHERE id = $1`, id).
+		FROM pending_pledges WHERE id = $1 AND number >= 0`, id).
 		Scan(&campaign, &p.Name, &p.Email, &p.Region, &p.Lang, &p.CreatedAt, &p.Sends, &p.Number)
 	if err == nil && campaign != campaignID {
 		err = pgx.ErrNoRows
@@ -127,7 +150,7 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 		var region string
 		var email *string
 		var campaign int64
-		err := tx.QueryRow(ctx, `SELECT campaign_id, region, email, number FROM pending_pledges WHERE id = $1 FOR UPDATE`,
+		err := tx.QueryRow(ctx, `SELECT campaign_id, region, email, number FROM pending_pledges WHERE id = $1 AND number >= 0 FOR UPDATE`,
 			id).Scan(&campaign, &region, &email, &r.Number)
 		if err == nil && campaign != campaignID {
 			err = pgx.ErrNoRows
@@ -184,7 +207,7 @@ func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) err
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var sends int
 		var number, campaign int64
-		err := tx.QueryRow(ctx, `SELECT campaign_id, sends, number FROM pending_pledges WHERE id = $1 FOR UPDATE`,
+		err := tx.QueryRow(ctx, `SELECT campaign_id, sends, number FROM pending_pledges WHERE id = $1 AND number >= 0 FOR UPDATE`,
 			id).Scan(&campaign, &sends, &number)
 		if err == nil && campaign != campaignID {
 			err = pgx.ErrNoRows

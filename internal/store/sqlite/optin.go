@@ -23,10 +23,21 @@ WHERE NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND phone_hash = 
 ON CONFLICT DO NOTHING
 RETURNING id`
 
+// replacePendingSQL retires the pending pledge not yet confirmed that a
+// new submission with the same number and another address replaces (see
+// the PostgreSQL store): it gives up its number, keeps its address until
+// it expires, and its links stop working. Only where the new one will be
+// stored: its address is free and the number has not pledged.
+const replacePendingSQL = `UPDATE pending_pledges SET number = -1, phone_hash = randomblob(32)
+WHERE campaign_id = ?1 AND phone_hash = ?2 AND number = 0 AND email_hash IS NOT ?3
+  AND NOT EXISTS (SELECT 1 FROM pending_pledges WHERE campaign_id = ?1 AND email_hash = ?3)
+  AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND email_hash = ?3)
+  AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND phone_hash = ?2)`
+
 // insertPending stores the pending submissions of group (one campaign),
 // setting their results, and returns the rest of group.
 func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, group []int, results []store.Result) ([]int, error) {
-	var st *sql.Stmt
+	var st, replace *sql.Stmt
 	rest := group[:0:0]
 	for _, i := range group {
 		sub := &subs[i]
@@ -40,6 +51,13 @@ func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Sub
 				return nil, fmt.Errorf("prepare pending insert: %w", err)
 			}
 			defer st.Close()
+			if replace, err = tx.PrepareContext(ctx, replacePendingSQL); err != nil {
+				return nil, fmt.Errorf("prepare pending replacement: %w", err)
+			}
+			defer replace.Close()
+		}
+		if _, err := replace.ExecContext(ctx, sub.CampaignID, sub.PhoneHash, sub.EmailHash); err != nil {
+			return nil, fmt.Errorf("replace pending pledge: %w", err)
 		}
 		var id int64
 		err := st.QueryRowContext(ctx, sub.CampaignID, sub.Name, sub.PhoneHash, sub.PhoneMasked, nullString(sub.Email),
@@ -62,7 +80,7 @@ func (s *Store) Pending(ctx context.Context, campaignID, id int64) (pledge.Pendi
 	var email sql.NullString
 	var created int64
 	err := s.r.QueryRowContext(ctx, `SELECT name, email, region, lang, created_at, sends, number
-		FROM pending_pledges WHERE id = ? AND campaign_id = ?`, id, campaignID).
+		FROM pending_pledges WHERE id = ? AND campaign_id = ? AND number >= 0`, id, campaignID).
 		Scan(&p.Name, &email, &p.Region, &p.Lang, &created, &p.Sends, &p.Number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("pending pledge %d/%d: %w", campaignID, id, pledge.ErrNotFound)
@@ -87,7 +105,7 @@ func (s *Store) Confirm(ctx context.Context, campaignID, id int64, now time.Time
 	var phone, emailHash, source []byte
 	var email sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT name, phone_hash, phone_masked, email, email_hash, region, lang, source, number
-		FROM pending_pledges WHERE id = ? AND campaign_id = ?`, id, campaignID).
+		FROM pending_pledges WHERE id = ? AND campaign_id = ? AND number >= 0`, id, campaignID).
 		Scan(&name, &phone, &masked, &email, &emailHash, &region, &lang, &source, &r.Number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("pending pledge %d/%d: %w", campaignID, id, pledge.ErrNotFound)
@@ -156,7 +174,7 @@ func (s *Store) Resend(ctx context.Context, campaignID, id int64, limit int) err
 	defer tx.Rollback()
 	var sends int
 	var number int64
-	err = tx.QueryRowContext(ctx, `SELECT sends, number FROM pending_pledges WHERE id = ? AND campaign_id = ?`, id, campaignID).
+	err = tx.QueryRowContext(ctx, `SELECT sends, number FROM pending_pledges WHERE id = ? AND campaign_id = ? AND number >= 0`, id, campaignID).
 		Scan(&sends, &number)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && number > 0:

@@ -204,9 +204,9 @@ func testPendingDuplicates(t *testing.T, s store.Store) {
 			first: []person{{1, 1}, {2, 1}, {3, 3}}, firstWant: []error{nil, dup, nil}},
 		{name: "phone and email both repeated in one batch",
 			first: []person{{1, 1}, {2, 2}, {1, 2}, {4, 4}}, firstWant: []error{nil, nil, dup, nil}},
-		{name: "phone pending from an earlier batch",
+		{name: "phone and address pending from an earlier batch",
 			first: []person{{1, 1}}, firstWant: []error{nil},
-			second: []person{{1, 2}, {3, 3}}, secondWant: []error{dup, nil}},
+			second: []person{{1, 1}, {3, 3}}, secondWant: []error{dup, nil}},
 		{name: "email pending from an earlier batch",
 			first: []person{{1, 1}}, firstWant: []error{nil},
 			second: []person{{2, 1}, {3, 3}}, secondWant: []error{dup, nil}},
@@ -275,6 +275,66 @@ func testPendingDuplicates(t *testing.T, s store.Store) {
 			mustCounts(t, s, c.ID, want)
 		})
 	}
+}
+
+// testPendingReplaced: a pending pledge not yet confirmed is replaced by a
+// new one with the same number and another address (the first was
+// mistyped): the earlier one, and its links, are gone, but its address
+// stays taken until it expires (or one address could be mailed again and
+// again); the new one is confirmed and counted once. A confirmed one is
+// never replaced, nor is a pending one by an address another number holds.
+func testPendingReplaced(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaignMode(t, s, "replaced", pledge.EmailRequired)
+	h := pledge.NewHasher([]byte("k"))
+	sub := func(phone, email int) pledge.Submission {
+		return WithEmail(h, PendingSubmission(h, c.ID, phone, "N1"), email)
+	}
+	first := mustPending(t, s, []pledge.Submission{sub(1, 1), sub(2, 2)})
+	res := mustCommit(t, s, []pledge.Submission{sub(1, 3)})
+	if res[0].Err != nil || res[0].Receipt.Pending <= first[1] {
+		t.Fatalf("the same number with another address = %+v, want a new pending pledge", res[0])
+	}
+	again := res[0].Receipt.Pending
+	if _, err := s.Pending(ctx, c.ID, first[0]); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("the replaced pending pledge: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Confirm(ctx, c.ID, first[0], time.Now().UTC()); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("confirming the replaced pending pledge: %v, want ErrNotFound", err)
+	}
+	if got := mustPendingRow(t, s, c.ID, again); got.Email != sub(1, 3).Email {
+		t.Errorf("the new pending pledge has address %q, want %q", got.Email, sub(1, 3).Email)
+	}
+	if err := s.Resend(ctx, c.ID, first[0], 3); !errors.Is(err, pledge.ErrNotFound) {
+		t.Errorf("resending the replaced pending pledge: %v, want ErrNotFound", err)
+	}
+	res = mustCommit(t, s, []pledge.Submission{sub(4, 1)})
+	if !errors.Is(res[0].Err, pledge.ErrDuplicate) {
+		t.Errorf("the replaced pledge's address with another number = %+v, want ErrDuplicate", res[0])
+	}
+	// Its expiry frees the address like any pending pledge's.
+	if n, err := s.ExpirePending(ctx, time.Now().Add(time.Hour)); err != nil || n != 3 {
+		t.Fatalf("ExpirePending = %d, %v; want the 3 pending rows, the replaced one included", n, err)
+	}
+	res = mustCommit(t, s, []pledge.Submission{sub(4, 1)})
+	if res[0].Err != nil {
+		t.Errorf("the address after the replaced pledge expired = %+v, want stored", res[0])
+	}
+	again = mustPending(t, s, []pledge.Submission{sub(2, 2), sub(1, 3)})[1]
+	// Another number's address, and a number already confirmed, are refused.
+	res = mustCommit(t, s, []pledge.Submission{sub(1, 2)})
+	if !errors.Is(res[0].Err, pledge.ErrDuplicate) {
+		t.Errorf("the number with an address another number holds = %+v, want ErrDuplicate", res[0])
+	}
+	if _, err := s.Pending(ctx, c.ID, again); err != nil {
+		t.Errorf("a refused submission removed the pending pledge: %v", err)
+	}
+	mustConfirm(t, s, c.ID, again, time.Now().UTC())
+	res = mustCommit(t, s, []pledge.Submission{sub(1, 4)})
+	if !errors.Is(res[0].Err, pledge.ErrDuplicate) {
+		t.Errorf("a confirmed number with another address = %+v, want ErrDuplicate", res[0])
+	}
+	mustCounts(t, s, c.ID, pledge.Counts{Total: 1, Regions: map[string]int64{"N1": 1}})
 }
 
 // testPendingConfirm: confirming numbers and counts the pledge once.

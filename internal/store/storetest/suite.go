@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"Anonymise", testAnonymise},
 		{"PendingBatch", testPendingBatch},
 		{"PendingDuplicates", testPendingDuplicates},
+		{"PendingReplaced", testPendingReplaced},
 		{"PendingConfirm", testPendingConfirm},
 		{"PendingConfirmNotFound", testPendingConfirmNotFound},
 		{"PendingConfirmDuplicate", testPendingConfirmDuplicate},
