@@ -171,26 +171,24 @@ func (c *Campaign) Problems() []string {
 	if len(c.Languages) == 0 {
 		problems = append(problems, "at least one language is needed")
 	}
-	for _, t := range []Text{c.CertificateTitle, c.Signatory} {
-		for l, v := range t {
-			if utf8.RuneCountInString(v) > 200 {
-				problems = append(problems, "certificate title and signatory have at most 200 characters ("+l+")")
-			}
-		}
-	}
-	for _, l := range slices.Sorted(maps.Keys(c.Title)) {
-		if utf8.RuneCountInString(c.Title[l]) > 200 {
-			problems = append(problems, "the title has at most 200 characters ("+l+")")
-		}
-	}
-	// Texts are shown on pages and drawn on certificates: text only, and
-	// lines only in the pledge.
+	// Texts are shown on pages and drawn on certificates: text only, lines
+	// only in the pledge, and no longer than a certificate holds legibly
+	// (the pledge: seven lines at half size).
 	for _, t := range []struct {
 		name  string
 		text  Text
+		max   int
 		lines bool
-	}{{"the title", c.Title, false}, {"the pledge text", c.Pledge, true}, {"the certificate title", c.CertificateTitle, false}, {"the signatory", c.Signatory, false}} {
+	}{
+		{"the title", c.Title, 200, false},
+		{"the pledge text", c.Pledge, MaxPledgeText, true},
+		{"the certificate title", c.CertificateTitle, 200, false},
+		{"the signatory", c.Signatory, 200, false},
+	} {
 		for _, l := range slices.Sorted(maps.Keys(t.text)) {
+			if utf8.RuneCountInString(t.text[l]) > t.max {
+				problems = append(problems, fmt.Sprintf("%s has at most %d characters (%s)", t.name, t.max, l))
+			}
 			if !showable(t.text[l], t.lines) {
 				problems = append(problems, fmt.Sprintf("%s has bytes that are not text, or control characters (%s)", t.name, l))
 			}
@@ -199,12 +197,6 @@ func (c *Campaign) Problems() []string {
 	for _, l := range c.Languages {
 		if c.Title[l] == "" || c.Pledge[l] == "" {
 			problems = append(problems, "title and pledge text are needed in "+l)
-		}
-	}
-	for l, v := range c.Pledge {
-		// What a certificate holds legibly: seven lines at half size.
-		if utf8.RuneCountInString(v) > MaxPledgeText {
-			problems = append(problems, fmt.Sprintf("the pledge text has at most %d characters (%s)", MaxPledgeText, l))
 		}
 	}
 	if !c.Email.Valid() {

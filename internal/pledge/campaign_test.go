@@ -101,6 +101,8 @@ func TestCampaignValidateRefuses(t *testing.T) {
 		}, "at most 1000 characters (hi)"},
 		{"language without texts", func(c *pledge.Campaign) { c.Languages = append(c.Languages, "ta") }, "needed in ta"},
 		{"title longer than a heading", func(c *pledge.Campaign) { c.Title["hi"] = strings.Repeat("म", 201) }, "title has at most 200 characters (hi)"},
+		{"signatory longer than a certificate line", func(c *pledge.Campaign) { c.Signatory = pledge.Text{"en": strings.Repeat("s", 201)} }, "the signatory has at most 200 characters (en)"},
+		{"certificate title too long", func(c *pledge.Campaign) { c.CertificateTitle = pledge.Text{"hi": strings.Repeat("म", 201)} }, "the certificate title has at most 200 characters (hi)"},
 		{"title not UTF-8", func(c *pledge.Campaign) { c.Title["en"] = "\xff\xfebad" }, "the title has bytes that are not text"},
 		{"title with NUL", func(c *pledge.Campaign) { c.Title["en"] = "Vote\x00" }, "the title has bytes that are not text, or control characters (en)"},
 		{"title with a line break", func(c *pledge.Campaign) { c.Title["en"] = "Vote\nnow" }, "the title has bytes"},
