@@ -193,7 +193,7 @@ func (cc *campaignCache) reload(ctx context.Context) error {
 	list, err := cc.store.Campaigns(ctx)
 	if err != nil {
 		cc.backOff()
-		return fmt.Errorf("load campaigns: %w", err)
+		return fmt.Errorf("load campaigns: %w: %w", pledge.ErrUnavailable, err)
 	}
 	now := cc.now()
 	ptrs := make([]*pledge.Campaign, len(list))

@@ -33,3 +33,31 @@ func TestCertificateWhileTheDatabaseIsAway(t *testing.T) {
 		}
 	}
 }
+
+// campaignsReadFails is a store whose reads of the campaigns fail, as
+// when the database is away before an instance has read them once.
+type campaignsReadFails struct{ store.Store }
+
+func (campaignsReadFails) Campaigns(context.Context) ([]pledge.Campaign, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:5432: connection refused")
+}
+
+// TestColdInstanceWhileTheDatabaseIsAway: an instance that has not read
+// the campaigns yet answers the campaign page, a pledge and the counts
+// with 503 and Retry-After while the database is away, not with a server
+// error.
+func TestColdInstanceWhileTheDatabaseIsAway(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t, withDeps(func(d *web.Deps) { d.Store = campaignsReadFails{d.Store} }))
+	for what, r := range map[string]response{
+		"campaign page": p.get(t, "/c/vote"),
+		"counts":        p.get(t, "/api/v1/campaigns/vote/stats"),
+		"campaigns":     p.get(t, "/api/v1/campaigns"),
+		"pledge": p.postJSON(t, "/api/v1/campaigns/vote/pledges",
+			map[string]string{"name": "Ravi Kumar", "phone": "9876543210", "region": "N1"}),
+	} {
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s = %d (Retry-After %q), want 503 with Retry-After", what, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+}
