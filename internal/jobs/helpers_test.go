@@ -167,7 +167,7 @@ func (e *env) submit(t testing.TB, c *pledge.Campaign, i int, email, lang string
 	sub := storetest.Submission(e.hasher, c.ID, i, storetest.Leaves[i%3])
 	sub.Email, sub.Lang = email, lang
 	if c.Email == pledge.EmailRequired {
-		sub.Pending, sub.EmailHash = true, e.hasher.Sum("email:"+email)
+		sub.Pending, sub.EmailHash = true, e.hasher.Email(email)
 	}
 	res, err := e.store.CommitBatch(context.Background(), []pledge.Submission{sub})
 	if err != nil {

@@ -35,6 +35,14 @@ func (h *Hasher) Sum(s string) []byte {
 	return m.Sum(nil)
 }
 
+// Email returns the keyed hash that keeps one pledge per address. It
+// ignores case, in the local part too: Asha@example.org and
+// asha@example.org reach one mailbox at every provider citizens use, and
+// the address as typed is what the mail goes to.
+func (h *Hasher) Email(addr string) []byte {
+	return h.Sum("email:" + strings.ToLower(addr))
+}
+
 // Prepare validates and normalises in against campaign c at time now. It
 // returns ErrClosed when the campaign is not open or is paused, a *ValidationError listing
 // every bad field, or a Submission ready for intake.
@@ -73,7 +81,7 @@ func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error
 	}
 	var emailHash []byte
 	if c.Email == EmailRequired {
-		emailHash = h.Sum("email:" + email)
+		emailHash = h.Email(email)
 	}
 	return Submission{
 		CampaignID:  c.ID,

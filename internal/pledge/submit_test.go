@@ -213,6 +213,36 @@ func TestPrepareEmailModes(t *testing.T) {
 	}
 }
 
+// TestPrepareEmailKeyIgnoresCase: one address in any case is one pledge,
+// and the mail still goes to the address as typed.
+func TestPrepareEmailKeyIgnoresCase(t *testing.T) {
+	c := testCampaign()
+	c.Email = pledge.EmailRequired
+	key := func(email string) pledge.Submission {
+		t.Helper()
+		in := goodInput()
+		in.Email = email
+		sub, err := pledge.Prepare(c, in, testHasher(), testNow)
+		if err != nil {
+			t.Fatalf("email %q: %v", email, err)
+		}
+		return sub
+	}
+	asha := key("asha@example.org")
+	for _, email := range []string{"Asha@example.org", "ASHA@EXAMPLE.ORG", "asha@Example.Org"} {
+		sub := key(email)
+		if !bytes.Equal(sub.EmailHash, asha.EmailHash) {
+			t.Errorf("%q keys another pledge than asha@example.org", email)
+		}
+		if want := strings.SplitN(email, "@", 2)[0]; !strings.HasPrefix(sub.Email, want+"@") {
+			t.Errorf("%q is stored as %q: the mail must go to the local part as typed", email, sub.Email)
+		}
+	}
+	if other := key("asha2@example.org"); bytes.Equal(other.EmailHash, asha.EmailHash) {
+		t.Error("another address keys the same pledge")
+	}
+}
+
 func TestPrepareLang(t *testing.T) {
 	cases := []struct {
 		langs  []string

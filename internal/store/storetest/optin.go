@@ -34,7 +34,7 @@ func Email(i int) string { return fmt.Sprintf("citizen%d@example.org", i) }
 func WithEmail(h *pledge.Hasher, sub pledge.Submission, j int) pledge.Submission {
 	sub.Email = Email(j)
 	if sub.Pending || sub.EmailHash != nil {
-		sub.EmailHash = h.Sum("email:" + sub.Email)
+		sub.EmailHash = h.Email(sub.Email)
 	}
 	return sub
 }
