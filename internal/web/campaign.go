@@ -160,17 +160,20 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if rec.Pending == 0 {
-				s.rememberReceipt(w, r, c, sub, rec.Number)
-			}
+			s.rememberReceipt(w, r, c, sub, rec)
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
-		if number, ok := s.againFromPledger(r, c, sub, err); ok {
+		if rec, ok := s.againFromPledger(r, c, sub, err); ok {
 			// The same browser and number again (a second tap, a resent
-			// form): back to its certificate rather than a refusal.
-			s.rememberReceipt(w, r, c, sub, number)
-			http.Redirect(w, r, s.thanksPath(c, number, lang), http.StatusSeeOther)
+			// form): back to its certificate, or to the page that says
+			// to check the mail, rather than a refusal.
+			to, err := s.receiptPath(c, rec, lang)
+			if err != nil {
+				return err
+			}
+			s.rememberReceipt(w, r, c, sub, rec)
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
 	}

@@ -585,3 +585,61 @@ func TestLinkPagesWhenTheDatabaseFails(t *testing.T) {
 		}
 	}
 }
+
+// receiptCookie returns the receipt cookie r sets, as a Cookie header.
+func receiptCookie(t *testing.T, c *pledge.Campaign, r response) string {
+	t.Helper()
+	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
+		if ck.Name == fmt.Sprintf("pledged-%d", c.ID) {
+			return ck.Name + "=" + ck.Value
+		}
+	}
+	t.Fatalf("no receipt cookie; Set-Cookie %q", r.Header.Values("Set-Cookie"))
+	return ""
+}
+
+// A second tap in a campaign that requires an address goes back to the
+// "check your mail" page of the pledge it repeats, and once that pledge is
+// confirmed to its certificate; another browser, or the cookie past the
+// pledge's expiry, gets no page of it.
+func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	var clk clock
+	p := newPortal(t, withCampaign(must), withTestClock(&clk), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
+	form := emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "hi")
+	first := p.postForm(t, "/c/must", form, p.sameOrigin()...)
+	wantStatus(t, first, http.StatusSeeOther)
+	page := first.Header.Get("Location")
+	cookie := receiptCookie(t, must, first)
+	if strings.Contains(cookie, "98765") || strings.Contains(cookie, "asha") {
+		t.Errorf("receipt cookie %q holds the number or the address", cookie)
+	}
+
+	again := p.postForm(t, "/c/must", form, append(p.sameOrigin(), "Cookie", cookie)...)
+	wantStatus(t, again, http.StatusSeeOther)
+	if got := again.Header.Get("Location"); got != page {
+		t.Errorf("the same form again went to %q, want its pending page %q", got, page)
+	}
+	refused := p.postForm(t, "/c/must", form, p.sameOrigin()...) // another browser
+	if refused.Status != http.StatusOK || refused.Header.Get("Location") != "" {
+		t.Errorf("without the cookie: %d to %q, want the refusal", refused.Status, refused.Header.Get("Location"))
+	}
+	p.wantCounts(t, must, 0, 0)
+
+	m := pendingRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("pending page %q", page)
+	}
+	_, id, err := p.Links.Pending.Decode(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	again = p.postForm(t, "/c/must", form, append(p.sameOrigin(), "Cookie", cookie)...)
+	wantStatus(t, again, http.StatusSeeOther)
+	if got := again.Header.Get("Location"); !strings.Contains(got, "/c/must/thanks/") {
+		t.Errorf("once confirmed, the same form again went to %q, want its thank-you page", got)
+	}
+	p.wantCounts(t, must, 1, 1)
+}

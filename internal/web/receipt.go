@@ -17,10 +17,15 @@ import (
 // A citizen on a slow link who taps "pledge" twice, or sends the form again
 // from the browser's history, sees the answer to the last post: "this number
 // has already pledged", with no way back to the certificate. So the answer to
-// a counted pledge leaves a cookie in that browser naming its certificate and
-// bound to the mobile number; a duplicate from the same browser and number
-// goes to the thank-you page again. Another number, or another browser, gets
+// a pledge leaves a cookie in that browser naming its certificate (or, for a
+// pledge that waits for its address to be confirmed, its "check your mail"
+// page) and bound to the mobile number; a duplicate from the same browser
+// and number goes there again. Another number, or another browser, gets
 // the refusal as before, so a shared phone shows nobody else's certificate.
+
+// pendingMark starts the cookie of a pledge that waits for confirmation;
+// tokens never hold it.
+const pendingMark = "p~"
 
 // receiptCookieAge is how long a browser can find its way back.
 const receiptCookieAge = 24 * time.Hour
@@ -45,10 +50,18 @@ func receiptTag(token string, phoneHash []byte) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }
 
-// rememberReceipt sets the cookie for pledge number of sub, made through
-// the form of campaign c.
-func (s *Server) rememberReceipt(w http.ResponseWriter, r *http.Request, c *pledge.Campaign, sub pledge.Submission, number int64) {
-	token := s.links.Certificate.Encode(c.ID, number)
+// rememberReceipt sets the cookie for rec, the receipt of sub, made
+// through the form of campaign c.
+func (s *Server) rememberReceipt(w http.ResponseWriter, r *http.Request, c *pledge.Campaign, sub pledge.Submission, rec pledge.Receipt) {
+	var token string
+	switch {
+	case rec.Pending == 0:
+		token = s.links.Certificate.Encode(c.ID, rec.Number)
+	case s.links.Pending != nil:
+		token = pendingMark + s.links.Pending.Encode(c.ID, rec.Pending)
+	default:
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     receiptCookieName(c),
 		Value:    token + "." + receiptTag(token, sub.PhoneHash),
@@ -60,43 +73,68 @@ func (s *Server) rememberReceipt(w http.ResponseWriter, r *http.Request, c *pled
 	})
 }
 
-// rememberedReceipt returns the number of the pledge this browser made in
+// rememberedReceipt returns the receipt of the pledge this browser made in
 // campaign c with the mobile number of sub, if its cookie says so.
-func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (int64, bool) {
+func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (pledge.Receipt, bool) {
 	ck, err := r.Cookie(receiptCookieName(c))
 	if err != nil {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
 	token, tag, ok := strings.Cut(ck.Value, ".")
 	if !ok || subtle.ConstantTimeCompare([]byte(tag), []byte(receiptTag(token, sub.PhoneHash))) != 1 {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
-	campaignID, number, err := s.links.Certificate.Decode(token)
+	tokens, pending := s.links.Certificate, false
+	if t, ok := strings.CutPrefix(token, pendingMark); ok {
+		if tokens, pending, token = s.links.Pending, true, t; tokens == nil {
+			return pledge.Receipt{}, false
+		}
+	}
+	campaignID, id, err := tokens.Decode(token)
 	if err != nil || campaignID != c.ID {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
-	return number, true
+	if !pending {
+		return pledge.Receipt{CampaignID: c.ID, Number: id}, true
+	}
+	return s.stillPending(r, c, id)
 }
 
-// againFromPledger returns the number of the pledge that sub, refused as a
+// stillPending returns the receipt of pending pledge id of campaign c: its
+// number once confirmed, itself while it waits, nothing once it has expired
+// or was replaced.
+func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pledge.Receipt, bool) {
+	p, err := s.deps.Store.Pending(r.Context(), c.ID, id)
+	switch {
+	case err != nil:
+		return pledge.Receipt{}, false
+	case p.Number > 0:
+		return pledge.Receipt{CampaignID: c.ID, Number: p.Number}, true
+	case !s.now().Before(s.expiry(p)):
+		return pledge.Receipt{}, false
+	}
+	return pledge.Receipt{CampaignID: c.ID, Pending: id}, true
+}
+
+// againFromPledger returns the receipt of the pledge that sub, refused as a
 // duplicate (err), repeats, when it comes from the citizen who made it: the
 // browser holds its cookie, or the same name, number and region were
 // pledged within retapWindow.
-func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledge.Submission, err error) (int64, bool) {
+func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledge.Submission, err error) (pledge.Receipt, bool) {
 	if !errors.Is(err, pledge.ErrDuplicate) {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
-	if number, ok := s.rememberedReceipt(r, c, sub); ok {
-		return number, true
+	if rec, ok := s.rememberedReceipt(r, c, sub); ok {
+		return rec, true
 	}
 	number, err := s.deps.Store.NumberByPhone(r.Context(), c.ID, sub.PhoneHash)
 	if err != nil {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
 	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
 	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
 		s.now().Sub(p.CreatedAt) > retapWindow {
-		return 0, false
+		return pledge.Receipt{}, false
 	}
-	return number, true
+	return pledge.Receipt{CampaignID: c.ID, Number: number}, true
 }
