@@ -15,12 +15,16 @@ type Submission struct {
 	Email       string // empty unless the campaign asks for it
 	EmailHash   []byte // keyed hash of Email where the campaign requires one: one pledge per address
 	Pending     bool   // stored as pending until the address is confirmed (double opt-in)
-	Region      string
-	Lang        string
-	CreatedAt   time.Time
-	Source      netip.Addr // the client's address; zero when unknown
-	RequestID   string     // the HTTP request that brought it, named in its jobs' logs
-	RegionsRev  int64      // the campaign's RegionsRev it was checked against
+	// ExpiredBefore frees the number and address of pending pledges made
+	// before it: they can no longer be confirmed, and the citizen may
+	// pledge again before the periodic expiry removes them. Zero: none.
+	ExpiredBefore time.Time
+	Region        string
+	Lang          string
+	CreatedAt     time.Time
+	Source        netip.Addr // the client's address; zero when unknown
+	RequestID     string     // the HTTP request that brought it, named in its jobs' logs
+	RegionsRev    int64      // the campaign's RegionsRev it was checked against
 }
 
 // Receipt is what a citizen gets back once the pledge is committed: the

@@ -277,7 +277,7 @@ func formInput(f url.Values) (pledge.Input, error) {
 // once more; naming a region that is gone, it gets the validation error.
 // It returns the campaign the answer was checked against.
 func (s *Server) submit(ctx context.Context, c *pledge.Campaign, in pledge.Input, sub pledge.Submission) (pledge.Receipt, *pledge.Campaign, error) {
-	rec, err := s.deps.Intake.Submit(ctx, sub)
+	rec, err := s.deps.Intake.Submit(ctx, s.expiring(sub))
 	if !errors.Is(err, pledge.ErrRegionsChanged) {
 		return rec, c, err
 	}
@@ -291,6 +291,16 @@ func (s *Server) submit(ctx context.Context, c *pledge.Campaign, in pledge.Input
 		return pledge.Receipt{}, fresh, err
 	}
 	again.Source, again.RequestID = sub.Source, sub.RequestID
-	rec, err = s.deps.Intake.Submit(ctx, again)
+	rec, err = s.deps.Intake.Submit(ctx, s.expiring(again))
 	return rec, fresh, err
+}
+
+// expiring returns sub, when it will wait for confirmation, with the time
+// before which pending pledges have expired: their links already say so,
+// and the number and address they hold are free for it at once.
+func (s *Server) expiring(sub pledge.Submission) pledge.Submission {
+	if sub.Pending {
+		sub.ExpiredBefore = sub.CreatedAt.Add(-s.pendingTTL)
+	}
+	return sub
 }

@@ -643,3 +643,39 @@ func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
 	}
 	p.wantCounts(t, must, 1, 1)
 }
+
+// Once its links say it has expired, a pending pledge no longer holds its
+// number or address: the citizen pledges again at once, without waiting
+// for the periodic expiry, and gets a new "check your mail" page.
+func TestExpiredPendingGivesWay(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	var clk clock
+	p := newPortal(t, withCampaign(must), withTestClock(&clk), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
+	form := emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "en")
+	first := p.postForm(t, "/c/must", form, p.sameOrigin()...)
+	wantStatus(t, first, http.StatusSeeOther)
+	cookie := receiptCookie(t, must, first)
+
+	clk.set(47 * time.Hour) // in time: refused, the first page still works
+	if r := p.postForm(t, "/c/must", form, p.sameOrigin()...); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+		t.Errorf("in time: %d to %q, want the refusal", r.Status, r.Header.Get("Location"))
+	}
+	clk.set(48 * time.Hour)
+	wantStatus(t, p.get(t, first.Header.Get("Location")), http.StatusNotFound)
+	for i, header := range [][]string{nil, {"Cookie", cookie}} {
+		f := form
+		if i == 1 { // the first browser again, with the address the second one used
+			f = emailForm("Asha Verma", "9876543211", "asha@example.org", "N1", "en")
+			clk.set(96 * time.Hour)
+		}
+		r := p.postForm(t, "/c/must", f, append(p.sameOrigin(), header...)...)
+		wantStatus(t, r, http.StatusSeeOther)
+		loc := r.Header.Get("Location")
+		if !pendingRE.MatchString(loc) || loc == first.Header.Get("Location") {
+			t.Fatalf("pledge %d after expiry went to %q, want a new pending page", i, loc)
+		}
+		mustContain(t, p.get(t, loc).text(), htmlText(msg(t, "en", "pending_wrong_address")))
+	}
+	p.wantCounts(t, must, 0, 0)
+}

@@ -54,6 +54,18 @@ UPDATE pending_pledges SET number = -1, phone_hash = sha256(phone_hash || int8se
       AND NOT EXISTS (SELECT 1 FROM pledges x WHERE x.campaign_id = $1 AND x.phone_hash = u.phone_hash OFFSET 0)
       AND $4 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)))`
 
+// dropExpiredSQL removes the pending pledges not confirmed, made before $4,
+// that hold the number or the address of a new submission: they can no
+// longer be confirmed, and the periodic expiry may not have run yet. Each
+// probe is a scalar subquery on a unique index, whatever the plan.
+const dropExpiredSQL = `
+DELETE FROM pending_pledges WHERE number <= 0 AND created_at < $4 AND id = ANY (ARRAY(
+    SELECT (SELECT p.id FROM pending_pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash)
+    FROM unnest($2::bytea[]) AS u (phone_hash)
+    UNION ALL
+    SELECT (SELECT p.id FROM pending_pledges p WHERE p.campaign_id = $1 AND p.email_hash = u.email_hash)
+    FROM unnest($3::bytea[]) AS u (email_hash)))`
+
 // queuePending queues storing the pending submissions of group (one
 // campaign), whose results are set as the batch's results are read, and
 // returns the rest of group. It runs after w's sequence lock is queued.
@@ -75,8 +87,12 @@ func (w *campaignWrite) queuePending(b *pgx.Batch, subs []pledge.Submission, gro
 	emailHashes, regions, langs := make([][]byte, n), make([]string, n), make([]string, n)
 	created, sources := make([]time.Time, n), make([][]byte, n)
 	at := make(map[string]int, n)
+	var expired time.Time // the earliest any submission gives: expired for all
 	for j, i := range pending {
 		sub := &subs[i]
+		if e := sub.ExpiredBefore; !e.IsZero() && (expired.IsZero() || e.Before(expired)) {
+			expired = e
+		}
 		names[j], hashes[j], masked[j] = sub.Name, sub.PhoneHash, sub.PhoneMasked
 		if sub.Email != "" {
 			emails[j] = &sub.Email
@@ -86,6 +102,9 @@ func (w *campaignWrite) queuePending(b *pgx.Batch, subs []pledge.Submission, gro
 		at[string(sub.PhoneHash)] = i
 	}
 	id := subs[pending[0]].CampaignID
+	if !expired.IsZero() {
+		b.Queue(dropExpiredSQL, id, hashes, emailHashes, expired)
+	}
 	b.Queue(replacePendingSQL, id, hashes, emailHashes, w.rev)
 	b.Queue(insertPendingSQL, id, names, hashes, masked, emails, emailHashes, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
 		var pid int64

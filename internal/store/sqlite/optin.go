@@ -34,10 +34,16 @@ WHERE campaign_id = ?1 AND phone_hash = ?2 AND number = 0 AND email_hash IS NOT 
   AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND email_hash = ?3)
   AND NOT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = ?1 AND phone_hash = ?2)`
 
+// dropExpiredSQL removes the pending pledges not confirmed, made before
+// ?4, that hold the number or the address of a new submission: they can no
+// longer be confirmed, and the periodic expiry may not have run yet.
+const dropExpiredSQL = `DELETE FROM pending_pledges
+WHERE campaign_id = ?1 AND (phone_hash = ?2 OR email_hash = ?3) AND number <= 0 AND created_at < ?4`
+
 // insertPending stores the pending submissions of group (one campaign),
 // setting their results, and returns the rest of group.
 func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, group []int, results []store.Result) ([]int, error) {
-	var st, replace *sql.Stmt
+	var st, replace, drop *sql.Stmt
 	rest := group[:0:0]
 	for _, i := range group {
 		sub := &subs[i]
@@ -55,6 +61,15 @@ func (s *Store) insertPending(ctx context.Context, tx *sql.Tx, subs []pledge.Sub
 				return nil, fmt.Errorf("prepare pending replacement: %w", err)
 			}
 			defer replace.Close()
+			if drop, err = tx.PrepareContext(ctx, dropExpiredSQL); err != nil {
+				return nil, fmt.Errorf("prepare pending expiry: %w", err)
+			}
+			defer drop.Close()
+		}
+		if !sub.ExpiredBefore.IsZero() {
+			if _, err := drop.ExecContext(ctx, sub.CampaignID, sub.PhoneHash, sub.EmailHash, sub.ExpiredBefore.UnixMicro()); err != nil {
+				return nil, fmt.Errorf("drop expired pending pledges: %w", err)
+			}
 		}
 		if _, err := replace.ExecContext(ctx, sub.CampaignID, sub.PhoneHash, sub.EmailHash); err != nil {
 			return nil, fmt.Errorf("replace pending pledge: %w", err)

@@ -337,6 +337,60 @@ func testPendingReplaced(t *testing.T, s store.Store) {
 	mustCounts(t, s, c.ID, pledge.Counts{Total: 1, Regions: map[string]int64{"N1": 1}})
 }
 
+// testPendingExpiredGivesWay: a pending pledge past its time gives way to a
+// new submission with its number or its address at once, before the
+// periodic expiry removes it; one still in time does not, nor does a
+// confirmed one.
+func testPendingExpiredGivesWay(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaignMode(t, s, "expired", pledge.EmailRequired)
+	h := pledge.NewHasher([]byte("k"))
+	made := time.Now().UTC().Truncate(time.Microsecond)
+	sub := func(phone, email int, expiredBefore time.Time) pledge.Submission {
+		p := WithEmail(h, PendingSubmission(h, c.ID, phone, "N1"), email)
+		p.CreatedAt, p.ExpiredBefore = made, expiredBefore
+		return p
+	}
+	early := mustPending(t, s, []pledge.Submission{sub(1, 1, time.Time{}), sub(2, 2, time.Time{}), sub(3, 3, time.Time{})})
+	mustConfirm(t, s, c.ID, early[2], made)
+
+	inTime := made // nothing made before the pledges above has expired
+	for name, p := range map[string]pledge.Submission{
+		"its number and address": sub(1, 1, inTime), // another address would replace it
+		"its address":            sub(5, 2, inTime),
+	} {
+		if res := mustCommit(t, s, []pledge.Submission{p}); !errors.Is(res[0].Err, pledge.ErrDuplicate) {
+			t.Errorf("%s while the pending pledge is in time = %+v, want ErrDuplicate", name, res[0])
+		}
+	}
+	for _, id := range early[:2] {
+		if _, err := s.Pending(ctx, c.ID, id); err != nil {
+			t.Fatalf("a refused submission removed pending pledge %d: %v", id, err)
+		}
+	}
+
+	past := made.Add(time.Second) // the pledges above have expired
+	res := mustCommit(t, s, []pledge.Submission{sub(1, 1, past), sub(6, 2, past), sub(3, 7, past)})
+	for i, what := range []string{"the same number and address", "another number with an expired one's address"} {
+		if res[i].Err != nil || res[i].Receipt.Pending <= early[2] {
+			t.Errorf("%s after expiry = %+v, want a new pending pledge", what, res[i])
+		}
+	}
+	if !errors.Is(res[2].Err, pledge.ErrDuplicate) {
+		t.Errorf("a confirmed number after its pending row's time = %+v, want ErrDuplicate", res[2])
+	}
+	for _, id := range early[:2] {
+		if _, err := s.Pending(ctx, c.ID, id); !errors.Is(err, pledge.ErrNotFound) {
+			t.Errorf("expired pending pledge %d after it gave way: %v, want ErrNotFound", id, err)
+		}
+	}
+	if got := mustPendingRow(t, s, c.ID, early[2]); got.Number != 1 {
+		t.Errorf("the confirmed pledge's row = %+v, want number 1 kept", got)
+	}
+	mustConfirm(t, s, c.ID, res[0].Receipt.Pending, past)
+	mustCounts(t, s, c.ID, pledge.Counts{Total: 2, Regions: map[string]int64{"N1": 2}})
+}
+
 // testPendingConfirm: confirming numbers and counts the pledge once.
 func testPendingConfirm(t *testing.T, s store.Store) {
 	ctx := context.Background()

@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingBatch", testPendingBatch},
 		{"PendingDuplicates", testPendingDuplicates},
 		{"PendingReplaced", testPendingReplaced},
+		{"PendingExpiredGivesWay", testPendingExpiredGivesWay},
 		{"PendingConfirm", testPendingConfirm},
 		{"PendingConfirmNotFound", testPendingConfirmNotFound},
 		{"PendingConfirmDuplicate", testPendingConfirmDuplicate},
