@@ -136,6 +136,21 @@ func MaskPhone(e164 string) string {
 	return "******" + e164[len(e164)-4:]
 }
 
+// MaskEmail shows enough of an address for its owner to see a typo in the
+// domain, the commonest, and little of the rest: "a•••0@exmaple.org".
+func MaskEmail(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 1 {
+		return ""
+	}
+	local := []rune(addr[:at])
+	masked := string(local[0]) + "•••"
+	if len(local) > 2 {
+		masked += string(local[len(local)-1])
+	}
+	return masked + addr[at:]
+}
+
 // NormaliseEmail checks a plain address (no display name) and lower-cases its
 // domain. An empty address is allowed; the caller decides whether it is required.
 func NormaliseEmail(s string) (string, error) {

@@ -334,6 +334,23 @@ func TestNormaliseEmail(t *testing.T) {
 	}
 }
 
+func TestMaskEmail(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"asha9876543210@exmaple.org", "a•••0@exmaple.org"},
+		{"Asha.Verma@gmail.co", "A•••a@gmail.co"},
+		{"ab@x.in", "a•••@x.in"},
+		{"a@x.in", "a•••@x.in"},
+		{"राम@डाटामेल.भारत", "र•••म@डाटामेल.भारत"},
+		{"", ""},
+		{"@x.in", ""},
+	}
+	for _, c := range cases {
+		if got := pledge.MaskEmail(c.in); got != c.want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestMaskPhone(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"+919876543210", "******3210"},

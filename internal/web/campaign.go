@@ -177,7 +177,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	err = duplicateIn(c, err)
+	err = s.refusal(r.Context(), c, sub, err)
 	st, key := status(err)
 	if st == http.StatusInternalServerError || st == http.StatusNotFound {
 		return err

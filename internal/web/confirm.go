@@ -14,6 +14,7 @@ type confirmView struct {
 	Action               string // the button's target; empty once confirmed
 	Number               string // set once confirmed
 	CertificateURL       string // set once confirmed
+	Withdrawn            bool   // confirmed, then withdrawn
 }
 
 // confirmPage shows the pledge to confirm and a button that confirms it.
@@ -29,6 +30,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) error {
 	if p.Confirmed() {
 		v.Number = s.cat.Number(lang, p.Number)
 		v.CertificateURL = s.certificatePath(c, p.Number, lang)
+		v.Withdrawn = s.withdrawnSince(r, c, p)
 	} else {
 		region, _ := c.Region(p.Region)
 		v.Name, v.Region = p.Name, region.Name.In(lang, c.DefaultLang())
@@ -65,4 +67,14 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, s.thanksPath(c, rec.Number, lang), http.StatusSeeOther)
 	return nil
+}
+
+// withdrawnSince reports whether pending pledge p was confirmed and its
+// pledge withdrawn since: its links then say so rather than "confirmed".
+func (s *Server) withdrawnSince(r *http.Request, c *pledge.Campaign, p pledge.Pending) bool {
+	if !p.Confirmed() {
+		return false
+	}
+	pl, err := s.deps.Store.Pledge(r.Context(), c.ID, p.Number)
+	return err == nil && pl.Withdrawn()
 }

@@ -37,9 +37,22 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // that pledged already.
 var errDuplicateContact = errors.New("mobile number or email address already pledged")
 
-// duplicateIn wraps a duplicate refusal so its message fits campaign c.
-func duplicateIn(c *pledge.Campaign, err error) error {
-	if c.Email == pledge.EmailRequired && errors.Is(err, pledge.ErrDuplicate) {
+// errWithdrawnAgain marks a duplicate whose mobile number took the pledge
+// and withdrew it: it cannot take the pledge again.
+var errWithdrawnAgain = errors.New("mobile number withdrew its pledge")
+
+// refusal words err, the store's refusal of sub in campaign c, for the
+// answer: a duplicate says that the number's pledge was withdrawn, where it
+// was, or that the number or the address pledged in a campaign that
+// requires one.
+func (s *Server) refusal(ctx context.Context, c *pledge.Campaign, sub pledge.Submission, err error) error {
+	if !errors.Is(err, pledge.ErrDuplicate) {
+		return err
+	}
+	if p, ok := s.byPhone(ctx, c, sub); ok && p.Withdrawn() {
+		return fmt.Errorf("%w: %w", errWithdrawnAgain, err)
+	}
+	if c.Email == pledge.EmailRequired {
 		return fmt.Errorf("%w: %w", errDuplicateContact, err)
 	}
 	return err
@@ -56,6 +69,8 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, pledge.ErrClosed):
 		return http.StatusForbidden, "campaign_closed"
+	case errors.Is(err, errWithdrawnAgain):
+		return http.StatusConflict, "duplicate_withdrawn"
 	case errors.Is(err, errDuplicateContact):
 		return http.StatusConflict, "duplicate_contact"
 	case errors.Is(err, pledge.ErrDuplicate):

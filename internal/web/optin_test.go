@@ -127,8 +127,10 @@ func TestRequiredFormGoesToPendingPage(t *testing.T) {
 				htmlText(fmt.Sprintf(msg(t, lang, "pending_expires"), "72")),
 				`<form method="post" action="`+strings.TrimSuffix(loc, "?lang="+lang)+`/resend?lang=`+lang+`"`,
 				htmlText(msg(t, lang, "resend_button")))
-			// The page cannot confirm and shows nothing personal.
-			mustNotContain(t, body, "/confirm/", "Asha", "example.org", "98765")
+			// The page cannot confirm and shows nothing personal but the
+			// address's domain, for a typo there to be seen.
+			mustContain(t, body, htmlText(fmt.Sprintf(msg(t, lang, "pending_sent_to"), fmt.Sprintf("a•••%d@example.org", i))))
+			mustNotContain(t, body, "/confirm/", "Asha", "asha", "98765")
 			// The language switch stays on the page.
 			other := map[string]string{"en": "hi", "hi": "en"}[lang]
 			mustContain(t, body, `href="`+strings.TrimSuffix(loc, "?lang="+lang)+`?lang=`+other+`"`)
@@ -373,17 +375,41 @@ func TestWithdraw(t *testing.T) {
 	after := p.get(t, withdraw+"?lang=en")
 	mustContain(t, after.text(), fmt.Sprintf(msg(t, "en", "withdrawn_done"), "1"))
 	mustNotContain(t, bodyOnly(after.text()), "<form")
+
+	// The withdrawn number cannot pledge again, and is told why.
+	form := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "N1", "en"))
+	wantStatus(t, form, http.StatusOK)
+	mustContain(t, form.text(), htmlText(msg(t, "en", "duplicate_withdrawn")))
+	api := p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha Verma", "9876543210", "N1", "hi"))
+	wantStatus(t, api, http.StatusConflict)
+	mustContain(t, api.text(), msg(t, "hi", "duplicate_withdrawn"))
+	// Another number that pledged gets the usual refusal.
+	mustContain(t, p.postForm(t, "/c/vote", pledgeForm("Someone", "9876543211", "N1", "en")).text(),
+		htmlText(msg(t, "en", "duplicate")))
+	p.wantCounts(t, p.Campaign, 1, 2)
 }
 
 func TestConfirmedThenWithdrawn(t *testing.T) {
 	t.Parallel()
 	must := requiredCampaign("must")
 	p := newPortal(t, withCampaign(must))
-	_, id := p.pendingPledge(t, must, "9876543210", "en")
+	pending, id := p.pendingPledge(t, must, "9876543210", "en")
 	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
 	p.wantCounts(t, must, 1, 1)
+	mustContain(t, p.get(t, p.confirmPath(must, id)).text(), htmlText(fmt.Sprintf(msg(t, "en", "confirm_confirmed"), "1")))
 	wantStatus(t, p.press(t, p.Links.WithdrawPath("must", must.ID, 1)), http.StatusOK)
 	p.wantCounts(t, must, 0, 1)
+	// The mail's links say it was withdrawn, not that it is confirmed.
+	for _, path := range []string{p.confirmPath(must, id), pending} {
+		r := p.get(t, path)
+		wantStatus(t, r, http.StatusOK)
+		mustContain(t, r.text(), htmlText(fmt.Sprintf(msg(t, "en", "confirm_withdrawn"), "1")))
+		mustNotContain(t, r.text(), htmlText(fmt.Sprintf(msg(t, "en", "confirm_confirmed"), "1")), msg(t, "en", "already_confirmed"))
+	}
+	// Pledging again with the number and the address is refused, with
+	// the reason.
+	again := p.postForm(t, "/c/must", emailForm("Asha Verma", "9876543210", "asha9876543210@example.org", "N1", "en"), p.sameOrigin()...)
+	mustContain(t, again.text(), htmlText(msg(t, "en", "duplicate_withdrawn")))
 	// Confirming the withdrawn pledge again does not count it again.
 	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
 	p.wantCounts(t, must, 0, 1)

@@ -17,13 +17,17 @@ type pendingView struct {
 	Action         string // the resend button's target; empty: no more resends
 	Sent           bool   // a resend was just asked for
 	Limit          bool   // as many mails were sent as may be
+	Email          string // where the mail went, masked: a typo in the domain shows
 	CertificateURL string // set once the pledge is confirmed
+	Number         string // set once the pledge is confirmed
+	Withdrawn      bool   // confirmed, then withdrawn
 }
 
-func (s *Server) pendingView(c *pledge.Campaign, p pledge.Pending, lang string) pendingView {
-	v := pendingView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang())}
+func (s *Server) pendingView(r *http.Request, c *pledge.Campaign, p pledge.Pending, lang string) pendingView {
+	v := pendingView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang()), Email: pledge.MaskEmail(p.Email)}
 	if p.Confirmed() {
 		v.CertificateURL = s.certificatePath(c, p.Number, lang)
+		v.Number, v.Withdrawn = s.cat.Number(lang, p.Number), s.withdrawnSince(r, c, p)
 		return v
 	}
 	h := s.hoursLeft(p)
@@ -39,7 +43,10 @@ func (s *Server) pendingView(c *pledge.Campaign, p pledge.Pending, lang string) 
 // renderPending writes the pending page of p with status.
 func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, c *pledge.Campaign, p pledge.Pending, lang string, v pendingView) {
 	title := s.cat.T(lang, "pending_title")
-	if p.Confirmed() {
+	switch {
+	case v.Withdrawn:
+		title = s.cat.T(lang, "withdrawn_title")
+	case p.Confirmed():
 		title = s.cat.T(lang, "already_confirmed")
 	}
 	path := s.links.PendingPath(c.Slug, c.ID, p.ID)
@@ -56,7 +63,7 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := linkLang(r, c, p.Lang)
-	v := s.pendingView(c, p, lang)
+	v := s.pendingView(r, c, p, lang)
 	v.Sent = v.CertificateURL == "" && r.URL.Query().Get("sent") == "1" // after a resend
 	s.renderPending(w, r, http.StatusOK, c, p, lang, v)
 	return nil
@@ -74,13 +81,13 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := linkLang(r, c, p.Lang)
 	if p.Confirmed() {
-		s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(c, p, lang))
+		s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(r, c, p, lang))
 		return nil
 	}
 	switch err := s.deps.Store.Resend(r.Context(), c.ID, p.ID, s.resendLimit); {
 	case errors.Is(err, pledge.ErrLimit):
 		p.Sends = max(p.Sends, s.resendLimit)
-		s.renderPending(w, r, http.StatusTooManyRequests, c, p, lang, s.pendingView(c, p, lang))
+		s.renderPending(w, r, http.StatusTooManyRequests, c, p, lang, s.pendingView(r, c, p, lang))
 		return nil
 	case err != nil:
 		return invalidLink(err) // gone, or confirmed meanwhile
