@@ -92,7 +92,11 @@ func soFar(n int64) string {
 // campaignPage shows the pledge and the form. Pages are rendered once per
 // (campaign, language, counts snapshot) and served from memory.
 func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.campaigns.get(r.Context(), r.PathValue("slug"))
+	slug := r.PathValue("slug")
+	c, err := s.campaigns.get(r.Context(), slug)
+	if errors.Is(err, pledge.ErrNotFound) && strings.ToLower(slug) != slug {
+		return s.campaignAlias(w, r)
+	}
 	if err != nil {
 		return err
 	}
@@ -113,6 +117,22 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	publicCache(w, explicit)
 	page.serve(w, r, "text/html; charset=utf-8")
+	return nil
+}
+
+// campaignAlias sends a link typed or passed on a little wrong (in
+// capitals, with a trailing slash) to its campaign's page, where there is
+// such a campaign. Slugs are lower case, so no page is ever hidden by it.
+func (s *Server) campaignAlias(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaigns.get(r.Context(), strings.ToLower(r.PathValue("slug")))
+	if err != nil {
+		return err
+	}
+	to := "/c/" + url.PathEscape(c.Slug)
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, to, http.StatusMovedPermanently)
 	return nil
 }
 

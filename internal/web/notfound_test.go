@@ -40,3 +40,25 @@ func TestDuplicateFormForgetsTheRegion(t *testing.T) {
 	mustContain(t, r.text(), msg(t, "en", "duplicate"))
 	mustNotContain(t, r.text(), `value="N2" selected`, `value="Asha`)
 }
+
+// TestCampaignLinkTypedLoosely: a campaign link in capitals or with a
+// trailing slash, as people type and pass them on, leads to the campaign's
+// page, query and all; such a link to no campaign is still a 404.
+func TestCampaignLinkTypedLoosely(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for path, want := range map[string]string{
+		"/c/VOTE":          "/c/vote",
+		"/c/Vote?lang=hi":  "/c/vote?lang=hi",
+		"/c/vote/":         "/c/vote",
+		"/c/Vote/?lang=hi": "/c/vote?lang=hi",
+	} {
+		r := p.get(t, path)
+		if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != want {
+			t.Errorf("GET %s = %d to %q, want 301 to %q", path, r.Status, r.Header.Get("Location"), want)
+		}
+	}
+	for _, path := range []string{"/c/NOPE", "/c/nope/", "/c/Nope/"} {
+		wantStatus(t, p.get(t, path), http.StatusNotFound)
+	}
+}

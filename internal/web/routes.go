@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /{$}", s.page(s.index))
 	mux.Handle("GET /c/{slug}", s.page(s.campaignPage))
+	mux.Handle("GET /c/{slug}/{$}", s.page(s.campaignAlias))
 	mux.Handle("POST /c/{slug}", csrf.Handler(s.page(s.campaignForm)))
 	mux.Handle("GET /c/{slug}/thanks/{token}", s.page(s.thanks))
 	mux.Handle("GET /certificate/{token}", s.page(s.certificate))
