@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -217,7 +218,7 @@ func decodeStrict(body io.Reader, fields map[string]*string) error {
 		}
 	}
 	if members(b) != len(m) {
-		return bad("a field given twice")
+		return bad("field %q given twice", repeatedKey(b))
 	}
 	for key, v := range m {
 		if v, ok := v.(string); ok {
@@ -225,6 +226,31 @@ func decodeStrict(body io.Reader, fields map[string]*string) error {
 		}
 	}
 	return nil
+}
+
+// repeatedKey returns the first key given twice in b, valid JSON holding
+// one object whose values are strings or null.
+func repeatedKey(b []byte) string {
+	d := json.NewDecoder(bytes.NewReader(b))
+	seen := make(map[string]bool)
+	if _, err := d.Token(); err != nil { // {
+		return ""
+	}
+	for d.More() {
+		key, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := key.(string)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		if _, err := d.Token(); err != nil { // the value
+			return ""
+		}
+	}
+	return ""
 }
 
 // members counts the members of valid JSON holding one object whose values
