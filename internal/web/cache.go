@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -58,12 +59,12 @@ func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign
 	cc.mu.Unlock()
 	if ok && cc.now().Sub(e.at) < cc.ttl {
 		if e.c == nil {
-			return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+			return nil, noCampaign(slug)
 		}
 		return e.c, nil
 	}
 	if !ok && !cc.mayReloadForMiss() {
-		return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+		return nil, noCampaign(slug)
 	}
 	if err := cc.refresh(ctx); err != nil {
 		if ok && e.c != nil {
@@ -77,9 +78,17 @@ func (cc *campaignCache) get(ctx context.Context, slug string) (*pledge.Campaign
 		if len(cc.bySlug) < 10000 { // remember misses, within reason
 			cc.bySlug[slug] = cachedCampaign{at: cc.now()}
 		}
-		return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+		return nil, noCampaign(slug)
 	}
 	return e.c, nil
+}
+
+// errNoCampaign marks a slug no campaign has: the answer says so rather
+// than "page not found". It comes with pledge.ErrNotFound.
+var errNoCampaign = errors.New("no such campaign")
+
+func noCampaign(slug string) error {
+	return fmt.Errorf("campaign %q: %w: %w", slug, errNoCampaign, pledge.ErrNotFound)
 }
 
 // missReloadEvery is how often a slug never seen may make the campaigns
@@ -163,7 +172,7 @@ func (cc *campaignCache) newer(ctx context.Context, slug string) (*pledge.Campai
 	if e := cc.bySlug[slug]; e.c != nil {
 		return e.c, nil
 	}
-	return nil, fmt.Errorf("campaign %q: %w", slug, pledge.ErrNotFound)
+	return nil, noCampaign(slug)
 }
 
 // backOff keeps the campaigns held, after a reload failed, for another

@@ -65,6 +65,8 @@ func status(err error) (int, string) {
 	switch {
 	case errors.Is(err, errLinkInvalid):
 		return http.StatusNotFound, "link_invalid"
+	case errors.Is(err, errNoCampaign):
+		return http.StatusNotFound, "campaign_not_found"
 	case errors.Is(err, pledge.ErrNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, pledge.ErrClosed):

@@ -216,7 +216,10 @@ func TestAPIPledgeRefused(t *testing.T) {
 			wantMessage: msg(t, "hi", "bad_request"), wantDetail: `unknown field "nme"`},
 		{name: "trailing garbage", body: valid(set("name", "Asha")) + "garbage", wantStatus: 400, wantError: "invalid"},
 		{name: "two objects", body: valid(set("name", "Asha")) + valid(set("name", "Ravi")), wantStatus: 400, wantError: "invalid"},
-		{name: "field given twice", body: `{"name":"Asha","phone":"9876543210","phone":"9123456789","region":"N1"}`, wantStatus: 400, wantError: "invalid"},
+		{name: "field given twice", body: `{"name":"Asha","phone":"9876543210","phone":"9123456789","region":"N1"}`, wantStatus: 400, wantError: "invalid",
+			wantDetail: `field "phone" given twice`},
+		{name: "field given twice, escaped", body: `{"name":"Asha","phone":"9876543210","region":"N1","n\u0061me":"Ravi"}`, wantStatus: 400, wantError: "invalid",
+			wantDetail: `field "name" given twice`},
 		{name: "wrong type", body: `{"name":5,"phone":"9876543210","region":"N1"}`, wantStatus: 400, wantError: "invalid"},
 		{name: "not JSON", body: `name=Asha`, wantStatus: 400, wantError: "invalid"},
 		{name: "array", body: `[]`, wantStatus: 400, wantError: "invalid"},
@@ -632,7 +635,7 @@ func TestFormRefused(t *testing.T) {
 		{"multipart", "/c/vote", "multipart/form-data; boundary=x", "--x--", 415, "bad_request"},
 		{"oversize", "/c/vote", "application/x-www-form-urlencoded", good.Encode() + "&pad=" + strings.Repeat("a", 9<<10), 413, "bad_request"},
 		{"field twice", "/c/vote", "application/x-www-form-urlencoded", good.Encode() + "&phone=9123456789", 400, "bad_request"},
-		{"unknown campaign", "/c/nope", "application/x-www-form-urlencoded", good.Encode(), 404, "not_found"},
+		{"unknown campaign", "/c/nope", "application/x-www-form-urlencoded", good.Encode(), 404, "campaign_not_found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -805,7 +808,7 @@ func TestNotFound(t *testing.T) {
 	// A link with a token that leads nowhere says so, as a mail's link does.
 	tests := []struct{ desc, path, says string }{
 		{"unknown path", "/no/such/page", "not_found"},
-		{"unknown campaign", "/c/nope", "not_found"},
+		{"unknown campaign", "/c/nope", "campaign_not_found"},
 		{"garbage token", "/certificate/not-a-token", "link_invalid"},
 		{"forged token", "/certificate/AAAAAAAAAAAAAAAAAAAAAA", "link_invalid"},
 		{"valid token, no pledge", "/certificate/" + p.Tokens.Encode(p.Campaign.ID, 999), "link_invalid"},
@@ -895,8 +898,8 @@ func TestAPICampaigns(t *testing.T) {
 	for _, path := range []string{"/api/v1/campaigns/nope", "/api/v1/campaigns/nope/stats"} {
 		r = p.get(t, path)
 		wantStatus(t, r, http.StatusNotFound)
-		if e := decode[apiError](t, r); e.Error != "not_found" {
-			t.Errorf("%s: error = %+v, want not_found", path, e)
+		if e := decode[apiError](t, r); e.Error != "not_found" || e.Message != msg(t, "en", "campaign_not_found") {
+			t.Errorf("%s: error = %+v, want not_found saying there is no such campaign", path, e)
 		}
 	}
 }
