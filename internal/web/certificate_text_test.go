@@ -59,3 +59,31 @@ func certificateWithWording(t *testing.T, p *portal, heading, signatory pledge.T
 	}
 	return rec, r
 }
+
+// TestNameMarkedWithItsLanguage: a name written in the other language's
+// script carries that language on the certificate and verification pages,
+// so that a screen reader reads it in the right voice; a name in the
+// page's own script carries none.
+func TestNameMarkedWithItsLanguage(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	hi := p.mustPledge(t, "vote", "आशा वर्मा", "9876543210", "N1", "hi")
+	en := p.mustPledge(t, "vote", "Asha Verma", "9876543211", "N1", "en")
+	for _, tc := range []struct {
+		path, want, not string
+	}{
+		{hi.CertificateURL + "?lang=en", `<p class="name" lang="hi">आशा वर्मा</p>`, ""},
+		{hi.CertificateURL + "?lang=hi", `<p class="name">आशा वर्मा</p>`, ""},
+		{en.CertificateURL + "?lang=hi", `<p class="name" lang="en">Asha Verma</p>`, ""},
+		{en.CertificateURL + "?lang=en", `<p class="name">Asha Verma</p>`, ""},
+		{p.verifyPath(hi.Number) + "?lang=en", `<span class="masked" lang="hi">`, ""},
+		{p.verifyPath(en.Number) + "?lang=en", `<span class="masked">`, `class="masked" lang=`},
+	} {
+		r := p.get(t, tc.path)
+		wantStatus(t, r, http.StatusOK)
+		mustContain(t, r.text(), tc.want)
+		if tc.not != "" {
+			mustNotContain(t, r.text(), tc.not)
+		}
+	}
+}

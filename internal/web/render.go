@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"unicode"
 )
 
 //go:embed templates/*.html
@@ -37,6 +38,29 @@ type pageData struct {
 
 // T translates key into the page's language.
 func (p pageData) T(key string) string { return p.cat.T(p.Lang, key) }
+
+// LangOf returns the language of text's script where it differs from the
+// page's, for a lang attribute: a name in Devanagari on an English page is
+// read by a screen reader in a Hindi voice, and a name in Latin letters on
+// a Hindi page in an English one. Empty: the page's own, or not known.
+func (p pageData) LangOf(text string) string {
+	var latin bool
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Devanagari, r):
+			if p.Lang != "hi" {
+				return "hi"
+			}
+			return ""
+		case unicode.Is(unicode.Latin, r):
+			latin = true
+		}
+	}
+	if latin && p.Lang == "hi" {
+		return "en"
+	}
+	return ""
+}
 
 // messageView is a page of one heading and one paragraph, both catalogue
 // keys, with a link back to the campaign when Slug is set.

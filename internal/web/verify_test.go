@@ -38,13 +38,14 @@ func TestVerifyPage(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, path, lang, masked string
+		nameLang                 string // the name's lang attribute, where its script is the other language's
 		full                     []string
 		header                   []string
 	}{
-		{"latin name", p.verifyPath(rec.Number), "en", "R*** K***", []string{"Ravi", "Kumar", "avi K"}, nil},
-		{"latin name in Hindi", p.verifyPath(rec.Number) + "?lang=hi", "hi", "R*** K***", []string{"Ravi", "Kumar"}, nil},
-		{"devanagari name", p.verifyPath(hi.Number), "en", "र*** कु***", []string{"रवि", "कुमार"}, nil},
-		{"Accept-Language", p.verifyPath(hi.Number), "hi", "र*** कु***", []string{"रवि", "कुमार"}, []string{"Accept-Language", "hi-IN,hi;q=0.9"}},
+		{"latin name", p.verifyPath(rec.Number), "en", "R*** K***", "", []string{"Ravi", "Kumar", "avi K"}, nil},
+		{"latin name in Hindi", p.verifyPath(rec.Number) + "?lang=hi", "hi", "R*** K***", ` lang="en"`, []string{"Ravi", "Kumar"}, nil},
+		{"devanagari name", p.verifyPath(hi.Number), "en", "र*** कु***", ` lang="hi"`, []string{"रवि", "कुमार"}, nil},
+		{"Accept-Language", p.verifyPath(hi.Number), "hi", "र*** कु***", "", []string{"रवि", "कुमार"}, []string{"Accept-Language", "hi-IN,hi;q=0.9"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := p.get(t, tc.path, tc.header...)
@@ -55,7 +56,7 @@ func TestVerifyPage(t *testing.T) {
 			if tc.masked != "R*** K***" {
 				number = "#2"
 			}
-			mustContain(t, body, `<html lang="`+tc.lang+`">`, `<span class="masked">`+tc.masked+`</span>`,
+			mustContain(t, body, `<html lang="`+tc.lang+`">`, `<span class="masked"`+tc.nameLang+`>`+tc.masked+`</span>`,
 				`id="status-valid"`, htmlText(msg(t, tc.lang, "verify_status_valid")), htmlText(msg(t, tc.lang, "verify_valid")),
 				htmlText(msg(t, tc.lang, "verify_name_hint")), number,
 				`hreflang="en"`, `hreflang="hi"`) // the language switch
