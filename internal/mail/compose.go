@@ -11,6 +11,8 @@ import (
 	texttemplate "text/template"
 	"time"
 	"unicode"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 // Kind is what a message tells the citizen.
@@ -112,7 +114,7 @@ func Compose(d Data) (Message, error) {
 		v.Number = formatNumber(lang, d.Number)
 	}
 	if !d.ExpiresAt.IsZero() {
-		v.Expires = formatTime(lang, d.ExpiresAt)
+		v.Expires = pledge.FormatIST(lang, d.ExpiresAt)
 	}
 
 	t := templates[lang]

@@ -262,8 +262,3 @@ func validSlug(s string) bool {
 	}
 	return true
 }
-
-// IST is India Standard Time, the zone campaign times are set and shown in
-// and certificates are dated in. A fixed zone: India has no daylight
-// saving, and the binary need not carry tzdata. Read-only, like time.UTC.
-var IST = time.FixedZone("IST", 5*3600+30*60)

@@ -74,9 +74,9 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 	}
 	switch now := s.now(); {
 	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
-		v.Ended = strings.Replace(s.cat.T(lang, "campaign_ended"), "{date}", s.cat.Date(lang, c.ClosesAt), 1)
+		v.Ended = strings.Replace(s.cat.T(lang, "campaign_ended"), "{date}", pledge.FormatIST(lang, c.ClosesAt), 1)
 	case !c.Paused && now.Before(c.OpensAt):
-		v.Opens = strings.Replace(s.cat.T(lang, "campaign_opens"), "{date}", s.cat.Date(lang, c.OpensAt), 1)
+		v.Opens = strings.Replace(s.cat.T(lang, "campaign_opens"), "{date}", pledge.FormatIST(lang, c.OpensAt), 1)
 	}
 	return v
 }

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"strconv"
-	"time"
 
-	"github.com/pledgeportal/pledge/internal/pledge"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -68,13 +65,6 @@ func (c *catalogue) Number(lang string, n int64) string {
 		p = c.printers["en"]
 	}
 	return p.Sprintf("%d", n)
-}
-
-// Date formats t in IST as the people of lang write a date and time, e.g.
-// "1 December 2026, 09:00 IST".
-func (c *catalogue) Date(lang string, t time.Time) string {
-	t = t.In(pledge.IST)
-	return fmt.Sprintf("%d %s %d, %s IST", t.Day(), c.T(lang, "month_"+strconv.Itoa(int(t.Month()))), t.Year(), t.Format("15:04"))
 }
 
 // pickLang chooses the language of a response among offered: an explicit
