@@ -85,9 +85,11 @@ func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pled
 	if !ok || subtle.ConstantTimeCompare([]byte(tag), []byte(receiptTag(token, sub.PhoneHash))) != 1 {
 		return pledge.Receipt{}, false
 	}
-	tokens, pending := s.links.Certificate, false
-	if t, ok := strings.CutPrefix(token, pendingMark); ok {
-		if tokens, pending, token = s.links.Pending, true, t; tokens == nil {
+	tokens := s.links.Certificate
+	pending := strings.HasPrefix(token, pendingMark)
+	if pending {
+		token, tokens = strings.TrimPrefix(token, pendingMark), s.links.Pending
+		if tokens == nil {
 			return pledge.Receipt{}, false
 		}
 	}
