@@ -235,7 +235,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 		placeProblems(&f, c.Problems())
 	}
 	if !f.Problems {
-		detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), c.OpensAt.Format(time.RFC3339))
+		detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), consoleTime(c.OpensAt))
 		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, detail))
 		switch {
 		case errors.Is(err, pledge.ErrDuplicate):
@@ -316,11 +316,11 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 func editDetail(c *pledge.Campaign) string {
 	closes := "never"
 	if !c.ClosesAt.IsZero() {
-		closes = c.ClosesAt.UTC().Format(time.RFC3339)
+		closes = consoleTime(c.ClosesAt)
 	}
 	return fmt.Sprintf("%s: %q, languages %s, email %s, goal %d, opens %s, closes %s, %d regions, pledge text %s",
 		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, c.Goal,
-		c.OpensAt.UTC().Format(time.RFC3339), closes, len(c.Regions), textDigest(c.Pledge))
+		consoleTime(c.OpensAt), closes, len(c.Regions), textDigest(c.Pledge))
 }
 
 // pauseCampaign and resumeCampaign switch whether a campaign takes pledges.

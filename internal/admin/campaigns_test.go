@@ -89,8 +89,10 @@ func TestCampaignCreate(t *testing.T) {
 		!got.OpensAt.Equal(time.Date(2025, 1, 1, 4, 0, 0, 0, time.UTC)) || got.Paused {
 		t.Errorf("stored campaign = %+v", got)
 	}
-	if a := c.lastAction(t, "campaign-create"); a.Actor != adminUser || !strings.Contains(a.Detail, "plant-trees") {
-		t.Errorf("campaign-create entry = %+v", a)
+	// The entry gives the opening time as it was typed, in IST.
+	if a := c.lastAction(t, "campaign-create"); a.Actor != adminUser || !strings.Contains(a.Detail, "plant-trees") ||
+		!strings.Contains(a.Detail, "opens 2025-01-01 09:30:00 IST") || strings.Contains(a.Detail, "04:00:00Z") {
+		t.Errorf("campaign-create entry = %+v, want the opening time in IST", a)
 	}
 	// The public site lists it within seconds.
 	deadline := time.Now().Add(7 * time.Second)
@@ -171,15 +173,15 @@ func TestCampaignEdit(t *testing.T) {
 	mustContain(t, adm.get("/admin/c/vote").Body, "<h1>Vote on the 5th</h1>", `id="goal">100<`)
 	mustContain(t, adm.get(homePath).Body, "Vote on the 5th")
 	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser ||
-		!strings.Contains(a.Detail, "closes never") || !strings.Contains(a.Detail, "opens 2024-01-01T00:00:00Z") {
-		t.Errorf("campaign-edit entry = %+v, want its opening and closing times", a)
+		!strings.Contains(a.Detail, "closes never") || !strings.Contains(a.Detail, "opens 2024-01-01 05:30:00 IST") {
+		t.Errorf("campaign-edit entry = %+v, want its opening and closing times in IST", a)
 	}
 	// The closing time decides when addresses may be erased: moving it
-	// shows in the log.
+	// shows in the log, as it was typed.
 	form.Set("closes_at", "2031-06-01T17:30")
 	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
-	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "closes 2031-06-01T12:00:00Z") {
-		t.Errorf("campaign-edit entry = %+v, want the new closing time", a)
+	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "closes 2031-06-01 17:30:00 IST") {
+		t.Errorf("campaign-edit entry = %+v, want the new closing time in IST", a)
 	}
 	wantStatus(t, adm.get("/admin/c/nope/edit"), http.StatusNotFound)
 }

@@ -126,7 +126,7 @@ func (a *Admin) invalidate(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign", a.newPage(r, d.Title, d))
 		return nil
 	}
-	act := a.action(r, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter, f.Reason))
+	act := a.action(r, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter.Describe(consoleTime), f.Reason))
 	inv, err := a.store.Invalidate(ctx, c.ID, filter, f.Reason, act.Actor, act)
 	if err != nil {
 		return fmt.Errorf("invalidate %s: %w", c.Slug, err)

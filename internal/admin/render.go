@@ -20,13 +20,12 @@ var funcs = template.FuncMap{
 	"emailModes": func() []pledge.EmailMode {
 		return []pledge.EmailMode{pledge.EmailNone, pledge.EmailOptional, pledge.EmailRequired}
 	},
-	// when formats an instant for the console: IST, the zone its forms
-	// take times in, to the second.
+	// when formats an instant for the console (consoleTime); "—" for none.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.In(pledge.IST).Format("2006-01-02 15:04:05 IST")
+		return consoleTime(t)
 	},
 	// inIST rewrites the UTC times in a stored description (an
 	// invalidation's filter) in IST.
@@ -83,17 +82,25 @@ func (a *Admin) render(w http.ResponseWriter, r *http.Request, status int, name 
 	_, _ = w.Write(buf.Bytes())
 }
 
+// consoleTime writes an instant as the console shows it, on its pages and
+// in the audit entries it composes: in IST, the zone its forms take times
+// in, to the second, e.g. "2026-11-27 14:00:00 IST" for 08:30 UTC.
+func consoleTime(t time.Time) string {
+	return t.In(pledge.IST).Format("2006-01-02 15:04:05 IST")
+}
+
 // utcStamp is an RFC 3339 time in UTC, as stored descriptions write them.
 var utcStamp = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 
-// inIST rewrites every UTC time in s in IST, e.g. 2026-11-27T08:30:00Z as
-// 2026-11-27T14:00:00+05:30, so that the console shows one zone throughout.
+// inIST rewrites every UTC time in s as consoleTime does, e.g.
+// 2026-11-27T08:30:00Z as 2026-11-27 14:00:00 IST, so that the console
+// shows one zone, one way, throughout.
 func inIST(s string) string {
 	return utcStamp.ReplaceAllStringFunc(s, func(m string) string {
 		t, err := time.Parse(time.RFC3339, m)
 		if err != nil {
 			return m
 		}
-		return t.In(pledge.IST).Format(time.RFC3339)
+		return consoleTime(t)
 	})
 }

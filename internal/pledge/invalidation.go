@@ -28,14 +28,20 @@ func (f InvalidationFilter) Empty() bool {
 	return f.From.IsZero() && f.To.IsZero() && f.Region == "" && !f.Prefix.IsValid()
 }
 
-// String describes f for the console and the audit log.
+// String describes f as invalidations are stored, times in UTC (RFC 3339).
 func (f InvalidationFilter) String() string {
+	return f.Describe(func(t time.Time) string { return t.UTC().Format(time.RFC3339) })
+}
+
+// Describe is String with the times written by stamp, e.g. in the zone a
+// reader typed them in.
+func (f InvalidationFilter) Describe(stamp func(time.Time) string) string {
 	var parts []string
 	if !f.From.IsZero() {
-		parts = append(parts, "from "+f.From.UTC().Format(time.RFC3339))
+		parts = append(parts, "from "+stamp(f.From))
 	}
 	if !f.To.IsZero() {
-		parts = append(parts, "to "+f.To.UTC().Format(time.RFC3339))
+		parts = append(parts, "to "+stamp(f.To))
 	}
 	if f.Region != "" {
 		parts = append(parts, "region "+f.Region)
