@@ -3,10 +3,11 @@ package admin
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -235,8 +236,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 		placeProblems(&f, c.Problems())
 	}
 	if !f.Problems {
-		detail := fmt.Sprintf("%s: %q, %d regions, opens %s", c.Slug, c.Title.In("en", c.DefaultLang()), len(c.Regions), consoleTime(c.OpensAt))
-		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, detail))
+		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, createDetail(&c)))
 		switch {
 		case errors.Is(err, pledge.ErrDuplicate):
 			f.add("slug", "a campaign with this slug exists already")
@@ -276,6 +276,10 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("edit campaign: %w", err)
 	}
+	before := c
+	before.Languages = slices.Clone(c.Languages)
+	before.Title, before.Pledge = maps.Clone(c.Title), maps.Clone(c.Pledge)
+	before.CertificateTitle, before.Signatory = maps.Clone(c.CertificateTitle), maps.Clone(c.Signatory)
 	f := campaignForm{Slug: c.Slug}
 	readCampaignForm(r, &f, &c)
 	if c.Version, err = editedVersion(r, c.Version); err != nil {
@@ -287,7 +291,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := http.StatusUnprocessableEntity
 	if !f.Problems {
-		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&c)))
+		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&before, &c)))
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
 			f.add("form", err.Error())
@@ -312,15 +316,79 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// editDetail is the audit log's account of an edit saving c.
-func editDetail(c *pledge.Campaign) string {
-	closes := "never"
-	if !c.ClosesAt.IsZero() {
-		closes = consoleTime(c.ClosesAt)
+// createDetail is the audit log's account of creating c: its settings,
+// and its pledge text by a digest per language.
+func createDetail(c *pledge.Campaign) string {
+	return fmt.Sprintf("%s: %q, languages %s, email %s, goal %s, opens %s, closes %s, %d regions, pledge text %s",
+		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, goalText(c.Goal),
+		consoleTime(c.OpensAt), closesText(c.ClosesAt), len(c.Regions), textDigests(c.Pledge))
+}
+
+// editDetail is the audit log's account of an edit saving c over old: each
+// setting that changed, old → new, and each long text (the pledge) that
+// changed by a digest of it before and after; "no changes" for a save
+// that changed nothing.
+func editDetail(old, c *pledge.Campaign) string {
+	var changes []string
+	changed := func(field, from, to string) {
+		if from != to {
+			changes = append(changes, fmt.Sprintf("%s %s → %s", field, from, to))
+		}
 	}
-	return fmt.Sprintf("%s: %q, languages %s, email %s, goal %d, opens %s, closes %s, %d regions, pledge text %s",
-		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, c.Goal,
-		consoleTime(c.OpensAt), closes, len(c.Regions), textDigest(c.Pledge))
+	changed("languages", strings.Join(old.Languages, ","), strings.Join(c.Languages, ","))
+	for _, t := range []struct {
+		name     string
+		old, new pledge.Text
+		long     bool
+	}{
+		{"title", old.Title, c.Title, false},
+		{"pledge text", old.Pledge, c.Pledge, true},
+		{"certificate title", old.CertificateTitle, c.CertificateTitle, false},
+		{"signatory", old.Signatory, c.Signatory, false},
+	} {
+		for _, l := range textLangs(t.old, t.new) {
+			from, to := t.old[l], t.new[l]
+			switch {
+			case from == to:
+			case t.long:
+				changes = append(changes, fmt.Sprintf("%s (%s) changed (%s → %s)", t.name, l, digestOf(from), digestOf(to)))
+			default:
+				changed(t.name+" ("+l+")", strconv.Quote(from), strconv.Quote(to))
+			}
+		}
+	}
+	changed("email", string(old.Email), string(c.Email))
+	changed("goal", goalText(old.Goal), goalText(c.Goal))
+	changed("opens", consoleTime(old.OpensAt), consoleTime(c.OpensAt))
+	changed("closes", closesText(old.ClosesAt), closesText(c.ClosesAt))
+	if len(changes) == 0 {
+		return c.Slug + ": no changes"
+	}
+	return c.Slug + ": " + strings.Join(changes, "; ")
+}
+
+// textLangs are the languages either text has, sorted.
+func textLangs(a, b pledge.Text) []string {
+	both := maps.Clone(a)
+	if both == nil {
+		both = pledge.Text{}
+	}
+	maps.Copy(both, b)
+	return slices.Sorted(maps.Keys(both))
+}
+
+func goalText(goal int64) string {
+	if goal == 0 {
+		return "none"
+	}
+	return strconv.FormatInt(goal, 10)
+}
+
+func closesText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return consoleTime(t)
 }
 
 // pauseCampaign and resumeCampaign switch whether a campaign takes pledges.
@@ -368,10 +436,20 @@ func withText(t pledge.Text, lang, v string) pledge.Text {
 	return t
 }
 
-// textDigest names a text in all its languages by a short hash, so that an
-// audit entry shows whether it changed without holding it.
-func textDigest(t pledge.Text) string {
-	b, _ := json.Marshal(t) // map keys sorted: one text, one digest
-	sum := sha256.Sum256(b)
+// textDigests names a text in each of its languages by a short hash
+// (digestOf), e.g. "en 1f2e3d4c, hi 5a6b7c8d".
+func textDigests(t pledge.Text) string {
+	parts := make([]string, 0, len(t))
+	for _, l := range slices.Sorted(maps.Keys(t)) {
+		parts = append(parts, l+" "+digestOf(t[l]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// digestOf names a long text by a short hash, so that an audit entry shows
+// whether it changed, and which entries name the same text, without
+// holding it.
+func digestOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
 }

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,10 +90,11 @@ func TestCampaignCreate(t *testing.T) {
 		!got.OpensAt.Equal(time.Date(2025, 1, 1, 4, 0, 0, 0, time.UTC)) || got.Paused {
 		t.Errorf("stored campaign = %+v", got)
 	}
-	// The entry gives the opening time as it was typed, in IST.
-	if a := c.lastAction(t, "campaign-create"); a.Actor != adminUser || !strings.Contains(a.Detail, "plant-trees") ||
-		!strings.Contains(a.Detail, "opens 2025-01-01 09:30:00 IST") || strings.Contains(a.Detail, "04:00:00Z") {
-		t.Errorf("campaign-create entry = %+v, want the opening time in IST", a)
+	// The entry gives the campaign's settings, the opening time as it was
+	// typed, in IST.
+	if a := c.lastAction(t, "campaign-create"); a.Actor != adminUser || !strings.HasPrefix(a.Detail,
+		`plant-trees: "Plant a tree", languages en,hi, email optional, goal 5000, opens 2025-01-01 09:30:00 IST, closes never, 2 regions, pledge text en `) {
+		t.Errorf("campaign-create entry = %+v, want the campaign's settings, times in IST", a)
 	}
 	// The public site lists it within seconds.
 	deadline := time.Now().Add(7 * time.Second)
@@ -172,18 +174,77 @@ func TestCampaignEdit(t *testing.T) {
 	mustContain(t, adm.get(editPath).Body, `value="Collector, Bilaspur"`)
 	mustContain(t, adm.get("/admin/c/vote").Body, "<h1>Vote on the 5th</h1>", `id="goal">100<`)
 	mustContain(t, adm.get(homePath).Body, "Vote on the 5th")
-	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "vote") || a.Actor != adminUser ||
-		!strings.Contains(a.Detail, "closes never") || !strings.Contains(a.Detail, "opens 2024-01-01 05:30:00 IST") {
-		t.Errorf("campaign-edit entry = %+v, want its opening and closing times in IST", a)
+	if a := c.lastAction(t, "campaign-edit"); !strings.HasPrefix(a.Detail, "vote: ") || a.Actor != adminUser ||
+		!strings.Contains(a.Detail, `title (en) "Test pledge" → "Vote on the 5th"`) || !strings.Contains(a.Detail, "goal none → 100") ||
+		strings.Contains(a.Detail, "opens") || strings.Contains(a.Detail, "closes") {
+		t.Errorf("campaign-edit entry = %+v, want the title and goal changed, the times not", a)
 	}
 	// The closing time decides when addresses may be erased: moving it
 	// shows in the log, as it was typed.
 	form.Set("closes_at", "2031-06-01T17:30")
 	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
-	if a := c.lastAction(t, "campaign-edit"); !strings.Contains(a.Detail, "closes 2031-06-01 17:30:00 IST") {
+	if a := c.lastAction(t, "campaign-edit"); a.Detail != "vote: closes never → 2031-06-01 17:30:00 IST" {
 		t.Errorf("campaign-edit entry = %+v, want the new closing time in IST", a)
 	}
 	wantStatus(t, adm.get("/admin/c/nope/edit"), http.StatusNotFound)
+}
+
+// TestCampaignEditEntryNamesChanges: the audit entry of an edit names each
+// setting that changed, old → new, and a long text only by a digest; a
+// save that changes nothing says so.
+func TestCampaignEditEntryNamesChanges(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	editPath := "/admin/c/vote/edit"
+	form := url.Values{"csrf": {adm.csrf(editPath)}, "lang": {"en", "hi"},
+		"title_en": {"Test pledge"}, "title_hi": {"परीक्षण संकल्प"},
+		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "closes_at": {""}, "email": {"none"}, "goal": {""}}
+	save := func() string {
+		t.Helper()
+		form.Set("version", strconv.FormatInt(c.campaign(t, "vote").Version, 10))
+		wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+		return c.lastAction(t, "campaign-edit").Detail
+	}
+
+	if got := save(); got != "vote: no changes" {
+		t.Errorf("entry of a save that changes nothing = %q", got)
+	}
+
+	form.Set("title_hi", "पाँच को मतदान")
+	form.Set("signatory_hi", "ज़िला निर्वाचन अधिकारी")
+	form.Set("certificate_title_hi", "मतदाता संकल्प पत्र")
+	want := `vote: title (hi) "परीक्षण संकल्प" → "पाँच को मतदान"; certificate title (hi) "" → "मतदाता संकल्प पत्र"; ` +
+		`signatory (hi) "" → "ज़िला निर्वाचन अधिकारी"`
+	if got := save(); got != want {
+		t.Errorf("entry of a Hindi edit = %q\nwant %q", got, want)
+	}
+
+	newPledge := "I will vote, and bring a neighbour."
+	form.Set("pledge_en", newPledge)
+	form.Set("goal", "100")
+	form.Set("email", "optional")
+	form.Set("closes_at", "2031-06-01T17:30")
+	form.Set("opens_at", "2024-01-02T09:00")
+	form["lang"] = []string{"en"}
+	got := save()
+	for _, w := range []string{
+		"languages en,hi → en",
+		`title (hi) "पाँच को मतदान" → ""`,
+		"pledge text (en) changed (",
+		"email none → optional",
+		"goal none → 100",
+		"opens 2024-01-01 05:30:00 IST → 2024-01-02 09:00:00 IST",
+		"closes never → 2031-06-01 17:30:00 IST",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("entry %q does not say %q", got, w)
+		}
+	}
+	if strings.Contains(got, newPledge) || strings.Contains(got, "I will vote.") || strings.Contains(got, `title (en)`) {
+		t.Errorf("entry %q holds a pledge text or names a title that did not change", got)
+	}
 }
 
 func TestRegionsImport(t *testing.T) {
