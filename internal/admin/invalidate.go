@@ -155,8 +155,9 @@ func (a *Admin) revertInvalidation(w http.ResponseWriter, r *http.Request) error
 }
 
 // anonymise removes the e-mail and network addresses of a closed
-// campaign's pledges; names, numbers, certificates and counts stay. It
-// cannot be undone, so the form's box must be ticked.
+// campaign's pledges, and deletes its unconfirmed pledges, names and
+// addresses with them; names, numbers, certificates and counts of the
+// pledges stay. It cannot be undone, so the form's box must be ticked.
 func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
@@ -166,12 +167,21 @@ func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return errUnconfirmed
 	}
-	n, err := a.store.Anonymise(ctx, c.ID, a.action(r, KindAnonymise, c.Slug+": contact and network data removed"))
+	res, err := a.store.Anonymise(ctx, c.ID, a.action(r, KindAnonymise, c.Slug+": e-mail and network addresses removed"))
 	if err != nil {
 		return fmt.Errorf("anonymise %s: %w", c.Slug, err)
 	}
-	http.Redirect(w, r, "/admin/c/"+c.Slug+"?anonymised="+strconv.FormatInt(n, 10), http.StatusSeeOther)
+	q := url.Values{"anonymised": {strconv.FormatInt(res.Pledges, 10)}, "deleted": {strconv.FormatInt(res.Pending, 10)}}
+	http.Redirect(w, r, "/admin/c/"+c.Slug+"?"+q.Encode(), http.StatusSeeOther)
 	return nil
+}
+
+// plural is n with the noun in the number it takes.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
 }
 
 // doneMessage words the outcome a redirect after an action points at.
@@ -198,7 +208,9 @@ func doneMessage(q url.Values, list []pledge.Invalidation) string {
 		return fmt.Sprintf("Invalidation #%d reverted: the %d pledges it set aside count again, but for any withdrawn meanwhile.", inv.ID, inv.Rows)
 	}
 	if n, err := strconv.ParseInt(q.Get("anonymised"), 10, 64); err == nil {
-		return fmt.Sprintf("Anonymised: e-mail and network addresses removed from %d pledges.", n)
+		deleted, _ := strconv.ParseInt(q.Get("deleted"), 10, 64)
+		return fmt.Sprintf("Anonymised: e-mail and network addresses removed from %s; %s deleted, with their names and addresses (their confirmation links no longer work).",
+			plural(n, "pledge", "pledges"), plural(deleted, "unconfirmed pledge", "unconfirmed pledges"))
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -296,13 +297,21 @@ func TestAnonymise(t *testing.T) {
 	c.seedSources(t, camp, 20, at, "S1", "b@example.org", "100.64.0.2")
 	c.wantTotals(t, adm, camp, 3, map[string]int64{"N1": 2, "S1": 1})
 	certBefore := c.certificate(t, adm, camp, 2).Body
+	// Two pledges waiting for their e-mail confirmation: names and
+	// addresses, never counted.
+	h := pledge.NewHasher([]byte("k"))
+	res, err := c.Store.CommitBatch(ctx, []pledge.Submission{
+		storetest.PendingSubmission(h, camp.ID, 30, "N1"), storetest.PendingSubmission(h, camp.ID, 31, "S1")})
+	if err != nil || res[0].Receipt.Pending == 0 || res[1].Receipt.Pending == 0 {
+		t.Fatalf("pending pledges: %+v, %v", res, err)
+	}
 
 	viewer := c.browser(t)
 	viewer.mustLogin(viewerUser, viewerPass)
 	wantStatus(t, viewer.post("/admin/c/ended/anonymise", url.Values{"csrf": {viewer.csrf("/admin/c/ended")}}), http.StatusForbidden)
 
 	page := adm.get("/admin/c/ended")
-	mustContain(t, page.Body, "anonymise-form")
+	mustContain(t, page.Body, "anonymise-form", "Unconfirmed pledges", "are deleted", "their confirmation links stop working")
 	// Not without the box ticked: it cannot be undone.
 	r := adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -318,14 +327,21 @@ func TestAnonymise(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}, "confirm": {"yes"}}), "/admin/c/ended?anonymised=3")
-	mustContain(t, adm.get("/admin/c/ended?anonymised=3").Body, "removed from 3 pledges")
-	if a := c.lastAction(t, admin.KindAnonymise); a.Actor != adminUser || !strings.Contains(a.Detail, "ended") || !strings.Contains(a.Detail, "3 pledges") {
-		t.Errorf("audit entry = %+v", a)
+	done := "/admin/c/ended?anonymised=3&deleted=2"
+	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}, "confirm": {"yes"}}), done)
+	mustContain(t, adm.get(done).Body, "removed from 3 pledges; 2 unconfirmed pledges deleted")
+	if a := c.lastAction(t, admin.KindAnonymise); a.Actor != adminUser ||
+		a.Detail != "ended: e-mail and network addresses removed from 3 pledges; 2 unconfirmed pledges deleted" {
+		t.Errorf("audit entry = %+v, want both numbers", a)
+	}
+	for _, r := range res {
+		if _, err := c.Store.Pending(ctx, camp.ID, r.Receipt.Pending); !errors.Is(err, pledge.ErrNotFound) {
+			t.Errorf("pending pledge %d after anonymising: %v, want it deleted", r.Receipt.Pending, err)
+		}
 	}
 
 	var n int
-	err := c.Store.ExportPledges(ctx, camp.ID, func(p pledge.Pledge) error {
+	err = c.Store.ExportPledges(ctx, camp.ID, func(p pledge.Pledge) error {
 		n++
 		if p.Email != "" || p.Name == "" || p.PhoneMasked == "" {
 			t.Errorf("pledge after anonymising: %+v", p)

@@ -12,6 +12,16 @@ import (
 // anonymised.
 var ErrStillOpen = errors.New("campaign has not closed")
 
+// Anonymisation is what anonymising a campaign did.
+type Anonymisation struct {
+	// Pledges is how many pledges had an e-mail or network address removed.
+	Pledges int64
+	// Pending is how many unconfirmed pledges (double opt-in, never
+	// confirmed, or replaced by a later pledge of the same number) were
+	// deleted, with their names and addresses; their links stop working.
+	Pending int64
+}
+
 // ErrNoCriterion means an invalidation names no time, region or address.
 var ErrNoCriterion = errors.New("an invalidation needs a time window, region or address prefix")
 

@@ -94,10 +94,11 @@ type Store interface {
 	Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error)
 	// Anonymise removes the e-mail addresses and source addresses of a
 	// closed campaign's pledges (pledge.ErrStillOpen if it has not closed),
-	// keeping names, numbers and counts, and returns the rows changed. Its
-	// pending (unconfirmed) pledges are removed. act's Detail is completed
-	// as AnonymiseAction does.
-	Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error)
+	// keeping names, numbers and counts, and deletes its pending pledges;
+	// it returns how many pledges it changed and how many unconfirmed
+	// pending pledges it deleted. act's Detail is completed as
+	// AnonymiseAction does.
+	Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (pledge.Anonymisation, error)
 
 	// Jobs creates River's client over this database with cfg. From then on
 	// the store enqueues the mail jobs of what it stores (see BatchJobs)
@@ -181,11 +182,13 @@ func InvalidationAction(act *pledge.Action, inv pledge.Invalidation) *pledge.Act
 	return act
 }
 
-// AnonymiseAction adds to act's Detail (act may be nil) the number of
-// pledges anonymised, and returns act.
-func AnonymiseAction(act *pledge.Action, rows int64) *pledge.Action {
+// AnonymiseAction adds to act's Detail (act may be nil) how many pledges
+// were anonymised and how many unconfirmed ones deleted, and returns act:
+// "addresses removed" becomes "addresses removed from 8 pledges; 2
+// unconfirmed pledges deleted".
+func AnonymiseAction(act *pledge.Action, res pledge.Anonymisation) *pledge.Action {
 	if act != nil {
-		act.Detail += fmt.Sprintf(": %d pledges", rows)
+		act.Detail += fmt.Sprintf(" from %d pledges; %d unconfirmed pledges deleted", res.Pledges, res.Pending)
 	}
 	return act
 }

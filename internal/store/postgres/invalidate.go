@@ -162,8 +162,8 @@ func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.I
 
 // Anonymise removes contact and network data of a closed campaign. See
 // store.Store.
-func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error) {
-	var n int64
+func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (pledge.Anonymisation, error) {
+	var res pledge.Anonymisation
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The lock first: an edit that reopens the campaign takes it too,
 		// so the closing time read below is the one that holds. A
@@ -188,14 +188,21 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		if err != nil {
 			return fmt.Errorf("anonymise: %w", err)
 		}
-		n = tag.RowsAffected()
-		if _, err := tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1`, campaignID); err != nil {
+		res.Pledges = tag.RowsAffected()
+		// Unconfirmed (0) and replaced (-1) pending pledges hold names and
+		// addresses, and are counted; confirmed ones hold only their number.
+		tag, err = tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1 AND number <= 0`, campaignID)
+		if err != nil {
 			return fmt.Errorf("pending pledges: %w", err)
 		}
-		return logAction(ctx, tx, store.AnonymiseAction(act, n))
+		res.Pending = tag.RowsAffected()
+		if _, err := tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1`, campaignID); err != nil {
+			return fmt.Errorf("confirmed pending pledges: %w", err)
+		}
+		return logAction(ctx, tx, store.AnonymiseAction(act, res))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("anonymise: %w", err)
+		return pledge.Anonymisation{}, fmt.Errorf("anonymise: %w", err)
 	}
-	return n, nil
+	return res, nil
 }

@@ -172,40 +172,51 @@ func (s *Store) Invalidations(ctx context.Context, campaignID int64) ([]pledge.I
 
 // Anonymise removes contact and network data of a closed campaign. See
 // store.Store.
-func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (int64, error) {
+func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Action) (pledge.Anonymisation, error) {
+	var none pledge.Anonymisation
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("begin anonymise: %w", err)
+		return none, fmt.Errorf("begin anonymise: %w", err)
 	}
 	defer tx.Rollback()
 	var closes sql.NullInt64
 	err = tx.QueryRowContext(ctx, `SELECT closes_at FROM campaigns WHERE id = ?`, campaignID).Scan(&closes)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
+		return none, fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrNotFound)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read campaign: %w", err)
+		return none, fmt.Errorf("read campaign: %w", err)
 	}
 	if !closes.Valid || closes.Int64 > time.Now().UnixMicro() {
-		return 0, fmt.Errorf("anonymise campaign %d: %w", campaignID, pledge.ErrStillOpen)
+		return none, fmt.Errorf("anonymise campaign %d: %w", campaignID, pledge.ErrStillOpen)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE pledges SET email = NULL, source = NULL
-		WHERE campaign_id = ? AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID)
-	if err != nil {
-		return 0, fmt.Errorf("anonymise: %w", err)
+	var res pledge.Anonymisation
+	if res.Pledges, err = execCount(ctx, tx, `UPDATE pledges SET email = NULL, source = NULL
+		WHERE campaign_id = ? AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID); err != nil {
+		return none, fmt.Errorf("anonymise: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("anonymise: %w", err)
+	// Unconfirmed (0) and replaced (-1) pending pledges hold names and
+	// addresses, and are counted; confirmed ones hold only their number.
+	if res.Pending, err = execCount(ctx, tx, `DELETE FROM pending_pledges WHERE campaign_id = ? AND number <= 0`, campaignID); err != nil {
+		return none, fmt.Errorf("anonymise pending pledges: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_pledges WHERE campaign_id = ?`, campaignID); err != nil {
-		return 0, fmt.Errorf("anonymise pending pledges: %w", err)
+		return none, fmt.Errorf("anonymise confirmed pending pledges: %w", err)
 	}
-	if err := logAction(ctx, tx, store.AnonymiseAction(act, n)); err != nil {
-		return 0, err
+	if err := logAction(ctx, tx, store.AnonymiseAction(act, res)); err != nil {
+		return none, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit anonymise: %w", err)
+		return none, fmt.Errorf("commit anonymise: %w", err)
 	}
-	return n, nil
+	return res, nil
+}
+
+// execCount runs a statement in tx and returns the rows it changed.
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

@@ -79,8 +79,8 @@ func testCampaignsAudited(t *testing.T, s store.Store) {
 	a = act("anonymise", "removed")
 	_, err = s.Anonymise(ctx, c.ID, a)
 	done(a, err)
-	if a.Detail != "removed: 8 pledges" {
-		t.Errorf("anonymisation entry %q, want %q", a.Detail, "removed: 8 pledges")
+	if want := "removed from 8 pledges; 0 unconfirmed pledges deleted"; a.Detail != want {
+		t.Errorf("anonymisation entry %q, want %q", a.Detail, want)
 	}
 
 	acts, err := s.Actions(ctx, 0, 100)

@@ -792,7 +792,10 @@ func testPendingExpire(t *testing.T, s store.Store) {
 }
 
 // testPendingAnonymise: anonymising a closed campaign removes its pending
-// pledges and keeps its confirmed ones, without addresses.
+// pledges and keeps its confirmed ones, without addresses; it counts the
+// unconfirmed ones it deletes (one replaced by a later pledge of its number
+// included: it holds a name and an address too), in its result and in its
+// audit entry.
 func testPendingAnonymise(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := Campaign("anon-pending")
@@ -807,11 +810,17 @@ func testPendingAnonymise(t *testing.T, s store.Store) {
 		PendingSubmission(h, c.ID, 1, "N1"), PendingSubmission(h, c.ID, 2, "S1"), PendingSubmission(h, keep.ID, 3, "S1"),
 	})
 	mustConfirm(t, s, c.ID, ids[0], time.Now().UTC())
-	n, err := s.Anonymise(ctx, c.ID, nil)
-	if err != nil || n != 1 {
-		t.Fatalf("Anonymise = %d, %v; want 1 (the confirmed pledge's address)", n, err)
+	replaced := mustPending(t, s, []pledge.Submission{PendingSubmission(h, c.ID, 4, "S1")})
+	ids = append(ids, replaced[0], mustPending(t, s, []pledge.Submission{WithEmail(h, PendingSubmission(h, c.ID, 4, "S1"), 5)})[0])
+	act := &pledge.Action{Actor: "deo", Kind: "anonymise", Detail: "removed"}
+	res, err := s.Anonymise(ctx, c.ID, act)
+	if err != nil || res != (pledge.Anonymisation{Pledges: 1, Pending: 3}) {
+		t.Fatalf("Anonymise = %+v, %v; want 1 pledge (the confirmed one's address) and 3 unconfirmed deleted", res, err)
 	}
-	for _, id := range ids[:2] {
+	if want := "removed from 1 pledges; 3 unconfirmed pledges deleted"; act.Detail != want {
+		t.Errorf("audit entry %q, want %q", act.Detail, want)
+	}
+	for _, id := range append(ids[:2:2], ids[3:]...) {
 		if _, err := s.Pending(ctx, c.ID, id); !errors.Is(err, pledge.ErrNotFound) {
 			t.Errorf("Pending(%d) after Anonymise = %v, want ErrNotFound", id, err)
 		}
