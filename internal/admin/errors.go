@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -53,10 +55,25 @@ func status(err error) (int, string) {
 	}
 }
 
+// unavailable words a failed database call of the console's own machinery
+// (its sessions, the account logged in) as pledge.ErrUnavailable: the
+// database is away or refused, and the page can be asked for again (503
+// with Retry-After), as the public site answers the same failure. A
+// request the client gave up on stays so.
+func unavailable(err error) error {
+	switch {
+	case errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)
+}
+
 // fail answers r with the error page of err, logging what needs a look.
 func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
 	st, msg := status(err)
 	switch {
+	case errors.Is(err, pledge.ErrUnavailable):
+		a.log.WarnContext(r.Context(), "admin storage unavailable", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
 	case st >= 500:
 		a.log.ErrorContext(r.Context(), "admin request failed", "method", r.Method, "path", r.URL.Path, "status", st, "err", err)
 	case st == http.StatusForbidden:

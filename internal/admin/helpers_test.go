@@ -23,6 +23,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/web"
 )
@@ -68,6 +69,7 @@ type consoleOptions struct {
 	public       bool
 	jobs         bool
 	writeTimeout time.Duration // the server's, on connections with small send buffers
+	wrap         func(store.Store) store.Store
 }
 
 type consoleOption func(*consoleOptions)
@@ -106,6 +108,12 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 	return c, err
 }
 
+// wrapStore gives the console the store wrap makes of the test's store
+// (the test's own calls go to the store itself).
+func wrapStore(wrap func(store.Store) store.Store) consoleOption {
+	return func(o *consoleOptions) { o.wrap = wrap }
+}
+
 // overTLS serves the console with httptest's TLS server.
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
 
@@ -142,7 +150,11 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 			t.Fatal(err)
 		}
 	}
-	a, err := admin.New(admin.Deps{Store: s, Log: discard, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs})
+	var st store.Store = s
+	if o.wrap != nil {
+		st = o.wrap(s)
+	}
+	a, err := admin.New(admin.Deps{Store: st, Log: discard, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, pledge.ErrNotFound):
 		u = pledge.User{}
 	case err != nil:
-		return fmt.Errorf("log-in: %w", err)
+		return fmt.Errorf("log-in: %w", unavailable(err))
 	}
 	ok, err := a.hasher.verify(ctx, pw, u.PasswordHash)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"time"
 
@@ -41,11 +42,13 @@ type sessionStore struct {
 
 var _ scs.CtxStore = sessionStore{}
 
-// FindCtx returns the data of an unexpired session.
+// FindCtx returns the data of an unexpired session. Its failures, and
+// those of the other methods, are pledge.ErrUnavailable: the database is
+// away or refused, and the page can be asked for again (503).
 func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	b, found, err := st.s.SessionFind(ctx, token)
 	if err != nil {
-		return nil, false, fmt.Errorf("session: %w", err)
+		return nil, false, fmt.Errorf("session: %w", unavailable(err))
 	}
 	return b, found, nil
 }
@@ -53,7 +56,7 @@ func (st sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx stores or replaces a session until expiry.
 func (st sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	if err := st.s.SessionCommit(ctx, token, b, expiry); err != nil {
-		return fmt.Errorf("session: %w", err)
+		return fmt.Errorf("session: %w", unavailable(err))
 	}
 	return nil
 }
@@ -61,7 +64,7 @@ func (st sessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 // DeleteCtx removes a session.
 func (st sessionStore) DeleteCtx(ctx context.Context, token string) error {
 	if err := st.s.SessionDelete(ctx, token); err != nil {
-		return fmt.Errorf("session: %w", err)
+		return fmt.Errorf("session: %w", unavailable(err))
 	}
 	return nil
 }
@@ -99,9 +102,6 @@ func (a *Admin) newSessionManager(secure bool) *scs.SessionManager {
 		Secure:   secure,
 		Persist:  false, // gone when the browser closes; the server ends it sooner
 	}
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		a.fail(w, r, err)
-	}
 	return sm
 }
 
@@ -116,17 +116,93 @@ func (a *Admin) session(r *http.Request) *scs.SessionManager {
 	return a.plain
 }
 
-// withSession loads and saves the session of every request.
+// withSession loads the session of every request and saves it before the
+// answer's status is sent, as scs's LoadAndSave does, but with one answer
+// whatever fails: a session that cannot be loaded or saved (the database
+// is away) gets the error page instead of the handler's answer, never
+// both (LoadAndSave writes its error and then the handler's status).
 func (a *Admin) withSession(next http.Handler) http.Handler {
-	plain, secure := a.plain.LoadAndSave(next), a.secure.LoadAndSave(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.session(r) == a.secure {
-			secure.ServeHTTP(w, r)
+		sm := a.session(r)
+		w.Header().Add("Vary", "Cookie")
+		var token string
+		if c, err := r.Cookie(sm.Cookie.Name); err == nil {
+			token = c.Value
+		}
+		ctx, err := sm.Load(r.Context(), token)
+		if err != nil {
+			a.fail(w, r, err)
 			return
 		}
-		plain.ServeHTTP(w, r)
+		r = r.WithContext(ctx)
+		sw := &sessionWriter{ResponseWriter: w, a: a, r: r, sm: sm, base: w.Header().Clone()}
+		next.ServeHTTP(sw, r)
+		sw.save()
 	})
 }
+
+// sessionWriter saves the session the first time the handler writes.
+type sessionWriter struct {
+	http.ResponseWriter
+	a      *Admin
+	r      *http.Request
+	sm     *scs.SessionManager
+	base   http.Header // the headers from before the handler
+	saved  bool        // save has run
+	failed bool        // and failed: the error page is sent, the handler's answer dropped
+}
+
+// save stores the session if it changed and sets its cookie; if it cannot
+// be stored, the answer is the error page, with none of the headers the
+// handler set (a redirect's Location, a download's name).
+func (sw *sessionWriter) save() {
+	if sw.saved {
+		return
+	}
+	sw.saved = true
+	ctx := sw.r.Context()
+	switch sw.sm.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := sw.sm.Commit(ctx)
+		if err != nil {
+			sw.failed = true
+			h := sw.ResponseWriter.Header()
+			clear(h)
+			maps.Copy(h, sw.base)
+			sw.a.fail(sw.ResponseWriter, sw.r, err)
+			return
+		}
+		sw.sm.WriteSessionCookie(ctx, sw.ResponseWriter, token, expiry)
+	case scs.Destroyed:
+		sw.sm.WriteSessionCookie(ctx, sw.ResponseWriter, "", time.Time{})
+	}
+}
+
+func (sw *sessionWriter) WriteHeader(code int) {
+	sw.save()
+	if !sw.failed {
+		sw.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (sw *sessionWriter) Write(b []byte) (int, error) {
+	sw.save()
+	if sw.failed {
+		return len(b), nil
+	}
+	return sw.ResponseWriter.Write(b)
+}
+
+// Flush saves the session before the status goes out with the first flush.
+func (sw *sessionWriter) Flush() {
+	sw.save()
+	if !sw.failed {
+		_ = http.NewResponseController(sw.ResponseWriter).Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
 
 // passPrint is a fingerprint of a password hash. The session keeps it from
 // log-in, so a changed password ends the account's other sessions.
@@ -149,7 +225,7 @@ func (a *Admin) currentUser(r *http.Request) (pledge.User, bool, error) {
 	switch {
 	case errors.Is(err, pledge.ErrNotFound):
 	case err != nil:
-		return pledge.User{}, false, fmt.Errorf("session user: %w", err)
+		return pledge.User{}, false, fmt.Errorf("session user: %w", unavailable(err))
 	case !u.Disabled && sm.GetString(ctx, keyPass) == passPrint(u.PasswordHash):
 		return u, true, nil
 	}
