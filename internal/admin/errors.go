@@ -81,6 +81,13 @@ func (a *Admin) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if st == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
+	} else if stateFrom(r.Context()) != nil { // the session is loaded
+		// The page shows the console's navigation to a logged-in user. The
+		// database is asked only if no handler has asked already, and
+		// may not answer: the page then goes without.
+		if _, _, err := a.currentUser(r); err != nil {
+			a.log.DebugContext(r.Context(), "admin error page: account not known", "err", err)
+		}
 	}
 	a.render(w, r, st, "error", a.newPage(r, http.StatusText(st), msg))
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -22,7 +21,7 @@ func securityHeaders(next http.Handler) http.Handler {
 // userFrom; anyone else is sent to the log-in page.
 func (a *Admin) signedIn(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u, ok, err := a.currentUser(r)
+		_, ok, err := a.currentUser(r)
 		if err != nil {
 			return err
 		}
@@ -30,7 +29,7 @@ func (a *Admin) signedIn(h handlerFunc) handlerFunc {
 			http.Redirect(w, r, loginPath, http.StatusSeeOther)
 			return nil
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), userKey, &u)))
+		return h(w, r)
 	}
 }
 

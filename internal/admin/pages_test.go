@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -240,4 +241,44 @@ func TestCampaignStatuses(t *testing.T) {
 	mustContain(t, home.Body, "2099-01-01 05:30:00 IST", "2020-02-01 05:30:00 IST")
 	mustContain(t, b.get("/admin/c/opens-later").Body, `<span id="status">scheduled</span>`)
 	mustContain(t, b.get("/admin/c/ended").Body, `<span id="status">closed</span>`)
+}
+
+// TestErrorPagesOfASignedInUser: an error page shown to a logged-in user
+// (refused for the role, a stale form, no such page, a form too large) has
+// the console's navigation and log-out button, as every other page does,
+// not the log-in link shown to someone logged out.
+func TestErrorPagesOfASignedInUser(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	signedIn := func(what string, r response, status int, user string, nav ...string) {
+		t.Helper()
+		if r.Status != status {
+			t.Errorf("%s: status %d, want %d", what, r.Status, status)
+		}
+		for _, want := range append([]string{"<nav>", user + " (", `action="/admin/logout"`, `href="/admin/">Back to the dashboard`}, nav...) {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("%s: the page lacks %q:\n%s", what, want, clip(r.Body))
+			}
+		}
+		if strings.Contains(r.Body, `href="/admin/login"`) {
+			t.Errorf("%s: the page offers a logged-in user the log-in page:\n%s", what, clip(r.Body))
+		}
+	}
+
+	signedIn("a viewer on the audit log", viewer.get(auditPath), http.StatusForbidden, viewerUser)
+	signedIn("no such campaign", adm.get("/admin/c/nonexist"), http.StatusNotFound, adminUser, `href="/admin/audit"`)
+	signedIn("a stale form", adm.post("/admin/c/vote/pause", url.Values{"csrf": {"stale"}}), http.StatusForbidden, adminUser, `href="/admin/audit"`)
+	big := url.Values{"csrf": {adm.csrf("/admin/c/vote/edit")}, "pledge_en": {strings.Repeat("x", 1<<20)}}
+	signedIn("a form too large", adm.post("/admin/c/vote/edit", big), http.StatusRequestEntityTooLarge, adminUser, `href="/admin/audit"`)
+
+	// Logged out, the page still offers the log-in page.
+	r := c.browser(t).post("/admin/c/vote/pause", url.Values{"csrf": {"stale"}})
+	wantStatus(t, r, http.StatusForbidden)
+	mustContain(t, r.Body, `href="/admin/login"`)
+	if strings.Contains(r.Body, "<nav>") {
+		t.Errorf("a logged-out error page shows the navigation:\n%s", clip(r.Body))
+	}
 }

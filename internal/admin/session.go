@@ -134,7 +134,7 @@ func (a *Admin) withSession(next http.Handler) http.Handler {
 			a.fail(w, r, err)
 			return
 		}
-		r = r.WithContext(ctx)
+		r = r.WithContext(context.WithValue(ctx, stateKey, &requestState{}))
 		sw := &sessionWriter{ResponseWriter: w, a: a, r: r, sm: sm, base: w.Header().Clone()}
 		next.ServeHTTP(sw, r)
 		sw.save()
@@ -213,8 +213,27 @@ func passPrint(hash string) string {
 
 // currentUser returns the account logged in to r's session, and whether
 // there is one. A session whose account has gone, been disabled or had its
-// password changed since is destroyed.
+// password changed since is destroyed. The answer is kept in r's
+// requestState: the request's handlers, and its error page, ask once.
 func (a *Admin) currentUser(r *http.Request) (pledge.User, bool, error) {
+	st := stateFrom(r.Context())
+	if st != nil && st.looked {
+		if st.user == nil {
+			return pledge.User{}, false, nil
+		}
+		return *st.user, true, nil
+	}
+	u, ok, err := a.lookUpUser(r)
+	if err == nil && st != nil {
+		st.looked = true
+		if ok {
+			st.user = &u
+		}
+	}
+	return u, ok, err
+}
+
+func (a *Admin) lookUpUser(r *http.Request) (pledge.User, bool, error) {
 	ctx := r.Context()
 	sm := a.session(r)
 	name := sm.GetString(ctx, keyUser)
@@ -251,10 +270,28 @@ func (a *Admin) startSession(r *http.Request, u pledge.User) error {
 
 type ctxKey int
 
-const userKey ctxKey = 0
+const stateKey ctxKey = 0
 
-// userFrom returns the logged-in account signedIn put in ctx.
+// requestState is what the console has found out about a request: the
+// account logged in to its session, once looked up (currentUser).
+// withSession puts one in every request's context, so that an error page,
+// written outside the handler that looked the account up, or before any
+// handler did (a form refused for its token or size), knows it too.
+type requestState struct {
+	looked bool
+	user   *pledge.User // nil: nobody logged in
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey).(*requestState)
+	return st
+}
+
+// userFrom returns the account logged in to the request of ctx, once
+// looked up (signedIn does, for every page but the log-in page), or nil.
 func userFrom(ctx context.Context) *pledge.User {
-	u, _ := ctx.Value(userKey).(*pledge.User)
-	return u
+	if st := stateFrom(ctx); st != nil {
+		return st.user
+	}
+	return nil
 }
