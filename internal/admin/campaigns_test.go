@@ -303,6 +303,44 @@ func TestRegionsImport(t *testing.T) {
 	}
 }
 
+// TestRegionsUploadTooLarge: a regions file over 1 MiB, by a little or by
+// far (its form then too large to read), gets the regions page saying so,
+// with the limit, and changes nothing.
+func TestRegionsUploadTooLarge(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	file := func(size int) string {
+		csv := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\n"
+		line := "N1,NORTH,North One,उत्तर एक\n"
+		return csv + strings.Repeat(line, (size-len(csv))/len(line)+1)
+	}
+	for _, size := range []int{1<<20 + 1, 2_200_000, 12 << 20} {
+		r := adm.upload(path, tok, "apply", file(size))
+		if r.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("%d-byte file: status %d, want 413; body: %s", size, r.Status, clip(r.Body))
+			continue
+		}
+		mustContain(t, r.Body, "<h1>Regions of vote</h1>", "nothing was changed",
+			"<li>the file is larger than 1 MiB (1048576 bytes), the most a regions file may have; nothing was read from it</li>",
+			"<nav>", `name="csrf" value="`+tok+`"`)
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a file too large changed the campaign:\n%s", diff)
+	}
+	if n := c.count(t, "regions-import"); n != 0 {
+		t.Errorf("%d regions-import entries, want 0", n)
+	}
+	// Only for an admin, as the page itself.
+	viewer := c.browser(t)
+	viewer.mustLogin(viewerUser, viewerPass)
+	wantStatus(t, viewer.upload(path, viewer.csrf(homePath), "apply", file(2_200_000)), http.StatusForbidden)
+	wantRedirect(t, c.browser(t).upload(path, "", "apply", file(2_200_000)), loginPath)
+}
+
 // TestRegionsImportOfACampaignToMend: a campaign stored before a rule it
 // breaks was added (here a control character in its title) takes no
 // regions, and the page says what to mend, rather than failing.

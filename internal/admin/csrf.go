@@ -76,7 +76,8 @@ func (a *Admin) checkCSRF(next http.Handler) http.Handler {
 			return
 		}
 		limit := formLimit(r)
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		body := r.Body
+		r.Body = http.MaxBytesReader(w, body, limit)
 		var err error
 		if isUpload(r) {
 			// Held in memory: the limit is small. The csrf field is checked
@@ -87,6 +88,14 @@ func (a *Admin) checkCSRF(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			if strings.Contains(err.Error(), "request body too large") {
+				if isUpload(r) {
+					// Said on the regions page, as for a file a little
+					// over the limit; nothing of the form is used. The
+					// handler may read the rest of the body, to discard it.
+					r.Body = body
+					a.page(a.adminOnly(a.regionsTooLarge)).ServeHTTP(w, r)
+					return
+				}
 				err = &http.MaxBytesError{Limit: limit}
 			}
 			a.fail(w, r, fmt.Errorf("%w: %w", errBadRequest, err))

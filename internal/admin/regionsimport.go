@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,11 @@ import (
 
 // maxRegionsFile bounds an uploaded regions CSV file.
 const maxRegionsFile = 1 << 20
+
+// fileTooLarge is the regions page's problem for a file over maxRegionsFile.
+var fileTooLarge = pledge.RegionLineError{
+	Msg: fmt.Sprintf("the file is larger than 1 MiB (%d bytes), the most a regions file may have; nothing was read from it", maxRegionsFile),
+}
 
 // regionsPage is the data of a campaign's regions page.
 type regionsPage struct {
@@ -75,7 +81,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer file.Close()
 	if fh.Size > maxRegionsFile {
-		p.Problems = []pledge.RegionLineError{{Msg: "the file is larger than 1 MiB"}}
+		p.Problems = []pledge.RegionLineError{fileTooLarge}
 		a.render(w, r, http.StatusRequestEntityTooLarge, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
@@ -129,6 +135,33 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+	return nil
+}
+
+// maxDiscard is how much of a regions upload over the limit is read, and
+// thrown away, before the answer: a browser still sending a file when the
+// connection closes may show a connection error instead of the answer.
+const maxDiscard = 16 << 20
+
+// regionsTooLarge answers a regions upload whose body is over the limit
+// of the form (maxUploadBody), so neither its file nor its form token were
+// read: the campaign's regions page, saying the file is too large, as a
+// file a little over maxRegionsFile gets. It changes nothing. r.Body is
+// the rest of the upload.
+func (a *Admin) regionsTooLarge(w http.ResponseWriter, r *http.Request) error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDiscard))
+	slug := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/admin/c/"), "/regions")
+	if strings.Contains(slug, "/") {
+		return errNotFound
+	}
+	c, err := a.store.Campaign(r.Context(), slug)
+	if err != nil {
+		return fmt.Errorf("regions: %w", err)
+	}
+	p := newRegionsPage(&c)
+	p.Submitted = true
+	p.Problems = []pledge.RegionLineError{fileTooLarge}
+	a.render(w, r, http.StatusRequestEntityTooLarge, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 	return nil
 }
 
