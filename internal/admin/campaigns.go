@@ -188,6 +188,10 @@ func placeProblems(f *campaignForm, problems []string) {
 			f.add("closes_at", p)
 		case strings.HasPrefix(p, "goal"):
 			f.add("goal", p)
+		case strings.Contains(p, "region") && !f.New:
+			// The edit form has no regions: they are mended by importing
+			// them again, on the regions page.
+			f.add("form", "The regions need mending on the regions page (import them again) before the campaign can be saved: "+p)
 		case strings.Contains(p, "region"):
 			f.add("regions", p)
 		default:

@@ -367,6 +367,83 @@ func TestRegionsImportOfACampaignToMend(t *testing.T) {
 	}
 }
 
+// TestRegionsImportRefusesNamesNotShownAsTyped: region names and codes
+// follow the rules of the campaign's texts: no control characters, no
+// characters that turn the direction of the text, names of at most 100
+// characters. Each bad line is listed, and nothing is changed.
+func TestRegionsImportRefusesNamesNotShownAsTyped(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	file := "code,parent,name_en,name_hi\n" +
+		"NORTH,,North,उत्तर\n" +
+		"N1,NORTH,North\aOne,उत्तर एक\n" + // line 3: BEL
+		"N2,NORTH,\x1b[2JNorth Two,उत्तर दो\n" + // line 4: ESC
+		"S1,,South One,\u202eदक्षिण एक\n" + // line 5: right-to-left override
+		"S2,," + strings.Repeat("S", 3000) + ",दक्षिण दो\n" + // line 6: 3,000 characters
+		"S3\u2066,,South Three,दक्षिण तीन\n" // line 7: an isolate in the code
+	for _, action := range []string{"preview", "apply"} {
+		r := adm.upload(path, tok, action, file)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r.Body, "nothing was changed",
+			"<li>line 3: the name in en has bytes that are not text, or control characters</li>",
+			"<li>line 4: the name in en has bytes that are not text, or control characters</li>",
+			"<li>line 5: the name in hi has a character that changes the direction of the text around it (U&#43;202E)</li>",
+			"<li>line 6: the name in en has at most 100 characters</li>",
+			"<li>line 7: code &#34;S3\\u2066&#34; has control characters or characters that change the direction of text</li>")
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a bad file changed the campaign:\n%s", diff)
+	}
+	if n := c.count(t, "regions-import"); n != 0 {
+		t.Errorf("%d regions-import entries, want 0", n)
+	}
+
+	// A new campaign's regions are checked the same way.
+	form := campaignValues(adm.csrf(newCampaignPath))
+	form.Set("regions", "code,parent,name_en,name_hi\nRAI,,Rai\u202epur,रायपुर\n")
+	r := adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="regions">line 2: the name in en has a character that changes the direction of the text around it (U&#43;202E)`)
+}
+
+// TestCampaignEditOfRegionsToMend: a campaign whose stored region names
+// break a rule added since is not saved by the edit form, which has no
+// regions, and the page says where to mend them.
+func TestCampaignEditOfRegionsToMend(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	db, err := sql.Open("sqlite", "file:"+c.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE regions SET name = '{"en":"North\u0007","hi":"उत्तर"}' WHERE code = 'NORTH'`); err != nil {
+		t.Fatal(err)
+	}
+	adm := c.adminBrowser(t)
+	editPath := "/admin/c/vote/edit"
+	form := url.Values{"csrf": {adm.csrf(editPath)}, "lang": {"en", "hi"},
+		"title_en": {"Vote on the 5th"}, "title_hi": {"पाँच को मतदान"},
+		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "email": {"none"}}
+	r := adm.post(editPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `<p class="alert" role="alert">The regions need mending on the regions page (import them again) before the campaign can be saved: `+
+		"region NORTH: the name in en has bytes that are not text, or control characters</p>")
+	if got := c.campaign(t, "vote"); got.Title["en"] != "Test pledge" {
+		t.Errorf("the edit was saved: title %q", got.Title["en"])
+	}
+	// Imported again, mended, the regions let the edit be saved.
+	wantRedirect(t, adm.upload("/admin/c/vote/regions", adm.csrf("/admin/c/vote/regions"), "apply",
+		"code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\nS1,,South One,दक्षिण एक\n"), "/admin/c/vote")
+	form.Set("csrf", adm.csrf(editPath))
+	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+}
+
 func TestRegionsImportKeepsRegionsWithPledges(t *testing.T) {
 	c := newConsole(t)
 	camp := c.mustCreate(t, "vote")

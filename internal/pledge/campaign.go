@@ -153,6 +153,49 @@ func (c *Campaign) Leaves() []Region {
 // characters.
 const MaxPledgeText = 1000
 
+// MaxRegionName is the longest name a region may have in one language, in
+// characters: it is shown in the citizen's form and on certificates.
+const MaxRegionName = 100
+
+// textRule is what one kind of a campaign's texts may hold. Texts are
+// shown on pages and drawn on certificates: text only, lines only in the
+// pledge, and no longer than a certificate holds legibly (the pledge:
+// seven lines at half size). Region names, shown beside citizens' own
+// words, may not turn the direction of the text around them either (an
+// override can make a name read as another).
+type textRule struct {
+	name  string // as messages name it
+	max   int    // characters
+	lines bool   // line breaks and tabs allowed
+	plain bool   // no bidirectional formatting characters
+}
+
+// The rules of a campaign's texts, each checked by Problems; the regions
+// CSV parser checks names by regionNameRule too.
+var (
+	titleRule      = textRule{name: "the title", max: 200}
+	pledgeRule     = textRule{name: "the pledge text", max: MaxPledgeText, lines: true}
+	certTitleRule  = textRule{name: "the certificate title", max: 200}
+	signatoryRule  = textRule{name: "the signatory", max: 200}
+	regionNameRule = textRule{name: "the name", max: MaxRegionName, plain: true}
+)
+
+// problems lists what is wrong with s under t, each a phrase to follow the
+// text's name: "has at most 200 characters".
+func (t textRule) problems(s string) []string {
+	var out []string
+	if utf8.RuneCountInString(s) > t.max {
+		out = append(out, fmt.Sprintf("has at most %d characters", t.max))
+	}
+	if !showable(s, t.lines) {
+		out = append(out, "has bytes that are not text, or control characters")
+	}
+	if r, found := directional(s); t.plain && found {
+		out = append(out, fmt.Sprintf("has a character that changes the direction of the text around it (%U)", r))
+	}
+	return out
+}
+
 // Validate checks a campaign definition before it is stored.
 func (c *Campaign) Validate() error {
 	if problems := c.Problems(); len(problems) > 0 {
@@ -171,26 +214,18 @@ func (c *Campaign) Problems() []string {
 	if len(c.Languages) == 0 {
 		problems = append(problems, "at least one language is needed")
 	}
-	// Texts are shown on pages and drawn on certificates: text only, lines
-	// only in the pledge, and no longer than a certificate holds legibly
-	// (the pledge: seven lines at half size).
 	for _, t := range []struct {
-		name  string
-		text  Text
-		max   int
-		lines bool
+		rule textRule
+		text Text
 	}{
-		{"the title", c.Title, 200, false},
-		{"the pledge text", c.Pledge, MaxPledgeText, true},
-		{"the certificate title", c.CertificateTitle, 200, false},
-		{"the signatory", c.Signatory, 200, false},
+		{titleRule, c.Title},
+		{pledgeRule, c.Pledge},
+		{certTitleRule, c.CertificateTitle},
+		{signatoryRule, c.Signatory},
 	} {
 		for _, l := range slices.Sorted(maps.Keys(t.text)) {
-			if utf8.RuneCountInString(t.text[l]) > t.max {
-				problems = append(problems, fmt.Sprintf("%s has at most %d characters (%s)", t.name, t.max, l))
-			}
-			if !showable(t.text[l], t.lines) {
-				problems = append(problems, fmt.Sprintf("%s has bytes that are not text, or control characters (%s)", t.name, l))
+			for _, p := range t.rule.problems(t.text[l]) {
+				problems = append(problems, fmt.Sprintf("%s %s (%s)", t.rule.name, p, l))
 			}
 		}
 	}
@@ -212,6 +247,14 @@ func (c *Campaign) Problems() []string {
 	for _, r := range c.Regions {
 		if r.Code == "" || len(r.Code) > 32 {
 			problems = append(problems, "region codes must have 1-32 characters")
+		}
+		if !plainCode(r.Code) {
+			problems = append(problems, fmt.Sprintf("region code %q has control characters or characters that change the direction of text", r.Code))
+		}
+		for _, l := range slices.Sorted(maps.Keys(r.Name)) {
+			for _, p := range regionNameRule.problems(r.Name[l]) {
+				problems = append(problems, fmt.Sprintf("region %s: %s in %s %s", r.Code, regionNameRule.name, l, p))
+			}
 		}
 		if _, dup := seen[r.Code]; dup {
 			problems = append(problems, "region code "+r.Code+" appears twice")
@@ -248,6 +291,26 @@ func showable(s string, lines bool) bool {
 		}
 	}
 	return true
+}
+
+// directional returns the first bidirectional embedding, override or
+// isolate character of s (U+202A–U+202E, U+2066–U+2069), if it has one:
+// each changes the direction of the text after it, up to the end of the
+// line where nothing closes it.
+func directional(s string) (rune, bool) {
+	for _, r := range s {
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// plainCode reports whether a region code is text without control or
+// bidirectional formatting characters.
+func plainCode(code string) bool {
+	_, turns := directional(code)
+	return showable(code, false) && !turns
 }
 
 func validSlug(s string) bool {

@@ -109,6 +109,17 @@ func TestCampaignValidateRefuses(t *testing.T) {
 		{"pledge text with NUL", func(c *pledge.Campaign) { c.Pledge["hi"] = "शपथ\x00" }, "the pledge text has bytes"},
 		{"signatory with escape", func(c *pledge.Campaign) { c.Signatory = pledge.Text{"en": "DEO\x1b[31m"} }, "the signatory has bytes"},
 		{"certificate title not UTF-8", func(c *pledge.Campaign) { c.CertificateTitle = pledge.Text{"en": "\xc3"} }, "the certificate title has bytes"},
+		{"region name with BEL", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = "Delhi\a" }, "the name in en has bytes that are not text"},
+		{"region name with a right-to-left override", func(c *pledge.Campaign) { c.Regions[0].Name["hi"] = "\u202eदिल्ली" }, "the name in hi has a character that changes the direction of the text around it (U+202E)"},
+		{"region name with an embedding", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = "\u202aDelhi" }, "(U+202A)"},
+		{"region name with a pop isolate", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = "Delhi\u2069" }, "(U+2069)"},
+		{"region name too long", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = strings.Repeat("D", pledge.MaxRegionName+1) }, "the name in en has at most 100 characters"},
+		{"region code with escape", func(c *pledge.Campaign) {
+			c.Regions = append(c.Regions, pledge.Region{Code: "X\x1b", Name: pledge.Text{"en": "X"}})
+		}, `region code "X\x1b" has control characters`},
+		{"region code with an isolate", func(c *pledge.Campaign) {
+			c.Regions = append(c.Regions, pledge.Region{Code: "X\u2066", Name: pledge.Text{"en": "X"}})
+		}, "change the direction of text"},
 		{"empty email mode", func(c *pledge.Campaign) { c.Email = "" }, "email mode"},
 		{"unknown email mode", func(c *pledge.Campaign) { c.Email = "sometimes" }, "email mode"},
 		{"closes before opens", func(c *pledge.Campaign) { c.ClosesAt = c.OpensAt.Add(-time.Second) }, "closing time"},

@@ -131,8 +131,11 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		case len(reg.Code) > 32 || !utf8.ValidString(reg.Code):
 			bad(line, "code %q: codes have 1-32 characters", clipField(reg.Code))
 			ok = false
+		case !plainCode(reg.Code):
+			bad(line, "code %q has control characters or characters that change the direction of text", clipField(reg.Code))
+			ok = false
 		}
-		if !utf8.ValidString(reg.Parent) || len(reg.Parent) > 32 {
+		if !utf8.ValidString(reg.Parent) || len(reg.Parent) > 32 || !plainCode(reg.Parent) {
 			bad(line, "parent %q is not a valid code", clipField(reg.Parent))
 			ok = false
 		}
@@ -146,6 +149,12 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 			name = norm.NFC.String(name)
 			if name == "" {
 				bad(line, "the name in %s is missing", l)
+				ok = false
+			}
+			// As Campaign.Problems checks it, so a file that parses makes
+			// a campaign that validates.
+			for _, p := range regionNameRule.problems(name) {
+				bad(line, "%s in %s %s", regionNameRule.name, l, p)
 				ok = false
 			}
 			reg.Name[l] = name

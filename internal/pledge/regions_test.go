@@ -59,6 +59,25 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 			"line 6: the name in hi is missing",
 			"line 7: region E: its parent F has a parent itself; regions have at most two levels",
 		}},
+		{"names and codes not shown as typed", []string{"en", "hi"}, "code,parent,name_en,name_hi\n" +
+			"A,,Alpha,अ\n" +
+			"B,A,Beta\a,ब\n" + // line 3: BEL
+			"C,A,\x1b[31mGamma,ग\n" + // line 4: ESC
+			"D,A,Delta,\u202eटल्ड\n" + // line 5: right-to-left override
+			"E,A,Eps\u2066ilon,ए\n" + // line 6: isolate
+			"F,A," + strings.Repeat("F", 3000) + ",फ\n" + // line 7: 3,000 characters
+			"G\u202e,A,Gee,ग\n" + // line 8: override in the code
+			"H,A\a,Aitch,ह\n" + // line 9: BEL in the parent
+			"I,A," + strings.Repeat("इ", pledge.MaxRegionName) + ",इ\n", // line 10: at the limit, fine
+			[]string{
+				"line 3: the name in en has bytes that are not text, or control characters",
+				"line 4: the name in en has bytes that are not text, or control characters",
+				"line 5: the name in hi has a character that changes the direction of the text around it (U+202E)",
+				"line 6: the name in en has a character that changes the direction of the text around it (U+2066)",
+				"line 7: the name in en has at most 100 characters",
+				`line 8: code "G\u202e" has control characters or characters that change the direction of text`,
+				`line 9: parent "A\a" is not a valid code`,
+			}},
 		{"bare quote", []string{"en"}, "code,parent,name_en\nA,,x\"y\n", []string{
 			`line 2: not valid CSV: bare " in non-quoted-field`,
 		}},
@@ -99,6 +118,8 @@ func FuzzParseRegionsCSV(f *testing.F) {
 	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n")
 	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n")
 	f.Add("code,parent\n")
+	f.Add("code,parent,name_en,name_hi\nA,,\aAlpha,\u202eअ\nB\u2067,A,\x1b,ब\n")
+	f.Add("code,parent,name_en,name_hi\nA,,\"" + strings.Repeat("a", 101) + "\",\u2069\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		regions, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en", "hi"})
 		if err != nil {
