@@ -3,7 +3,6 @@ package admin_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -347,14 +346,7 @@ func TestRegionsUploadTooLarge(t *testing.T) {
 func TestRegionsImportOfACampaignToMend(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	db, err := sql.Open("sqlite", "file:"+c.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE campaigns SET title = '{"en":"Vote\u0007","hi":"मतदान"}' WHERE slug = 'vote'`); err != nil {
-		t.Fatal(err)
-	}
+	c.storeDirectly(t, `UPDATE campaigns SET title = '{"en":"Vote\u0007","hi":"मतदान"}' WHERE slug = 'vote'`)
 	adm := c.adminBrowser(t)
 	path := "/admin/c/vote/regions"
 	tok := csrfField.FindStringSubmatch(adm.get(path).Body)[1]
@@ -416,14 +408,7 @@ func TestRegionsImportRefusesNamesNotShownAsTyped(t *testing.T) {
 func TestCampaignEditOfRegionsToMend(t *testing.T) {
 	c := newConsole(t)
 	c.mustCreate(t, "vote")
-	db, err := sql.Open("sqlite", "file:"+c.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE regions SET name = '{"en":"North\u0007","hi":"उत्तर"}' WHERE code = 'NORTH'`); err != nil {
-		t.Fatal(err)
-	}
+	c.storeDirectly(t, `UPDATE regions SET name = '{"en":"North\u0007","hi":"उत्तर"}' WHERE code = 'NORTH'`)
 	adm := c.adminBrowser(t)
 	editPath := "/admin/c/vote/edit"
 	form := url.Values{"csrf": {adm.csrf(editPath)}, "lang": {"en", "hi"},

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -407,3 +408,17 @@ func clip(s string) string {
 
 // adminWho is the actor tests change accounts as.
 var adminWho = admin.Who{Actor: "test", Remote: "local"}
+
+// storeDirectly runs query on the console's database behind the store's
+// back, as data written before a rule was added would be.
+func (c *console) storeDirectly(t *testing.T, query string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+c.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -624,18 +624,27 @@ func receiptCookie(t *testing.T, c *pledge.Campaign, r response) string {
 	return ""
 }
 
-// A second tap in a campaign that requires an address goes back to the
-// "check your mail" page of the pledge it repeats, and once that pledge is
-// confirmed to its certificate; another browser, or the cookie past the
-// pledge's expiry, gets no page of it.
-func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
-	t.Parallel()
+// requiredWithClock is a portal with campaign "must", which requires an
+// address, on clk, with pending pledges waiting 48 hours; and the answer
+// to form, the first pledge through its form.
+func requiredWithClock(t *testing.T, clk *clock, form url.Values) (*portal, *pledge.Campaign, response) {
+	t.Helper()
 	must := requiredCampaign("must")
-	var clk clock
-	p := newPortal(t, withCampaign(must), withTestClock(&clk), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
-	form := emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "hi")
+	p := newPortal(t, withCampaign(must), withTestClock(clk), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
 	first := p.postForm(t, "/c/must", form, p.sameOrigin()...)
 	wantStatus(t, first, http.StatusSeeOther)
+	return p, must, first
+}
+
+// A second tap in a campaign that requires an address goes back to the
+// "check your mail" page of the pledge it repeats, and once that pledge is
+// confirmed to its certificate; another browser gets no page of it. (Past
+// its expiry the pledge gives way: TestExpiredPendingGivesWay.)
+func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
+	t.Parallel()
+	var clk clock
+	form := emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "hi")
+	p, must, first := requiredWithClock(t, &clk, form)
 	page := first.Header.Get("Location")
 	cookie := receiptCookie(t, must, first)
 	if strings.Contains(cookie, "98765") || strings.Contains(cookie, "asha") {
@@ -675,12 +684,9 @@ func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
 // for the periodic expiry, and gets a new "check your mail" page.
 func TestExpiredPendingGivesWay(t *testing.T) {
 	t.Parallel()
-	must := requiredCampaign("must")
 	var clk clock
-	p := newPortal(t, withCampaign(must), withTestClock(&clk), withDeps(func(d *web.Deps) { d.PendingTTL = 48 * time.Hour }))
 	form := emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "en")
-	first := p.postForm(t, "/c/must", form, p.sameOrigin()...)
-	wantStatus(t, first, http.StatusSeeOther)
+	p, must, first := requiredWithClock(t, &clk, form)
 	cookie := receiptCookie(t, must, first)
 
 	clk.set(47 * time.Hour) // in time: refused, the first page still works
