@@ -20,7 +20,7 @@ Commands:
   worker     run the background jobs (mail) without the web server
   migrate    apply database migrations and exit
   backup     copy the SQLite database to a new file while the portal runs
-  user       admin accounts: pledge user add|passwd|disable|list
+  user       admin accounts: pledge user add|passwd|disable|enable|list
   loadtest   send pledges to a running portal at a fixed rate or a ramp, and report
   version    print the version
 

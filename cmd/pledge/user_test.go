@@ -223,11 +223,15 @@ func TestUsageListsUser(t *testing.T) {
 	if !strings.Contains(out.String(), "user ") {
 		t.Errorf("usage does not name the user command:\n%s", out.String())
 	}
+	// Its line lists every subcommand the user command takes.
+	if !strings.Contains(out.String(), "pledge user add|passwd|disable|enable|list") {
+		t.Errorf("usage does not list every user subcommand:\n%s", out.String())
+	}
 	out.Reset()
 	if err := run(t.Context(), []string{"user", "help"}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"add", "passwd", "disable", "list"} {
+	for _, want := range []string{"add", "passwd", "disable", "enable", "list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("user usage lacks %q:\n%s", want, out.String())
 		}

@@ -205,6 +205,9 @@ func TestUsersPage(t *testing.T) {
 		t.Errorf("users page does not show %s as a disabled viewer:\n%s", viewerUser, clip(r.Body))
 	}
 	mustContain(t, r.Body, `<tr><td>`+adminUser+`</td><td>admin</td><td>active</td>`)
+	// It names every command that changes accounts, enable (a disabled
+	// account's way back) included.
+	mustContain(t, r.Body, "pledge user add|passwd|disable|enable")
 	if strings.Contains(r.Body, "$argon2id$") {
 		t.Error("users page shows password hashes")
 	}
