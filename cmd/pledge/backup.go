@@ -28,11 +28,11 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
-		return err
+		return usageError{err}
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("backup: name one new file to write")
+		return usagef("backup: name one new file to write")
 	}
 	path, ok := sqlite.Path(db)
 	if !ok {

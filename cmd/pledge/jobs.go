@@ -67,6 +67,9 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Workers < 1 {
 		return errors.New("worker: --workers (PLEDGE_WORKERS) must be at least 1")
 	}
+	if path, missing := missingSQLite(cfg.Database); missing {
+		return noDatabase("worker", path)
+	}
 	if cfg.SMTPHost == "" {
 		log.Warn("worker without a mail server (PLEDGE_SMTP_HOST): it sends no mail, and runs only the jobs that need none")
 	}

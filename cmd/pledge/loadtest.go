@@ -19,7 +19,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
-		return err
+		return usageError{err} // a flag, an argument or a setting that cannot work
 	}
 	// The generator shares the machine with what it measures: collecting
 	// garbage a quarter as often leaves the portal more of the CPU.

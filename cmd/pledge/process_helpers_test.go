@@ -203,11 +203,18 @@ func (p *proc) signal(sig syscall.Signal, timeout time.Duration) int {
 // its exit code, stdout and stderr.
 func runCmd(t testing.TB, dir string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCmdEnv(t, dir, nil, args...)
+}
+
+// runCmdEnv is runCmd with env added to the clean environment (later
+// entries win).
+func runCmdEnv(t testing.TB, dir string, env []string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Dir = dir
-	cmd.Env = cleanEnv(dir)
+	cmd.Env = append(cleanEnv(dir), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -6,10 +6,14 @@ package main
 // acknowledged pledge is lost when the server is killed with SIGKILL under load.
 
 import (
+	"bufio"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 )
 
 // TestStartsFastWithDemo: `pledge serve` in an empty directory with nothing
@@ -134,14 +140,20 @@ func TestStartsFastWithDemo(t *testing.T) {
 	t.Run("migrate", func(t *testing.T) {
 		wd := t.TempDir()
 		mdb := filepath.Join(wd, "m.db")
+		// An empty file is a database with nothing in it yet: migrate
+		// refuses only a path where there is nothing at all.
+		if err := os.WriteFile(mdb, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		for i := range 2 { // a second migrate finds nothing to do
-			code, stdout, stderr := runCmd(t, wd, "migrate", "--db", mdb)
+			code, stdout, stderr := runCmd(t, wd, "migrate", "--db", mdb, "--log-level", "info")
 			if code != 0 {
 				t.Fatalf("migrate #%d: exit %d\nstdout: %s\nstderr: %s", i+1, code, stdout, stderr)
 			}
-		}
-		if _, err := os.Stat(mdb); err != nil {
-			t.Fatalf("migrate did not create the database: %v", err)
+			done := fmt.Sprintf(`"msg":"database is up to date","database":%q`, mdb)
+			if !strings.Contains(stderr, done) {
+				t.Errorf("migrate #%d does not say which database is up to date (want %s):\n%s", i+1, done, stderr)
+			}
 		}
 		// Read the schema directly: sqlite.Open would migrate it itself.
 		d, err := sql.Open("sqlite", "file:"+mdb+"?mode=ro")
@@ -163,6 +175,86 @@ func TestStartsFastWithDemo(t *testing.T) {
 			t.Errorf("migrate created %d campaigns; the demo belongs to serve", campaigns)
 		}
 	})
+}
+
+// TestCommandLineMistakes: serve, worker and migrate refuse arguments they
+// do not take with exit status 2 and a message that names them without a
+// password, before touching any database; worker and migrate refuse a
+// SQLite file that does not exist instead of creating it (only serve makes
+// a new database).
+func TestCommandLineMistakes(t *testing.T) {
+	const stray = "postgres://pledge:hunter2pw@127.0.0.1:1/db"
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", stray},
+		{"worker", stray},
+		{"migrate", stray},
+		{"migrate", "--db", "other.db", "extra"},
+		{"user", "list", stray},
+		{"serve", "--no-such-flag"},
+		{"no-such-command"},
+		{},
+	} {
+		wd := t.TempDir()
+		code, stdout, stderr := runCmd(t, wd, args...)
+		if code != 2 {
+			t.Errorf("pledge %s: exit %d, want 2 (a usage error)\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout, stderr)
+		}
+		if strings.Contains(stdout+stderr, "hunter2pw") {
+			t.Errorf("pledge %s printed the password:\n%s", strings.Join(args, " "), stderr)
+		}
+		if len(args) > 1 && !strings.HasPrefix(args[len(args)-1], "-") {
+			named := strings.Replace(args[len(args)-1], "hunter2pw", "xxxxx", 1)
+			if !strings.Contains(stderr, "unexpected arguments") || !strings.Contains(stderr, named) {
+				t.Errorf("pledge %s: stderr does not refuse %s as an unexpected argument:\n%s", strings.Join(args, " "), named, stderr)
+			}
+		}
+		if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+			t.Errorf("pledge %s left files behind: %v", strings.Join(args, " "), entries)
+		}
+	}
+
+	for _, cmd := range []string{"worker", "migrate"} {
+		wd := t.TempDir()
+		missing := filepath.Join(wd, "typo.db")
+		code, _, stderr := runCmd(t, wd, cmd, "--db", missing)
+		if code != 1 {
+			t.Errorf("%s on a missing database: exit %d, want 1\n%s", cmd, code, stderr)
+		}
+		if !strings.Contains(stderr, "no database at "+missing) {
+			t.Errorf("%s on a missing database: stderr does not name it:\n%s", cmd, stderr)
+		}
+		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s on a missing database created it (%v)", cmd, err)
+		}
+		// The process has a logger: its refusal is a JSON line too.
+		sc := bufio.NewScanner(strings.NewReader(stderr))
+		for sc.Scan() {
+			if !json.Valid(sc.Bytes()) {
+				t.Errorf("%s: stderr line is not JSON: %s", cmd, sc.Text())
+			}
+		}
+	}
+}
+
+// TestMigrateNamesPostgres: migrate says which PostgreSQL database it
+// brought up to date, without its password.
+func TestMigrateNamesPostgres(t *testing.T) {
+	u, err := url.Parse(pgtest.New(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), "hunter2pw") // the test server trusts local connections
+	code, stdout, stderr := runCmdEnv(t, t.TempDir(), []string{"PLEDGE_DATABASE_URL=" + u.String(), "PLEDGE_LOG_LEVEL=info"}, "migrate")
+	if code != 0 {
+		t.Fatalf("migrate: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	shown := strings.Replace(u.String(), "hunter2pw", "xxxxx", 1)
+	if !strings.Contains(stderr, fmt.Sprintf(`"msg":"database is up to date","database":%q`, shown)) {
+		t.Errorf("migrate does not name %s as up to date:\n%s", shown, stderr)
+	}
+	if strings.Contains(stderr, "hunter2pw") {
+		t.Errorf("migrate logged the password:\n%s", stderr)
+	}
 }
 
 // TestGracefulShutdown: pledges answered before and during SIGTERM are all

@@ -33,7 +33,7 @@ named in its help.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+		return usagef("no command given")
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
@@ -46,19 +46,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil
 		} else if err != nil {
+			return usageError{err}
+		}
+		if err := noArgs(cmd, fs); err != nil {
 			return err
 		}
 		if err := errors.Join(envErr(), cfg.Validate()); err != nil {
 			return fmt.Errorf("configuration: %w", err)
 		}
 		log := newLogger(cfg, stderr)
+		var err error
 		switch cmd {
 		case "migrate":
-			return migrate(ctx, cfg, log)
+			err = migrate(ctx, cfg, log)
 		case "worker":
-			return worker(ctx, cfg, log)
+			err = worker(ctx, cfg, log)
+		default:
+			err = serve(ctx, cfg, log)
 		}
-		return serve(ctx, cfg, log)
+		if err != nil {
+			// The process has a logger: its last word goes there too,
+			// where a log collector expects every line in its format.
+			log.Error(cmd+" failed", "err", err)
+			return loggedError{err}
+		}
+		return nil
 	case "user":
 		return runUser(ctx, args, getenv, stdin, stdout, stderr)
 	case "backup":
@@ -73,8 +85,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	default:
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		return usagef("unknown command %q", cmd)
 	}
+}
+
+// noArgs refuses, with a usage error, the arguments left after fs's flags:
+// serve, worker, migrate and the user commands take none. They are named as
+// logs name a database, without a password, since a database given there
+// instead of with --db is the usual slip.
+func noArgs(cmd string, fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	shown := make([]string, fs.NArg())
+	for i, a := range fs.Args() {
+		shown[i] = config.Config{Database: a}.DatabaseForLog()
+	}
+	return usagef("%s: unexpected arguments %q: give the database with --db or PLEDGE_DATABASE_URL; %q lists the flags",
+		cmd, shown, "pledge "+cmd+" -h")
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/admin"
@@ -34,13 +35,36 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.
 	return nil, fmt.Errorf("database %s: want a file path, a sqlite: URL or a postgres:// URL (write a PostgreSQL key=value string as a URL)", cfg.DatabaseForLog())
 }
 
+// missingSQLite reports whether db names a SQLite database whose file does
+// not exist yet, and its path.
+func missingSQLite(db string) (path string, missing bool) {
+	path, ok := sqlite.Path(db)
+	if !ok {
+		return "", false
+	}
+	_, err := os.Stat(path)
+	return path, errors.Is(err, os.ErrNotExist)
+}
+
+// noDatabase refuses cmd a SQLite database that does not exist yet: a
+// wrong --db or working directory would otherwise make a new, empty one
+// that serve never reads. Only serve (and user add) start one.
+func noDatabase(cmd, path string) error {
+	return fmt.Errorf("%s: no database at %s: give the one serve uses, with --db or PLEDGE_DATABASE_URL (pledge serve creates a new one on its first start)", cmd, path)
+}
+
+// migrate applies the pending migrations of the database cfg names, which
+// must exist already if it is SQLite.
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if path, missing := missingSQLite(cfg.Database); missing {
+		return noDatabase("migrate", path)
+	}
 	cfg.Migrate = true
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	log.Info("database is up to date")
+	log.Info("database is up to date", "database", cfg.DatabaseForLog())
 	return s.Close()
 }
 

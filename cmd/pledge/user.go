@@ -16,8 +16,6 @@ import (
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/pledge"
-	"github.com/pledgeportal/pledge/internal/store/postgres"
-	"github.com/pledgeportal/pledge/internal/store/sqlite"
 )
 
 const userUsage = `Usage: pledge user <command> [flags]
@@ -39,7 +37,7 @@ is recorded in the audit log as done by "cli" from "local".
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, userUsage)
-		return errors.New("user: no command given")
+		return usagef("user: no command given")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -49,7 +47,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return nil
 	default:
 		fmt.Fprint(stderr, userUsage)
-		return fmt.Errorf("user: unknown command %q", sub)
+		return usagef("user: unknown command %q", sub)
 	}
 
 	// The configuration as serve reads it (PLEDGE_* over the defaults); of
@@ -70,10 +68,10 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
-		return err
+		return usageError{err}
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("user %s: unexpected arguments %q", sub, fs.Args())
+	if err := noArgs("user "+sub, fs); err != nil {
+		return err
 	}
 	if err := errors.Join(envErr(), cfg.Validate()); err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -94,13 +92,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	// A wrong --db or working directory would otherwise make a new, empty
 	// database that serve never reads; only add may start one.
-	if path, ok := sqlite.Path(cfg.Database); ok && !postgres.IsURL(cfg.Database) {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if sub != "add" {
-				return fmt.Errorf("user %s: no database at %s: give the one serve uses, with --db or PLEDGE_DATABASE_URL", sub, path)
-			}
-			fmt.Fprintf(stderr, "no database at %s yet: creating it\n", path)
+	if path, missing := missingSQLite(cfg.Database); missing {
+		if sub != "add" {
+			return noDatabase("user "+sub, path)
 		}
+		fmt.Fprintf(stderr, "no database at %s yet: creating it\n", path)
 	}
 	log := newLogger(cfg, stderr)
 	s, err := openStore(ctx, cfg, log)
