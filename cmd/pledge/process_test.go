@@ -257,6 +257,24 @@ func TestMigrateNamesPostgres(t *testing.T) {
 	}
 }
 
+// TestServeRefusesUnmigratedPostgres: serve told not to migrate, on a
+// PostgreSQL database nobody has migrated, says so and what to run, rather
+// than failing on the first table it misses.
+func TestServeRefusesUnmigratedPostgres(t *testing.T) {
+	dbURL := pgtest.New(t, nil)
+	code, _, stderr := runCmdEnv(t, t.TempDir(), []string{"PLEDGE_DATABASE_URL=" + dbURL},
+		"serve", "--addr", "127.0.0.1:0", "--migrate=false")
+	if code != 1 {
+		t.Errorf("serve --migrate=false on an unmigrated database: exit %d, want 1\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "not migrated") || !strings.Contains(stderr, "run pledge migrate") {
+		t.Errorf("serve --migrate=false on an unmigrated database does not say to run pledge migrate:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "does not exist") {
+		t.Errorf("serve --migrate=false on an unmigrated database reports a missing relation:\n%s", stderr)
+	}
+}
+
 // TestGracefulShutdown: pledges answered before and during SIGTERM are all
 // stored, the process exits 0 promptly and leaves a consistent database.
 func TestGracefulShutdown(t *testing.T) {

@@ -27,7 +27,12 @@ import (
 // migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
 	if postgres.IsURL(cfg.Database) {
-		return postgres.Open(ctx, cfg.Database, log, postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate})
+		s, err := postgres.Open(ctx, cfg.Database, log, postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate})
+		if errors.Is(err, postgres.ErrNotMigrated) {
+			return nil, fmt.Errorf("database %s: %w: run pledge migrate against it first (or start with --migrate=true, PLEDGE_MIGRATE)",
+				cfg.DatabaseForLog(), err)
+		}
+		return s, err
 	}
 	if path, ok := sqlite.Path(cfg.Database); ok {
 		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -11,6 +12,11 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// ErrNotMigrated means the database lacks migrations this binary has: Open
+// without Options.Migrate refuses it, rather than failing later on a
+// missing table or column.
+var ErrNotMigrated = errors.New("database not migrated")
 
 // migrationLock is the advisory lock key that keeps instances starting
 // together from migrating at once.
@@ -68,4 +74,53 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// River's migrations run on other connections of the pool, each in its
 	// own transaction (some cannot share one), while this one holds the lock.
 	return s.migrateRiver(ctx)
+}
+
+// checkMigrated returns an error wrapping ErrNotMigrated when a migration
+// of this binary has not been applied, as schema_migrations records them.
+// A database migrated further, by a newer binary, is fine: migrations are
+// written so that the previous binary keeps working.
+func (s *Store) checkMigrated(ctx context.Context) error {
+	dir, _ := fs.Sub(migrations, "migrations")
+	list, err := store.Migrations(dir)
+	if err != nil {
+		return err
+	}
+	var table bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&table); err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	if !table {
+		return fmt.Errorf("%w: no migration has been applied to it", ErrNotMigrated)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	applied := make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("check migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	var missing []string
+	for _, m := range list {
+		if !applied[m.Version] {
+			missing = append(missing, m.Name)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%w: migration %s is not applied", ErrNotMigrated, missing[0])
+	default:
+		return fmt.Errorf("%w: migration %s and %d more are not applied", ErrNotMigrated, missing[0], len(missing)-1)
+	}
 }

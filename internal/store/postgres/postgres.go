@@ -37,12 +37,13 @@ func IsURL(dsn string) bool {
 // Options tune the connection pool.
 type Options struct {
 	MaxConns int32 // default: pgxpool's (max(4, CPUs)); CommitBatch has one more of its own
-	Migrate  bool  // apply pending migrations on open
+	Migrate  bool  // apply pending migrations on open (else refuse a database that lacks some)
 }
 
 // Open connects to the database at url (a postgres:// URL; pgx settings such
 // as default_query_exec_mode or search_path may be given as parameters) and,
-// if asked, applies pending migrations.
+// if asked, applies pending migrations; if not, it checks that they have
+// been applied (an error wrapping ErrNotMigrated if not).
 func Open(ctx context.Context, url string, log *slog.Logger, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -65,11 +66,13 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts Options) (*Sto
 		return nil, fmt.Errorf("postgres writer pool: %w", err)
 	}
 	s := &Store{pool: pool, writer: writer, log: log}
+	check := s.checkMigrated
 	if opts.Migrate {
-		if err := s.Migrate(ctx); err != nil {
-			s.Close()
-			return nil, err
-		}
+		check = s.Migrate
+	}
+	if err := check(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
