@@ -116,10 +116,26 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return nil
 }
 
-// serverSecret is the configured secret, or the one kept in the database.
+// serverSecret is the configured secret, or the one kept in the database,
+// once the database has taken it as the one its pledges are hashed with
+// (store.Store.CheckSecret): serve and worker refuse to start with another.
 func serverSecret(ctx context.Context, cfg config.Config, s store.Store) ([]byte, error) {
-	if cfg.Secret != "" {
-		return []byte(cfg.Secret), nil
+	secret := []byte(cfg.Secret)
+	if cfg.Secret == "" {
+		var err error
+		if secret, err = s.Secret(ctx); err != nil {
+			return nil, err
+		}
 	}
-	return s.Secret(ctx)
+	err := s.CheckSecret(ctx, store.SecretFingerprint(secret))
+	if errors.Is(err, store.ErrSecretChanged) {
+		return nil, fmt.Errorf("%w: its pledges were stored with another, which their one-pledge-per-number check "+
+			"and certificate links depend on; this one would let every number pledge again and break every link. "+
+			"Start with the secret this database was used with: the same PLEDGE_SECRET (--secret), "+
+			"or none if it was used without one (it keeps its own)", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check the server secret: %w", err)
+	}
+	return secret, nil
 }

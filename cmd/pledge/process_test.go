@@ -275,6 +275,64 @@ func TestServeRefusesUnmigratedPostgres(t *testing.T) {
 	}
 }
 
+// TestSecretGuard: a database that holds pledges made with one server
+// secret refuses serve and worker with another (or with none, which would
+// make one of its own), saying what to do; with the first secret the portal
+// starts again and still refuses the number that pledged.
+func TestSecretGuard(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	secretA := []string{"PLEDGE_SECRET=the first secret, 16+ chars"}
+	secretB := []string{"PLEDGE_SECRET=another secret, 16+ chars"}
+	c := newClient(t, 5*time.Second)
+
+	p := startProc(t, dir, freeAddr(t), secretA, "--db", db)
+	p.waitReady(10 * time.Second)
+	st, rec, body, err := postPledge(c, p.base(), "First Voter", phoneFor(1), "KOTA")
+	if err != nil || st != http.StatusCreated {
+		t.Fatalf("pledge: %d %v %s", st, err, body)
+	}
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Fatalf("SIGTERM: exit %d\n%s", code, p.out.String())
+	}
+	firstBase := p.base()
+
+	for name, env := range map[string][]string{"another secret": secretB, "no secret": nil} {
+		p := startProc(t, dir, freeAddr(t), env, "--db", db)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("serve with %s on a database with pledges is still running after 10s\n%s", name, p.out.String())
+		}
+		out := p.out.String()
+		if code := p.cmd.ProcessState.ExitCode(); code == 0 {
+			t.Errorf("serve with %s exited 0, want non-zero\n%s", name, out)
+		}
+		if !strings.Contains(out, "not the one this database was used with") || !strings.Contains(out, "Start with the secret this database was used with") {
+			t.Errorf("serve with %s does not say what is wrong and what to do:\n%s", name, out)
+		}
+		if strings.Contains(out, "16+ chars") {
+			t.Errorf("serve with %s printed a secret:\n%s", name, out)
+		}
+	}
+	code, _, stderr := runCmdEnv(t, dir, append([]string{"PLEDGE_DATABASE_URL=" + db}, secretB...), "worker")
+	if code == 0 || !strings.Contains(stderr, "not the one this database was used with") {
+		t.Errorf("worker with another secret: exit %d, want a refusal:\n%s", code, stderr)
+	}
+
+	p = startProc(t, dir, freeAddr(t), secretA, "--db", db)
+	p.waitReady(10 * time.Second)
+	if st, _, body, err := postPledge(c, p.base(), "Someone Else", rec.phone, "KOTA"); err != nil || st != http.StatusConflict {
+		t.Errorf("the same number again, with the first secret: %d %v %s; want 409", st, err, body)
+	}
+	if st, _, err := getBody(c, strings.Replace(rec.CertificateURL, firstBase, p.base(), 1)); err != nil || st != http.StatusOK {
+		t.Errorf("certificate link after the restart: %d %v", st, err)
+	}
+	if code := p.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("SIGTERM: exit %d\n%s", code, p.out.String())
+	}
+}
+
 // TestGracefulShutdown: pledges answered before and during SIGTERM are all
 // stored, the process exits 0 promptly and leaves a consistent database.
 func TestGracefulShutdown(t *testing.T) {

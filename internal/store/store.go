@@ -5,6 +5,9 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,12 +167,33 @@ type Store interface {
 	// Secret returns the server secret, creating it on first use, so that
 	// keyed hashes stay the same across restarts and instances.
 	Secret(ctx context.Context) ([]byte, error)
+	// CheckSecret guards the keyed hashes against a change of the server
+	// secret. fingerprint (SecretFingerprint of the secret in use) is
+	// recorded on first use; later a different one gives an error wrapping
+	// ErrSecretChanged, unless the database holds no pledges and no pending
+	// pledges yet: then it replaces the one recorded. Callers starting
+	// together agree on the first recorded.
+	CheckSecret(ctx context.Context, fingerprint []byte) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Stats returns the connection pool's figures, for metrics.
 	Stats() PoolStats
 	// Close releases the database.
 	Close() error
+}
+
+// ErrSecretChanged means the server secret is not the one the database's
+// pledges were stored with: their phone and address hashes, which keep one
+// pledge per number, and their certificate links were made with the other.
+var ErrSecretChanged = errors.New("the server secret is not the one this database was used with")
+
+// SecretFingerprint identifies secret without revealing it, for
+// CheckSecret: HMAC-SHA256 under secret of a fixed label that no keyed
+// hash of the portal takes as input.
+func SecretFingerprint(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("pledge portal: server secret fingerprint"))
+	return m.Sum(nil)
 }
 
 // InvalidationAction adds to act's Detail (act may be nil) the number of
