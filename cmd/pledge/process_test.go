@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -429,6 +430,101 @@ func TestGracefulShutdown(t *testing.T) {
 		if _, err := os.Stat(db + suffix); err == nil {
 			t.Logf("note: %s%s left behind after a clean shutdown", filepath.Base(db), suffix)
 		}
+	}
+	checkDistinctNumbers(t, acks)
+	checkStored(t, db, acks)
+}
+
+// TestShutdownCutsOffLongRequest: a request still running when the
+// shutdown timeout runs out (here one whose body never finishes arriving)
+// is cut off and logged as such, in JSON; the queue is still drained with
+// time of its own, every acknowledged pledge is stored, and the process
+// exits 0 soon after the timeout.
+func TestShutdownCutsOffLongRequest(t *testing.T) {
+	const timeout = time.Second
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	p := startProc(t, dir, freeAddr(t), nil, "--db", db, "--shutdown-timeout", timeout.String())
+	p.waitReady(10 * time.Second)
+	c := newClient(t, 5*time.Second)
+
+	var mu sync.Mutex
+	var acks []receipt
+	var next atomic.Int64
+	send := func() (int, error) {
+		i := next.Add(1)
+		st, rec, _, err := postPledge(c, p.base(), fmt.Sprintf("Patient Voter %d", i), phoneFor(i), leaves[int(i)%len(leaves)])
+		if err == nil && st == http.StatusCreated {
+			mu.Lock()
+			acks = append(acks, rec)
+			mu.Unlock()
+		}
+		return st, err
+	}
+	for range 20 {
+		if st, err := send(); err != nil || st != http.StatusCreated {
+			t.Fatalf("pledge before the shutdown: %d %v", st, err)
+		}
+	}
+
+	// The long request: headers and the start of a body that never ends.
+	held, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	fmt.Fprintf(held, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"name\":", pledgesPath, p.addr)
+	time.Sleep(200 * time.Millisecond) // its handler is reading the body
+
+	// Pledges keep coming while the signal arrives.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for !p.exited() {
+				if _, err := send(); err != nil {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	code := p.signal(syscall.SIGTERM, 10*time.Second)
+	took := time.Since(start)
+	wg.Wait()
+	out := p.out.String()
+	if code != 0 {
+		t.Errorf("exit code %d after SIGTERM with a request outlasting the shutdown timeout, want 0\noutput:\n%s", code, out)
+	}
+	if took < timeout || took > timeout+5*time.Second {
+		t.Errorf("exited %v after SIGTERM; want just after the %v the request had", took.Round(time.Millisecond), timeout)
+	}
+	t.Logf("exited %v after SIGTERM; %d pledges acknowledged", took.Round(time.Millisecond), len(acks))
+
+	cut := false
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var line struct {
+			Level, Msg string
+			Requests   int
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Errorf("output line is not JSON: %s", sc.Text())
+			continue
+		}
+		if line.Level == "ERROR" {
+			t.Errorf("error logged: %s", sc.Text())
+		}
+		if line.Msg == "requests still running at the shutdown deadline were cut off" && line.Requests >= 1 {
+			cut = true
+		}
+	}
+	if !cut {
+		t.Errorf("no log line says a request was cut off at the deadline:\n%s", out)
+	}
+	_ = held.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := held.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the long request's connection: read %d bytes, %v; want it closed unanswered", n, err)
 	}
 	checkDistinctNumbers(t, acks)
 	checkStored(t, db, acks)

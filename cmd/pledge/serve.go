@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/admin"
@@ -184,8 +185,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		defer stop()
 	}
+	running := new(inFlight)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           running.wrap(handler),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -205,18 +207,59 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	log.Info("shutting down: draining requests and the intake queue")
-	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	errShut := srv.Shutdown(shutCtx) // waits for handlers, which wait for their commits
-	errDrain := in.Close(shutCtx)
-	var errJobs error
+	// Each step has time of its own: a request that outlasts the server's
+	// (a slow export, say) must not use up the drain's, which stores what
+	// was queued, nor the workers'.
+	errShut := stopHTTP(srv, running, cfg.ShutdownTimeout, log) // waits for handlers, which wait for their commits
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancelDrain()
+	errDrain := in.Close(drainCtx) // an error only if pledges were left unstored
 	if jobsRunning {
-		errJobs = jobClient.Stop(shutCtx) // after the drain, whose batches enqueue mail
 		jobsRunning = false
+		stopCtx, cancelStop := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancelStop()
+		// After the drain, whose batches enqueue mail.
+		if err := jobClient.Stop(stopCtx); errors.Is(err, context.DeadlineExceeded) {
+			// Nothing is lost: River runs them again after job-rescue-after.
+			log.Warn("jobs still running at the shutdown deadline were left to be run again",
+				"timeout", cfg.ShutdownTimeout.String(), "rescue_after", cfg.JobRescueAfter.String())
+		} else if err != nil {
+			errDrain = errors.Join(errDrain, fmt.Errorf("stop jobs: %w", err))
+		}
 	}
-	if err := errors.Join(errShut, errDrain, errJobs); err != nil {
+	if err := errors.Join(errShut, errDrain); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// stopHTTP shuts srv down, waiting up to timeout for the requests in
+// progress; it then closes the connections of those still running, and logs
+// how many were cut off. That is no error: none of them was answered, and a
+// pledge of theirs already in a batch is still committed by the intake's
+// drain (one still queued is left out, as when its client hangs up).
+func stopHTTP(srv *http.Server, running *inFlight, timeout time.Duration, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	n := running.n.Load()
+	_ = srv.Close() // the listener is closed already; this closes the connections
+	log.Warn("requests still running at the shutdown deadline were cut off", "requests", n, "timeout", timeout.String())
+	return nil
+}
+
+// inFlight counts the requests whose handlers are running.
+type inFlight struct{ n atomic.Int64 }
+
+// wrap returns h counting its requests in f.
+func (f *inFlight) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.n.Add(1)
+		defer f.n.Add(-1)
+		h.ServeHTTP(w, r)
+	})
 }

@@ -28,7 +28,7 @@ type Config struct {
 	QueueSize       int           // pledges that may wait beside the batch in flight (intake.Options)
 	MaxBatch        int           // rows per group commit
 	Demo            bool          // create the demo campaign when there is none
-	ShutdownTimeout time.Duration // how long SIGTERM waits for requests and the queue to drain
+	ShutdownTimeout time.Duration // how long SIGTERM waits for requests, and again for the queue to drain and the jobs to stop
 	RedisURL        string        // redis://host:port/db shares rate limits between instances; empty: none
 	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-For is believed
 	LimitIP         int           // pledge attempts per minute from one client address; 0: off
@@ -193,7 +193,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		}
 	}
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending PostgreSQL migrations on start; SQLite is always migrated (PLEDGE_MIGRATE)")
-	duration(&c.ShutdownTimeout, "shutdown-timeout", "PLEDGE_SHUTDOWN_TIMEOUT", "how long shutdown waits to drain")
+	duration(&c.ShutdownTimeout, "shutdown-timeout", "PLEDGE_SHUTDOWN_TIMEOUT", "how long shutdown waits for requests (then cuts them off), and again for the queue to drain and the jobs to stop")
 	d := Default()
 	for name, def := range map[string]string{"jobs-poll-only": strconv.FormatBool(d.JobsPollOnly),
 		"demo": strconv.FormatBool(d.Demo), "migrate": strconv.FormatBool(d.Migrate), "log-level": d.LogLevel.String()} {

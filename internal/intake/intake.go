@@ -74,6 +74,9 @@ type Intake struct {
 	shed   atomic.Int64
 
 	inProgress atomic.Int64 // admitted and not yet released
+	// unstored counts the submissions queued, and not left by their
+	// callers, or in the batch being committed: those Close waits for.
+	unstored atomic.Int64
 }
 
 // New returns an Intake; call Run to start its writer loop.
@@ -114,6 +117,7 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 	}
 	select {
 	case in.q <- r:
+		in.unstored.Add(1) // before the unlock: Close cannot miss it
 		in.mu.RUnlock()
 	default:
 		in.mu.RUnlock()
@@ -126,10 +130,13 @@ func (in *Intake) Submit(ctx context.Context, sub pledge.Submission) (pledge.Rec
 	case res := <-r.done:
 		return res.Receipt, res.Err
 	case <-ctx.Done():
-		r.state.CompareAndSwap(queued, left)
+		if r.state.CompareAndSwap(queued, left) {
+			in.unstored.Add(-1)
+		}
 		return pledge.Receipt{}, fmt.Errorf("waiting for commit: %w", ctx.Err())
 	case <-wait.C:
 		if r.state.CompareAndSwap(queued, left) {
+			in.unstored.Add(-1)
 			in.shed.Add(1)
 			return pledge.Receipt{}, fmt.Errorf("%w: not taken into a batch within %v", pledge.ErrOverloaded, in.opts.MaxWait)
 		}
@@ -199,7 +206,9 @@ func (in *Intake) Run() {
 }
 
 // Close stops accepting submissions and waits until the queue has drained
-// or ctx ends.
+// or ctx ends. It returns an error only when ctx ended with submissions
+// still to be stored (queued, or in a batch not committed yet); those left
+// by their callers do not count: they were never to be stored.
 func (in *Intake) Close(ctx context.Context) error {
 	in.mu.Lock()
 	if !in.closed {
@@ -211,7 +220,10 @@ func (in *Intake) Close(ctx context.Context) error {
 	case <-in.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("draining intake: %w", ctx.Err())
+		if n := in.unstored.Load(); n > 0 {
+			return fmt.Errorf("draining intake: %d pledges not stored: %w", n, ctx.Err())
+		}
+		return nil
 	}
 }
 
@@ -230,6 +242,7 @@ func (in *Intake) commit(batch []*request) {
 	if in.opts.Observer != nil {
 		in.opts.Observer(subs, results, took, err)
 	}
+	defer in.unstored.Add(-int64(len(batch))) // answered: committed, or failed and told so
 	if err != nil {
 		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -256,6 +257,63 @@ func TestLeftSubmissionsAreNotStored(t *testing.T) {
 	}
 	if in.Shed() != 1 {
 		t.Errorf("Shed() = %d, want 1", in.Shed())
+	}
+}
+
+// TestCloseFailsOnlyWithPledgesLeft: a Close whose time runs out is an
+// error only while submissions wait to be stored, and says how many; an
+// empty queue closes without one however little time is left, and so does
+// a queue whose only submission's caller has gone.
+func TestCloseFailsOnlyWithPledgesLeft(t *testing.T) {
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	idle := intake.New(&blocking{release: make(chan struct{}), sizes: make(chan int, 10)}, discard, intake.Options{})
+	go idle.Run()
+	if err := idle.Close(expired); err != nil {
+		t.Errorf("Close of an empty intake with no time left = %v, want nil: nothing was left unstored", err)
+	}
+
+	b := &blocking{release: make(chan struct{}), sizes: make(chan int, 10)}
+	in := intake.New(b, discard, intake.Options{})
+	go in.Run()
+	h := pledge.NewHasher([]byte("k"))
+	results := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			_, err := in.Submit(context.Background(), storetest.Submission(h, 1, i, "N1"))
+			results <- err
+		}()
+		if i == 0 {
+			<-b.sizes // the first batch is held; the others queue behind it
+		}
+	}
+	waitFor(t, func() bool { return in.Len() == 2 })
+	gone, leave := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := in.Submit(gone, storetest.Submission(h, 1, 9, "N1"))
+		left <- err
+	}()
+	waitFor(t, func() bool { return in.Len() == 3 })
+	leave()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Submit whose caller left = %v", err)
+	}
+
+	short, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer stop()
+	err := in.Close(short)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "3 pledges not stored") {
+		t.Errorf("Close with one batch held and two queued = %v, want deadline exceeded with 3 pledges not stored", err)
+	}
+	close(b.release)
+	for range 3 {
+		if err := <-results; err != nil {
+			t.Errorf("submission answered %v, want stored once the commit went on", err)
+		}
+	}
+	if err := in.Close(expired); err != nil {
+		t.Errorf("Close after everything was stored = %v, want nil", err)
 	}
 }
 
