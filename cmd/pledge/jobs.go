@@ -68,7 +68,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return errors.New("worker: --workers (PLEDGE_WORKERS) must be at least 1")
 	}
 	if path, missing := missingSQLite(cfg.Database); missing {
-		return noDatabase("worker", path)
+		return noDatabase(path) // logged as "worker failed"
 	}
 	if cfg.SMTPHost == "" {
 		log.Warn("worker without a mail server (PLEDGE_SMTP_HOST): it sends no mail, and runs only the jobs that need none")

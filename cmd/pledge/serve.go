@@ -52,18 +52,19 @@ func missingSQLite(db string) (path string, missing bool) {
 	return path, errors.Is(err, os.ErrNotExist)
 }
 
-// noDatabase refuses cmd a SQLite database that does not exist yet: a
-// wrong --db or working directory would otherwise make a new, empty one
-// that serve never reads. Only serve (and user add) start one.
-func noDatabase(cmd, path string) error {
-	return fmt.Errorf("%s: no database at %s: give the one serve uses, with --db or PLEDGE_DATABASE_URL (pledge serve creates a new one on its first start)", cmd, path)
+// noDatabase refuses a command a SQLite database that does not exist yet:
+// a wrong --db or working directory would otherwise make a new, empty one
+// that serve never reads. Only serve (and user add) start one. The caller
+// names the command where its output does not already.
+func noDatabase(path string) error {
+	return fmt.Errorf("no database at %s: give the one serve uses, with --db or PLEDGE_DATABASE_URL (pledge serve creates a new one on its first start)", path)
 }
 
 // migrate applies the pending migrations of the database cfg names, which
 // must exist already if it is SQLite.
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if path, missing := missingSQLite(cfg.Database); missing {
-		return noDatabase("migrate", path)
+		return noDatabase(path) // logged as "migrate failed"
 	}
 	cfg.Migrate = true
 	s, err := openStore(ctx, cfg, log)

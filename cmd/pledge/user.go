@@ -94,7 +94,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	// database that serve never reads; only add may start one.
 	if path, missing := missingSQLite(cfg.Database); missing {
 		if sub != "add" {
-			return noDatabase("user "+sub, path)
+			return fmt.Errorf("user %s: %w", sub, noDatabase(path))
 		}
 		fmt.Fprintf(stderr, "no database at %s yet: creating it\n", path)
 	}
