@@ -30,12 +30,14 @@ var consoleLangs = []string{"en", "hi"}
 // localLayout is the format of an <input type="datetime-local">.
 const localLayout = "2006-01-02T15:04"
 
-// langText is one language's title and pledge text on the campaign form.
+// langText is one language's texts on the campaign form.
 type langText struct {
 	Lang, Title, Pledge  string
+	RegionLabel          string // what the citizen's pages call a region; optional
 	CertTitle, Signatory string // what the certificate says; optional
 	On                   bool
-	Errors               []string
+	Errors               []string // about the title and pledge text
+	LabelErrors          []string // about the region label
 }
 
 // campaignForm is the data of the new-campaign and edit pages.
@@ -69,6 +71,11 @@ func (f campaignForm) FieldNotes() bool {
 			return true
 		}
 	}
+	for _, lt := range f.Langs {
+		if len(lt.Errors) > 0 || len(lt.LabelErrors) > 0 {
+			return true
+		}
+	}
 	return false
 }
 
@@ -80,7 +87,7 @@ func formOf(c *pledge.Campaign) campaignForm {
 		f.Goal = strconv.FormatInt(c.Goal, 10)
 	}
 	for _, l := range consoleLangs {
-		f.Langs = append(f.Langs, langText{Lang: l, Title: c.Title[l], Pledge: c.Pledge[l],
+		f.Langs = append(f.Langs, langText{Lang: l, Title: c.Title[l], Pledge: c.Pledge[l], RegionLabel: c.RegionLabel[l],
 			CertTitle: c.CertificateTitle[l], Signatory: c.Signatory[l], On: c.HasLang(l)})
 	}
 	return f
@@ -121,18 +128,20 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 		chosen[l] = true
 	}
 	c.Languages, c.Title, c.Pledge = nil, pledge.Text{}, pledge.Text{}
-	c.CertificateTitle, c.Signatory = nil, nil
+	c.CertificateTitle, c.Signatory, c.RegionLabel = nil, nil, nil
 	f.Langs = nil
 	for _, l := range consoleLangs {
 		lt := langText{Lang: l, On: chosen[l],
-			Title:     strings.TrimSpace(pf.Get("title_" + l)),
-			Pledge:    strings.TrimSpace(strings.ReplaceAll(pf.Get("pledge_"+l), "\r\n", "\n")),
-			CertTitle: strings.TrimSpace(pf.Get("certificate_title_" + l)),
-			Signatory: strings.TrimSpace(pf.Get("signatory_" + l))}
+			Title:       strings.TrimSpace(pf.Get("title_" + l)),
+			Pledge:      strings.TrimSpace(strings.ReplaceAll(pf.Get("pledge_"+l), "\r\n", "\n")),
+			RegionLabel: strings.TrimSpace(pf.Get("region_label_" + l)),
+			CertTitle:   strings.TrimSpace(pf.Get("certificate_title_" + l)),
+			Signatory:   strings.TrimSpace(pf.Get("signatory_" + l))}
 		f.Langs = append(f.Langs, lt)
 		if lt.On {
 			c.Languages = append(c.Languages, l)
 			c.Title[l], c.Pledge[l] = lt.Title, lt.Pledge
+			c.RegionLabel = withText(c.RegionLabel, l, lt.RegionLabel)
 			c.CertificateTitle = withText(c.CertificateTitle, l, lt.CertTitle)
 			c.Signatory = withText(c.Signatory, l, lt.Signatory)
 		}
@@ -172,6 +181,14 @@ func placeProblems(f *campaignForm, problems []string) {
 		switch {
 		case strings.HasPrefix(p, "slug"):
 			f.add("slug", p)
+		case strings.HasPrefix(p, "the region label "):
+			// "the region label has at most 60 characters (hi)"
+			for i := range f.Langs {
+				if strings.HasSuffix(p, " ("+f.Langs[i].Lang+")") {
+					f.Langs[i].LabelErrors = append(f.Langs[i].LabelErrors, p)
+				}
+			}
+			f.Problems = true
 		case strings.Contains(p, "language"):
 			f.add("lang", p)
 		case strings.HasPrefix(p, "title and pledge text are needed in "):
@@ -284,6 +301,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	before.Languages = slices.Clone(c.Languages)
 	before.Title, before.Pledge = maps.Clone(c.Title), maps.Clone(c.Pledge)
 	before.CertificateTitle, before.Signatory = maps.Clone(c.CertificateTitle), maps.Clone(c.Signatory)
+	before.RegionLabel = maps.Clone(c.RegionLabel)
 	f := campaignForm{Slug: c.Slug}
 	readCampaignForm(r, &f, &c)
 	if c.Version, err = editedVersion(r, c.Version); err != nil {
@@ -321,11 +339,16 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 }
 
 // createDetail is the audit log's account of creating c: its settings,
-// and its pledge text by a digest per language.
+// its pledge text by a digest per language, and its region label where it
+// has one.
 func createDetail(c *pledge.Campaign) string {
-	return fmt.Sprintf("%s: %q, languages %s, email %s, goal %s, opens %s, closes %s, %d regions, pledge text %s",
+	d := fmt.Sprintf("%s: %q, languages %s, email %s, goal %s, opens %s, closes %s, %d regions, pledge text %s",
 		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, goalText(c.Goal),
 		consoleTime(c.OpensAt), closesText(c.ClosesAt), len(c.Regions), textDigests(c.Pledge))
+	if len(c.RegionLabel) > 0 {
+		d += ", region label " + quotedTexts(c.RegionLabel)
+	}
+	return d
 }
 
 // editDetail is the audit log's account of an edit saving c over old: each
@@ -346,6 +369,7 @@ func editDetail(old, c *pledge.Campaign) string {
 		long     bool
 	}{
 		{"title", old.Title, c.Title, false},
+		{"region label", old.RegionLabel, c.RegionLabel, false},
 		{"pledge text", old.Pledge, c.Pledge, true},
 		{"certificate title", old.CertificateTitle, c.CertificateTitle, false},
 		{"signatory", old.Signatory, c.Signatory, false},
@@ -438,6 +462,16 @@ func withText(t pledge.Text, lang, v string) pledge.Text {
 	}
 	t[lang] = v
 	return t
+}
+
+// quotedTexts writes a short text in each of its languages, e.g.
+// `en "District", hi "ज़िला"`.
+func quotedTexts(t pledge.Text) string {
+	parts := make([]string, 0, len(t))
+	for _, l := range slices.Sorted(maps.Keys(t)) {
+		parts = append(parts, l+" "+strconv.Quote(t[l]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // textDigests names a text in each of its languages by a short hash

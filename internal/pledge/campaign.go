@@ -76,7 +76,11 @@ type Campaign struct {
 	Goal             int64
 	CertificateTitle Text // heading of the certificate; empty: the portal's wording
 	Signatory        Text // who signs the certificate, e.g. "District Election Officer, Bilaspur"
-	CreatedAt        time.Time
+	// RegionLabel is what the citizen's pages call a region, e.g.
+	// "District" / "ज़िला" or "Ward" / "वार्ड"; a language without one
+	// has the portal's wording ("Constituency").
+	RegionLabel Text
+	CreatedAt   time.Time
 	// RegionsRev counts the edits that took away a region pledges could
 	// name (removed it, or gave it a sub-region). The store refuses a
 	// submission prepared against an older count, so a pledge never lands
@@ -157,12 +161,17 @@ const MaxPledgeText = 1000
 // characters: it is shown in the citizen's form and on certificates.
 const MaxRegionName = 100
 
+// MaxRegionLabel is the longest region label a campaign may have in one
+// language, in characters: a word or two that labels a form field.
+const MaxRegionLabel = 60
+
 // textRule is what one kind of a campaign's texts may hold. Texts are
 // shown on pages and drawn on certificates: text only, lines only in the
 // pledge, and no longer than a certificate holds legibly (the pledge:
 // seven lines at half size). Region names, shown beside citizens' own
 // words, may not turn the direction of the text around them either (an
-// override can make a name read as another).
+// override can make a name read as another), and neither may the region
+// label, which stands beside them.
 type textRule struct {
 	name  string // as messages name it
 	max   int    // characters
@@ -173,11 +182,12 @@ type textRule struct {
 // The rules of a campaign's texts, each checked by Problems; the regions
 // CSV parser checks names by regionNameRule too.
 var (
-	titleRule      = textRule{name: "the title", max: 200}
-	pledgeRule     = textRule{name: "the pledge text", max: MaxPledgeText, lines: true}
-	certTitleRule  = textRule{name: "the certificate title", max: 200}
-	signatoryRule  = textRule{name: "the signatory", max: 200}
-	regionNameRule = textRule{name: "the name", max: MaxRegionName, plain: true}
+	titleRule       = textRule{name: "the title", max: 200}
+	pledgeRule      = textRule{name: "the pledge text", max: MaxPledgeText, lines: true}
+	certTitleRule   = textRule{name: "the certificate title", max: 200}
+	signatoryRule   = textRule{name: "the signatory", max: 200}
+	regionLabelRule = textRule{name: "the region label", max: MaxRegionLabel, plain: true}
+	regionNameRule  = textRule{name: "the name", max: MaxRegionName, plain: true}
 )
 
 // problems lists what is wrong with s under t, each a phrase to follow the
@@ -222,6 +232,7 @@ func (c *Campaign) Problems() []string {
 		{pledgeRule, c.Pledge},
 		{certTitleRule, c.CertificateTitle},
 		{signatoryRule, c.Signatory},
+		{regionLabelRule, c.RegionLabel},
 	} {
 		for _, l := range slices.Sorted(maps.Keys(t.text)) {
 			for _, p := range t.rule.problems(t.text[l]) {

@@ -77,6 +77,11 @@ func TestCampaignValidateOK(t *testing.T) {
 	if err := text.Validate(); err != nil {
 		t.Errorf("a 200-character title and a pledge in lines refused: %v", err)
 	}
+	label := testCampaign()
+	label.RegionLabel = pledge.Text{"en": strings.Repeat("W", pledge.MaxRegionLabel), "hi": "वार्ड"}
+	if err := label.Validate(); err != nil {
+		t.Errorf("a 60-character region label refused: %v", err)
+	}
 }
 
 func TestCampaignValidateRefuses(t *testing.T) {
@@ -109,6 +114,12 @@ func TestCampaignValidateRefuses(t *testing.T) {
 		{"pledge text with NUL", func(c *pledge.Campaign) { c.Pledge["hi"] = "शपथ\x00" }, "the pledge text has bytes"},
 		{"signatory with escape", func(c *pledge.Campaign) { c.Signatory = pledge.Text{"en": "DEO\x1b[31m"} }, "the signatory has bytes"},
 		{"certificate title not UTF-8", func(c *pledge.Campaign) { c.CertificateTitle = pledge.Text{"en": "\xc3"} }, "the certificate title has bytes"},
+		{"region label longer than a field's label", func(c *pledge.Campaign) {
+			c.RegionLabel = pledge.Text{"hi": strings.Repeat("म", pledge.MaxRegionLabel+1)}
+		}, "the region label has at most 60 characters (hi)"},
+		{"region label with a line break", func(c *pledge.Campaign) { c.RegionLabel = pledge.Text{"en": "Ward\nno."} }, "the region label has bytes that are not text, or control characters (en)"},
+		{"region label not UTF-8", func(c *pledge.Campaign) { c.RegionLabel = pledge.Text{"en": "Ward\xff"} }, "the region label has bytes"},
+		{"region label with an override", func(c *pledge.Campaign) { c.RegionLabel = pledge.Text{"en": "\u202eWard"} }, "the region label has a character that changes the direction of the text around it (U+202E) (en)"},
 		{"region name with BEL", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = "Delhi\a" }, "the name in en has bytes that are not text"},
 		{"region name with a right-to-left override", func(c *pledge.Campaign) { c.Regions[0].Name["hi"] = "\u202eदिल्ली" }, "the name in hi has a character that changes the direction of the text around it (U+202E)"},
 		{"region name with an embedding", func(c *pledge.Campaign) { c.Regions[0].Name["en"] = "\u202aDelhi" }, "(U+202A)"},

@@ -29,11 +29,14 @@ type apiCampaignDetail struct {
 	Title     map[string]string `json:"title"`
 	Pledge    map[string]string `json:"pledge"`
 	Languages []string          `json:"languages"`
-	Open      bool              `json:"open"`
-	OpensAt   time.Time         `json:"opens_at"`
-	ClosesAt  *time.Time        `json:"closes_at,omitempty"`
-	Email     pledge.EmailMode  `json:"email"`
-	Regions   []apiRegion       `json:"regions"`
+	// RegionLabel is what the campaign's pages call a region, in each of
+	// its languages: its own word where it has one, else the portal's.
+	RegionLabel map[string]string `json:"region_label"`
+	Open        bool              `json:"open"`
+	OpensAt     time.Time         `json:"opens_at"`
+	ClosesAt    *time.Time        `json:"closes_at,omitempty"`
+	Email       pledge.EmailMode  `json:"email"`
+	Regions     []apiRegion       `json:"regions"`
 }
 
 type apiRegion struct {
@@ -63,7 +66,14 @@ func (s *Server) apiCampaign(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := apiCampaignDetail{Slug: c.Slug, Title: c.Title, Pledge: c.Pledge, Languages: c.Languages,
-		Open: c.Accepting(s.now()), OpensAt: c.OpensAt, Email: c.Email, Regions: make([]apiRegion, len(c.Regions))}
+		RegionLabel: make(map[string]string, len(c.Languages)),
+		Open:        c.Accepting(s.now()), OpensAt: c.OpensAt, Email: c.Email, Regions: make([]apiRegion, len(c.Regions))}
+	for _, l := range c.Languages {
+		d.RegionLabel[l] = c.RegionLabel[l]
+		if d.RegionLabel[l] == "" {
+			d.RegionLabel[l] = s.cat.T(l, "region")
+		}
+	}
 	if !c.ClosesAt.IsZero() {
 		d.ClosesAt = &c.ClosesAt
 	}

@@ -17,6 +17,7 @@ import (
 type campaignView struct {
 	Slug, Title, Text, Total string
 	SoFar                    string // catalogue key of the words after Total
+	RegionLabel              string // the campaign's word for a region in the page's language; empty: the catalogue's
 	Open, AskEmail           bool
 	EmailRequired            bool
 	Groups                   []regionGroup
@@ -48,6 +49,7 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		Slug:          c.Slug,
 		Title:         c.Title.In(lang, c.DefaultLang()),
 		Text:          c.Pledge.In(lang, c.DefaultLang()),
+		RegionLabel:   c.RegionLabel[lang], // none in lang: the catalogue's, not another language's
 		Total:         s.cat.Number(lang, snap.counts.Total),
 		SoFar:         soFar(snap.counts.Total),
 		Open:          c.Accepting(s.now()),

@@ -11,6 +11,7 @@ import (
 type confirmView struct {
 	Slug, Campaign, Text string
 	Name, Region         string // of a pledge still waiting
+	RegionLabel          string // the campaign's word for a region; empty: the catalogue's
 	Action               string // the button's target; empty once confirmed
 	Number               string // set once confirmed
 	CertificateURL       string // set once confirmed
@@ -26,7 +27,8 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := linkLang(r, c, p.Lang)
-	v := confirmView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang()), Text: c.Pledge.In(lang, c.DefaultLang())}
+	v := confirmView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang()), Text: c.Pledge.In(lang, c.DefaultLang()),
+		RegionLabel: c.RegionLabel[lang]}
 	if p.Confirmed() {
 		v.Number = s.cat.Number(lang, p.Number)
 		v.CertificateURL = s.certificatePath(c, p.Number, lang)

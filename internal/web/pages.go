@@ -64,6 +64,7 @@ type certificateData struct {
 	Slug, Campaign, Text, Name, Region, Number string
 	Date, DateISO, CertificateURL              string
 	Heading, Signatory                         string // the campaign's own wording; Heading empty: the catalogue's
+	RegionLabel                                string // the campaign's word for a region; empty: the catalogue's
 	Invalidated                                bool   // set aside by an admin: the page says so
 	Withdrawn                                  bool   // withdrawn by the citizen: the page says so
 
@@ -145,6 +146,7 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 		DateISO:        p.CreatedAt.Format(time.RFC3339),
 		CertificateURL: "/certificate/" + cd.token + "?lang=" + lang,
 		Heading:        c.CertificateTitle[lang], // none in lang: the catalogue's, not another language's
+		RegionLabel:    c.RegionLabel[lang],      // likewise
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 		Withdrawn:      p.Withdrawn(),

@@ -24,13 +24,14 @@ type verifyView struct {
 	Slug, Campaign, Number string
 	Name                   string // pledge.MaskName: "R*** K***"
 	Region, Date, DateISO  string
+	RegionLabel            string // the campaign's word for a region; empty: the catalogue's
 	StatusKey, ExplainKey  string // catalogue keys of the verdict and its sentence
 	Valid                  bool
 }
 
 // verify is the public page behind a certificate's QR code: whether the
 // pledge is valid, withdrawn or invalidated, with the campaign, number,
-// date, constituency and masked name.
+// date, region and masked name.
 //
 // It is public but must show a withdrawal or an invalidation at once, so
 // caches may keep it only to revalidate it each time (Cache-Control:
@@ -99,6 +100,7 @@ func (s *Server) verifyView(c *pledge.Campaign, p pledge.Pledge, lang string) ve
 		ExplainKey: "verify_valid",
 		Valid:      true,
 	}
+	v.RegionLabel = c.RegionLabel[lang] // none in lang: the catalogue's, not another language's
 	switch {
 	case p.Withdrawn():
 		v.Status, v.StatusKey, v.ExplainKey, v.Valid = statusWithdrawn, "verify_status_withdrawn", "verify_withdrawn", false

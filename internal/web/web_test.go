@@ -861,15 +861,16 @@ func TestAPICampaigns(t *testing.T) {
 		Name   map[string]string `json:"name"`
 	}
 	type detail struct {
-		Slug      string            `json:"slug"`
-		Title     map[string]string `json:"title"`
-		Pledge    map[string]string `json:"pledge"`
-		Languages []string          `json:"languages"`
-		Open      bool              `json:"open"`
-		OpensAt   time.Time         `json:"opens_at"`
-		ClosesAt  *time.Time        `json:"closes_at"`
-		Email     string            `json:"email"`
-		Regions   []region          `json:"regions"`
+		Slug        string            `json:"slug"`
+		Title       map[string]string `json:"title"`
+		Pledge      map[string]string `json:"pledge"`
+		Languages   []string          `json:"languages"`
+		RegionLabel map[string]string `json:"region_label"`
+		Open        bool              `json:"open"`
+		OpensAt     time.Time         `json:"opens_at"`
+		ClosesAt    *time.Time        `json:"closes_at"`
+		Email       string            `json:"email"`
+		Regions     []region          `json:"regions"`
 	}
 	r = p.get(t, "/api/v1/campaigns/vote")
 	wantStatus(t, r, http.StatusOK)
@@ -879,8 +880,10 @@ func TestAPICampaigns(t *testing.T) {
 	for _, reg := range p.Campaign.Regions {
 		regions = append(regions, region{reg.Code, reg.Parent, reg.Name})
 	}
+	// No region label of its own: the portal's wording, in each language.
 	wantDetail := detail{Slug: "vote", Title: title, Pledge: p.Campaign.Pledge, Languages: []string{"en", "hi"},
-		Open: true, OpensAt: p.Campaign.OpensAt, Email: "none", Regions: regions}
+		RegionLabel: map[string]string{"en": msg(t, "en", "region"), "hi": msg(t, "hi", "region")},
+		Open:        true, OpensAt: p.Campaign.OpensAt, Email: "none", Regions: regions}
 	if diff := cmp.Diff(wantDetail, got); diff != "" {
 		t.Errorf("campaign (-want +got):\n%s", diff)
 	}

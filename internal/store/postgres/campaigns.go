@@ -34,10 +34,12 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO campaigns
-			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory)
-			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb) ON CONFLICT (slug) DO NOTHING RETURNING id`,
+			(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory,
+			region_label)
+			VALUES ($1, $2::jsonb, $3::jsonb, $4::jsonb, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb)
+			ON CONFLICT (slug) DO NOTHING RETURNING id`,
 			c.Slug, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.CreatedAt, c.Paused, c.Goal,
-			textJSON(c.CertificateTitle), textJSON(c.Signatory)).Scan(&id)
+			textJSON(c.CertificateTitle), textJSON(c.Signatory), textJSON(c.RegionLabel)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("campaign %s: %w", c.Slug, pledge.ErrDuplicate)
 		}
@@ -67,7 +69,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 // are read: regions at least as new as the count keep a submission checked
 // against them from passing a batch's comparison wrongly.
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, region_label, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -140,9 +142,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 		}
 		tag, err := tx.Exec(ctx, `UPDATE campaigns SET languages = $2::jsonb, title = $3::jsonb, pledge_text = $4::jsonb,
 			email_mode = $5, opens_at = $6, closes_at = $7, goal = $8,
-			certificate_title = $9::jsonb, signatory = $10::jsonb, version = version + 1 WHERE id = $1 AND version = $11`,
+			certificate_title = $9::jsonb, signatory = $10::jsonb, region_label = $12::jsonb, version = version + 1
+			WHERE id = $1 AND version = $11`,
 			c.ID, string(langs), string(title), string(text), string(c.Email), c.OpensAt, closes, c.Goal,
-			textJSON(c.CertificateTitle), textJSON(c.Signatory), c.Version)
+			textJSON(c.CertificateTitle), textJSON(c.Signatory), c.Version, textJSON(c.RegionLabel))
 		if err != nil {
 			return fmt.Errorf("update campaign %d: %w", c.ID, err)
 		}
@@ -245,7 +248,7 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var email string
 	var closes *time.Time
 	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal,
-		&c.CertificateTitle, &c.Signatory, &c.Version, &c.RegionsRev)
+		&c.CertificateTitle, &c.Signatory, &c.RegionLabel, &c.Version, &c.RegionsRev)
 	if err != nil {
 		return c, err
 	}
@@ -254,6 +257,9 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	}
 	if len(c.Signatory) == 0 {
 		c.Signatory = nil
+	}
+	if len(c.RegionLabel) == 0 {
+		c.RegionLabel = nil
 	}
 	c.Email = pledge.EmailMode(email)
 	c.OpensAt = c.OpensAt.UTC()

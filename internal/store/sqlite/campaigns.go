@@ -31,10 +31,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO campaigns
-		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
+		(slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal, certificate_title, signatory,
+		region_label)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`,
 		c.Slug, langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.CreatedAt.UnixMicro(), c.Paused, c.Goal,
-		certTitle, signatory)
+		certTitle, signatory, textJSON(c.RegionLabel))
 	if err != nil {
 		return fmt.Errorf("insert campaign %s: %w", c.Slug, err)
 	}
@@ -68,7 +69,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 // campaignColumns reads regions_rev with the campaign, before its regions
 // are read (see the PostgreSQL store).
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, region_label, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -133,10 +134,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE campaigns SET languages = ?, title = ?, pledge_text = ?, email_mode = ?,
-		opens_at = ?, closes_at = ?, goal = ?, certificate_title = ?, signatory = ?, version = version + 1
+		opens_at = ?, closes_at = ?, goal = ?, certificate_title = ?, signatory = ?, region_label = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		langs, title, text, string(c.Email), c.OpensAt.UnixMicro(), nullTime(c.ClosesAt), c.Goal,
-		textJSON(c.CertificateTitle), textJSON(c.Signatory), c.ID, c.Version)
+		textJSON(c.CertificateTitle), textJSON(c.Signatory), textJSON(c.RegionLabel), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update campaign %d: %w", c.ID, err)
 	}
@@ -259,12 +260,12 @@ type scanner interface{ Scan(...any) error }
 
 func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var c pledge.Campaign
-	var langs, title, text, certTitle, signatory []byte
+	var langs, title, text, certTitle, signatory, regionLabel []byte
 	var email string
 	var opens, created int64
 	var closes sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal,
-		&certTitle, &signatory, &c.Version, &c.RegionsRev); err != nil {
+		&certTitle, &signatory, &regionLabel, &c.Version, &c.RegionsRev); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}
@@ -273,12 +274,16 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	for _, f := range []struct {
 		b []byte
 		v any
-	}{{langs, &c.Languages}, {title, &c.Title}, {text, &c.Pledge}, {certTitle, &c.CertificateTitle}, {signatory, &c.Signatory}} {
+	}{
+		{langs, &c.Languages}, {title, &c.Title}, {text, &c.Pledge},
+		{certTitle, &c.CertificateTitle}, {signatory, &c.Signatory}, {regionLabel, &c.RegionLabel},
+	} {
 		if err := json.Unmarshal(f.b, f.v); err != nil {
 			return c, fmt.Errorf("campaign %s: %w", c.Slug, err)
 		}
 	}
 	c.CertificateTitle, c.Signatory = nilIfEmpty(c.CertificateTitle), nilIfEmpty(c.Signatory)
+	c.RegionLabel = nilIfEmpty(c.RegionLabel)
 	c.Email = pledge.EmailMode(email)
 	c.OpensAt = time.UnixMicro(opens).UTC()
 	if closes.Valid {

@@ -53,6 +53,7 @@ func testCampaignUpdate(t *testing.T, s store.Store) {
 	want.OpensAt = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 	want.ClosesAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	want.Goal = 1000
+	want.RegionLabel = pledge.Text{"en": "Ward", "hi": "वार्ड"}
 	want.Regions = []pledge.Region{
 		{Code: "S2", Name: pledge.Text{"en": "South Two", "hi": "दक्षिण दो"}},                   // new
 		{Code: "NORTH", Name: pledge.Text{"en": "North", "hi": "उत्तर"}},                        // kept
@@ -199,5 +200,73 @@ func testCertificateText(t *testing.T, s store.Store) {
 	}
 	if again, _ := s.Campaign(ctx, "cert-text"); again.CertificateTitle != nil || again.Signatory != nil {
 		t.Fatalf("cleared texts came back: %v %v", again.CertificateTitle, again.Signatory)
+	}
+}
+
+// testRegionLabel: a campaign's region label is stored with it, read back
+// by Campaign and Campaigns, changed and cleared by UpdateCampaign; a
+// campaign created without one reads none.
+func testRegionLabel(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	plain := mustCampaign(t, s, "no-label")
+	c := Campaign("district")
+	c.RegionLabel = pledge.Text{"en": "District", "hi": "ज़िला"}
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	label := func(slug string) pledge.Text {
+		t.Helper()
+		got, err := s.Campaign(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.RegionLabel
+	}
+	if got := label("district"); !cmp.Equal(got, c.RegionLabel) {
+		t.Errorf("after CreateCampaign: region label %v, want %v", got, c.RegionLabel)
+	}
+	if got := label("no-label"); got != nil {
+		t.Errorf("a campaign created without a region label reads %v", got)
+	}
+	list, err := s.Campaigns(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("Campaigns = %d, %v; want 2", len(list), err)
+	}
+	if list[0].RegionLabel != nil || !cmp.Equal(list[1].RegionLabel, c.RegionLabel) {
+		t.Errorf("Campaigns: region labels %v, %v; want none, then %v", list[0].RegionLabel, list[1].RegionLabel, c.RegionLabel)
+	}
+
+	// Hindi only: English falls back to the portal's wording.
+	c.RegionLabel = pledge.Text{"hi": "वार्ड"}
+	if err := s.UpdateCampaign(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := label("district"); !cmp.Equal(got, pledge.Text{"hi": "वार्ड"}) {
+		t.Errorf("after UpdateCampaign: region label %v, want only hi वार्ड", got)
+	}
+	c.RegionLabel = nil
+	if err := s.UpdateCampaign(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := label("district"); got != nil {
+		t.Errorf("a cleared region label came back: %v", got)
+	}
+	// A campaign created without one is given one.
+	plain.RegionLabel = pledge.Text{"en": "Ward"}
+	if err := s.UpdateCampaign(ctx, plain, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := label("no-label"); !cmp.Equal(got, pledge.Text{"en": "Ward"}) {
+		t.Errorf("after UpdateCampaign: region label %v, want en Ward", got)
+	}
+	// An invalid label is refused by both writes.
+	bad := Campaign("bad-label")
+	bad.RegionLabel = pledge.Text{"en": "Ward\u202e"}
+	if err := s.CreateCampaign(ctx, bad, nil); err == nil {
+		t.Error("CreateCampaign accepted a region label with a direction override")
+	}
+	plain.RegionLabel = pledge.Text{"en": strings.Repeat("W", pledge.MaxRegionLabel+1)}
+	if err := s.UpdateCampaign(ctx, plain, nil); err == nil {
+		t.Error("UpdateCampaign accepted a region label over 60 characters")
 	}
 }

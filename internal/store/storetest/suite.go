@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"MinuteCounts", testMinuteCounts},
 		{"Export", testExport},
 		{"CertificateText", testCertificateText},
+		{"RegionLabel", testRegionLabel},
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"RegionInUseWhilePending", testRegionInUseWhilePending},
 		{"RegionsRevEdits", testRegionsRevEdits},
@@ -134,6 +135,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	want.Email = pledge.EmailOptional
 	want.CertificateTitle = pledge.Text{"en": "Certificate of Appreciation", "hi": "प्रशंसा पत्र"}
 	want.Signatory = pledge.Text{"en": "District Election Officer, Bilaspur"}
+	want.RegionLabel = pledge.Text{"en": "District", "hi": "ज़िला"}
 	want.CreatedAt = time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 	if err := s.CreateCampaign(ctx, want, nil); err != nil {
 		t.Fatal(err)
