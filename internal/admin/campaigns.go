@@ -45,6 +45,7 @@ type campaignForm struct {
 	New      bool
 	Slug     string
 	Langs    []langText
+	Default  string // the default language chosen: Campaign.Languages[0]
 	OpensAt  string
 	ClosesAt string
 	Email    string
@@ -82,7 +83,7 @@ func (f campaignForm) FieldNotes() bool {
 // formOf fills the form from a stored campaign.
 func formOf(c *pledge.Campaign) campaignForm {
 	f := campaignForm{Slug: c.Slug, Email: string(c.Email), OpensAt: localTime(c.OpensAt), ClosesAt: localTime(c.ClosesAt),
-		Version: c.Version}
+		Version: c.Version, Default: c.DefaultLang()}
 	if c.Goal > 0 {
 		f.Goal = strconv.FormatInt(c.Goal, 10)
 	}
@@ -116,7 +117,9 @@ func localTime(t time.Time) string {
 }
 
 // readCampaignForm reads r's form into f and onto c (slug only when f.New),
-// recording what cannot be parsed; c's regions are left alone.
+// recording what cannot be parsed; c's regions are left alone. A language
+// left unticked keeps its texts in f, for a form that comes back, but not
+// in c.
 func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 	pf := r.PostForm
 	if f.New {
@@ -126,6 +129,10 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 	chosen := map[string]bool{}
 	for _, l := range pf["lang"] {
 		chosen[l] = true
+	}
+	var stored string // the default of the campaign edited
+	if len(c.Languages) > 0 {
+		stored = c.DefaultLang()
 	}
 	c.Languages, c.Title, c.Pledge = nil, pledge.Text{}, pledge.Text{}
 	c.CertificateTitle, c.Signatory, c.RegionLabel = nil, nil, nil
@@ -146,6 +153,7 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 			c.Signatory = withText(c.Signatory, l, lt.Signatory)
 		}
 	}
+	readDefaultLang(f, c, strings.TrimSpace(pf.Get("default_lang")), stored)
 	f.OpensAt, f.ClosesAt = strings.TrimSpace(pf.Get("opens_at")), strings.TrimSpace(pf.Get("closes_at"))
 	if t, err := time.ParseInLocation(localLayout, f.OpensAt, pledge.IST); err == nil {
 		c.OpensAt = t.UTC()
@@ -172,6 +180,31 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 			c.Goal = n
 		}
 	}
+}
+
+// readDefaultLang puts the default language chosen, def, first in
+// c.Languages (the others keep the console's order), or notes on f that it
+// is not one of them. A form without the choice (filled in before it was
+// offered) keeps the stored default, stored, where it is still ticked, and
+// otherwise takes the first ticked.
+func readDefaultLang(f *campaignForm, c *pledge.Campaign, def, stored string) {
+	if len(c.Languages) == 0 {
+		f.Default = def // "at least one language is needed" says the rest
+		return
+	}
+	if def == "" {
+		def = c.Languages[0]
+		if slices.Contains(c.Languages, stored) {
+			def = stored
+		}
+	}
+	f.Default = def
+	i := slices.Index(c.Languages, def)
+	if i < 0 {
+		f.add("default_lang", fmt.Sprintf("the default language (%s) must be one of the ticked languages: tick it, or choose a ticked one", def))
+		return
+	}
+	c.Languages = append([]string{def}, slices.Delete(c.Languages, i, i+1)...)
 }
 
 // placeProblems puts each of Campaign.Validate's messages next to the field
@@ -221,7 +254,7 @@ func placeProblems(f *campaignForm, problems []string) {
 func (a *Admin) newCampaignForm(w http.ResponseWriter, r *http.Request) error {
 	// Every language is ticked, and the regions' header names them all: a
 	// header naming a language the form leaves unticked would be refused.
-	f := campaignForm{New: true, Email: string(pledge.EmailNone), OpensAt: localTime(a.now())}
+	f := campaignForm{New: true, Email: string(pledge.EmailNone), OpensAt: localTime(a.now()), Default: consoleLangs[0]}
 	f.Regions = "code,parent"
 	for _, l := range consoleLangs {
 		f.Langs = append(f.Langs, langText{Lang: l, On: true})
@@ -362,7 +395,10 @@ func editDetail(old, c *pledge.Campaign) string {
 			changes = append(changes, fmt.Sprintf("%s %s → %s", field, from, to))
 		}
 	}
-	changed("languages", strings.Join(old.Languages, ","), strings.Join(c.Languages, ","))
+	if !sameLangs(old.Languages, c.Languages) {
+		changed("languages", strings.Join(old.Languages, ","), strings.Join(c.Languages, ","))
+	}
+	changed("default language", old.DefaultLang(), c.DefaultLang())
 	for _, t := range []struct {
 		name     string
 		old, new pledge.Text
@@ -393,6 +429,12 @@ func editDetail(old, c *pledge.Campaign) string {
 		return c.Slug + ": no changes"
 	}
 	return c.Slug + ": " + strings.Join(changes, "; ")
+}
+
+// sameLangs reports whether a and b hold the same languages, in whatever
+// order: a new default alone is named as such, not as new languages.
+func sameLangs(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 // textLangs are the languages either text has, sorted.
