@@ -132,7 +132,8 @@ func serverSecret(ctx context.Context, cfg config.Config, s store.Store) ([]byte
 		return nil, fmt.Errorf("%w: its pledges were stored with another, which their one-pledge-per-number check "+
 			"and certificate links depend on; this one would let every number pledge again and break every link. "+
 			"Start with the secret this database was used with: the same PLEDGE_SECRET (--secret), "+
-			"or none if it was used without one (it keeps its own)", err)
+			"or none if it was used without one (it keeps its own); "+
+			"to change the secret of a database that holds no pledges yet, see PLEDGE_SECRET in docs/configuration.md", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("check the server secret: %w", err)

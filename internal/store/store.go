@@ -169,10 +169,12 @@ type Store interface {
 	Secret(ctx context.Context) ([]byte, error)
 	// CheckSecret guards the keyed hashes against a change of the server
 	// secret. fingerprint (SecretFingerprint of the secret in use) is
-	// recorded on first use; later a different one gives an error wrapping
-	// ErrSecretChanged, unless the database holds no pledges and no pending
-	// pledges yet: then it replaces the one recorded. Callers starting
-	// together agree on the first recorded.
+	// recorded on first use; later a different one gives ErrSecretChanged,
+	// whatever the database holds: instances already running with the
+	// recorded secret cannot be seen from here, so a new one never
+	// replaces it (an operator can, deleting the setting while nothing
+	// runs, on a database with no pledges). Callers starting together
+	// agree on the first recorded.
 	CheckSecret(ctx context.Context, fingerprint []byte) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

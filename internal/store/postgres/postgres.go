@@ -157,9 +157,9 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 }
 
 // CheckSecret records fingerprint on first use and refuses another one
-// later (store.ErrSecretChanged) unless no pledge or pending pledge is
-// stored yet. Instances starting together agree: the losers of the insert
-// read the winner's fingerprint in a statement of their own.
+// later (store.ErrSecretChanged). See store.Store. Instances starting
+// together agree: the losers of the insert read the winner's fingerprint
+// in a statement of their own.
 func (s *Store) CheckSecret(ctx context.Context, fingerprint []byte) error {
 	if _, err := s.pool.Exec(ctx,
 		`INSERT INTO settings (key, value) VALUES ('secret_fingerprint', $1) ON CONFLICT (key) DO NOTHING`, fingerprint); err != nil {
@@ -169,15 +169,7 @@ func (s *Store) CheckSecret(ctx context.Context, fingerprint []byte) error {
 	if err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'secret_fingerprint'`).Scan(&recorded); err != nil {
 		return fmt.Errorf("read secret fingerprint: %w", err)
 	}
-	if bytes.Equal(recorded, fingerprint) {
-		return nil
-	}
-	tag, err := s.pool.Exec(ctx, `UPDATE settings SET value = $1 WHERE key = 'secret_fingerprint'
-		AND NOT EXISTS (SELECT 1 FROM pledges) AND NOT EXISTS (SELECT 1 FROM pending_pledges)`, fingerprint)
-	if err != nil {
-		return fmt.Errorf("replace secret fingerprint: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
+	if !bytes.Equal(recorded, fingerprint) {
 		return store.ErrSecretChanged
 	}
 	return nil

@@ -142,39 +142,18 @@ func (s *Store) Secret(ctx context.Context) ([]byte, error) {
 }
 
 // CheckSecret records fingerprint on first use and refuses another one
-// later (store.ErrSecretChanged) unless no pledge or pending pledge is
-// stored yet. Its transaction takes the write lock at its start, so
-// processes starting together check one after the other.
+// later (store.ErrSecretChanged). See store.Store.
 func (s *Store) CheckSecret(ctx context.Context, fingerprint []byte) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("check secret: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx,
+	if _, err := s.w.ExecContext(ctx,
 		`INSERT INTO settings (key, value) VALUES ('secret_fingerprint', ?) ON CONFLICT (key) DO NOTHING`, fingerprint); err != nil {
 		return fmt.Errorf("record secret fingerprint: %w", err)
 	}
 	var recorded []byte
-	if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'secret_fingerprint'`).Scan(&recorded); err != nil {
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'secret_fingerprint'`).Scan(&recorded); err != nil {
 		return fmt.Errorf("read secret fingerprint: %w", err)
 	}
-	if bytes.Equal(recorded, fingerprint) {
-		return tx.Commit()
-	}
-	var used bool
-	if err := tx.QueryRowContext(ctx,
-		`SELECT EXISTS (SELECT 1 FROM pledges) OR EXISTS (SELECT 1 FROM pending_pledges)`).Scan(&used); err != nil {
-		return fmt.Errorf("check secret: %w", err)
-	}
-	if used {
+	if !bytes.Equal(recorded, fingerprint) {
 		return store.ErrSecretChanged
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE settings SET value = ? WHERE key = 'secret_fingerprint'`, fingerprint); err != nil {
-		return fmt.Errorf("replace secret fingerprint: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("replace secret fingerprint: %w", err)
 	}
 	return nil
 }

@@ -40,8 +40,9 @@ func mustRefuseSecret(t *testing.T, s store.Store, fingerprint []byte, why strin
 }
 
 // testSecretGuard: the first secret's fingerprint is kept, by instances
-// starting together too; another secret is taken instead only while nothing
-// hashed with the first is stored, and refused once a pledge is.
+// starting together too, and another secret is refused from then on, with
+// no pledge stored as with one: an instance still running with the first
+// would go on hashing with it.
 func testSecretGuard(t *testing.T, s store.Store) {
 	a, b := store.SecretFingerprint([]byte("secret A, 16+ chars")), store.SecretFingerprint([]byte("secret B, 16+ chars"))
 	if string(a) == string(b) || len(a) < 32 {
@@ -56,32 +57,19 @@ func testSecretGuard(t *testing.T, s store.Store) {
 		}
 	}
 	mustSecret(t, s, a, "restart with the same secret")
-	// Nothing stored yet: a new secret replaces the first, and back.
-	mustSecret(t, s, b, "another secret before any pledge")
-	mustSecret(t, s, a, "the first again before any pledge")
+	mustRefuseSecret(t, s, b, "another secret before any pledge")
+	mustSecret(t, s, a, "the first, after another was refused")
 
 	c := mustCampaign(t, s, "secret-guard")
 	mustCommit(t, s, []pledge.Submission{Submission(pledge.NewHasher([]byte("secret A, 16+ chars")), c.ID, 1, "N1")})
 	mustRefuseSecret(t, s, b, "another secret after a pledge")
-	mustRefuseSecret(t, s, b, "another secret, again")
 	mustSecret(t, s, a, "the secret the pledge was stored with")
 }
 
-// testSecretGuardPending: a pending pledge, hashed with the secret as a
-// counted one is, keeps the secret as well.
-func testSecretGuardPending(t *testing.T, s store.Store) {
-	a, b := store.SecretFingerprint([]byte("secret A, 16+ chars")), store.SecretFingerprint([]byte("secret B, 16+ chars"))
-	mustSecret(t, s, a, "first start")
-	c := mustCampaignMode(t, s, "secret-guard-pending", pledge.EmailRequired)
-	mustPending(t, s, []pledge.Submission{PendingSubmission(pledge.NewHasher([]byte("secret A, 16+ chars")), c.ID, 1, "N1")})
-	mustRefuseSecret(t, s, b, "another secret after a pending pledge")
-	mustSecret(t, s, a, "the secret the pending pledge was stored with")
-}
-
-// testSecretGuardFirstRecord: on a database that holds pledges but no
-// fingerprint yet (kept by a portal from before the check), instances
-// starting together with two secrets agree on one of them: every instance
-// with it starts, every other is refused.
+// testSecretGuardFirstRecord: on a database that holds no fingerprint yet
+// (new, or kept by a portal from before the check and holding pledges),
+// instances starting together with two secrets agree on one of them:
+// every instance with it starts, every other is refused.
 func testSecretGuardFirstRecord(t *testing.T, s store.Store) {
 	c := mustCampaign(t, s, "secret-guard-first")
 	mustCommit(t, s, []pledge.Submission{Submission(pledge.NewHasher([]byte("k")), c.ID, 1, "N1")})

@@ -47,7 +47,6 @@ func Run(t *testing.T, open Opener) {
 		{"PledgeByNumber", testPledgeByNumber},
 		{"SecretStable", testSecretStable},
 		{"SecretGuard", testSecretGuard},
-		{"SecretGuardPending", testSecretGuardPending},
 		{"SecretGuardFirstRecord", testSecretGuardFirstRecord},
 		{"MinuteCounts", testMinuteCounts},
 		{"Export", testExport},
