@@ -199,7 +199,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	err = s.refusal(r.Context(), c, sub, err)
+	err = s.refusal(c, err)
 	st, key := status(err)
 	if st == http.StatusInternalServerError || st == http.StatusNotFound {
 		return err

@@ -37,22 +37,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // that pledged already.
 var errDuplicateContact = errors.New("mobile number or email address already pledged")
 
-// errWithdrawnAgain marks a duplicate whose mobile number took the pledge
-// and withdrew it: it cannot take the pledge again.
-var errWithdrawnAgain = errors.New("mobile number withdrew its pledge")
-
 // refusal words err, the store's refusal of sub in campaign c, for the
-// answer: a duplicate says that the number's pledge was withdrawn, where it
-// was, or that the number or the address pledged in a campaign that
-// requires one.
-func (s *Server) refusal(ctx context.Context, c *pledge.Campaign, sub pledge.Submission, err error) error {
-	if !errors.Is(err, pledge.ErrDuplicate) {
-		return err
-	}
-	if p, ok := s.byPhone(ctx, c, sub); ok && p.Withdrawn() {
-		return fmt.Errorf("%w: %w", errWithdrawnAgain, err)
-	}
-	if c.Email == pledge.EmailRequired {
+// answer: in a campaign that requires an address, a duplicate may be the
+// number's or the address's. It says nothing of the earlier pledge (nor
+// whether it was withdrawn): whoever knows a number learns no more of it.
+func (s *Server) refusal(c *pledge.Campaign, err error) error {
+	if c.Email == pledge.EmailRequired && errors.Is(err, pledge.ErrDuplicate) {
 		return fmt.Errorf("%w: %w", errDuplicateContact, err)
 	}
 	return err
@@ -71,8 +61,6 @@ func status(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, pledge.ErrClosed):
 		return http.StatusForbidden, "campaign_closed"
-	case errors.Is(err, errWithdrawnAgain):
-		return http.StatusConflict, "duplicate_withdrawn"
 	case errors.Is(err, errDuplicateContact):
 		return http.StatusConflict, "duplicate_contact"
 	case errors.Is(err, pledge.ErrDuplicate):
