@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -249,5 +252,24 @@ func TestRedisDownFromTheStart(t *testing.T) {
 		if !json.Valid(sc.Bytes()) {
 			t.Errorf("stderr line is not JSON: %s", sc.Text())
 		}
+	}
+}
+
+// TestSystemdUnitOutwaitsShutdown: the unit in deploy/systemd gives the
+// portal longer to stop than its shutdown takes at most (twice the
+// default timeout: the requests, then the drain and the workers), or
+// systemd would kill the drain of the queue.
+func TestSystemdUnitOutwaitsShutdown(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/systemd/pledge.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^TimeoutStopSec=(\d+)s$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("the unit sets no TimeoutStopSec in seconds")
+	}
+	stop, _ := strconv.Atoi(string(m[1]))
+	if most := 2 * config.Default().ShutdownTimeout; time.Duration(stop)*time.Second <= most {
+		t.Errorf("TimeoutStopSec=%ds, want more than the %v shutdown may take", stop, most)
 	}
 }

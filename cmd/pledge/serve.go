@@ -208,19 +208,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	log.Info("shutting down: draining requests and the intake queue")
-	// Each step has time of its own: a request that outlasts the server's
-	// (a slow export, say) must not use up the drain's, which stores what
-	// was queued, nor the workers'.
+	// The requests have the timeout; the drain, which stores what was
+	// queued, and then the workers share it again: a request that outlasts
+	// its time (a slow export, say) must not use up theirs. So shutdown
+	// takes at most twice the timeout (deploy/systemd/pledge.service).
 	errShut := stopHTTP(srv, running, cfg.ShutdownTimeout, log) // waits for handlers, which wait for their commits
 	drainCtx, cancelDrain := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancelDrain()
 	errDrain := in.Close(drainCtx) // an error only if pledges were left unstored
 	if jobsRunning {
 		jobsRunning = false
-		stopCtx, cancelStop := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancelStop()
 		// After the drain, whose batches enqueue mail.
-		if err := jobClient.Stop(stopCtx); errors.Is(err, context.DeadlineExceeded) {
+		if err := jobClient.Stop(drainCtx); errors.Is(err, context.DeadlineExceeded) {
 			// Nothing is lost: River runs them again after job-rescue-after.
 			log.Warn("jobs still running at the shutdown deadline were left to be run again",
 				"timeout", cfg.ShutdownTimeout.String(), "rescue_after", cfg.JobRescueAfter.String())
