@@ -178,25 +178,13 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		var rec pledge.Receipt
 		rec, c, err = s.submit(r.Context(), c, in, sub)
 		if err == nil {
-			to, err := s.receiptPath(c, rec, lang)
-			if err != nil {
-				return err
-			}
-			s.rememberReceipt(w, r, c, sub, rec)
-			http.Redirect(w, r, to, http.StatusSeeOther)
-			return nil
+			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
 		if rec, ok := s.againFromPledger(r, c, sub, err); ok {
 			// The same browser and number again (a second tap, a resent
 			// form): back to its certificate, or to the page that says
 			// to check the mail, rather than a refusal.
-			to, err := s.receiptPath(c, rec, lang)
-			if err != nil {
-				return err
-			}
-			s.rememberReceipt(w, r, c, sub, rec)
-			http.Redirect(w, r, to, http.StatusSeeOther)
-			return nil
+			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
 	}
 	err = s.refusal(c, err)
@@ -236,6 +224,18 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", "1")
 	}
 	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, title, v))
+	return nil
+}
+
+// toReceipt sends the browser that made sub to rec's page and leaves the
+// receipt cookie that finds it again.
+func (s *Server) toReceipt(w http.ResponseWriter, r *http.Request, c *pledge.Campaign, sub pledge.Submission, rec pledge.Receipt, lang string) error {
+	to, err := s.receiptPath(c, rec, lang)
+	if err != nil {
+		return err
+	}
+	s.rememberReceipt(w, r, c, sub, rec)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 

@@ -32,7 +32,9 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) error {
 	if p.Confirmed() {
 		v.Number = s.cat.Number(lang, p.Number)
 		v.CertificateURL = s.certificatePath(c, p.Number, lang)
-		v.Withdrawn = s.withdrawnSince(r, c, p)
+		if v.Withdrawn, err = s.withdrawnSince(r, c, p); err != nil {
+			return err
+		}
 	} else {
 		region, _ := c.Region(p.Region)
 		v.Name, v.Region = p.Name, region.Name.In(lang, c.DefaultLang())
@@ -73,10 +75,13 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) error {
 
 // withdrawnSince reports whether pending pledge p was confirmed and its
 // pledge withdrawn since: its links then say so rather than "confirmed".
-func (s *Server) withdrawnSince(r *http.Request, c *pledge.Campaign, p pledge.Pending) bool {
+func (s *Server) withdrawnSince(r *http.Request, c *pledge.Campaign, p pledge.Pending) (bool, error) {
 	if !p.Confirmed() {
-		return false
+		return false, nil
 	}
 	pl, err := s.deps.Store.Pledge(r.Context(), c.ID, p.Number)
-	return err == nil && pl.Withdrawn()
+	if err != nil {
+		return false, storeRead(err)
+	}
+	return pl.Withdrawn(), nil
 }

@@ -23,12 +23,13 @@ type pendingView struct {
 	Withdrawn      bool   // confirmed, then withdrawn
 }
 
-func (s *Server) pendingView(r *http.Request, c *pledge.Campaign, p pledge.Pending, lang string) pendingView {
+func (s *Server) pendingView(r *http.Request, c *pledge.Campaign, p pledge.Pending, lang string) (pendingView, error) {
 	v := pendingView{Slug: c.Slug, Campaign: c.Title.In(lang, c.DefaultLang()), Email: pledge.MaskEmail(p.Email)}
 	if p.Confirmed() {
-		v.CertificateURL = s.certificatePath(c, p.Number, lang)
-		v.Number, v.Withdrawn = s.cat.Number(lang, p.Number), s.withdrawnSince(r, c, p)
-		return v
+		v.CertificateURL, v.Number = s.certificatePath(c, p.Number, lang), s.cat.Number(lang, p.Number)
+		var err error
+		v.Withdrawn, err = s.withdrawnSince(r, c, p)
+		return v, err
 	}
 	h := s.hoursLeft(p)
 	v.Hours, v.OneHour = s.cat.Number(lang, h), h == 1
@@ -37,11 +38,17 @@ func (s *Server) pendingView(r *http.Request, c *pledge.Campaign, p pledge.Pendi
 	} else {
 		v.Limit = true
 	}
-	return v
+	return v, nil
 }
 
-// renderPending writes the pending page of p with status.
-func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, c *pledge.Campaign, p pledge.Pending, lang string, v pendingView) {
+// renderPending writes the pending page of p with status; sent says a
+// resend was just asked for.
+func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status int, c *pledge.Campaign, p pledge.Pending, lang string, sent bool) error {
+	v, err := s.pendingView(r, c, p, lang)
+	if err != nil {
+		return err
+	}
+	v.Sent = sent && v.CertificateURL == ""
 	title := s.cat.T(lang, "pending_title")
 	switch {
 	case v.Withdrawn:
@@ -51,6 +58,7 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status in
 	}
 	path := s.links.PendingPath(c.Slug, c.ID, p.ID)
 	s.render(w, r, status, "pending", s.newPageAt(path, lang, c.Languages, title, v))
+	return nil
 }
 
 // pending is where the form sends a citizen whose pledge waits for the
@@ -63,10 +71,7 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := linkLang(r, c, p.Lang)
-	v := s.pendingView(r, c, p, lang)
-	v.Sent = v.CertificateURL == "" && r.URL.Query().Get("sent") == "1" // after a resend
-	s.renderPending(w, r, http.StatusOK, c, p, lang, v)
-	return nil
+	return s.renderPending(w, r, http.StatusOK, c, p, lang, r.URL.Query().Get("sent") == "1") // after a resend
 }
 
 // resend asks for the opt-in mail again, as often as the resend limit
@@ -81,14 +86,12 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := linkLang(r, c, p.Lang)
 	if p.Confirmed() {
-		s.renderPending(w, r, http.StatusOK, c, p, lang, s.pendingView(r, c, p, lang))
-		return nil
+		return s.renderPending(w, r, http.StatusOK, c, p, lang, false)
 	}
 	switch err := s.deps.Store.Resend(r.Context(), c.ID, p.ID, s.resendLimit); {
 	case errors.Is(err, pledge.ErrLimit):
 		p.Sends = max(p.Sends, s.resendLimit)
-		s.renderPending(w, r, http.StatusTooManyRequests, c, p, lang, s.pendingView(r, c, p, lang))
-		return nil
+		return s.renderPending(w, r, http.StatusTooManyRequests, c, p, lang, false)
 	case err != nil:
 		return invalidLink(err) // gone, or confirmed meanwhile
 	}

@@ -42,7 +42,7 @@ func receiptCookieName(c *pledge.Campaign) string {
 	return "pledged-" + strconv.FormatInt(c.ID, 10)
 }
 
-// receiptTag binds a certificate token to a phone hash (a keyed hash, so
+// receiptTag binds a certificate or pending token to a phone hash (a keyed hash, so
 // the tag tells nothing about the number to whoever reads the cookie).
 func receiptTag(token string, phoneHash []byte) string {
 	h := sha256.New()

@@ -61,3 +61,20 @@ func TestColdInstanceWhileTheDatabaseIsAway(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmedLinksWhileTheDatabaseIsAway: the mail's links of a pledge
+// confirmed since read the pledge to tell whether it was withdrawn; when
+// that read fails they answer 503, not "confirmed".
+func TestConfirmedLinksWhileTheDatabaseIsAway(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must), withDeps(func(d *web.Deps) { d.Store = pledgeReadFails{d.Store} }))
+	pending, id := p.pendingPledge(t, must, "9876543210", "en")
+	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
+	for _, path := range []string{p.confirmPath(must, id), pending} {
+		r := p.get(t, path)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+			t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+}
