@@ -94,6 +94,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	hasher := pledge.NewHasher(secret)
+	// Before intake starts, once in the database's life: addresses keyed
+	// before keys ignored case get the key a new pledge's is checked against.
+	if n, err := s.RekeyAddresses(ctx, hasher.Email); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("addresses rekeyed without regard to case", "rows", n)
+	}
 	// River attaches before intake starts: every batch enqueues its mail.
 	jobClient, err := attachJobs(cfg, s, secret, log)
 	if err != nil {
@@ -162,7 +170,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	handler, err := web.New(web.Deps{
 		Store:          s,
 		Intake:         in,
-		Hasher:         pledge.NewHasher(secret),
+		Hasher:         hasher,
 		Tokens:         pledge.NewTokens(secret),
 		Links:          pledge.NewLinks(secret),
 		ResendLimit:    cfg.ResendLimit,

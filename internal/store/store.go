@@ -176,6 +176,15 @@ type Store interface {
 	// runs, on a database with no pledges). Callers starting together
 	// agree on the first recorded.
 	CheckSecret(ctx context.Context, fingerprint []byte) error
+	// RekeyAddresses gives each address stored where the campaign keys
+	// addresses (pledges, and pending pledges not yet confirmed) the key
+	// that key makes of it, once in the database's life: keys made before
+	// addresses were keyed without regard to case kept the case of the
+	// part before the @. An address whose new key another row of its table
+	// and campaign already holds (one mailbox that pledged twice before)
+	// keeps its old one. It returns how many rows it rekeyed; instances
+	// starting together rekey once.
+	RekeyAddresses(ctx context.Context, key func(addr string) []byte) (int64, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Stats returns the connection pool's figures, for metrics.
@@ -183,6 +192,10 @@ type Store interface {
 	// Close releases the database.
 	Close() error
 }
+
+// AddressKeysSetting is the settings key RekeyAddresses records itself
+// done under.
+const AddressKeysSetting = "address_keys_case_blind"
 
 // ErrSecretChanged means the server secret is not the one the database's
 // pledges were stored with: their phone and address hashes, which keep one

@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingDuplicates", testPendingDuplicates},
 		{"PendingReplaced", testPendingReplaced},
 		{"PendingExpiredGivesWay", testPendingExpiredGivesWay},
+		{"RekeyAddresses", testRekeyAddresses},
 		{"PendingConfirm", testPendingConfirm},
 		{"PendingConfirmNotFound", testPendingConfirmNotFound},
 		{"PendingConfirmDuplicate", testPendingConfirmDuplicate},
