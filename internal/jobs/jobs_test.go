@@ -103,6 +103,14 @@ func TestOptInThenConfirmation(t *testing.T) {
 		if !strings.Contains(all[1].Text, "https://pledge.example.org/certificate/") {
 			t.Errorf("second mail is not the confirmation:\n%s", all[1].Text)
 		}
+		// Whoever typed an address need not own it: no mail repeats what
+		// was typed (the name, here "Citizen 7"), which would let anyone
+		// send words of their own under the office's name.
+		for _, m := range all {
+			if strings.Contains(m.Text+m.HTML, "Citizen 7") {
+				t.Errorf("mail %q repeats the typed name", m.Subject())
+			}
+		}
 	})
 }
 

@@ -37,8 +37,6 @@ type Data struct {
 	Lang string
 	// CampaignTitle is the campaign's title in Lang; required.
 	CampaignTitle string
-	// Name is the citizen's name; optional.
-	Name string
 	// Number is the pledge's certificate number; required for
 	// KindConfirmation.
 	Number int64
@@ -91,8 +89,8 @@ func mustParseTemplates() map[string]langTemplates {
 // view is what the templates see: every value already formatted for the
 // language.
 type view struct {
-	Lang, Subject, Title, Name, Number, Expires string
-	ConfirmURL, CertificateURL, WithdrawURL     string
+	Lang, Subject, Title, Number, Expires   string
+	ConfirmURL, CertificateURL, WithdrawURL string
 }
 
 // Compose renders the message d describes, in d's language. The result
@@ -105,7 +103,6 @@ func Compose(d Data) (Message, error) {
 	v := view{
 		Lang:           lang,
 		Title:          oneLine(d.CampaignTitle),
-		Name:           oneLine(d.Name),
 		ConfirmURL:     d.ConfirmURL,
 		CertificateURL: d.CertificateURL,
 		WithdrawURL:    d.WithdrawURL,

@@ -33,7 +33,6 @@ func hindiConfirmation(t *testing.T) mail.Message {
 		Kind:           mail.KindConfirmation,
 		Lang:           "hi",
 		CampaignTitle:  "मतदान संकल्प 2026",
-		Name:           "सुनीता देवी",
 		Number:         12345,
 		CertificateURL: "https://pledge.example.org/certificate/Zx8-tok?lang=hi",
 		WithdrawURL:    "https://pledge.example.org/withdraw/Zx8-tok?lang=hi",
