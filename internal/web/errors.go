@@ -152,7 +152,7 @@ func (s *Server) page(h handlerFunc) http.Handler {
 		if l, ok := langOf(err); ok && slices.Contains(s.cat.langs, l) {
 			lang = l
 		}
-		s.render(w, r, st, "error", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, key), key))
+		s.render(w, r, st, "error", s.newPage(r, lang, s.cat.langs, s.cat.T(lang, key), s.errorView(r, key)))
 	})
 }
 
@@ -220,4 +220,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// errorView is the data of an error page: its message's key, and for a
+// mail's link that has expired or is not valid, the campaign the path
+// names, where there is one, to pledge again from.
+type errorView struct {
+	Key, Slug string
+}
+
+func (s *Server) errorView(r *http.Request, key string) errorView {
+	v := errorView{Key: key}
+	if slug := r.PathValue("slug"); slug != "" && key == "link_invalid" {
+		if c, err := s.campaigns.get(r.Context(), slug); err == nil {
+			v.Slug = c.Slug
+		}
+	}
+	return v
 }

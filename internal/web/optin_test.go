@@ -515,7 +515,9 @@ func TestPendingExpires(t *testing.T) {
 	for _, path := range []string{loc, p.confirmPath(must, id)} {
 		r := p.get(t, path)
 		wantStatus(t, r, http.StatusNotFound)
-		mustContain(t, r.text(), msg(t, "en", "link_invalid"))
+		// It says how to go on: pledge again, from the campaign's page.
+		mustContain(t, r.text(), msg(t, "en", "link_invalid"), htmlText(msg(t, "en", "link_invalid_hint")),
+			`<a href="/c/must?lang=en">`+msg(t, "en", "back")+`</a>`)
 	}
 	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusNotFound)
 	wantStatus(t, p.press(t, strings.Replace(loc, "?", "/resend?", 1)), http.StatusNotFound)
