@@ -196,7 +196,8 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	if cerr != nil {
 		return cerr
 	}
-	if st == http.StatusConflict {
+	duplicate := st == http.StatusConflict
+	if duplicate {
 		in = pledge.Input{} // a kind refusal that shows nothing of the earlier entry
 		st = http.StatusOK
 	}
@@ -217,7 +218,13 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 				v.ErrorList = append(v.ErrorList, fieldError{Field: f, Key: key})
 			}
 		}
-		// The title is the first thing a screen reader says of the page.
+	}
+	// The title is the first thing a screen reader says of the page: it
+	// says the pledge was not taken.
+	switch {
+	case duplicate:
+		title = s.cat.T(lang, "duplicate_title") + ": " + title
+	case v.Refused && v.Message != "":
 		title = s.cat.T(lang, "error_title") + " " + title
 	}
 	if st == http.StatusServiceUnavailable {

@@ -39,6 +39,12 @@ func TestDuplicateFormForgetsTheRegion(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	mustContain(t, r.text(), msg(t, "en", "duplicate"))
 	mustNotContain(t, r.text(), `value="N2" selected`, `value="Asha`)
+	// The title, the first thing a screen reader says, and the notice
+	// before the pledge text say that it was not taken.
+	mustContain(t, r.text(), "<title>"+msg(t, "en", "duplicate_title")+": ")
+	if notice, text := strings.Index(r.text(), msg(t, "en", "duplicate")), strings.Index(r.text(), `class="pledge"`); notice > text {
+		t.Error("the refusal comes after the pledge text")
+	}
 }
 
 // TestCampaignLinkTypedLoosely: a campaign link in capitals or with a

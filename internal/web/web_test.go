@@ -1256,7 +1256,8 @@ func TestOverloadAnswers503(t *testing.T) {
 			t.Errorf("Retry-After = %q, want 1", ra)
 		}
 		// The form comes back in Hindi with the name kept, to try again.
-		mustContain(t, r.text(), htmlText(msg(t, "hi", "overloaded")), `name="name" value="Asha Verma"`, "<form")
+		mustContain(t, r.text(), htmlText(msg(t, "hi", "overloaded")), `name="name" value="Asha Verma"`, "<form",
+			"<title>"+msg(t, "hi", "error_title")+" ") // the title says it was not taken
 		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control = %q, want no-store", cc)
 		}
