@@ -203,8 +203,8 @@ func testOptIn(t *testing.T, p *mailPortal) {
 	}
 	p.wantStats(t, optInSlug, since, 1, map[string]int64{"N1": 1})
 	since = time.Now()
-	if st, _, body := p.post(t, withdrawURL); st != http.StatusOK {
-		t.Fatalf("POST withdraw: %d\n%s", st, body)
+	if st, loc, body := p.post(t, withdrawURL); st != http.StatusSeeOther || p.base+loc != withdrawURL {
+		t.Fatalf("POST withdraw: %d to %q, want 303 back to the link's page\n%s", st, loc, body)
 	}
 	p.wantStats(t, optInSlug, since, 0, map[string]int64{"N1": 0, "N2": 0, "S1": 0})
 	if st, cert := p.get(t, certURL); st != http.StatusOK || !strings.Contains(cert, withdrawnMarker) {

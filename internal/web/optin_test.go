@@ -346,6 +346,11 @@ func TestWithdraw(t *testing.T) {
 
 	for range 2 { // withdrawing again says the same and changes nothing
 		r := p.press(t, withdraw+"?lang=hi")
+		wantStatus(t, r, http.StatusSeeOther)
+		if got := r.Header.Get("Location"); got != withdraw+"?lang=hi" {
+			t.Errorf("withdrawing went to %q, want back to %q", got, withdraw+"?lang=hi")
+		}
+		r = p.get(t, r.Header.Get("Location"))
 		wantStatus(t, r, http.StatusOK)
 		wantLinkHeaders(t, r)
 		mustContain(t, r.text(), `<html lang="hi">`, fmt.Sprintf(msg(t, "hi", "withdrawn_done"), "1"), msg(t, "hi", "withdrawn_after"))
@@ -398,7 +403,7 @@ func TestConfirmedThenWithdrawn(t *testing.T) {
 	wantStatus(t, p.press(t, p.confirmPath(must, id)), http.StatusSeeOther)
 	p.wantCounts(t, must, 1, 1)
 	mustContain(t, p.get(t, p.confirmPath(must, id)).text(), htmlText(fmt.Sprintf(msg(t, "en", "confirm_confirmed"), "1")))
-	wantStatus(t, p.press(t, p.Links.WithdrawPath("must", must.ID, 1)), http.StatusOK)
+	wantStatus(t, p.press(t, p.Links.WithdrawPath("must", must.ID, 1)), http.StatusSeeOther)
 	p.wantCounts(t, must, 0, 1)
 	// The mail's links say it was withdrawn, not that it is confirmed.
 	for _, path := range []string{p.confirmPath(must, id), pending} {

@@ -48,7 +48,7 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v.Sent = sent && v.CertificateURL == ""
+	v.Sent = sent && p.Sends > 1 && v.CertificateURL == "" // a resend was asked for, not only named in the link
 	title := s.cat.T(lang, "pending_title")
 	switch {
 	case v.Withdrawn:

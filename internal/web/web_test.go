@@ -458,7 +458,8 @@ func TestFormPledge(t *testing.T) {
 				`<html lang="`+tc.lang+`">`,
 				htmlText(fmt.Sprintf(msg(t, tc.lang, "you_are_pledge"), fmt.Sprint(number))),
 				htmlText(msg(t, tc.lang, "thanks_title")),
-				`href="/certificate/`+token)
+				`href="/certificate/`+token,
+				`<a href="/c/vote?lang=`+tc.lang+`">`+msg(t, tc.lang, "back")+`</a>`) // and back, to share the campaign
 			if tc.lang == "en" {
 				mustContain(t, thanks.text(), "You are pledge #1")
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -52,20 +53,20 @@ func (s *Server) withdrawPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // withdraw withdraws the pledge, which then is no longer counted, and
-// says so. Withdrawing again changes nothing and says the same.
+// sends the browser back to the page, which says so (303). Withdrawing
+// again changes nothing and answers the same.
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 	linkHeaders(w)
 	c, p, err := s.withdrawTarget(r)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	if err := s.deps.Store.Withdraw(r.Context(), c.ID, p.Number, now); err != nil {
+	if err := s.deps.Store.Withdraw(r.Context(), c.ID, p.Number, s.now()); err != nil {
 		return invalidLink(err)
 	}
-	if !p.Withdrawn() {
-		p.WithdrawnAt = now
-	}
-	s.renderWithdraw(w, r, c, p)
+	// Back to the page, which now says it is withdrawn: a reload asks
+	// for nothing again.
+	lang := linkLang(r, c, p.Lang)
+	http.Redirect(w, r, s.links.WithdrawPath(c.Slug, c.ID, p.Number)+"?lang="+url.QueryEscape(lang), http.StatusSeeOther)
 	return nil
 }
