@@ -9,7 +9,10 @@
 #
 # Needs PostgreSQL on 127.0.0.1:5432 and nginx (apt-get install nginx-light);
 # Redis on 127.0.0.1:6379 is used when it answers. With --background it starts
-# everything, prints the process IDs file and returns.
+# everything and returns; deploy/local-cluster-stop.sh stops it. The instances'
+# process IDs are in $RUN/pledge.pids (in port order) and nginx's in
+# $RUN/nginx.pid from the start, and whatever fails on the way stops what was
+# started already.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,7 +21,8 @@ background=false
 
 DB="${PLEDGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pledge_cluster?sslmode=disable}"
 REDIS="${PLEDGE_REDIS_URL:-redis://127.0.0.1:6379/0}"
-RUN="${CLUSTER_DIR:-$PWD/.cluster}"
+# Absolute, as local-cluster-stop.sh finds it: nginx's command line names it.
+RUN=$(realpath -m -- "${CLUSTER_DIR:-$PWD/.cluster}")
 INSTANCES="${INSTANCES:-3}"
 ports=$(seq 8081 $((8080 + INSTANCES)))
 [[ "$INSTANCES" -ge 1 && "$INSTANCES" -le 3 ]] || { echo "local-cluster: INSTANCES must be 1, 2 or 3" >&2; exit 1; }
@@ -39,6 +43,15 @@ fi
 
 rm -rf "$RUN/cache" # a fresh database must not be shown stale counts
 mkdir -p "$RUN/logs" "$RUN/cache"
+
+# From here on, any exit but the end of a --background start stops what was
+# started, as local-cluster-stop.sh does: each instance is listed in
+# pledge.pids as it starts, and nginx writes nginx.pid itself.
+: >"$RUN/pledge.pids"
+stop() { CLUSTER_DIR="$RUN" deploy/local-cluster-stop.sh || true; }
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # deploy/nginx.conf lists three instances; keep the ones that run. Here
 # nginx shares the machine's cores with the instances and PostgreSQL: one
 # worker does the proxying with less CPU than one per core.
@@ -50,33 +63,28 @@ procs="${GOMAXPROCS:-$(( $(nproc) / INSTANCES > 1 ? $(nproc) / INSTANCES : 1 ))}
 go build -o "$RUN/pledge" ./cmd/pledge
 "$RUN/pledge" migrate --db "$DB" 2>>"$RUN/logs/migrate.log"
 
-pids=()
-stop() {
-	[[ -f "$RUN/nginx.pid" ]] && "$NGINX" -p "$RUN" -c "$RUN/nginx.conf" -s quit 2>/dev/null || true
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-}
-
 for port in $ports; do
 	GOMAXPROCS="$procs" PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
 		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
 		"$RUN/pledge" serve >>"$RUN/logs/pledge-$port.log" 2>&1 &
-	pids+=($!)
+	echo "$!" >>"$RUN/pledge.pids"
 done
 for port in $ports; do
 	for _ in $(seq 1 50); do
 		curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
 		sleep 0.1
 	done
-	curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "local-cluster: instance $port did not start; see $RUN/logs" >&2; stop; exit 1; }
+	curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "local-cluster: instance $port did not start; see $RUN/logs" >&2; exit 1; }
 done
-"$NGINX" -p "$RUN" -c "$RUN/nginx.conf"
+if ! "$NGINX" -p "$RUN" -c "$RUN/nginx.conf"; then
+	echo "local-cluster: nginx did not start (see above, and $RUN/logs/error.log); stopping the instances" >&2
+	exit 1
+fi
 
 echo "local-cluster: http://127.0.0.1:8080/ ($INSTANCES instances from 8081, logs in $RUN/logs)"
 if $background; then
-	printf '%s\n' "${pids[@]}" >"$RUN/pledge.pids"
-	echo "local-cluster: stop with: deploy/local-cluster-stop.sh"
+	trap - EXIT INT TERM
+	echo "local-cluster: stop with: ${CLUSTER_DIR:+CLUSTER_DIR=$RUN }deploy/local-cluster-stop.sh"
 	exit 0
 fi
-trap stop EXIT INT TERM
 wait
