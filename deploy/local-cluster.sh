@@ -87,7 +87,15 @@ awk -v n="$INSTANCES" '!/server 127\.0\.0\.1:808[1-3]/ || substr($2, 11, 4) - 80
 # runtimes that each think they own every core spend CPU on one another.
 procs="${GOMAXPROCS:-$(( $(nproc) / INSTANCES > 1 ? $(nproc) / INSTANCES : 1 ))}"
 go build -o "$RUN/pledge" ./cmd/pledge
-"$RUN/pledge" migrate --db "$DB" 2>>"$RUN/logs/migrate.log"
+# migrate logs to migrate.log; when it fails, show what this run wrote there.
+log="$RUN/logs/migrate.log"
+from=1
+[[ -f "$log" ]] && from=$(($(wc -l <"$log") + 1))
+if ! "$RUN/pledge" migrate --db "$DB" 2>>"$log"; then
+	echo "local-cluster: pledge migrate failed; from $log:" >&2
+	tail -n "+$from" "$log" | tail -n 20 | sed 's/^/  /' >&2
+	exit 1
+fi
 
 for port in $ports; do
 	GOMAXPROCS="$procs" PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
