@@ -1,4 +1,7 @@
-# Pledge Portal. `make run` starts the portal, `make test` runs every test.
+# Pledge Portal. `make run` starts the portal, `make test` runs the tests: the
+# PostgreSQL and Redis ones only when PLEDGE_TEST_DATABASE_URL and
+# PLEDGE_TEST_REDIS_URL are set (skipped without them, failed instead when
+# PLEDGE_TEST_REQUIRE_SERVICES=1).
 GO ?= go
 FUZZTIME ?= 5s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -38,4 +41,10 @@ bench: bench-go
 bench-go:
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./internal/store/sqlite/ ./internal/intake/ ./internal/jobs/
 
+# ci: lint, every test with PostgreSQL and Redis required (by default the
+# local ones, as .ci/run uses), and the fuzz targets. .ci/run also starts the
+# services when they are down, checks the alert rules and runs deploy/chaos.sh.
+ci: export PLEDGE_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+ci: export PLEDGE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+ci: export PLEDGE_TEST_REQUIRE_SERVICES = 1
 ci: lint test fuzz
