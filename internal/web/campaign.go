@@ -16,7 +16,7 @@ import (
 // campaignView is the data of the campaign page.
 type campaignView struct {
 	Slug, Title, Text, Total string
-	SoFar                    string // catalogue key of the words after Total
+	SoFar                    string // catalogue key of the words around Total
 	RegionLabel              string // the campaign's word for a region in the page's language; empty: the catalogue's
 	Open, AskEmail           bool
 	EmailRequired            bool

@@ -13,7 +13,7 @@ import (
 
 type campaignItem struct {
 	Slug, Title, Total string
-	SoFar              string // catalogue key of the words after Total
+	SoFar              string // catalogue key of the words around Total
 	Lang               string // of the title and the link: the page's, if the campaign is written in it
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"unicode"
 )
 
@@ -60,6 +61,15 @@ func (p pageData) LangOf(text string) string {
 		return "en"
 	}
 	return ""
+}
+
+// Count writes the count n (already formatted) in the words of catalogue
+// key, whose %s marks where the number goes in the page's language ("12
+// pledges so far", "अब तक 12 संकल्प"), the number in bold.
+func (p pageData) Count(key, n string) template.HTML {
+	before, after, _ := strings.Cut(p.T(key), "%s")
+	return template.HTML(template.HTMLEscapeString(before) + "<strong>" + template.HTMLEscapeString(n) + "</strong>" +
+		template.HTMLEscapeString(after))
 }
 
 // messageView is a page of one heading and one paragraph, both catalogue

@@ -1535,6 +1535,10 @@ func TestCountWords(t *testing.T) {
 	for _, path := range []string{"/c/vote?lang=en", "/?lang=en"} {
 		mustContain(t, p.get(t, path).text(), "<strong>1</strong> pledge so far")
 	}
+	// In Hindi the words come first: "so far 1 pledge".
+	for _, path := range []string{"/c/vote?lang=hi", "/?lang=hi"} {
+		mustContain(t, p.get(t, path).text(), "अब तक <strong>1</strong> संकल्प")
+	}
 }
 
 // TestSlowBodyHoldsNoPlace: a client that sends its pledge's body slowly
