@@ -146,7 +146,7 @@ func testOptIn(t *testing.T, p *mailPortal) {
 	if got := conf.Header.Get("Content-Language"); got != "hi" {
 		t.Errorf("confirmation mail Content-Language = %q, want hi", got)
 	}
-	if got := conf.Subject(); !strings.HasPrefix(got, "आपका संकल्प क्रमांक #") || !strings.HasSuffix(got, hindiTitle) {
+	if got := conf.Subject(); !strings.HasPrefix(got, "आपका संकल्प क्रमांक ") || !strings.HasSuffix(got, hindiTitle) {
 		t.Errorf("confirmation mail subject = %q, want the Hindi one", got)
 	}
 	certURL := mailLink(t, conf, p.base+"/certificate/")

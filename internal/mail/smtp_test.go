@@ -71,7 +71,7 @@ func TestSendHindiConfirmation(t *testing.T) {
 	if len(got.To) != 1 || got.To[0] != "sunita@example.net" {
 		t.Errorf("envelope to = %q", got.To)
 	}
-	if want := "आपका संकल्प क्रमांक #12,345: मतदान संकल्प 2026"; got.Subject() != want {
+	if want := "आपका संकल्प क्रमांक 12,345: मतदान संकल्प 2026"; got.Subject() != want {
 		t.Errorf("subject = %q, want %q", got.Subject(), want)
 	}
 	for header, want := range map[string]string{
