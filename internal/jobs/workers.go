@@ -36,6 +36,7 @@ func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailA
 		Kind:          mail.KindOptIn,
 		Lang:          pend.Lang,
 		CampaignTitle: c.Title.In(pend.Lang, c.DefaultLang()),
+		Signatory:     c.Signatory.In(pend.Lang, c.DefaultLang()),
 		ConfirmURL:    w.p.BaseURL + w.p.Links.ConfirmPath(c.Slug, c.ID, pend.ID) + "?lang=" + url.QueryEscape(pend.Lang),
 		ExpiresAt:     pend.CreatedAt.Add(w.p.PendingTTL),
 	}
@@ -76,6 +77,7 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.Con
 		Kind:           mail.KindConfirmation,
 		Lang:           pl.Lang,
 		CampaignTitle:  c.Title.In(pl.Lang, c.DefaultLang()),
+		Signatory:      c.Signatory.In(pl.Lang, c.DefaultLang()),
 		Number:         pl.Number,
 		CertificateURL: w.p.BaseURL + w.p.Links.CertificatePath(c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),

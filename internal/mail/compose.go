@@ -37,6 +37,10 @@ type Data struct {
 	Lang string
 	// CampaignTitle is the campaign's title in Lang; required.
 	CampaignTitle string
+	// Signatory is who runs the campaign, as its certificates name them
+	// ("District Election Officer, Bilaspur"), to sign the mail; empty: the
+	// portal's name.
+	Signatory string
 	// Number is the pledge's certificate number; required for
 	// KindConfirmation.
 	Number int64
@@ -89,8 +93,8 @@ func mustParseTemplates() map[string]langTemplates {
 // view is what the templates see: every value already formatted for the
 // language.
 type view struct {
-	Lang, Subject, Title, Number, Expires   string
-	ConfirmURL, CertificateURL, WithdrawURL string
+	Lang, Subject, Title, Signatory, Number, Expires string
+	ConfirmURL, CertificateURL, WithdrawURL          string
 }
 
 // Compose renders the message d describes, in d's language. The result
@@ -103,6 +107,7 @@ func Compose(d Data) (Message, error) {
 	v := view{
 		Lang:           lang,
 		Title:          oneLine(d.CampaignTitle),
+		Signatory:      oneLine(d.Signatory),
 		ConfirmURL:     d.ConfirmURL,
 		CertificateURL: d.CertificateURL,
 		WithdrawURL:    d.WithdrawURL,

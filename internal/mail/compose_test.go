@@ -191,3 +191,30 @@ func TestComposeRejectsIncompleteData(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeSignedByTheCampaign: a campaign's signatory signs its mail,
+// so that whoever reads it sees which office sent it; without one, the
+// portal's name does.
+func TestComposeSignedByTheCampaign(t *testing.T) {
+	for _, lang := range []string{"en", "hi"} {
+		d := confirmation(lang)
+		d.Signatory = "District Election Officer, Bilaspur"
+		m, err := mail.Compose(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for part, body := range map[string]string{"text": m.Text, "HTML": m.HTML} {
+			if !strings.Contains(body, "District Election Officer, Bilaspur") || strings.Contains(body, "Pledge Portal") ||
+				strings.Contains(body, "संकल्प पोर्टल") {
+				t.Errorf("%s %s part is not signed by the campaign's signatory:\n%s", lang, part, body)
+			}
+		}
+		unsigned, err := mail.Compose(confirmation(lang))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site := map[string]string{"en": "Pledge Portal", "hi": "संकल्प पोर्टल"}[lang]; !strings.Contains(unsigned.Text, site) {
+			t.Errorf("%s mail without a signatory is not signed %q:\n%s", lang, site, unsigned.Text)
+		}
+	}
+}
