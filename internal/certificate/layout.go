@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -104,7 +103,7 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 	center(d.Name, 445, 84, textWidth, true, ink)
 	underline(img, 470*k, k)
 	center(d.TookPledge, 530, 30, textWidth, false, muted)
-	pledge, f := wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL, pledgeMinF)
+	pledge, f := wrapShrinking(sh, sh.measure(d.Pledge, d.Lang, false), 30*k, 1180*k, pledgeMaxL, pledgeMinF)
 	for i, l := range pledge {
 		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, (595+float64(i)*46*f)*k, ink)
 	}
@@ -116,7 +115,7 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 	drawLine(&sh.z, img, date, left, 950*k, muted)
 	if d.Signatory != "" {
 		// Two lines at most, left of the QR code's label, above the frame.
-		sig, f := wrapShrinking(sh, d.Signatory, d.Lang, 28*k, signatoryW*k, 2, signatoryMinF)
+		sig, f := wrapShrinking(sh, sh.measure(d.Signatory, d.Lang, false), 28*k, signatoryW*k, 2, signatoryMinF)
 		widest := 0.0
 		for i, l := range sig {
 			drawLine(&sh.z, img, l, left, (1010+float64(i)*34*f)*k, ink)
@@ -132,66 +131,6 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 		drawLine(&sh.z, img, l, 1340*k-l.width/2, 1020*k, muted)
 	}
 	return img, nil
-}
-
-// fit shapes text at px, shrinking it (not below minPx) until it is no
-// wider than maxW. Width is proportional to size, so one step lands there;
-// the second guards against rounding.
-func fit(sh *shaper, text, lang string, px, minPx, maxW float64, bold bool) line {
-	runes := []rune(text)
-	return fitIn(sh, runes, direction(runes), lang, px, minPx, maxW, bold)
-}
-
-// fitIn is fit for a line of a paragraph of direction base.
-func fitIn(sh *shaper, runes []rune, base class, lang string, px, minPx, maxW float64, bold bool) line {
-	l := sh.shapeIn(runes, base, lang, px, bold)
-	for i := 0; i < 2 && l.width > maxW && l.width > 0 && px > minPx; i++ {
-		px = max(minPx, px*maxW/l.width*(1-1e-9))
-		l = sh.shapeIn(runes, base, lang, px, bold)
-	}
-	return l
-}
-
-// wrapShrinking wraps text into lines no wider than maxW at px, taking
-// at most rows lines; if it needs more, it tries smaller sizes, 10% at a
-// time down to minF of px, where the lines sit closer (their pitch scales by
-// the returned factor) and more of them fit in the same height: as many as
-// keep the last one where the rows-th is at full size. At the smallest size
-// the last line shrinks to fit whatever is left.
-func wrapShrinking(sh *shaper, text, lang string, px, maxW float64, rows int, minF float64) ([]line, float64) {
-	var lines []line
-	f := 1.0
-	for step := 0; ; step++ {
-		f = max(minF, 1-0.1*float64(step))
-		n := int(1 + float64(rows-1)/f + 1e-9)
-		lines = wrap(sh, text, lang, px*f, maxW, n)
-		if k := len(lines); k == 0 || lines[k-1].size == px*f || f == minF {
-			return lines, f
-		}
-	}
-}
-
-// wrap breaks text into at most maxLines lines no wider than maxW, at
-// spaces; what does not fit shrinks the last line.
-// Every line takes the direction of the whole text.
-func wrap(sh *shaper, text, lang string, px, maxW float64, maxLines int) []line {
-	base := direction([]rune(text))
-	words := strings.Fields(text)
-	var lines []line
-	cur := ""
-	for i, word := range words {
-		try := strings.TrimSpace(cur + " " + word)
-		if cur != "" && sh.shapeIn([]rune(try), base, lang, px, false).width > maxW && len(lines) < maxLines-1 {
-			lines = append(lines, sh.shapeIn([]rune(cur), base, lang, px, false))
-			cur = word
-		} else {
-			cur = try
-		}
-		if i == len(words)-1 {
-			lines = append(lines, fitIn(sh, []rune(cur), base, lang, px, 0, maxW, false))
-		}
-	}
-	return lines
 }
 
 // frame draws the double border: saffron outside, green inside.

@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,6 +149,80 @@ func glyphIDs(l line) []font.GID {
 	return ids
 }
 
+// wrapByShaping is wrap as it was before paragraphs were measured once:
+// every candidate line shaped to see whether it fits.
+func wrapByShaping(sh *shaper, text, lang string, px, maxW float64, maxLines int) []line {
+	base := direction([]rune(text))
+	words := strings.Fields(text)
+	var lines []line
+	cur := ""
+	for i, word := range words {
+		try := strings.TrimSpace(cur + " " + word)
+		if cur != "" && sh.shapeIn([]rune(try), base, lang, px, false).width > maxW && len(lines) < maxLines-1 {
+			lines = append(lines, sh.shapeIn([]rune(cur), base, lang, px, false))
+			cur = word
+		} else {
+			cur = try
+		}
+		if i == len(words)-1 {
+			lines = append(lines, fitIn(sh, []rune(cur), base, lang, px, 0, maxW, false))
+		}
+	}
+	return lines
+}
+
+// Summing the widths of words measured once breaks lines exactly where
+// shaping every candidate line does, in every script and direction.
+func TestWrapBreaksAsShapingEachLine(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, text := range []string{
+		"हम, भारत के नागरिक, लोकतंत्र में अपनी पूर्ण आस्था रखते हुए यह शपथ लेते हैं कि हम अपने देश की लोकतांत्रिक परम्पराओं की मर्यादा को बनाए रखेंगे तथा स्वतंत्र, निष्पक्ष एवं शांतिपूर्ण निर्वाचन की गरिमा को अक्षुण्ण रखते हुए।",
+		"I pledge to keep myself and my surroundings clean, and to give 100 hours a year (two hours a week) to it: from 2nd October.",
+		"ووٹ " + strings.Repeat("EVM عمران (12) ", 8),
+		"Dr. अमित (Amit) 2nd “quoted” — 12:30 ଓଡ଼ିଆ தமிழ் తెలుగు ಕನ್ನಡ বাংলা ਪੰਜਾਬੀ ગુજરાતી മലയാളം",
+	} {
+		for _, px := range []float64{15, 30} {
+			for _, maxW := range []float64{310, 620, 1180} {
+				want := wrapByShaping(sh, text, "hi", px, maxW, 20)
+				got := wrap(sh, text, "hi", px, maxW, 20)
+				if len(got) != len(want) {
+					t.Errorf("%.16q at %v px in %v: %d lines, want %d", text, px, maxW, len(got), len(want))
+					continue
+				}
+				for i := range got {
+					if !slices.Equal(glyphIDs(got[i]), glyphIDs(want[i])) || got[i].width != want[i].width {
+						t.Errorf("%.16q at %v px in %v: line %d differs (%.1f px wide, want %.1f)", text, px, maxW, i, got[i].width, want[i].width)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A word wider than the column on its own (a long compound, a web
+// address) shrinks its line to the column instead of running past it,
+// wherever it falls.
+func TestWrapLongWordShrinksItsLine(t *testing.T) {
+	sh := newTestShaper(t)
+	text := "Visit https://voters.eci.gov.in/registration-of-new-electors today and register"
+	lines := wrap(sh, text, "en", 30, 300, 10)
+	if len(lines) < 3 {
+		t.Fatalf("%d lines, want the address on a line between others", len(lines))
+	}
+	shrunk := 0
+	for i, l := range lines {
+		if l.width > 300 {
+			t.Errorf("line %d is %.1f px wide, over the 300 px column", i, l.width)
+		}
+		if l.size < 30 {
+			shrunk++
+		}
+	}
+	if shrunk != 1 {
+		t.Errorf("%d lines shrunk, want only the address's", shrunk)
+	}
+}
+
 // A pledge longer than its five lines still stays within the text column.
 func TestWrapLongPledgeWithinWidth(t *testing.T) {
 	sh := newTestShaper(t)
@@ -202,7 +277,7 @@ func TestRenderLongPledge(t *testing.T) {
 	d.Pledge = string([]rune(strings.Repeat(d.Pledge+" ", 20))[:1000])
 	for _, size := range []Size{Full, Share} {
 		k := size.scale()
-		lines, f := wrapShrinking(sh, d.Pledge, d.Lang, 30*k, 1180*k, pledgeMaxL, pledgeMinF)
+		lines, f := wrapShrinking(sh, sh.measure(d.Pledge, d.Lang, false), 30*k, 1180*k, pledgeMaxL, pledgeMinF)
 		for i, l := range lines {
 			if l.size < 15*k-1e-9 || l.width > 1180*k {
 				t.Errorf("size %d: line %d of %d at %.1f px (factor %.1f), %.0f px wide", size, i, len(lines), l.size, f, l.width)

@@ -24,7 +24,10 @@ import (
 var ErrBusy = errors.New("certificate: too many renders waiting")
 
 // version changes whenever the drawing changes, so validators (Key) do too.
-const version = "3" // 2: fonts for every scheduled script; long pledge and signatory wrap; 3: bidirectional lines
+//
+// 2: fonts for every scheduled script; long pledge and signatory wrap;
+// 3: bidirectional lines; 4: a word wider than its column shrinks its line.
+const version = "4"
 
 // Options bound the renderer.
 type Options struct {

@@ -18,6 +18,7 @@ type glyph struct {
 	id      font.GID
 	cluster int     // index in the line's runes of the first rune it draws
 	x, y    float64 // pen position plus offsets; y grows upwards
+	advance float64 // how far it moves the pen
 }
 
 // line is shaped text on one line.
@@ -81,6 +82,7 @@ func (s *shaper) shapeIn(text []rune, base class, lang string, size float64, bol
 				cluster: g.TextIndex(),
 				x:       l.width + fixedF(g.XOffset)*scale,
 				y:       fixedF(g.YOffset) * scale,
+				advance: fixedF(g.Advance) * scale,
 			})
 			l.width += fixedF(g.Advance) * scale
 		}
