@@ -1,12 +1,8 @@
 package certificate
 
 import (
-	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
-
-	qrcode "github.com/skip2/go-qrcode"
 )
 
 // Size is a certificate's size in pixels.
@@ -69,100 +65,222 @@ var (
 
 // Layout in pixels of the full size; Share scales it.
 const (
-	canvasW    = 1600
 	textWidth  = 1300 // widest line of text
 	nameMin    = 13   // smallest size a long name shrinks to: 100 characters fit
+	pledgeW    = 1180 // the pledge's column
 	pledgeMaxL = 4    // lines of pledge text at full size: more would reach the QR code
 	pledgeMinF = 0.5  // a long pledge shrinks to half size, and then takes 7 lines
 	signatoryW = 620  // the signatory's column, clear of the QR code and its label
-	// signatoryMinF is the smallest a long signatory shrinks to (18 px of 28).
+	// signatoryMinF is the smallest a long signatory shrinks to (18 px of
+	// 28), where it takes three lines; larger, two.
 	signatoryMinF = 18.0 / 28
+	signatoryRows = 1 + 2*signatoryMinF
 )
 
-// render draws d at size. sh must not be shared with another goroutine.
-func render(sh *shaper, d Data, size Size) (*image.RGBA, error) {
-	w, h := size.Dimensions()
-	return renderInto(sh, d, size, image.NewRGBA(image.Rect(0, 0, w, h)))
+// The texts from the heading down to the pledge stand one under the other
+// (the stack), each in a box as tall as its lines, with gaps between
+// boxes. A line's box reaches boxAscent of its size above the baseline and
+// boxDescent below it: room for the letters and marks of every script as
+// the fonts draw them (Latin capitals with accents reach 0.93 em above,
+// Telugu and Kannada subjoined letters about half an em below; a name
+// that reaches further is set smaller).
+const (
+	boxAscent  = 1.0
+	boxDescent = 0.5
+
+	stackTop    = 130 // where the heading's box starts
+	stackTopMin = 90  // how high the stack may start when its texts need the room
+	stackBottom = 748 // the pledge's box ends above: clear of the QR code (770)
+	// stackMinS is the smallest the texts above the pledge are set, as a
+	// part of their sizes, to leave the pledge its room.
+	stackMinS = 0.6
+
+	headPitch   = 1.35 // baseline to baseline of the heading's and the title's lines, in ems
+	headMinF    = 0.5  // a long heading or title shrinks to half size, in 3 lines
+	pledgePx    = 30
+	pledgePitch = 46.0 / 30 // baseline to baseline of the pledge's lines, in ems
+	ruleBelow   = 25        // from the name's baseline to the rule under it
+)
+
+// placed is a shaped line on the certificate.
+type placed struct {
+	what string // which text it is a line of: "title", "name"…
+	l    line
+	x, y float64 // the left end of its baseline
+	c    color.Color
+	clip image.Rectangle // nothing of it is drawn outside
 }
 
-// renderInto draws d at size onto img, which has size's dimensions (every
-// pixel is painted: img may hold an earlier certificate).
-func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, error) {
-	w, _ := size.Dimensions()
+// bar is a filled rectangle: the rule under the name, the line above the
+// signatory.
+type bar struct {
+	r image.Rectangle
+	c color.Color
+}
+
+// page is a certificate laid out: every line where it is drawn.
+type page struct {
+	texts  []placed
+	bars   []bar
+	qr     image.Rectangle // where the QR code of url goes
+	url    string
+	bottom float64 // of what is laid out so far, in the stack
+}
+
+// inside is the area within the green inner frame at size: nothing is
+// drawn over the frame.
+func inside(size Size) image.Rectangle {
+	w, h := size.Dimensions()
 	k := size.scale()
-	fillRect(img, img.Bounds(), paper)
-	frame(img, k)
+	i, t := int(52*k), max(1, int(3*k))
+	return image.Rect(i+t, i+t, w-i-t, h-i-t)
+}
 
-	center := func(text string, baseline, px, maxW float64, bold bool, c color.Color) {
-		l := fit(sh, text, d.Lang, px*k, nameMin*k, maxW*k, bold)
-		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, baseline*k, c)
-	}
-	center(d.Heading, 170, 40, textWidth, true, saffron)
-	center(d.Campaign, 255, 54, textWidth, true, ink)
-	center(d.Certifies, 335, 30, textWidth, false, muted)
-	center(d.Name, 445, 84, textWidth, true, ink)
-	underline(img, 470*k, k)
-	center(d.TookPledge, 530, 30, textWidth, false, muted)
-	pledge, f := wrapShrinking(sh, sh.measure(d.Pledge, d.Lang, false), 30*k, 1180*k, pledgeMaxL, pledgeMinF)
-	for i, l := range pledge {
-		drawLine(&sh.z, img, l, (float64(w)-l.width)/2, (595+float64(i)*46*f)*k, ink)
-	}
+// box is the height of a line's box at px.
+func box(px float64) float64 { return (boxAscent + boxDescent) * px }
 
+// layOut places everything d shows at size.
+func layOut(sh *shaper, d Data, size Size) page {
+	k := size.scale()
+	pg := page{url: d.VerifyURL, qr: image.Rect(int(1230*k), int(770*k), int(1450*k), int(990*k))}
+	pg.stack(sh, d, size)
+	pg.foot(sh, d, size)
+	return pg
+}
+
+// stack places the texts from the heading down to the pledge. The heading
+// and the campaign's title wrap as the pledge does (two lines at full
+// size, three when smaller); the pledge is set as it is under one-line
+// texts, in pledgeMaxL lines and smaller. When the texts above it leave it
+// too little room above stackBottom, the stack starts higher, up to
+// stackTopMin, and then the texts above are set smaller, 5% at a time
+// down to stackMinS; only then does the pledge take fewer, smaller lines.
+// Nothing runs into the QR code or off the certificate.
+func (pg *page) stack(sh *shaper, d Data, size Size) {
+	k := size.scale()
+	heading := sh.measure(d.Heading, d.Lang, true)
+	title := sh.measure(d.Campaign, d.Lang, true)
+	pledge := sh.measure(d.Pledge, d.Lang, false)
+	px, pitch := pledgePx*k, pledgePitch*pledgePx*k
+	lines, f := wrapShrinking(sh, pledge, px, pledgeW*k, pledgeMaxL, pledgeMinF, 0)
+	need := 0.0
+	if n := len(lines); n > 0 {
+		need = box(px*f) + float64(n-1)*pitch*f
+	}
+	var above page
+	for step := 0; ; step++ {
+		s := max(stackMinS, 1-0.05*float64(step))
+		above = upper(sh, d, heading, title, size, s, stackTop*k)
+		height := above.bottom - stackTop*k
+		top := min(stackTop*k, max(stackTopMin*k, stackBottom*k-need-height))
+		room := stackBottom*k - top - height
+		if room < need-1e-9 {
+			if s > stackMinS {
+				continue
+			}
+			lines, f = wrapShrinking(sh, pledge, px, pledgeW*k, 1+(room-box(px))/pitch, pledgeMinF, 0)
+		}
+		if top != stackTop*k {
+			above = upper(sh, d, heading, title, size, s, top)
+		}
+		break
+	}
+	pg.texts = append(pg.texts, above.texts...)
+	pg.bars = append(pg.bars, above.bars...)
+	y := above.bottom + boxAscent*px*f
+	for i, l := range lines {
+		pg.center("pledge", l, y+float64(i)*pitch*f, size, ink, inside(size))
+	}
+}
+
+// upper is the texts above the pledge laid out from top, their sizes and
+// the gaps between them s of the full ones; bottom is where the pledge's
+// box may start. The gaps keep texts of one line where they have always
+// stood at full size: the baselines of the heading at 170, the title at
+// 255, the line before the name at 335, the name at 445, the line after it
+// at 530 and the pledge's first at 595.
+func upper(sh *shaper, d Data, heading, title *para, size Size, s, top float64) page {
+	k := size.scale()
+	in := inside(size)
+	var pg page
+	y := top
+	// block wraps p below a gap, in rows and at most 3 lines; an empty
+	// one keeps the room of a line.
+	block := func(what string, gap float64, p *para, px, rows float64, c color.Color) {
+		y += gap * k * s
+		px *= k * s
+		lines, f := wrapShrinking(sh, p, px, textWidth*k, rows, headMinF, 3)
+		if len(lines) == 0 {
+			y += box(px)
+			return
+		}
+		px *= f
+		y += boxAscent * px
+		for i, l := range lines {
+			if i > 0 {
+				y += headPitch * px
+			}
+			pg.center(what, l, y, size, c, in)
+		}
+		y += boxDescent * px
+	}
+	// single fits text on one line below a gap.
+	single := func(gap float64, text string, px float64, bold bool, c color.Color) (baseline float64, l line) {
+		y += gap * k * s
+		px *= k * s
+		baseline = y + boxAscent*px
+		l = fit(sh, text, d.Lang, px, nameMin*k, textWidth*k, bold)
+		y = baseline + boxDescent*px
+		return baseline, l
+	}
+	block("heading", 0, heading, 40, 2, saffron)
+	block("title", 11, title, 54, 2.5, ink)
+	b, l := single(23, d.Certifies, 30, false, muted)
+	pg.center("certifies", l, b, size, muted, in)
+	b, l = single(11, d.Name, 84, true, ink)
+	rule := b + ruleBelow*k*s
+	w, _ := size.Dimensions()
+	r := image.Rect(int(float64(w)/2-300*k*s), int(rule), int(float64(w)/2+300*k*s), int(rule+2*k)+1)
+	// The name keeps to its box, above the rule, whatever marks it stacks.
+	pg.center("name", l, b, size, ink, image.Rect(in.Min.X, int(b-boxAscent*84*k*s), in.Max.X, r.Min.Y).Intersect(in))
+	pg.bars = append(pg.bars, bar{r, saffron})
+	y = float64(r.Max.Y)
+	b, l = single(27, d.TookPledge, 30, false, muted)
+	pg.center("took pledge", l, b, size, muted, in)
+	pg.bottom = y + 20*k*s
+	return pg
+}
+
+// center places l, a line of what, centred on the certificate with its
+// baseline at y.
+func (pg *page) center(what string, l line, y float64, size Size, c color.Color, clip image.Rectangle) {
+	w, _ := size.Dimensions()
+	pg.texts = append(pg.texts, placed{what: what, l: l, x: (float64(w) - l.width) / 2, y: y, c: c, clip: clip})
+}
+
+// foot places the number, the date and the signatory at the bottom left,
+// and the QR code's label under it at the right.
+func (pg *page) foot(sh *shaper, d Data, size Size) {
+	k := size.scale()
+	in := inside(size)
 	left := 150 * k
-	num := sh.shape([]rune(d.NumberLabel+" "+d.Number), d.Lang, 36*k, true)
-	drawLine(&sh.z, img, num, left, 900*k, ink)
-	date := sh.shape([]rune(d.DateLabel+" "+d.Date), d.Lang, 28*k, false)
-	drawLine(&sh.z, img, date, left, 950*k, muted)
+	add := func(what string, l line, x, y float64, c color.Color) {
+		pg.texts = append(pg.texts, placed{what: what, l: l, x: x, y: y, c: c, clip: in})
+	}
+	add("number", fit(sh, d.NumberLabel+" "+d.Number, d.Lang, 36*k, nameMin*k, signatoryW*k, true), left, 900*k, ink)
+	add("date", fit(sh, d.DateLabel+" "+d.Date, d.Lang, 28*k, nameMin*k, signatoryW*k, false), left, 950*k, muted)
 	if d.Signatory != "" {
-		// Two lines at most, left of the QR code's label, above the frame.
-		sig, f := wrapShrinking(sh, sh.measure(d.Signatory, d.Lang, false), 28*k, signatoryW*k, 2, signatoryMinF)
+		// Left of the QR code's label, above the frame.
+		sig, f := wrapShrinking(sh, sh.measure(d.Signatory, d.Lang, false), 28*k, signatoryW*k, signatoryRows, signatoryMinF, 3)
 		widest := 0.0
 		for i, l := range sig {
-			drawLine(&sh.z, img, l, left, (1010+float64(i)*34*f)*k, ink)
+			add("signatory", l, left, (1010+float64(i)*34*f)*k, ink)
 			widest = max(widest, l.width)
 		}
-		fillRect(img, image.Rect(int(left), int(970*k), int(left+widest), int(972*k)+1), muted)
-	}
-	if err := drawQR(img, d.VerifyURL, image.Rect(int(1230*k), int(770*k), int(1450*k), int(990*k))); err != nil {
-		return nil, err
+		pg.bars = append(pg.bars, bar{image.Rect(int(left), int(970*k), int(left+widest), int(972*k)+1), muted})
 	}
 	if d.VerifyLabel != "" {
 		l := fit(sh, d.VerifyLabel, d.Lang, 20*k, 12*k, 300*k, false)
-		drawLine(&sh.z, img, l, 1340*k-l.width/2, 1020*k, muted)
+		add("verify label", l, 1340*k-l.width/2, 1020*k, muted)
 	}
-	return img, nil
-}
-
-// frame draws the double border: saffron outside, green inside.
-func frame(img *image.RGBA, k float64) {
-	b := img.Bounds()
-	border := func(inset, width float64, c color.Color) {
-		i, t := int(inset*k), max(1, int(width*k))
-		fillRect(img, image.Rect(b.Min.X+i, b.Min.Y+i, b.Max.X-i, b.Min.Y+i+t), c)
-		fillRect(img, image.Rect(b.Min.X+i, b.Max.Y-i-t, b.Max.X-i, b.Max.Y-i), c)
-		fillRect(img, image.Rect(b.Min.X+i, b.Min.Y+i, b.Min.X+i+t, b.Max.Y-i), c)
-		fillRect(img, image.Rect(b.Max.X-i-t, b.Min.Y+i, b.Max.X-i, b.Max.Y-i), c)
-	}
-	border(28, 12, saffron)
-	border(52, 3, green)
-}
-
-func underline(img *image.RGBA, y, k float64) {
-	w := img.Bounds().Dx()
-	fillRect(img, image.Rect(int(float64(w)/2-300*k), int(y), int(float64(w)/2+300*k), int(y+2*k)+1), saffron)
-}
-
-// drawQR draws the QR code of url scaled into r, on white with its quiet
-// zone.
-func drawQR(img *image.RGBA, url string, r image.Rectangle) error {
-	if url == "" {
-		return nil
-	}
-	q, err := qrcode.New(url, qrcode.Medium)
-	if err != nil {
-		return fmt.Errorf("certificate: QR code: %w", err)
-	}
-	code := q.Image(r.Dx())
-	draw.Draw(img, r, code, code.Bounds().Min, draw.Src)
-	return nil
 }

@@ -1,13 +1,16 @@
 package certificate
 
 import (
+	"fmt"
 	"image"
+	"math"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-text/typesetting/font"
 	"github.com/google/go-cmp/cmp"
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 func TestRenderDimensions(t *testing.T) {
@@ -277,7 +280,7 @@ func TestRenderLongPledge(t *testing.T) {
 	d.Pledge = string([]rune(strings.Repeat(d.Pledge+" ", 20))[:1000])
 	for _, size := range []Size{Full, Share} {
 		k := size.scale()
-		lines, f := wrapShrinking(sh, sh.measure(d.Pledge, d.Lang, false), 30*k, 1180*k, pledgeMaxL, pledgeMinF)
+		lines, f := wrapShrinking(sh, sh.measure(d.Pledge, d.Lang, false), 30*k, 1180*k, pledgeMaxL, pledgeMinF, 0)
 		for i, l := range lines {
 			if l.size < 15*k-1e-9 || l.width > 1180*k {
 				t.Errorf("size %d: line %d of %d at %.1f px (factor %.1f), %.0f px wide", size, i, len(lines), l.size, f, l.width)
@@ -305,4 +308,213 @@ func diffRows(a, b *image.RGBA) (top, bottom int) {
 		}
 	}
 	return top, bottom
+}
+
+// cut repeats s and cuts it to n characters.
+func cut(s string, n int) string {
+	r := []rune(strings.Repeat(s, n/len([]rune(s))+1))
+	return string(r[:n])
+}
+
+// longest is a certificate with every text a campaign sets at the most
+// characters the console allows and a name of the most a form takes: in
+// English in capitals (the widest Latin) or in Hindi.
+func longest(lang string) Data {
+	d := Data{
+		Lang:        "en",
+		Heading:     strings.ToUpper(cut("Certificate of participation in the voter pledge ", pledge.MaxCertificateTitle)),
+		Campaign:    strings.ToUpper(cut("Systematic Voters' Education and Electoral Participation ", pledge.MaxTitle)),
+		Certifies:   "This is to certify that",
+		Name:        cut("Gopal Yogesh Pappu Jyoti Qureshi ", pledge.MaxNameLen),
+		TookPledge:  "has taken the pledge",
+		Pledge:      cut("We, the citizens of India, having abiding faith in democracy, hereby pledge to uphold the democratic traditions of our country and the dignity of free, fair and peaceful elections, and to vote in every election fearlessly. ", pledge.MaxPledgeText),
+		NumberLabel: "Pledge no.",
+		Number:      "123,456,789",
+		DateLabel:   "Date",
+		Date:        "15-08-2025",
+		Signatory:   cut("District Election Officer and Collector, Bilaspur ", pledge.MaxSignatory),
+		VerifyURL:   testVerifyURL,
+		VerifyLabel: "Scan to verify",
+	}
+	if lang == "hi" {
+		d.Lang = "hi"
+		d.Heading = cut("मतदाता शपथ प्रमाणपत्र लोकसभा आम निर्वाचन ज़िला बिलासपुर ", pledge.MaxCertificateTitle)
+		d.Campaign = cut("सुव्यवस्थित मतदाता शिक्षा एवं निर्वाचक सहभागिता (स्वीप) कार्यक्रम ", pledge.MaxTitle)
+		d.Certifies = "यह प्रमाणित किया जाता है कि"
+		d.Name = cut("श्री कृष्णमूर्ति राहुल प्रियंका द्रौपदी ", pledge.MaxNameLen)
+		d.TookPledge = "ने प्रतिज्ञा ली है"
+		d.Pledge = cut("हम, भारत के नागरिक, लोकतंत्र में अपनी पूर्ण आस्था रखते हुए यह शपथ लेते हैं कि हम अपने देश की लोकतांत्रिक परम्पराओं की मर्यादा को बनाए रखेंगे तथा निर्भीक होकर मतदान करेंगे। ", pledge.MaxPledgeText)
+		d.NumberLabel, d.DateLabel = "प्रतिज्ञा संख्या", "दिनांक"
+		d.Signatory = cut("ज़िला निर्वाचन अधिकारी एवं कलेक्टर, बिलासपुर, छत्तीसगढ़ ", pledge.MaxSignatory)
+		d.VerifyLabel = "सत्यापन के लिए स्कैन करें"
+	}
+	return d
+}
+
+func (b inkBox) overlaps(o inkBox) bool {
+	return b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1
+}
+
+func (b inkBox) within(r image.Rectangle) bool {
+	return b.x0 >= float64(r.Min.X) && b.x1 <= float64(r.Max.X) && b.y0 >= float64(r.Min.Y) && b.y1 <= float64(r.Max.Y)
+}
+
+func boxOf(r image.Rectangle) inkBox {
+	return inkBox{float64(r.Min.X), float64(r.Min.Y), float64(r.Max.X), float64(r.Max.Y)}
+}
+
+// checkLayout lays d out at size and checks that every line's ink is
+// inside the frame and within what it may draw (so nothing of it is cut
+// off), clear of the QR code, of the rules and of every other line.
+func checkLayout(t *testing.T, sh *shaper, what string, d Data, size Size) page {
+	t.Helper()
+	pg := layOut(sh, d, size)
+	in := inside(size)
+	type inked struct {
+		name string
+		b    inkBox
+	}
+	var lines []inked
+	for i, p := range pg.texts {
+		b, ok := p.ink()
+		if !ok {
+			continue
+		}
+		name := fmt.Sprintf("%s (line %d, %.1f px at y %.0f)", p.what, i, p.l.size, p.y)
+		if !b.within(in) {
+			t.Errorf("%s at size %s: %s drawn over %+v, outside the frame %v", what, size, name, b, in)
+		}
+		if !b.within(p.clip) {
+			t.Errorf("%s at size %s: %s drawn over %+v, cut off at %v", what, size, name, b, p.clip)
+		}
+		if pg.url != "" && b.overlaps(boxOf(pg.qr)) {
+			t.Errorf("%s at size %s: %s over the QR code %v", what, size, name, pg.qr)
+		}
+		for _, r := range pg.bars {
+			if b.overlaps(boxOf(r.r)) {
+				t.Errorf("%s at size %s: %s crossed by the rule %v", what, size, name, r.r)
+			}
+		}
+		for _, o := range lines {
+			if b.overlaps(o.b) {
+				t.Errorf("%s at size %s: %s overlaps %s", what, size, name, o.name)
+			}
+		}
+		lines = append(lines, inked{name, b})
+	}
+	return pg
+}
+
+// Every text at the most characters the console and the form allow, in
+// English and in Hindi, stays inside the frame, clear of the QR code, and
+// no line overlaps another; nothing is painted over the frame or outside
+// it.
+func TestLayoutLongestTextsWithinFrame(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, lang := range []string{"en", "hi"} {
+		d := longest(lang)
+		for _, size := range []Size{Full, Share} {
+			pg := checkLayout(t, sh, lang, d, size)
+			seen := map[string]bool{}
+			for _, p := range pg.texts {
+				seen[p.what] = true
+			}
+			for _, what := range []string{"heading", "title", "certifies", "name", "took pledge", "pledge", "number", "date", "signatory", "verify label"} {
+				if !seen[what] {
+					t.Errorf("%s at size %s: no %s drawn", lang, size, what)
+				}
+			}
+			blank, err := render(sh, Data{}, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := render(sh, d, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := inside(size)
+			for y := range img.Bounds().Max.Y {
+				for x := range img.Bounds().Max.X {
+					if !image.Pt(x, y).In(in) && img.RGBAAt(x, y) != blank.RGBAAt(x, y) {
+						t.Fatalf("%s at size %s: pixel (%d, %d) painted, outside the frame's inside %v", lang, size, x, y, in)
+					}
+				}
+			}
+		}
+	}
+}
+
+// sveep is a campaign title as district election offices write them.
+const sveep = "Systematic Voters' Education and Electoral Participation (SVEEP) pledge for every voter of District Bilaspur: vote in the General Election to the Lok Sabha 2024 without fear or inducement"
+
+// A long title or heading wraps, up to three lines, before it shrinks,
+// and not below half its size: readable on share.png too.
+func TestLayoutLongTitleWraps(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, tc := range []struct {
+		what, text string
+		px         float64
+		set        func(*Data, string)
+	}{
+		{"title", sveep, 54, func(d *Data, s string) { d.Campaign = s }},
+		{"title", longest("en").Campaign, 54, func(d *Data, s string) { d.Campaign = s }},
+		{"title", longest("hi").Campaign, 54, func(d *Data, s string) { d.Campaign = s }},
+		{"heading", longest("en").Heading, 40, func(d *Data, s string) { d.Heading = s }},
+		{"heading", longest("hi").Heading, 40, func(d *Data, s string) { d.Heading = s }},
+	} {
+		d := sampleData()
+		tc.set(&d, tc.text)
+		for _, size := range []Size{Full, Share} {
+			k := size.scale()
+			pg := checkLayout(t, sh, tc.what, d, size)
+			var lines []placed
+			for _, p := range pg.texts {
+				if p.what == tc.what {
+					lines = append(lines, p)
+				}
+			}
+			if len(lines) < 2 || len(lines) > 3 {
+				t.Errorf("%s %.20q at size %s: %d lines, want 2 or 3", tc.what, tc.text, size, len(lines))
+			}
+			for i, p := range lines {
+				if p.l.size < tc.px*headMinF*k-1e-9 || p.l.width > textWidth*k {
+					t.Errorf("%s %.20q at size %s: line %d at %.1f px, %.0f px wide; want at least %.1f px, at most %.0f wide",
+						tc.what, tc.text, size, i, p.l.size, p.l.width, tc.px*headMinF*k, textWidth*k)
+				}
+			}
+		}
+	}
+	// The district's title on share.png: three lines at 70% of the size,
+	// not one at a quarter.
+	d := sampleData()
+	d.Campaign = sveep
+	for _, p := range layOut(sh, d, Share).texts {
+		if p.what == "title" && p.l.size < 0.7*54*Share.scale()-1e-9 {
+			t.Errorf("%.20q on share.png at %.1f px", sveep, p.l.size)
+		}
+	}
+}
+
+// Texts of one line each stand where they always have: a wrapped title
+// moves only what is below it.
+func TestLayoutShortTextsInPlace(t *testing.T) {
+	sh := newTestShaper(t)
+	want := map[string]float64{"heading": 170, "title": 255, "certifies": 335, "name": 445, "took pledge": 530, "pledge": 595}
+	pg := checkLayout(t, sh, "sample", sampleData(), Full)
+	for _, p := range pg.texts {
+		if y, ok := want[p.what]; ok && math.Abs(p.y-y) > 1 {
+			t.Errorf("%s at y %.1f, want %.0f", p.what, p.y, y)
+		}
+	}
+	d := sampleData()
+	d.Campaign = sveep
+	moved := checkLayout(t, sh, "wrapped title", d, Full)
+	for i, p := range moved.texts {
+		if p.what == "heading" && p.y != pg.texts[i].y {
+			t.Errorf("the heading moved from y %.1f to %.1f under a longer title", pg.texts[i].y, p.y)
+		}
+		if p.what == "name" && p.y <= want["name"] {
+			t.Errorf("the name at y %.1f under a title of three lines: want it lower than %.0f", p.y, want["name"])
+		}
+	}
 }

@@ -26,8 +26,10 @@ var ErrBusy = errors.New("certificate: too many renders waiting")
 // version changes whenever the drawing changes, so validators (Key) do too.
 //
 // 2: fonts for every scheduled script; long pledge and signatory wrap;
-// 3: bidirectional lines; 4: a word wider than its column shrinks its line.
-const version = "4"
+// 3: bidirectional lines; 4: a word wider than its column shrinks its line;
+// 5: the heading and the title wrap, the texts below them move down, a
+// long signatory takes three lines.
+const version = "5"
 
 // Options bound the renderer.
 type Options struct {

@@ -139,14 +139,19 @@ func (p *para) over(sh *shaper, from, to int, est, px, maxW float64) bool {
 // time down to minF of px, where the lines sit closer (their pitch scales by
 // the returned factor) and more of them fit in the same height: as many as
 // keep the last one where the rows-th is at full size (rows need not be
-// whole: 2.5 rows make room for a third line at 80% and a fourth at half
-// size). At the smallest size the last line shrinks to fit whatever is left.
-func wrapShrinking(sh *shaper, p *para, px, maxW, rows, minF float64) ([]line, float64) {
+// whole: 2.5 rows make room for a third line at 75% of the size or less),
+// and never more than
+// most (0: no limit). At the smallest size the last line shrinks to fit
+// whatever is left.
+func wrapShrinking(sh *shaper, p *para, px, maxW, rows, minF float64, most int) ([]line, float64) {
 	var lines []line
 	f := 1.0
 	for step := 0; ; step++ {
 		f = max(minF, 1-0.1*float64(step))
 		n := int(1 + (rows-1)/f + 1e-9)
+		if most > 0 {
+			n = min(n, most)
+		}
 		lines = p.wrap(sh, px*f, maxW, n)
 		if k := len(lines); k == 0 || lines[k-1].size == px*f || f == minF {
 			return lines, f

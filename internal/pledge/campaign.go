@@ -157,6 +157,15 @@ func (c *Campaign) Leaves() []Region {
 // characters.
 const MaxPledgeText = 1000
 
+// The longest title, certificate title and signatory a campaign may have
+// in one language, in characters: the certificate is laid out to hold
+// each of them, and every other text, at its longest.
+const (
+	MaxTitle            = 200
+	MaxCertificateTitle = 200
+	MaxSignatory        = 200
+)
+
 // MaxRegionName is the longest name a region may have in one language, in
 // characters: it is shown in the citizen's form and on certificates.
 const MaxRegionName = 100
@@ -182,10 +191,10 @@ type textRule struct {
 // The rules of a campaign's texts, each checked by Problems; the regions
 // CSV parser checks names by regionNameRule too.
 var (
-	titleRule       = textRule{name: "the title", max: 200}
+	titleRule       = textRule{name: "the title", max: MaxTitle}
 	pledgeRule      = textRule{name: "the pledge text", max: MaxPledgeText, lines: true}
-	certTitleRule   = textRule{name: "the certificate title", max: 200}
-	signatoryRule   = textRule{name: "the signatory", max: 200}
+	certTitleRule   = textRule{name: "the certificate title", max: MaxCertificateTitle}
+	signatoryRule   = textRule{name: "the signatory", max: MaxSignatory}
 	regionLabelRule = textRule{name: "the region label", max: MaxRegionLabel, plain: true}
 	regionNameRule  = textRule{name: "the name", max: MaxRegionName, plain: true}
 )
