@@ -37,26 +37,32 @@ func renderInto(sh *shaper, d Data, size Size, img *image.RGBA) (*image.RGBA, er
 	return img, nil
 }
 
-// inkBox is a rectangle in pixels, not rounded.
+// inkBox is a rectangle in pixels, not rounded; y grows downwards.
 type inkBox struct{ x0, y0, x1, y1 float64 }
 
-// ink is the box of t's glyphs' outlines on the certificate; ok is false
-// when it draws nothing.
-func (t placed) ink() (b inkBox, ok bool) {
+// ink is the box of l's glyphs' outlines from the left end of its
+// baseline; ok is false when it draws nothing.
+func (l line) ink() (b inkBox, ok bool) {
 	b = inkBox{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, g := range t.l.glyphs {
+	for _, g := range l.glyphs {
 		e, found := g.face.GlyphExtents(g.id)
 		if !found || e.Width == 0 || e.Height == 0 {
 			continue
 		}
-		scale := t.l.size / float64(g.face.Upem())
-		left := t.x + g.x + float64(e.XBearing)*scale
-		top := t.y - g.y - float64(e.YBearing)*scale
+		scale := l.size / float64(g.face.Upem())
+		left := g.x + float64(e.XBearing)*scale
+		top := -g.y - float64(e.YBearing)*scale
 		b.x0, b.x1 = min(b.x0, left), max(b.x1, left+float64(e.Width)*scale)
 		b.y0, b.y1 = min(b.y0, top), max(b.y1, top-float64(e.Height)*scale)
 		ok = true
 	}
 	return b, ok
+}
+
+// ink is the box of t's glyphs' outlines on the certificate.
+func (t placed) ink() (inkBox, bool) {
+	b, ok := t.l.ink()
+	return inkBox{b.x0 + t.x, b.y0 + t.y, b.x1 + t.x, b.y1 + t.y}, ok
 }
 
 // drawLine paints t onto dst, using z (whose buffer is reused from line to

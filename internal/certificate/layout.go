@@ -99,7 +99,11 @@ const (
 	headMinF    = 0.5  // a long heading or title shrinks to half size, in 3 lines
 	pledgePx    = 30
 	pledgePitch = 46.0 / 30 // baseline to baseline of the pledge's lines, in ems
-	ruleBelow   = 25        // from the name's baseline to the rule under it
+	// The rule under the name is ruleGap below its lowest ink (a vowel
+	// sign under a letter: राहुल, முருகன்; a descender), and ruleBelow below
+	// its baseline at least.
+	ruleGap   = 8
+	ruleBelow = 25
 )
 
 // placed is a shaped line on the certificate.
@@ -237,18 +241,47 @@ func upper(sh *shaper, d Data, heading, title *para, size Size, s, top float64) 
 	block("title", 11, title, 54, 2.5, ink)
 	b, l := single(23, d.Certifies, 30, false, muted)
 	pg.center("certifies", l, b, size, muted, in)
-	b, l = single(11, d.Name, 84, true, ink)
+	y += 11 * k * s
+	px := 84 * k * s
+	b = y + boxAscent*px
+	l = fitBox(sh, d.Name, d.Lang, px, nameMin*k, textWidth*k, boxAscent*px, boxDescent*px)
 	rule := b + ruleBelow*k*s
+	if ink, ok := l.ink(); ok {
+		rule = max(rule, b+ink.y1+ruleGap*k*s)
+	}
 	w, _ := size.Dimensions()
 	r := image.Rect(int(float64(w)/2-300*k*s), int(rule), int(float64(w)/2+300*k*s), int(rule+2*k)+1)
 	// The name keeps to its box, above the rule, whatever marks it stacks.
-	pg.center("name", l, b, size, ink, image.Rect(in.Min.X, int(b-boxAscent*84*k*s), in.Max.X, r.Min.Y).Intersect(in))
+	pg.center("name", l, b, size, ink, image.Rect(in.Min.X, int(b-boxAscent*px), in.Max.X, r.Min.Y).Intersect(in))
 	pg.bars = append(pg.bars, bar{r, saffron})
 	y = float64(r.Max.Y)
 	b, l = single(27, d.TookPledge, 30, false, muted)
 	pg.center("took pledge", l, b, size, muted, in)
 	pg.bottom = y + 20*k*s
 	return pg
+}
+
+// fitBox fits text, bold, as fit does, and then sets it smaller, as far
+// as minPx, until its ink reaches no more than asc above the baseline and
+// desc below it: a name that stacks mark upon mark stays in its place.
+// Ink scales with the size, so one step lands there.
+func fitBox(sh *shaper, text, lang string, px, minPx, maxW, asc, desc float64) line {
+	l := fit(sh, text, lang, px, minPx, maxW, true)
+	b, ok := l.ink()
+	if !ok || l.size <= minPx {
+		return l
+	}
+	f := 1.0
+	if -b.y0 > asc {
+		f = asc / -b.y0
+	}
+	if b.y1 > desc {
+		f = min(f, desc/b.y1)
+	}
+	if f < 1 {
+		l = fit(sh, text, lang, max(minPx, l.size*f*(1-1e-9)), minPx, maxW, true)
+	}
+	return l
 }
 
 // center places l, a line of what, centred on the certificate with its

@@ -495,18 +495,20 @@ func TestLayoutLongTitleWraps(t *testing.T) {
 	}
 }
 
-// Texts of one line each stand where they always have: a wrapped title
-// moves only what is below it.
+// Texts of one line each stand where they always have (under a name with
+// nothing below its baseline: a descender moves the rule down, and what
+// is under it); a wrapped title moves only what is below it.
 func TestLayoutShortTextsInPlace(t *testing.T) {
 	sh := newTestShaper(t)
 	want := map[string]float64{"heading": 170, "title": 255, "certifies": 335, "name": 445, "took pledge": 530, "pledge": 595}
-	pg := checkLayout(t, sh, "sample", sampleData(), Full)
+	d := sampleData()
+	d.Name = "श्रीमती Anita Sharma"
+	pg := checkLayout(t, sh, "sample", d, Full)
 	for _, p := range pg.texts {
 		if y, ok := want[p.what]; ok && math.Abs(p.y-y) > 1 {
 			t.Errorf("%s at y %.1f, want %.0f", p.what, p.y, y)
 		}
 	}
-	d := sampleData()
 	d.Campaign = sveep
 	moved := checkLayout(t, sh, "wrapped title", d, Full)
 	for i, p := range moved.texts {
@@ -515,6 +517,62 @@ func TestLayoutShortTextsInPlace(t *testing.T) {
 		}
 		if p.what == "name" && p.y <= want["name"] {
 			t.Errorf("the name at y %.1f under a title of three lines: want it lower than %.0f", p.y, want["name"])
+		}
+	}
+}
+
+// The rule under the name runs below the name's lowest ink, a small gap
+// under it, whatever the script: vowel signs written under the letter
+// (राहुल, कृष्ण, प्रिया, முருகன்), subjoined letters (Telugu, Kannada) and
+// descenders (g, y, p). A name with nothing below its baseline keeps the
+// rule where it always was.
+func TestLayoutRuleBelowName(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, name := range []string{
+		"राहुल", "कृष्ण", "पूजा", "प्रिया", "द्रौपदी", "हृदय", "ड्रृ", "முருகன்", "ரூபா",
+		"శ్రీనివాస్ రెడ్డి", "ಲಕ್ಷ್ಮೀ ಸ್ತ್ರೀ", "ਗੁਰਪ੍ਰੀਤ", "গুরু", "Gopal Yogesh Pappu", "Jyoti Qureshi", "Anil",
+		cut("Gupta Yogi राहुल ", 100),
+	} {
+		d := sampleData()
+		d.Name = name
+		for _, size := range []Size{Full, Share} {
+			k := size.scale()
+			pg := checkLayout(t, sh, name, d, size)
+			var ink inkBox
+			var baseline float64
+			for _, p := range pg.texts {
+				if p.what == "name" {
+					ink, _ = p.ink()
+					baseline = p.y
+				}
+			}
+			rule := pg.bars[0].r // the first bar is the name's
+			if pg.bars[0].c != saffron || rule.Dx() < int(500*k) {
+				t.Fatalf("the first bar is %v, %v: not the rule under the name", rule, pg.bars[0].c)
+			}
+			if gap := float64(rule.Min.Y) - ink.y1; gap < ruleGap*k-1 {
+				t.Errorf("%q at size %s: the rule at y %d, %.1f px under the name's ink (down to %.1f), want %.0f",
+					name, size, rule.Min.Y, gap, ink.y1, ruleGap*k)
+			}
+			if name == "Anil" && rule.Min.Y != int(baseline+ruleBelow*k) {
+				t.Errorf("%q at size %s: the rule at y %d, want %d, %.0f px under the baseline", name, size, rule.Min.Y, int(baseline+ruleBelow*k), ruleBelow*k)
+			}
+		}
+	}
+}
+
+// A name that stacks mark upon mark is set smaller to keep to its box,
+// not drawn over the lines above it.
+func TestLayoutNameWithStackedMarks(t *testing.T) {
+	sh := newTestShaper(t)
+	d := sampleData()
+	d.Name = "Ane" + strings.Repeat("\u0301", 12) + " Rao"
+	for _, size := range []Size{Full, Share} {
+		pg := checkLayout(t, sh, "stacked marks", d, size)
+		for _, p := range pg.texts {
+			if p.what == "name" && p.l.size >= 84*size.scale() {
+				t.Errorf("size %s: the name kept %.1f px", size, p.l.size)
+			}
 		}
 	}
 }

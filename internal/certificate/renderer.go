@@ -28,8 +28,9 @@ var ErrBusy = errors.New("certificate: too many renders waiting")
 // 2: fonts for every scheduled script; long pledge and signatory wrap;
 // 3: bidirectional lines; 4: a word wider than its column shrinks its line;
 // 5: the heading and the title wrap, the texts below them move down, a
-// long signatory takes three lines.
-const version = "5"
+// long signatory takes three lines; 6: the rule under the name runs below
+// its ink.
+const version = "6"
 
 // Options bound the renderer.
 type Options struct {
