@@ -13,11 +13,12 @@ import (
 var fontFiles embed.FS
 
 // scriptFonts names the font files of each script the certificate can
-// write, regular and bold: Latin (with Greek and Cyrillic) and the main scripts
-// of India's scheduled languages (Arabic right to left), since a
-// citizen may write their name in any of them. Another script needs its two
-// Noto files under fonts/ and one line here. The first entry is the
-// fallback for characters of no particular script (digits, punctuation).
+// write, regular and bold: Latin (with Greek and Cyrillic) and the scripts
+// of India's scheduled languages (Arabic right to left; Ol Chiki for
+// Santali, Meetei Mayek for Manipuri), since a citizen may write their name
+// in any of them. Another script needs its two Noto files under fonts/ and
+// one line here. The first entry is the fallback for characters of no
+// particular script (digits, punctuation).
 var scriptFonts = []struct {
 	script        language.Script
 	regular, bold string
@@ -32,7 +33,9 @@ var scriptFonts = []struct {
 	{language.Oriya, "NotoSansOriya-Regular.ttf", "NotoSansOriya-Bold.ttf"},
 	{language.Tamil, "NotoSansTamil-Regular.ttf", "NotoSansTamil-Bold.ttf"},
 	{language.Telugu, "NotoSansTelugu-Regular.ttf", "NotoSansTelugu-Bold.ttf"},
-	{language.Arabic, "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"}, // Urdu, Kashmiri, Sindhi: right to left
+	{language.Arabic, "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"},               // Urdu, Kashmiri, Sindhi: right to left
+	{language.Ol_Chiki, "NotoSansOlChiki-Regular.ttf", "NotoSansOlChiki-Bold.ttf"},             // Santali
+	{language.Meetei_Mayek, "NotoSansMeeteiMayek-Regular.ttf", "NotoSansMeeteiMayek-Bold.ttf"}, // Manipuri
 }
 
 // fontSet is the parsed fonts, shared read-only by every render.

@@ -530,7 +530,8 @@ func TestLayoutRuleBelowName(t *testing.T) {
 	sh := newTestShaper(t)
 	for _, name := range []string{
 		"राहुल", "कृष्ण", "पूजा", "प्रिया", "द्रौपदी", "हृदय", "ड्रृ", "முருகன்", "ரூபா",
-		"శ్రీనివాస్ రెడ్డి", "ಲಕ್ಷ್ಮೀ ಸ್ತ್ರೀ", "ਗੁਰਪ੍ਰੀਤ", "গুরু", "Gopal Yogesh Pappu", "Jyoti Qureshi", "Anil",
+		"శ్రీనివాస్ రెడ్డి", "ಲಕ್ಷ್ಮೀ ಸ್ತ್ರೀ", "ਗੁਰਪ੍ਰੀਤ", "গুরু", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ",
+		"Gopal Yogesh Pappu", "Jyoti Qureshi", "Anil",
 		cut("Gupta Yogi राहुल ", 100),
 	} {
 		d := sampleData()

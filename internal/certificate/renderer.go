@@ -29,8 +29,8 @@ var ErrBusy = errors.New("certificate: too many renders waiting")
 // 3: bidirectional lines; 4: a word wider than its column shrinks its line;
 // 5: the heading and the title wrap, the texts below them move down, a
 // long signatory takes three lines; 6: the rule under the name runs below
-// its ink.
-const version = "6"
+// its ink; 7: fonts for Ol Chiki and Meetei Mayek.
+const version = "7"
 
 // Options bound the renderer.
 type Options struct {

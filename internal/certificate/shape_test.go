@@ -391,7 +391,9 @@ func TestShapeIndianScriptsNoNotdef(t *testing.T) {
 		"Tamil":     "முத்துலட்சுமி ராமசாமி",
 		"Telugu":    "శ్రీనివాస్ రెడ్డి",
 		"Urdu":      "عمران خان",
-		"mixed":     "Anu அனு অনু",
+		"Ol Chiki":  "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", // Santali
+		"Meetei":    "ꯃꯤꯇꯩ ꯃꯌꯦꯛ",    // Manipuri
+		"mixed":     "Anu அனு অনু ᱢᱩᱨᱢᱩ",
 	} {
 		for _, bold := range []bool{false, true} {
 			runes := []rune(name)
