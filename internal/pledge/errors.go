@@ -52,6 +52,7 @@ const (
 	MsgNameRequired  = "err_name_required"
 	MsgNameTooLong   = "err_name_too_long"
 	MsgNameInvalid   = "err_name_invalid"
+	MsgNameLetters   = "err_name_letters" // emoji, symbols, a script without a font
 	MsgPhoneRequired = "err_phone_required"
 	MsgPhoneInvalid  = "err_phone_invalid"
 	MsgRegionUnknown = "err_region_unknown"

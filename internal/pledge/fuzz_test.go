@@ -73,7 +73,8 @@ func FuzzNormaliseName(f *testing.F) {
 		"Asha Devi", "  Asha   Devi  ", "Rene\u0301e", "क्\u200dष", "आशा देवी", "முருகன்",
 		"Asha\u202eivaD", "Asha\x00", "12345", "...", "", "\xff", strings.Repeat("a", 101),
 		strings.Repeat("e\u0301", 100), "a" + strings.Repeat("\u0301", 40), " \u0301a", "\u3164",
-		"a\u2000b", "\u0958", "\u1100\u1161\u11a8",
+		"a\u2000b", "\u0958", "\u1100\u1161\u11a8", "Ravi 🇮🇳 Kumar 🙏", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ",
+		"Asha ★", "李小龍", "D`Souza", "O’Brien",
 	} {
 		f.Add(s)
 	}
@@ -85,7 +86,7 @@ func FuzzNormaliseName(f *testing.F) {
 				t.Fatalf("NormaliseName(%q): unexpected error %#v", s, err)
 			}
 			switch fe.Key {
-			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong:
+			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong, pledge.MsgNameLetters:
 			default:
 				t.Fatalf("NormaliseName(%q): key %q", s, fe.Key)
 			}
@@ -121,6 +122,13 @@ func FuzzNormaliseName(f *testing.F) {
 			}
 			if unicode.IsSpace(r) && r != ' ' {
 				t.Fatalf("NormaliseName(%q) = %q: white space %U other than U+0020", s, got, r)
+			}
+			// The certificate draws every character of a name it accepts
+			// (its fonts are checked against NameChar): letters, marks,
+			// digits, punctuation, never an emoji or another symbol but
+			// the two that stand for apostrophes.
+			if !pledge.NameChar(r) || unicode.Is(unicode.S, r) && r != '`' && r != '\u00b4' {
+				t.Fatalf("NormaliseName(%q) = %q: %U (%q) is no letter, mark, digit or punctuation of a script certificates draw", s, got, r, r)
 			}
 			hasLetter = hasLetter || unicode.IsLetter(r)
 		}

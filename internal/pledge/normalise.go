@@ -12,9 +12,11 @@ import (
 // MaxNameLen is the longest name accepted, in characters after NFC.
 const MaxNameLen = 100
 
-// NormaliseName trims and NFC-normalises a name in any script, collapses runs
-// of white space, and refuses control and format characters that have no
-// place in a printed name. The result has 1..MaxNameLen characters.
+// NormaliseName trims and NFC-normalises a name, collapses runs of white
+// space, and refuses control and format characters that have no place in
+// a printed name (MsgNameInvalid) and characters the certificate cannot
+// draw: emoji, symbols, scripts it has no font for (MsgNameLetters, see
+// NameChar). The result has 1..MaxNameLen characters.
 func NormaliseName(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
@@ -34,6 +36,8 @@ func NormaliseName(s string) (string, error) {
 			// ZWNJ and ZWJ shape Indic conjuncts; other format characters
 			// (bidi overrides, invisible separators) only disguise a name.
 			return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+		case !NameChar(r):
+			return "", &FieldError{Field: "name", Key: MsgNameLetters}
 		}
 		if space && b.Len() > 0 {
 			b.WriteByte(' ')

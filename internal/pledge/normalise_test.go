@@ -169,6 +169,15 @@ func TestNormaliseName(t *testing.T) {
 		{"apostrophe and hyphen", "D'Souza-Rao", "D'Souza-Rao"},
 		{"digits with a letter", "Ravi 2", "Ravi 2"},
 		{"single letter", "x", "x"},
+		{"Ol Chiki (Santali)", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ"},
+		{"Meetei Mayek (Manipuri)", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ"},
+		{"Vietnamese", "Nguyễn Thị Minh Khai", "Nguyễn Thị Minh Khai"},
+		{"Greek", "Σωκράτης", "Σωκράτης"},
+		{"Cyrillic", "Юрий Гагарин", "Юрий Гагарин"},
+		{"typographic apostrophe", "O’Brien", "O’Brien"},
+		{"backtick for an apostrophe", "D`Souza", "D`Souza"},
+		{"brackets and a full stop", "Ravi Kumar (Jr.)", "Ravi Kumar (Jr.)"},
+		{"Devanagari danda", "श्री। राम", "श्री। राम"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -213,7 +222,7 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"Devanagari digits only", "१२३", pledge.MsgNameInvalid},
 		{"punctuation only", "...", pledge.MsgNameInvalid},
 		{"symbols only", "-- !! ??", pledge.MsgNameInvalid},
-		{"emoji only", "🙏🗳️", pledge.MsgNameInvalid},
+		{"emoji only", "🙏🗳️", pledge.MsgNameLetters},
 		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
 		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
 		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
@@ -228,6 +237,25 @@ func TestNormaliseNameRefuses(t *testing.T) {
 			}
 			wantFieldError(t, err, "name", c.key)
 		})
+	}
+}
+
+// A name the certificate cannot draw, every character of it, is refused
+// with its own message: emoji, symbols and scripts it has no font for
+// would print as empty boxes.
+func TestNormaliseNameRefusesWhatCertificatesCannotDraw(t *testing.T) {
+	for _, in := range []string{
+		"Ravi 🇮🇳 Kumar 🙏", "Asha 😊", "Asha\u2764\ufe0f", "Asha ★", "Asha ♥ Devi", "✓ Asha", "Asha ©",
+		"Ravi ₹", "Ravi + Asha", "Asha = Devi", "Asha ~", "Asha^", "Asha | Devi",
+		"李小龍", "김민수", "สมชาย", "ትግርኛ", "ᚠᚢᚦ Asha", "Ｒａｖｉ", // Han, Hangul, Thai, Ethiopic, runes, fullwidth Latin
+		"Asha\U0001d400", // mathematical bold capital A
+		"ଓ\u0b55",        // Oriya sign overline: newer than the font
+	} {
+		got, err := pledge.NormaliseName(in)
+		if got != "" {
+			t.Errorf("NormaliseName(%q) = %q alongside its error", in, got)
+		}
+		wantFieldError(t, err, "name", pledge.MsgNameLetters)
 	}
 }
 
@@ -267,7 +295,8 @@ func TestNormaliseNameLength(t *testing.T) {
 }
 
 func TestNormaliseNameIsNFC(t *testing.T) {
-	for _, in := range []string{"Rene\u0301e", "A\u030a", "\u1100\u1161", "क्\u200dष"} {
+	// Bengali ো is written ে + া and composes to one character.
+	for _, in := range []string{"Rene\u0301e", "A\u030a", "\u09a8\u09c7\u09be", "क्\u200dष"} {
 		got, err := pledge.NormaliseName(in)
 		if err != nil {
 			t.Fatalf("NormaliseName(%q): %v", in, err)

@@ -196,6 +196,12 @@ func TestAPIPledgeRefused(t *testing.T) {
 			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
 		{name: "name without letters", body: valid(set("name", "12345")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
+		{name: "name with markup", body: valid(set("name", "<b>Ram</b>")), wantStatus: 400, wantError: "invalid",
+			wantFields: []field{{"name", "en", pledge.MsgNameLetters}}},
+		{name: "name with emoji", body: valid(set("name", "Ravi 🇮🇳 Kumar 🙏")), wantStatus: 400, wantError: "invalid",
+			wantFields: []field{{"name", "en", pledge.MsgNameLetters}}},
+		{name: "name in a script without a font, in Hindi", body: valid(func(m map[string]string) { m["name"], m["lang"] = "李小龍", "hi" }),
+			wantStatus: 400, wantError: "invalid", wantFields: []field{{"name", "hi", pledge.MsgNameLetters}}},
 		{name: "language unknown", body: valid(set("lang", "fr")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"lang", "en", pledge.MsgLangUnknown}}},
 		{name: "every field wrong in Hindi", body: jsonText(t, pledgeReq("", "12345", "ZZ", "hi")), wantStatus: 400, wantError: "invalid",
@@ -398,7 +404,9 @@ func TestAPIPledgeNamesRoundTrip(t *testing.T) {
 		{"nukta stays decomposed under NFC", "क़ासिम", "hi", "क़ासिम"},
 		{"NFC composes Latin", "Jose\u0301 Garci\u0301a", "en", "José García"},
 		{"white space collapsed", "  Ravi \t  Kumar  ", "en", "Ravi Kumar"},
-		{"markup is text", `<b>Ram</b> & "Sita" <script>x</script>`, "en", `<b>Ram</b> & "Sita" <script>x</script>`},
+		// < and > are symbols, refused in names; what HTML escapes of the
+		// rest is text.
+		{"markup characters are text", `Ram & "Sita" O'Neil`, "en", `Ram & "Sita" O'Neil`},
 		{"Tamil", "முருகன்", "en", "முருகன்"},
 	}
 	for i, tc := range tests {
@@ -527,6 +535,11 @@ func TestFormValidationErrors(t *testing.T) {
 			[]string{pledge.MsgNameTooLong}, strings.Repeat("x", 101)},
 		{"phone missing, name with quotes kept", pledgeForm(`Ravi "Raju" O'Neil`, "", "N2", "en"), "en",
 			[]string{pledge.MsgPhoneRequired}, `Ravi "Raju" O'Neil`},
+		// The certificate would draw emoji as empty boxes.
+		{"name with emoji", pledgeForm("Ravi 🇮🇳 Kumar 🙏", "9876543210", "N1", "en"), "en",
+			[]string{pledge.MsgNameLetters}, "Ravi 🇮🇳 Kumar 🙏"},
+		{"name with emoji in Hindi", pledgeForm("रवि कुमार 🙏", "9876543210", "N1", "hi"), "hi",
+			[]string{pledge.MsgNameLetters}, "रवि कुमार 🙏"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -543,7 +556,8 @@ func TestFormValidationErrors(t *testing.T) {
 				mustContain(t, body, `<p class="error"`, htmlText(msg(t, tc.lang, key)))
 			}
 			fieldOf := map[string]string{pledge.MsgPhoneInvalid: "phone", pledge.MsgPhoneRequired: "phone",
-				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name"}
+				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name",
+				pledge.MsgNameLetters: "name"}
 			for _, key := range tc.wantKeys {
 				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+htmlText(msg(t, tc.lang, key))+`</a></li>`)
 			}
