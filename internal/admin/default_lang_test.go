@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,14 +37,7 @@ func TestCampaignDefaultLanguage(t *testing.T) {
 	editPath := "/admin/c/plant-trees/edit"
 	mustContain(t, adm.get(editPath).Body, `<input type="radio" name="default_lang" value="en"> en`,
 		`<input type="radio" name="default_lang" value="hi" checked> hi`)
-	form.Del("slug")
-	form.Del("regions")
-	save := func() response {
-		t.Helper()
-		form.Set("csrf", adm.csrf(editPath))
-		form.Set("version", strconv.FormatInt(c.campaign(t, "plant-trees").Version, 10))
-		return adm.post(editPath, form)
-	}
+	save := c.editor(t, adm, "plant-trees", form)
 
 	form.Set("default_lang", "en")
 	wantRedirect(t, save(), "/admin/c/plant-trees")

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -420,5 +421,20 @@ func (c *console) storeDirectly(t *testing.T, query string) {
 	defer db.Close()
 	if _, err := db.Exec(query); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// editor returns a function that saves form, a new-campaign form for slug
+// as it was sent, through the campaign's edit page as adm, with a fresh
+// CSRF token and the campaign's current version each time.
+func (c *console) editor(t *testing.T, adm *browser, slug string, form url.Values) func() response {
+	editPath := "/admin/c/" + slug + "/edit"
+	form.Del("slug")
+	form.Del("regions")
+	return func() response {
+		t.Helper()
+		form.Set("csrf", adm.csrf(editPath))
+		form.Set("version", strconv.FormatInt(c.campaign(t, slug).Version, 10))
+		return adm.post(editPath, form)
 	}
 }

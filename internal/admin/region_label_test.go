@@ -2,7 +2,6 @@ package admin_test
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -34,14 +33,7 @@ func TestCampaignRegionLabel(t *testing.T) {
 
 	editPath := "/admin/c/plant-trees/edit"
 	mustContain(t, adm.get(editPath).Body, `name="region_label_en" value="District"`, `name="region_label_hi" value="ज़िला"`)
-	form.Del("slug")
-	form.Del("regions")
-	save := func() response {
-		t.Helper()
-		form.Set("csrf", adm.csrf(editPath))
-		form.Set("version", strconv.FormatInt(c.campaign(t, "plant-trees").Version, 10))
-		return adm.post(editPath, form)
-	}
+	save := c.editor(t, adm, "plant-trees", form)
 	form.Set("region_label_en", "Ward")
 	form.Set("region_label_hi", "")
 	wantRedirect(t, save(), "/admin/c/plant-trees")
