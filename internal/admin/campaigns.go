@@ -192,9 +192,11 @@ func readDefaultLang(f *campaignForm, c *pledge.Campaign, def, stored string) {
 		f.Default = def // "at least one language is needed" says the rest
 		return
 	}
-	if def == "" {
+	if def == "" || len(c.Languages) == 1 {
+		// Not chosen (a form from before the choice), or only one
+		// language ticked: that one is the default, whatever the radio says.
 		def = c.Languages[0]
-		if slices.Contains(c.Languages, stored) {
+		if len(c.Languages) > 1 && slices.Contains(c.Languages, stored) {
 			def = stored
 		}
 	}
