@@ -84,7 +84,7 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	dir, _ := fs.Sub(migrations, "migrations")
 	list, err := store.Migrations(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("check migrations: %w", err)
 	}
 	var table bool
 	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&table); err != nil {
