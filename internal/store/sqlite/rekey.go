@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -21,18 +22,20 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 	if err != nil {
 		return 0, fmt.Errorf("mark addresses rekeyed: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return 0, err // done before
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("mark addresses rekeyed: %w", err)
+	} else if n == 0 {
+		return 0, nil // done before
 	}
 	var total int64
 	for _, t := range []struct{ table, id string }{
 		{"pledges", "number"},
 		{"pending_pledges", "id"},
 	} {
-		// lower() folds ASCII letters only here, which is where capitals
-		// in addresses are found.
+		// Every stored address, once: SQLite's lower() folds ASCII letters
+		// only, and an address may have other capitals (Ünal@…).
 		rows, err := tx.QueryContext(ctx, `SELECT campaign_id, `+t.id+`, email FROM `+t.table+`
-			WHERE email_hash IS NOT NULL AND email IS NOT NULL AND email <> lower(email)`)
+			WHERE email_hash IS NOT NULL AND email IS NOT NULL`)
 		if err != nil {
 			return 0, fmt.Errorf("read addresses to rekey: %w", err)
 		}
@@ -47,7 +50,9 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 				rows.Close()
 				return 0, fmt.Errorf("read addresses to rekey: %w", err)
 			}
-			todo = append(todo, r)
+			if strings.ToLower(r.email) != r.email { // its old key is its new one otherwise
+				todo = append(todo, r)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

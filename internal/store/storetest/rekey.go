@@ -29,6 +29,7 @@ func testRekeyAddresses(t *testing.T, s store.Store) {
 		old(4, "mira@example.org"),  // its old key is the new one already
 		old(5, "neha@example.org"),  // lower case: nothing to do
 		old(6, "Kiran@Example.org"), // confirmed below, then withdrawn: its address is gone
+		old(7, "Ünal@example.org"),  // a capital beyond ASCII
 	})
 	mustConfirm(t, s, c.ID, ids[0], Submission(h, c.ID, 1, "N1").CreatedAt)
 	mustConfirm(t, s, c.ID, ids[5], Submission(h, c.ID, 6, "N1").CreatedAt)
@@ -40,10 +41,10 @@ func testRekeyAddresses(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 { // Asha's pledge and Ravi's pending one; Mira's would clash
-		t.Errorf("RekeyAddresses rekeyed %d rows, want 2", n)
+	if n != 3 { // Asha's pledge, Ravi's and Ünal's pending ones; Mira's would clash
+		t.Errorf("RekeyAddresses rekeyed %d rows, want 3", n)
 	}
-	for i, email := range []string{"ASHA@example.org", "ravi@EXAMPLE.org", "MIRA@example.org"} {
+	for i, email := range []string{"ASHA@example.org", "ravi@EXAMPLE.org", "MIRA@example.org", "ünal@example.org"} {
 		sub := PendingSubmission(h, c.ID, 20+i, "N1")
 		sub.Email, sub.EmailHash = email, h.Email(email)
 		if res := mustCommit(t, s, []pledge.Submission{sub}); !errors.Is(res[0].Err, pledge.ErrDuplicate) {
