@@ -79,7 +79,7 @@ func TestCompose(t *testing.T) {
 			subject:     "आपका संकल्प क्रमांक 12,345: Vote 2026",
 			urls:        []string{"https://pledge.example.org/certificate/tok", "https://pledge.example.org/withdraw/tok"},
 			text:        []string{"आपका संकल्प क्रमांक 12,345 है।"},
-			html:        []string{"अपना प्रमाणपत्र देखें", "संकल्प वापस लें"},
+			html:        []string{"अपना प्रमाणपत्र देखें", "संकल्प वापस लें", "आपका संकल्प क्रमांक <strong>12,345</strong> है।"},
 			actionLinks: 2,
 		},
 		{

@@ -37,7 +37,9 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else {
 		region, _ := c.Region(p.Region)
-		v.Name, v.Region = p.Name, region.Name.In(lang, c.DefaultLang())
+		// The name masked, as the verification page shows it: whoever
+		// typed the address need not own it, and the page is the office's.
+		v.Name, v.Region = pledge.MaskName(p.Name), region.Name.In(lang, c.DefaultLang())
 		v.Action = s.links.ConfirmPath(c.Slug, c.ID, p.ID) + "?lang=" + lang
 	}
 	s.render(w, r, http.StatusOK, "confirm", s.newPage(r, lang, c.Languages, s.cat.T(lang, "confirm_title"), v))

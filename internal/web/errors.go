@@ -37,7 +37,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // that pledged already.
 var errDuplicateContact = errors.New("mobile number or email address already pledged")
 
-// refusal words err, the store's refusal of sub in campaign c, for the
+// refusal words err, the store's refusal of a pledge in campaign c, for the
 // answer: in a campaign that requires an address, a duplicate may be the
 // number's or the address's. It says nothing of the earlier pledge (nor
 // whether it was withdrawn): whoever knows a number learns no more of it.

@@ -226,8 +226,11 @@ func TestConfirm(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantLinkHeaders(t, r)
 		// No ?lang=: the page speaks the language the citizen pledged in.
-		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", "Asha Verma", "उत्तर एक",
+		// The name typed is shown masked: whoever typed the address need
+		// not own it, and the page is the office's.
+		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", "A*** V***", "उत्तर एक",
 			`<form method="post" action="`+confirm+`?lang=hi"`, msg(t, "hi", "confirm_button"))
+		mustNotContain(t, r.text(), "Asha", "Verma")
 	}
 	en := p.get(t, confirm+"?lang=en")
 	mustContain(t, en.text(), `<html lang="en">`, "I will vote.", msg(t, "en", "confirm_button"), `action="`+confirm+`?lang=en"`)
