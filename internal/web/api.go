@@ -158,7 +158,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec, c, err := s.submit(r.Context(), c, in, sub)
 	if err != nil {
-		return withLang(lang, s.refusal(c, err))
+		return withLang(lang, duplicateIn(c, err))
 	}
 	if rec.Pending > 0 {
 		// Counted only once the citizen confirms from the mail.

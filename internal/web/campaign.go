@@ -187,7 +187,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
 	}
-	err = s.refusal(c, err)
+	err = duplicateIn(c, err)
 	st, key := status(err)
 	if st == http.StatusInternalServerError || st == http.StatusNotFound {
 		return err

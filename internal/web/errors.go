@@ -37,11 +37,11 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // that pledged already.
 var errDuplicateContact = errors.New("mobile number or email address already pledged")
 
-// refusal words err, the store's refusal of a pledge in campaign c, for the
-// answer: in a campaign that requires an address, a duplicate may be the
-// number's or the address's. It says nothing of the earlier pledge (nor
-// whether it was withdrawn): whoever knows a number learns no more of it.
-func (s *Server) refusal(c *pledge.Campaign, err error) error {
+// duplicateIn wraps a duplicate refusal so its message fits campaign c: in
+// a campaign that requires an address, the number's or the address's. It
+// says nothing of the earlier pledge (nor whether it was withdrawn):
+// whoever knows a number learns no more of it.
+func duplicateIn(c *pledge.Campaign, err error) error {
 	if c.Email == pledge.EmailRequired && errors.Is(err, pledge.ErrDuplicate) {
 		return fmt.Errorf("%w: %w", errDuplicateContact, err)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -130,21 +129,14 @@ func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledg
 	if rec, ok := s.rememberedReceipt(r, c, sub); ok {
 		return rec, true
 	}
-	p, ok := s.byPhone(r.Context(), c, sub)
-	if !ok || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
+	number, err := s.deps.Store.NumberByPhone(r.Context(), c.ID, sub.PhoneHash)
+	if err != nil {
+		return pledge.Receipt{}, false
+	}
+	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
 		s.now().Sub(p.CreatedAt) > retapWindow {
 		return pledge.Receipt{}, false
 	}
-	return pledge.Receipt{CampaignID: c.ID, Number: p.Number}, true
-}
-
-// byPhone returns the pledge made in campaign c with the mobile number of
-// sub, if there is one.
-func (s *Server) byPhone(ctx context.Context, c *pledge.Campaign, sub pledge.Submission) (pledge.Pledge, bool) {
-	number, err := s.deps.Store.NumberByPhone(ctx, c.ID, sub.PhoneHash)
-	if err != nil {
-		return pledge.Pledge{}, false
-	}
-	p, err := s.deps.Store.Pledge(ctx, c.ID, number)
-	return p, err == nil
+	return pledge.Receipt{CampaignID: c.ID, Number: number}, true
 }
