@@ -332,11 +332,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("edit campaign: %w", err)
 	}
-	before := c
-	before.Languages = slices.Clone(c.Languages)
-	before.Title, before.Pledge = maps.Clone(c.Title), maps.Clone(c.Pledge)
-	before.CertificateTitle, before.Signatory = maps.Clone(c.CertificateTitle), maps.Clone(c.Signatory)
-	before.RegionLabel = maps.Clone(c.RegionLabel)
+	before := c // readCampaignForm gives c new languages and texts, never changing these
 	f := campaignForm{Slug: c.Slug}
 	readCampaignForm(r, &f, &c)
 	if c.Version, err = editedVersion(r, c.Version); err != nil {
