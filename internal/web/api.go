@@ -1,16 +1,10 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"mime"
 	"net/http"
-	"reflect"
-	"slices"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -186,100 +180,6 @@ func decodePledgeJSON(w http.ResponseWriter, r *http.Request) (apiPledgeRequest,
 		return apiPledgeRequest{}, err
 	}
 	return req, nil
-}
-
-// decodeStrict reads one JSON object whose members are all strings (or
-// null, meaning not given) named in fields, storing each through its pointer.
-//
-// encoding/json alone would let through what a strict reader refuses: keys
-// matched to fields whatever their case, and a key given twice (the last
-// wins). So the object is decoded into a map, whose keys are exact, and
-// its members are counted in the text: a repeated key makes the count
-// larger than the map.
-func decodeStrict(body io.Reader, fields map[string]*string) error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: invalid JSON: "+format, append([]any{errBadRequest}, args...)...)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return readErr(err, bad)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-			if te.Type != nil && te.Type.Kind() != reflect.Map { // a number too large for any field
-				return bad("field values must be strings")
-			}
-			return bad("the body must be a JSON object")
-		}
-		return readErr(err, bad)
-	}
-	if m == nil { // null
-		return bad("the body must be a JSON object")
-	}
-	for _, key := range slices.Sorted(maps.Keys(m)) {
-		if _, ok := fields[key]; !ok {
-			return bad("unknown field %q", key)
-		}
-		switch m[key].(type) {
-		case string, nil: // null: not given
-		default:
-			return bad("field %q must be a string", key)
-		}
-	}
-	if members(b) != len(m) {
-		return bad("field %q given twice", repeatedKey(b))
-	}
-	for key, v := range m {
-		if v, ok := v.(string); ok {
-			*fields[key] = v
-		}
-	}
-	return nil
-}
-
-// repeatedKey returns the first key given twice in b, valid JSON holding
-// one object whose values are strings or null.
-func repeatedKey(b []byte) string {
-	d := json.NewDecoder(bytes.NewReader(b))
-	seen := make(map[string]bool)
-	if _, err := d.Token(); err != nil { // {
-		return ""
-	}
-	for d.More() {
-		key, err := d.Token()
-		if err != nil {
-			return ""
-		}
-		k, _ := key.(string)
-		if seen[k] {
-			return k
-		}
-		seen[k] = true
-		if _, err := d.Token(); err != nil { // the value
-			return ""
-		}
-	}
-	return ""
-}
-
-// members counts the members of valid JSON holding one object whose values
-// are strings or null: the colons outside strings.
-func members(b []byte) int {
-	n, inString, escaped := 0, false, false
-	for _, c := range b {
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && c == ':':
-			n++
-		}
-	}
-	return n
 }
 
 // readErr keeps an oversize body recognisable and words the rest as bad JSON.

@@ -302,6 +302,15 @@ func FuzzDecodePledgeJSON(f *testing.F) {
 				seen[k] = true
 			}
 		}
+		// Each field holds what encoding/json reads from the body.
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", body, err)
+		}
+		want := func(k string) string { s, _ := m[k].(string); return s }
+		if w := (apiPledgeRequest{Name: want("name"), Phone: want("phone"), Region: want("region"), Email: want("email"), Lang: want("lang")}); req != w {
+			t.Fatalf("body %q decoded to %+v; encoding/json reads %+v", body, req, w)
+		}
 		b, err := json.Marshal(req)
 		if err != nil {
 			t.Fatalf("re-marshal %+v: %v", req, err)
