@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -353,6 +351,12 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return fmt.Errorf("edit campaign: %w", err)
 			}
+			if len(campaignChanges(&now, &c)) == 0 {
+				// Saved already, as a second click on Save finds: the
+				// campaign is as this form would make it.
+				http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+				return nil
+			}
 			f.Version = now.Version // saving again replaces the other edit
 			f.add("form", "Someone else saved this campaign after this form was opened, so these changes were not saved. "+
 				"They are still in the form below; the campaign as it is now is on its dashboard. Save again to replace the other changes with these.")
@@ -370,12 +374,11 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 }
 
 // createDetail is the audit log's account of creating c: its settings,
-// its pledge text by a digest per language, and its region label where it
-// has one.
+// its pledge text in each language, and its region label where it has one.
 func createDetail(c *pledge.Campaign) string {
 	d := fmt.Sprintf("%s: %q, languages %s, email %s, goal %s, opens %s, closes %s, %d regions, pledge text %s",
 		c.Slug, c.Title.In("en", c.DefaultLang()), strings.Join(c.Languages, ","), c.Email, goalText(c.Goal),
-		consoleTime(c.OpensAt), closesText(c.ClosesAt), len(c.Regions), textDigests(c.Pledge))
+		consoleTime(c.OpensAt), closesText(c.ClosesAt), len(c.Regions), quotedTexts(c.Pledge))
 	if len(c.RegionLabel) > 0 {
 		d += ", region label " + quotedTexts(c.RegionLabel)
 	}
@@ -383,10 +386,20 @@ func createDetail(c *pledge.Campaign) string {
 }
 
 // editDetail is the audit log's account of an edit saving c over old: each
-// setting that changed, old → new, and each long text (the pledge) that
-// changed by a digest of it before and after; "no changes" for a save
-// that changed nothing.
+// setting that changed, old → new (campaignChanges); "no changes" for a
+// save that changed nothing.
 func editDetail(old, c *pledge.Campaign) string {
+	changes := campaignChanges(old, c)
+	if len(changes) == 0 {
+		return c.Slug + ": no changes"
+	}
+	return c.Slug + ": " + strings.Join(changes, "; ")
+}
+
+// campaignChanges lists what the edit form would change saving c over old,
+// each setting as old → new, texts in full: certificates already issued
+// show the texts as they are now, so the audit log keeps what they said.
+func campaignChanges(old, c *pledge.Campaign) []string {
 	var changes []string
 	changed := func(field, from, to string) {
 		if from != to {
@@ -400,33 +413,22 @@ func editDetail(old, c *pledge.Campaign) string {
 	for _, t := range []struct {
 		name     string
 		old, new pledge.Text
-		long     bool
 	}{
-		{"title", old.Title, c.Title, false},
-		{"region label", old.RegionLabel, c.RegionLabel, false},
-		{"pledge text", old.Pledge, c.Pledge, true},
-		{"certificate title", old.CertificateTitle, c.CertificateTitle, false},
-		{"signatory", old.Signatory, c.Signatory, false},
+		{"title", old.Title, c.Title},
+		{"region label", old.RegionLabel, c.RegionLabel},
+		{"pledge text", old.Pledge, c.Pledge},
+		{"certificate title", old.CertificateTitle, c.CertificateTitle},
+		{"signatory", old.Signatory, c.Signatory},
 	} {
 		for _, l := range textLangs(t.old, t.new) {
-			from, to := t.old[l], t.new[l]
-			switch {
-			case from == to:
-			case t.long:
-				changes = append(changes, fmt.Sprintf("%s (%s) changed (%s → %s)", t.name, l, digestOf(from), digestOf(to)))
-			default:
-				changed(t.name+" ("+l+")", strconv.Quote(from), strconv.Quote(to))
-			}
+			changed(t.name+" ("+l+")", strconv.Quote(t.old[l]), strconv.Quote(t.new[l]))
 		}
 	}
 	changed("email", string(old.Email), string(c.Email))
 	changed("goal", goalText(old.Goal), goalText(c.Goal))
 	changed("opens", consoleTime(old.OpensAt), consoleTime(c.OpensAt))
 	changed("closes", closesText(old.ClosesAt), closesText(c.ClosesAt))
-	if len(changes) == 0 {
-		return c.Slug + ": no changes"
-	}
-	return c.Slug + ": " + strings.Join(changes, "; ")
+	return changes
 }
 
 // sameLangs reports whether a and b hold the same languages, in whatever
@@ -512,22 +514,4 @@ func quotedTexts(t pledge.Text) string {
 		parts = append(parts, l+" "+strconv.Quote(t[l]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// textDigests names a text in each of its languages by a short hash
-// (digestOf), e.g. "en 1f2e3d4c, hi 5a6b7c8d".
-func textDigests(t pledge.Text) string {
-	parts := make([]string, 0, len(t))
-	for _, l := range slices.Sorted(maps.Keys(t)) {
-		parts = append(parts, l+" "+digestOf(t[l]))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// digestOf names a long text by a short hash, so that an audit entry shows
-// whether it changed, and which entries name the same text, without
-// holding it.
-func digestOf(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:4])
 }

@@ -116,3 +116,26 @@ func TestRegionsImportAfterAnotherEdit(t *testing.T) {
 		t.Errorf("after importing again: %d regions, want 3", len(got.Regions))
 	}
 }
+
+// A second click on Save sends the same form again, made to the version the
+// first click replaced: the campaign is already as it asks, so it is not
+// called a conflict, and the log holds one edit.
+func TestCampaignEditSavedTwice(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	editPath := "/admin/c/vote/edit"
+	form := adm.get(editPath)
+	tok, v := csrfField.FindStringSubmatch(form.Body)[1], formVersion(t, form)
+
+	wantRedirect(t, adm.post(editPath, editForm(tok, v, "100")), "/admin/c/vote")
+	wantRedirect(t, adm.post(editPath, editForm(tok, v, "100")), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); got.Goal != 100 || got.Version != 2 {
+		t.Fatalf("goal %d, version %d; want 100, 2", got.Goal, got.Version)
+	}
+	if n := c.count(t, "campaign-edit"); n != 1 {
+		t.Errorf("%d campaign-edit entries, want 1", n)
+	}
+	// The same stale form asking for something else is still a conflict.
+	wantStatus(t, adm.post(editPath, editForm(tok, v, "200")), http.StatusConflict)
+}
