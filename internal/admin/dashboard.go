@@ -33,7 +33,9 @@ type dashboardData struct {
 	Regions    []regionRow
 	At         time.Time
 
-	Closed        bool // closed for good: it can be anonymised
+	Uncounted     pledge.Uncounted // waiting for confirmation, withdrawn
+	Closed        bool             // closed for good: it can be anonymised
+	Anonymised    time.Time        // when it was (zero: never)
 	Leaves        []regionRow
 	Invalidations []pledge.Invalidation
 	Invalidate    invalidateForm
@@ -57,7 +59,7 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	d.Done = doneMessage(r.URL.Query(), d.Invalidations)
+	d.Done = doneMessage(r.URL.Query(), d.Invalidations, !c.AnonymisedAt.IsZero())
 	d.Live = r.URL.Query().Get("live") == "1"
 	p := a.newPage(r, d.Title, d)
 	if d.Live {
@@ -92,8 +94,13 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		LastDay:    lastMinutes(series, chartMinutes),
 		Chart:      svg, Summary: summary,
 		Regions: regionTable(c, counts), At: now,
-		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now),
+		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now), Anonymised: c.AnonymisedAt,
 		Leaves: leafRegions(c),
+	}
+	if c.Email != pledge.EmailNone {
+		if d.Uncounted, err = a.store.Uncounted(ctx, c.ID); err != nil {
+			return dashboardData{}, fmt.Errorf("campaign dashboard: uncounted pledges of %s: %w", c.Slug, err)
+		}
 	}
 	if d.Invalidations, err = a.store.Invalidations(ctx, c.ID); err != nil {
 		return dashboardData{}, fmt.Errorf("campaign dashboard: invalidations of %s: %w", c.Slug, err)

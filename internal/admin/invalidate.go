@@ -184,8 +184,9 @@ func plural(n int64, one, many string) string {
 	return strconv.FormatInt(n, 10) + " " + many
 }
 
-// doneMessage words the outcome a redirect after an action points at.
-func doneMessage(q url.Values, list []pledge.Invalidation) string {
+// doneMessage words the outcome a redirect after an action points at: an
+// invalidation in list, or the anonymisation of a campaign that was.
+func doneMessage(q url.Values, list []pledge.Invalidation, anonymised bool) string {
 	find := func(key string) (pledge.Invalidation, bool) {
 		id, err := strconv.ParseInt(q.Get(key), 10, 64)
 		if err != nil {
@@ -207,7 +208,7 @@ func doneMessage(q url.Values, list []pledge.Invalidation) string {
 	if inv, ok := find("reverted"); ok {
 		return fmt.Sprintf("Invalidation #%d reverted: the %d pledges it set aside count again, but for any withdrawn meanwhile.", inv.ID, inv.Rows)
 	}
-	if n, err := strconv.ParseInt(q.Get("anonymised"), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(q.Get("anonymised"), 10, 64); err == nil && anonymised {
 		deleted, _ := strconv.ParseInt(q.Get("deleted"), 10, 64)
 		return fmt.Sprintf("Anonymised: e-mail and network addresses removed from %s; %s deleted, with their names and addresses (their confirmation links no longer work).",
 			plural(n, "pledge", "pledges"), plural(deleted, "unconfirmed pledge", "unconfirmed pledges"))

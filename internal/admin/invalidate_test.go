@@ -311,7 +311,12 @@ func TestAnonymise(t *testing.T) {
 	wantStatus(t, viewer.post("/admin/c/ended/anonymise", url.Values{"csrf": {viewer.csrf("/admin/c/ended")}}), http.StatusForbidden)
 
 	page := adm.get("/admin/c/ended")
-	mustContain(t, page.Body, "anonymise-form", "Unconfirmed pledges", "are deleted", "their confirmation links stop working")
+	mustContain(t, page.Body, "anonymise-form", "Unconfirmed pledges", "are deleted", "their confirmation links stop working",
+		`<span id="pending">2</span> waiting for their e-mail address to be confirmed`, `<span id="withdrawn">0</span> withdrawn`)
+	// A link that says it was anonymised does not make it so.
+	if body := adm.get("/admin/c/ended?anonymised=812&deleted=37").Body; strings.Contains(body, "removed from 812") {
+		t.Error("the dashboard repeats an anonymisation the campaign never had")
+	}
 	// Not without the box ticked: it cannot be undone.
 	r := adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -328,8 +333,28 @@ func TestAnonymise(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := "/admin/c/ended?anonymised=3&deleted=2"
+	editForm := adm.get("/admin/c/ended/edit") // opened before anonymising
 	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}, "confirm": {"yes"}}), done)
-	mustContain(t, adm.get(done).Body, "removed from 3 pledges; 2 unconfirmed pledges deleted")
+	page = adm.get(done)
+	mustContain(t, page.Body, "removed from 3 pledges; 2 unconfirmed pledges deleted", `id="anonymised"`, "cannot reopen",
+		"closed, anonymised", `<span id="pending">0</span>`)
+	if strings.Contains(page.Body, "anonymise-form") {
+		t.Error("an anonymised campaign's dashboard offers to anonymise it again")
+	}
+	// It may not reopen: neither from the form opened before, nor from a
+	// new one.
+	reopen := url.Values{"csrf": {adm.csrf("/admin/c/ended/edit")}, "version": {formVersion(t, editForm)}, "lang": {"en", "hi"},
+		"title_en": {"Test pledge"}, "title_hi": {"परीक्षण"}, "pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "closes_at": {""}, "email": {"optional"}}
+	for _, version := range []string{formVersion(t, editForm), formVersion(t, adm.get("/admin/c/ended/edit"))} {
+		reopen.Set("version", version)
+		r = adm.post("/admin/c/ended/edit", reopen)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r.Body, "an anonymised campaign cannot reopen")
+	}
+	if got := c.campaign(t, "ended"); !got.ClosesAt.Equal(camp.ClosesAt) {
+		t.Errorf("closes at %v after the refused edit", got.ClosesAt)
+	}
 	if a := c.lastAction(t, admin.KindAnonymise); a.Actor != adminUser ||
 		a.Detail != "ended: e-mail and network addresses removed from 3 pledges; 2 unconfirmed pledges deleted" {
 		t.Errorf("audit entry = %+v, want both numbers", a)

@@ -86,6 +86,11 @@ type Campaign struct {
 	// submission prepared against an older count, so a pledge never lands
 	// in a region an instance still had cached. Set by the store.
 	RegionsRev int64
+	// AnonymisedAt is when the campaign's pledges lost their e-mail and
+	// network addresses (zero: never). An anonymised campaign stays closed:
+	// it must close by then, or it would collect addresses again. Set by
+	// the store.
+	AnonymisedAt time.Time
 	// Version counts the saved edits of the campaign, from 1 when created.
 	// The store refuses to save a copy read before the last edit
 	// (ErrEditConflict), so two admins' edits never silently undo one
@@ -262,6 +267,10 @@ func (c *Campaign) Problems() []string {
 	}
 	if !c.ClosesAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
 		problems = append(problems, "closing time must be after opening time")
+	}
+	if !c.AnonymisedAt.IsZero() && (c.ClosesAt.IsZero() || c.ClosesAt.After(c.AnonymisedAt)) {
+		problems = append(problems, "closing time must be no later than "+FormatIST("en", c.AnonymisedAt)+
+			", when the campaign's pledges were anonymised: an anonymised campaign cannot reopen")
 	}
 	seen := make(map[string]Region, len(c.Regions))
 	for _, r := range c.Regions {

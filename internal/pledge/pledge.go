@@ -65,6 +65,13 @@ type Counts struct {
 	Regions map[string]int64
 }
 
+// Uncounted are the pledges of a campaign its counts leave out, but for
+// invalidated ones (each invalidation says how many it set aside).
+type Uncounted struct {
+	Pending   int64 // waiting for their e-mail address to be confirmed
+	Withdrawn int64 // withdrawn by whoever made them
+}
+
 // Audit is a consistency report on one campaign's stored pledges.
 type Audit struct {
 	Rows          int64 // pledges stored, invalidated or withdrawn or not

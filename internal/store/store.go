@@ -63,6 +63,10 @@ type Store interface {
 
 	// Counts returns a campaign's count rows.
 	Counts(ctx context.Context, campaignID int64) (pledge.Counts, error)
+	// Uncounted returns how many of a campaign's pledges wait for their
+	// e-mail confirmation and how many were withdrawn, from indexes that
+	// hold only those.
+	Uncounted(ctx context.Context, campaignID int64) (pledge.Uncounted, error)
 	// Pledge returns the pledge with certificate number in a campaign, or
 	// pledge.ErrNotFound.
 	Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error)

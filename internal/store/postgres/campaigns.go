@@ -69,7 +69,8 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 // are read: regions at least as new as the count keep a submission checked
 // against them from passing a batch's comparison wrongly.
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, region_label, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, region_label, version, anonymised_at,
+	(SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -246,9 +247,9 @@ func regions(ctx context.Context, q querier, campaignID int64) (map[int64][]pled
 func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	var c pledge.Campaign
 	var email string
-	var closes *time.Time
+	var closes, anonymised *time.Time
 	err := row.Scan(&c.ID, &c.Slug, &c.Languages, &c.Title, &c.Pledge, &email, &c.OpensAt, &closes, &c.CreatedAt, &c.Paused, &c.Goal,
-		&c.CertificateTitle, &c.Signatory, &c.RegionLabel, &c.Version, &c.RegionsRev)
+		&c.CertificateTitle, &c.Signatory, &c.RegionLabel, &c.Version, &anonymised, &c.RegionsRev)
 	if err != nil {
 		return c, err
 	}
@@ -266,6 +267,9 @@ func scanCampaign(row pgx.CollectableRow) (pledge.Campaign, error) {
 	c.CreatedAt = c.CreatedAt.UTC()
 	if closes != nil {
 		c.ClosesAt = closes.UTC()
+	}
+	if anonymised != nil {
+		c.AnonymisedAt = anonymised.UTC()
 	}
 	return c, nil
 }

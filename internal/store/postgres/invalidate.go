@@ -180,7 +180,8 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		if err != nil {
 			return fmt.Errorf("read campaign: %w", err)
 		}
-		if closes == nil || closes.After(time.Now()) {
+		now := time.Now()
+		if closes == nil || closes.After(now) {
 			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrStillOpen)
 		}
 		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, source = NULL
@@ -198,6 +199,12 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		res.Pending = tag.RowsAffected()
 		if _, err := tx.Exec(ctx, `DELETE FROM pending_pledges WHERE campaign_id = $1`, campaignID); err != nil {
 			return fmt.Errorf("confirmed pending pledges: %w", err)
+		}
+		// A new version: an edit form opened before this would not know
+		// the campaign may no longer reopen.
+		if _, err := tx.Exec(ctx, `UPDATE campaigns SET anonymised_at = coalesce(anonymised_at, $2), version = version + 1
+			WHERE id = $1`, campaignID, now); err != nil {
+			return fmt.Errorf("mark campaign anonymised: %w", err)
 		}
 		return logAction(ctx, tx, store.AnonymiseAction(act, res))
 	})

@@ -11,6 +11,19 @@ import (
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
+// Uncounted returns how many of a campaign's pledges wait for their e-mail
+// confirmation and how many were withdrawn.
+func (s *Store) Uncounted(ctx context.Context, campaignID int64) (pledge.Uncounted, error) {
+	var u pledge.Uncounted
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM pending_pledges WHERE campaign_id = $1 AND number = 0),
+		(SELECT count(*) FROM pledges WHERE campaign_id = $1 AND withdrawn_at IS NOT NULL)`, campaignID).Scan(&u.Pending, &u.Withdrawn)
+	if err != nil {
+		return u, fmt.Errorf("read uncounted pledges: %w", err)
+	}
+	return u, nil
+}
+
 // Counts returns a campaign's count rows.
 func (s *Store) Counts(ctx context.Context, campaignID int64) (pledge.Counts, error) {
 	rows, err := s.pool.Query(ctx, `SELECT region, n FROM region_counts WHERE campaign_id = $1`, campaignID)

@@ -69,7 +69,8 @@ func (s *Store) CreateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 // campaignColumns reads regions_rev with the campaign, before its regions
 // are read (see the PostgreSQL store).
 const campaignColumns = `id, slug, languages, title, pledge_text, email_mode, opens_at, closes_at, created_at, paused, goal,
-	certificate_title, signatory, region_label, version, (SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
+	certificate_title, signatory, region_label, version, anonymised_at,
+	(SELECT regions_rev FROM campaign_seq WHERE campaign_id = campaigns.id)`
 
 // Campaigns lists every campaign with its regions, oldest first.
 func (s *Store) Campaigns(ctx context.Context) ([]pledge.Campaign, error) {
@@ -263,9 +264,9 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	var langs, title, text, certTitle, signatory, regionLabel []byte
 	var email string
 	var opens, created int64
-	var closes sql.NullInt64
+	var closes, anonymised sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Slug, &langs, &title, &text, &email, &opens, &closes, &created, &c.Paused, &c.Goal,
-		&certTitle, &signatory, &regionLabel, &c.Version, &c.RegionsRev); err != nil {
+		&certTitle, &signatory, &regionLabel, &c.Version, &anonymised, &c.RegionsRev); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}
@@ -288,6 +289,9 @@ func scanCampaign(row scanner) (pledge.Campaign, error) {
 	c.OpensAt = time.UnixMicro(opens).UTC()
 	if closes.Valid {
 		c.ClosesAt = time.UnixMicro(closes.Int64).UTC()
+	}
+	if anonymised.Valid {
+		c.AnonymisedAt = time.UnixMicro(anonymised.Int64).UTC()
 	}
 	c.CreatedAt = time.UnixMicro(created).UTC()
 	return c, nil

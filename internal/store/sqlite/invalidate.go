@@ -187,7 +187,8 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 	if err != nil {
 		return none, fmt.Errorf("read campaign: %w", err)
 	}
-	if !closes.Valid || closes.Int64 > time.Now().UnixMicro() {
+	now := time.Now().UnixMicro()
+	if !closes.Valid || closes.Int64 > now {
 		return none, fmt.Errorf("anonymise campaign %d: %w", campaignID, pledge.ErrStillOpen)
 	}
 	var res pledge.Anonymisation
@@ -202,6 +203,12 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_pledges WHERE campaign_id = ?`, campaignID); err != nil {
 		return none, fmt.Errorf("anonymise confirmed pending pledges: %w", err)
+	}
+	// A new version: an edit form opened before this would not know the
+	// campaign may no longer reopen.
+	if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET anonymised_at = coalesce(anonymised_at, ?), version = version + 1
+		WHERE id = ?`, now, campaignID); err != nil {
+		return none, fmt.Errorf("mark campaign anonymised: %w", err)
 	}
 	if err := logAction(ctx, tx, store.AnonymiseAction(act, res)); err != nil {
 		return none, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -125,4 +126,54 @@ func TestChangeNotMadeWithoutAuditEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.MustNotChangeUnaudited(t, s, c, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "campaign-pause", Detail: "vote: paused"})
+}
+
+// TestAnonymisedFoundInTheLog: a campaign anonymised before campaigns kept
+// the time is found, on migrating, by its entry in the audit log; one whose
+// slug merely begins the same is not.
+func TestAnonymisedFoundInTheLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	log := slog.New(slog.DiscardHandler)
+	s, err := sqlite.Open(ctx, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, slug := range []string{"gone", "gone-2"} {
+		c := storetest.Campaign(slug)
+		c.ClosesAt = at.Add(-time.Hour)
+		if err := s.CreateCampaign(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := &pledge.Action{At: at, Actor: "admin", Remote: "127.0.0.1", Kind: "anonymise",
+		Detail: "gone: e-mail and network addresses removed from 3 pledges; 0 unconfirmed pledges deleted"}
+	if err := s.LogAction(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP INDEX pledges_withdrawn`, `ALTER TABLE campaigns DROP COLUMN anonymised_at`,
+		`DELETE FROM schema_migrations WHERE version = 12`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err = sqlite.Open(ctx, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for slug, want := range map[string]time.Time{"gone": at, "gone-2": {}} {
+		c, err := s.Campaign(ctx, slug)
+		if err != nil || !c.AnonymisedAt.Equal(want) {
+			t.Errorf("%s: anonymised at %v (%v), want %v", slug, c.AnonymisedAt, err, want)
+		}
+	}
 }

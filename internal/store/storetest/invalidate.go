@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,7 +201,37 @@ func testAnonymise(t *testing.T, s store.Store) {
 	if _, err := s.Pledge(ctx, c.ID, 8); err != nil {
 		t.Fatal(err)
 	}
+	// The campaign knows it was anonymised, from then on, and an edit
+	// opened before does not save.
+	got, err := s.Campaign(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := got.AnonymisedAt
+	if at.Before(c.ClosesAt) || time.Since(at) > time.Minute || got.Version != c.Version+1 {
+		t.Fatalf("after Anonymise: anonymised at %v, version %d; want about now, %d", at, got.Version, c.Version+1)
+	}
+	c.Goal = 5
+	if err := s.UpdateCampaign(ctx, c, nil); !errors.Is(err, pledge.ErrEditConflict) {
+		t.Fatalf("edit opened before Anonymise: %v, want ErrEditConflict", err)
+	}
 	if res, err := s.Anonymise(ctx, c.ID, nil); err != nil || res != (pledge.Anonymisation{}) {
 		t.Fatalf("second Anonymise = %+v, %v; want nothing done", res, err)
+	}
+	// It may not reopen: not open-ended, nor closing after it was anonymised.
+	for _, closes := range []time.Time{{}, at.Add(time.Hour)} {
+		again, _ := s.Campaign(ctx, c.Slug)
+		again.ClosesAt = closes
+		if err := s.UpdateCampaign(ctx, &again, nil); err == nil || !strings.Contains(err.Error(), "cannot reopen") {
+			t.Errorf("reopening to close at %v: %v", closes, err)
+		}
+	}
+	again, _ := s.Campaign(ctx, c.Slug)
+	if !again.AnonymisedAt.Equal(at) {
+		t.Errorf("the second Anonymise moved its time from %v to %v", at, again.AnonymisedAt)
+	}
+	again.Goal, again.ClosesAt = 5, at.Add(-time.Hour)
+	if err := s.UpdateCampaign(ctx, &again, nil); err != nil {
+		t.Errorf("edit that keeps it closed: %v", err)
 	}
 }

@@ -404,12 +404,14 @@ func testPendingConfirm(t *testing.T, s store.Store) {
 	subs[1].Lang = "hi"
 	subs[1].Source = netip.MustParseAddr("192.0.2.7")
 	ids := mustPending(t, s, subs)
+	wantUncounted(t, s, c.ID, pledge.Uncounted{Pending: 3})
 
 	now := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
 	r, err := s.Confirm(ctx, c.ID, ids[1], now)
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantUncounted(t, s, c.ID, pledge.Uncounted{Pending: 2})
 	if diff := cmp.Diff(pledge.Receipt{CampaignID: c.ID, Number: 1}, r); diff != "" {
 		t.Fatalf("Confirm receipt mismatch (-want +got):\n%s", diff)
 	}
@@ -463,6 +465,7 @@ func testPendingConfirm(t *testing.T, s store.Store) {
 	if n := mustConfirm(t, s, c.ID, ids[0], now); n != 3 {
 		t.Errorf("first pledge confirmed third got number %d, want 3", n)
 	}
+	wantUncounted(t, s, c.ID, pledge.Uncounted{})
 	a := mustCounts(t, s, c.ID, pledge.Counts{Total: 3, Regions: map[string]int64{"N1": 1, "N2": 1, "S1": 1}})
 	if a.Rows != 3 || a.LastNumber != 3 {
 		t.Errorf("audit = %+v, want 3 rows, numbers 1-3", a)
@@ -876,6 +879,8 @@ func testWithdraw(t *testing.T, s store.Store) {
 			t.Errorf("%s: minute counts sum to %d, want 3", when, n)
 		}
 		mustCounts(t, s, other.ID, pledge.Counts{Total: 1, Regions: map[string]int64{"N1": 1}})
+		wantUncounted(t, s, c.ID, pledge.Uncounted{Withdrawn: 1})
+		wantUncounted(t, s, other.ID, pledge.Uncounted{})
 	}
 	check("after Withdraw")
 	if err := s.Withdraw(ctx, c.ID, 2, now.Add(time.Hour)); err != nil {
@@ -1031,5 +1036,13 @@ func testPendingIDsNeverReused(t *testing.T, s store.Store) {
 	}
 	if third := commit(3); third <= max(first, second) {
 		t.Errorf("after expiry a pending pledge got ID %d; %d and %d were given before", third, first, second)
+	}
+}
+
+// wantUncounted checks what Uncounted says of a campaign.
+func wantUncounted(t *testing.T, s store.Store, campaignID int64, want pledge.Uncounted) {
+	t.Helper()
+	if got, err := s.Uncounted(context.Background(), campaignID); err != nil || got != want {
+		t.Errorf("Uncounted = %+v, %v; want %+v", got, err, want)
 	}
 }
