@@ -60,7 +60,7 @@ func New() *Metrics {
 	})
 	m.commitErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: namespace, Subsystem: "intake", Name: "commit_errors_total",
-		Help: "Batches whose commit failed (their pledges were answered 503, nothing stored).",
+		Help: "Batches whose commit failed (their pledges were answered 503; nothing stored, unless the database was lost at the commit and could not be asked in time).",
 	})
 	m.pledges = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "pledges_total",

@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -107,22 +109,94 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 	if !mail {
 		err = storeGroups(ctx, conn.Conn(), subs, groups, results, true)
 	} else {
-		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
-				return err
-			}
-			return store.Enqueue(ctx, s.jobs, tx, store.BatchJobs(subs, results))
-		})
+		err = storeGroupsWithJobs(ctx, conn.Conn(), s.jobs, subs, groups, results)
 	}
-	if err != nil {
-		// The next batch starts on a fresh connection: no transaction left
-		// open (closing rolls it back) and statements prepared afresh, should
-		// a schema change be what failed.
-		closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	if err == nil {
+		return nil
+	}
+	// The next batch starts on a fresh connection: no transaction left
+	// open (closing rolls it back) and statements prepared afresh, should a
+	// schema change be what failed.
+	backend := conn.Conn().PgConn().PID()
+	closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = conn.Conn().Close(closing)
+	if errors.Is(err, errCommitUnanswered) {
+		// Its own time: ctx may be what ran out.
+		asking, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
-		_ = conn.Conn().Close(closing)
+		if ok, cerr := s.committed(asking, backend, subs, results); cerr != nil {
+			err = fmt.Errorf("%w (and whether it committed is unknown: %w)", err, cerr)
+		} else if ok {
+			s.log.Warn("batch committed, though its connection failed before the answer", "size", len(subs), "err", err)
+			return nil
+		}
 	}
 	return err
+}
+
+// errCommitUnanswered marks a failure after COMMIT was sent: the
+// transaction may have committed or not.
+var errCommitUnanswered = errors.New("no answer to COMMIT")
+
+// storeGroupsWithJobs stores the groups and enqueues the batch's mail jobs
+// in one transaction on conn.
+func storeGroupsWithJobs(ctx context.Context, conn *pgx.Conn, jobs *river.Client[pgx.Tx], subs []pledge.Submission, groups [][]int, results []store.Result) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) // nothing to roll back after Commit
+	if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
+		return err
+	}
+	if err := store.Enqueue(ctx, jobs, tx, store.BatchJobs(subs, results)); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("%w: %w", errCommitUnanswered, err)
+	}
+	return nil
+}
+
+// committed finds out whether the transaction of a batch whose COMMIT went
+// unanswered did commit. It waits for the server process that ran it (pid
+// backend) to end, since until then it may still commit, and then looks
+// for one row the transaction wrote: it wrote all or none. A batch that
+// wrote none reports false.
+func (s *Store) committed(ctx context.Context, backend uint32, subs []pledge.Submission, results []store.Result) (bool, error) {
+	query, i := "", 0
+	for i = range results {
+		if r := results[i].Receipt; r.Number > 0 {
+			query = `SELECT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = $1 AND number = $2 AND phone_hash = $3)`
+			break
+		} else if r.Pending > 0 {
+			query = `SELECT EXISTS (SELECT 1 FROM pending_pledges WHERE campaign_id = $1 AND id = $2 AND phone_hash = $3)`
+			break
+		}
+	}
+	if query == "" {
+		return false, nil
+	}
+	key := max(results[i].Receipt.Number, results[i].Receipt.Pending)
+	for {
+		var running, found bool
+		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, int64(backend)).Scan(&running)
+		if err == nil && !running {
+			err = s.pool.QueryRow(ctx, query, subs[i].CampaignID, key, subs[i].PhoneHash).Scan(&found)
+			if err == nil {
+				return found, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("server process %d still running", backend)
+			}
+			return false, fmt.Errorf("%w: %w", err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // batchSender is a connection or a transaction.
@@ -158,6 +232,9 @@ func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, 
 		return nil
 	}
 	if err := db.SendBatch(ctx, second).Close(); err != nil {
+		if own {
+			return fmt.Errorf("advance sequence and counts, and commit: %w: %w", errCommitUnanswered, err)
+		}
 		return fmt.Errorf("advance sequence and counts: %w", err)
 	}
 	return nil
