@@ -47,6 +47,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applicat
 	-d '{"name":"After Chaos","phone":"6000000001","region":"KOTA"}' \
 	http://127.0.0.1:8080/api/v1/campaigns/bilaspur-voter-pledge/pledges)
 [[ "$code" == 201 ]] || { echo "chaos: a pledge after the restart got $code" >&2; exit 1; }
+# nginx gives each request its own ID: one a client sends does not reach the
+# portal's logs and mail jobs.
+rid=$(curl -s -o /dev/null -D - -H 'X-Request-Id: chosen-by-client' http://127.0.0.1:8080/healthz |
+	sed -n 's/^[Xx]-[Rr]equest-[Ii]d: *\([A-Za-z0-9_-]*\).*/\1/p')
+[[ -n "$rid" && "$rid" != chosen-by-client ]] || { echo "chaos: the request ID through nginx is '$rid'" >&2; exit 1; }
 
 acked=$(sed -n 's/^RESULT .*success=\([0-9]*\).*/\1/p' .cluster/chaos-load.txt)
 read -r rows counted last distinct minn maxn <<<"$("${PSQL[@]}" -d pledge_chaos -tA -F ' ' -c "

@@ -233,7 +233,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		errs = append(errs, fmt.Errorf("redis %q: want a redis:// or rediss:// URL", c.RedisURL))
+		errs = append(errs, fmt.Errorf("redis %q: want a redis:// or rediss:// URL", RedactURL(c.RedisURL)))
 	}
 	if c.LimitIP < 0 || c.LimitPhone < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
@@ -275,4 +275,21 @@ func (c Config) DatabaseForLog() string {
 		return strings.Join(f, " ")
 	}
 	return db
+}
+
+// RedactURL is url with whatever stands before an @ in its authority (a
+// user name and password) replaced by "xxxxx", whether or not it parses:
+// for messages about a URL that may hold a password.
+func RedactURL(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return url
+	}
+	start := len(url) - len(rest)
+	return url[:start] + "xxxxx" + url[start+at:]
 }

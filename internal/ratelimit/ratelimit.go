@@ -7,9 +7,11 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"sync/atomic"
 	"time"
 
@@ -113,6 +115,10 @@ func (l *Limits) Status(ctx context.Context) string {
 func OpenRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
+		// net/url's message quotes the URL, password and all.
+		if ue, ok := errors.AsType[*neturl.Error](err); ok {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
 	opts.DialTimeout = 200 * time.Millisecond
