@@ -58,11 +58,12 @@ func status(err error) (int, string) {
 // unavailable words a failed database call of the console's own machinery
 // (its sessions, the account logged in) as pledge.ErrUnavailable: the
 // database is away or refused, and the page can be asked for again (503
-// with Retry-After), as the public site answers the same failure. A
-// request the client gave up on stays so.
+// with Retry-After), as the public site answers the same failure; a
+// database that did not answer in time too. A request the client gave up
+// on stays so.
 func unavailable(err error) error {
 	switch {
-	case errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled):
 		return err
 	}
 	return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)

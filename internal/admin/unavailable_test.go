@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,41 +21,52 @@ import (
 type databaseAway struct {
 	store.Store
 	away *atomic.Bool
+	err  error // what the calls fail with; nil: errConnRefused
 }
 
 var errConnRefused = errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
 
+// errTimeout is what a call gets from a database that does not answer.
+var errTimeout = fmt.Errorf("session: commit session: timeout: %w", context.DeadlineExceeded)
+
+func (d databaseAway) failure() error {
+	if d.err != nil {
+		return d.err
+	}
+	return errConnRefused
+}
+
 func (d databaseAway) SessionFind(ctx context.Context, token string) ([]byte, bool, error) {
 	if d.away.Load() {
-		return nil, false, errConnRefused
+		return nil, false, d.failure()
 	}
 	return d.Store.SessionFind(ctx, token)
 }
 
 func (d databaseAway) SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	if d.away.Load() {
-		return errConnRefused
+		return d.failure()
 	}
 	return d.Store.SessionCommit(ctx, token, data, expiry)
 }
 
 func (d databaseAway) SessionDelete(ctx context.Context, token string) error {
 	if d.away.Load() {
-		return errConnRefused
+		return d.failure()
 	}
 	return d.Store.SessionDelete(ctx, token)
 }
 
 func (d databaseAway) User(ctx context.Context, username string) (pledge.User, error) {
 	if d.away.Load() {
-		return pledge.User{}, errConnRefused
+		return pledge.User{}, d.failure()
 	}
 	return d.Store.User(ctx, username)
 }
 
 func (d databaseAway) Campaign(ctx context.Context, slug string) (pledge.Campaign, error) {
 	if d.away.Load() {
-		return pledge.Campaign{}, errConnRefused
+		return pledge.Campaign{}, d.failure()
 	}
 	return d.Store.Campaign(ctx, slug)
 }
@@ -76,8 +88,14 @@ func (w *writeHeaders) WriteHeader(code int) {
 // the rest of the portal does, with one status and one page (not a 500
 // followed by the page the handler meant to send).
 func TestConsoleWhileTheDatabaseIsAway(t *testing.T) {
+	for name, err := range map[string]error{"refused": errConnRefused, "not answering": errTimeout} {
+		t.Run(name, func(t *testing.T) { testConsoleWhileAway(t, err) })
+	}
+}
+
+func testConsoleWhileAway(t *testing.T, failure error) {
 	var away atomic.Bool
-	c := newConsole(t, wrapStore(func(s store.Store) store.Store { return databaseAway{Store: s, away: &away} }))
+	c := newConsole(t, wrapStore(func(s store.Store) store.Store { return databaseAway{Store: s, away: &away, err: failure} }))
 	c.mustCreate(t, "vote")
 	adm := c.adminBrowser(t)
 	away.Store(true)

@@ -105,12 +105,12 @@ func (s *Server) certified(r *http.Request) (certified, error) {
 }
 
 // storeRead words a failed read for the answer: not found stays so, and
-// anything else from the store is pledge.ErrUnavailable (503, try again)
-// rather than a server error.
+// a request the client gave up on; anything else from the store, a
+// database that did not answer in time included, is pledge.ErrUnavailable
+// (503, try again) rather than a server error.
 func storeRead(err error) error {
 	switch {
-	case errors.Is(err, pledge.ErrNotFound), errors.Is(err, pledge.ErrUnavailable),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, pledge.ErrNotFound), errors.Is(err, pledge.ErrUnavailable), errors.Is(err, context.Canceled):
 		return err
 	}
 	return fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -19,17 +20,31 @@ func (pledgeReadFails) Pledge(context.Context, int64, int64) (pledge.Pledge, err
 	return pledge.Pledge{}, errors.New("dial tcp 127.0.0.1:5432: connection refused")
 }
 
+// pledgeReadTimesOut is a store whose reads of one pledge time out, as
+// when the database accepts connections but does not answer.
+type pledgeReadTimesOut struct{ store.Store }
+
+func (pledgeReadTimesOut) Pledge(context.Context, int64, int64) (pledge.Pledge, error) {
+	return pledge.Pledge{}, fmt.Errorf("read pledge: timeout: %w", context.DeadlineExceeded)
+}
+
 // TestCertificateWhileTheDatabaseIsAway: the thank-you and certificate
 // pages (and the pictures, read the same way) answer 503 with
-// Retry-After, not a server error.
+// Retry-After, not a server error, whether the database refuses or does
+// not answer.
 func TestCertificateWhileTheDatabaseIsAway(t *testing.T) {
 	t.Parallel()
-	p := newPortal(t, withDeps(func(d *web.Deps) { d.Store = pledgeReadFails{d.Store} }))
-	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
-	for _, path := range []string{"/certificate/" + rec.Token, "/c/vote/thanks/" + rec.Token} {
-		r := p.get(t, path)
-		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
-			t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
+	for name, away := range map[string]func(store.Store) store.Store{
+		"refused":     func(s store.Store) store.Store { return pledgeReadFails{s} },
+		"not answers": func(s store.Store) store.Store { return pledgeReadTimesOut{s} },
+	} {
+		p := newPortal(t, withDeps(func(d *web.Deps) { d.Store = away(d.Store) }))
+		rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
+		for _, path := range []string{"/certificate/" + rec.Token, "/c/vote/thanks/" + rec.Token} {
+			r := p.get(t, path)
+			if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+				t.Errorf("%s: GET %s = %d (Retry-After %q), want 503 with Retry-After", name, path, r.Status, r.Header.Get("Retry-After"))
+			}
 		}
 	}
 }
