@@ -13,6 +13,7 @@ import (
 type Database interface {
 	Ping(ctx context.Context) error
 	Stats() store.PoolStats
+	JobBacklog(ctx context.Context) ([]store.Backlog, error)
 }
 
 // WatchDatabase exports whether the database answers (a ping of at most a
@@ -28,7 +29,49 @@ func (m *Metrics) WatchDatabase(db Database) {
 			return 0
 		}
 		return 1
-	}), poolCollector{db: db, descs: poolDescs()})
+	}), poolCollector{db: db, descs: poolDescs()}, backlogCollector{db: db, descs: backlogDescs()})
+}
+
+// backlogCollector reads the job queues' backlog when scraped (at most a
+// second). Every instance reports the same, database-wide figures.
+type backlogCollector struct {
+	db    Database
+	descs [2]*prometheus.Desc // jobs, oldest
+}
+
+func backlogDescs() [2]*prometheus.Desc {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "jobs", name), help, []string{"queue"}, nil)
+	}
+	return [2]*prometheus.Desc{
+		d("due", "Background jobs due and not taken by any worker yet, in the whole database (not per instance)."),
+		d("oldest_due_seconds", "How long the job due longest has waited for a worker; 0 when none waits."),
+	}
+}
+
+func (c backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	list, err := c.db.JobBacklog(ctx)
+	if err != nil {
+		return // the database is away: pledge_database_up says so
+	}
+	seen := false
+	for _, b := range list {
+		seen = seen || b.Queue == store.QueueMail
+		ch <- prometheus.MustNewConstMetric(c.descs[0], prometheus.GaugeValue, float64(b.Jobs), b.Queue)
+		ch <- prometheus.MustNewConstMetric(c.descs[1], prometheus.GaugeValue, b.Oldest.Seconds(), b.Queue)
+	}
+	if !seen { // the mail queue is always there, so that alerts see a zero
+		ch <- prometheus.MustNewConstMetric(c.descs[0], prometheus.GaugeValue, 0, store.QueueMail)
+		ch <- prometheus.MustNewConstMetric(c.descs[1], prometheus.GaugeValue, 0, store.QueueMail)
+	}
 }
 
 type poolCollector struct {

@@ -16,6 +16,9 @@ import (
 type fakeDB struct{ err error }
 
 func (f fakeDB) Ping(context.Context) error { return f.err }
+func (f fakeDB) JobBacklog(context.Context) ([]store.Backlog, error) {
+	return []store.Backlog{{Queue: "mail", Jobs: 40, Oldest: 20 * time.Minute}}, f.err
+}
 func (f fakeDB) Stats() store.PoolStats {
 	return store.PoolStats{Open: 3, InUse: 1, Idle: 2, Max: 8, WaitCount: 4, WaitDuration: time.Second}
 }

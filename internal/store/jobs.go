@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -18,6 +19,14 @@ import (
 
 // QueueMail is the River queue of mail jobs.
 const QueueMail = "mail"
+
+// Backlog is one job queue's jobs that are due and not taken yet.
+type Backlog struct {
+	Queue string
+	Jobs  int64
+	// Oldest is how long the one due longest has waited since it was due.
+	Oldest time.Duration
+}
 
 // JobClient is River's client over a backend's database, seen without the
 // backend's transaction type.

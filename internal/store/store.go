@@ -112,6 +112,9 @@ type Store interface {
 	// through it, inside the transactions that store them. Call it once,
 	// before the first write.
 	Jobs(cfg *river.Config) (JobClient, error)
+	// JobBacklog returns, for each queue with any, the jobs that are due
+	// and not taken yet: growing, they say that no worker takes them.
+	JobBacklog(ctx context.Context) ([]Backlog, error)
 	// EnqueueJobs inserts jobs through the client Jobs created, in a
 	// transaction of their own.
 	EnqueueJobs(ctx context.Context, params []river.InsertManyParams) error

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -34,4 +35,26 @@ func (s *Store) EnqueueJobs(ctx context.Context, params []river.InsertManyParams
 // migrateRiver applies River's own migrations.
 func (s *Store) migrateRiver(ctx context.Context) error {
 	return store.MigrateJobs(ctx, riverpgxv5.New(s.pool), s.log)
+}
+
+// JobBacklog returns the jobs due and not taken, per queue. See
+// store.Store.
+func (s *Store) JobBacklog(ctx context.Context) ([]store.Backlog, error) {
+	rows, err := s.pool.Query(ctx, `SELECT queue, count(*), extract(epoch FROM now() - min(scheduled_at))::float8
+		FROM river_job WHERE state = 'available' AND scheduled_at <= now() GROUP BY queue ORDER BY queue`)
+	if err != nil {
+		return nil, fmt.Errorf("job backlog: %w", err)
+	}
+	var out []store.Backlog
+	var b store.Backlog
+	var secs float64
+	_, err = pgx.ForEachRow(rows, []any{&b.Queue, &b.Jobs, &secs}, func() error {
+		b.Oldest = time.Duration(max(secs, 0) * float64(time.Second))
+		out = append(out, b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job backlog: %w", err)
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -42,4 +43,30 @@ func (s *Store) EnqueueJobs(ctx context.Context, params []river.InsertManyParams
 // migrateRiver applies River's own migrations.
 func (s *Store) migrateRiver(ctx context.Context) error {
 	return store.MigrateJobs(ctx, riversqlite.New(s.w), s.log)
+}
+
+// JobBacklog returns the jobs due and not taken, per queue. See
+// store.Store.
+func (s *Store) JobBacklog(ctx context.Context) ([]store.Backlog, error) {
+	// River keeps times here as UTC text that julianday reads.
+	rows, err := s.r.QueryContext(ctx, `SELECT queue, count(*), (julianday('now') - julianday(min(scheduled_at))) * 86400
+		FROM river_job WHERE state = 'available' AND julianday(scheduled_at) <= julianday('now') GROUP BY queue ORDER BY queue`)
+	if err != nil {
+		return nil, fmt.Errorf("job backlog: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Backlog
+	for rows.Next() {
+		var b store.Backlog
+		var secs float64
+		if err := rows.Scan(&b.Queue, &b.Jobs, &secs); err != nil {
+			return nil, fmt.Errorf("job backlog: %w", err)
+		}
+		b.Oldest = time.Duration(max(secs, 0) * float64(time.Second))
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("job backlog: %w", err)
+	}
+	return out, nil
 }

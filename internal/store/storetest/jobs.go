@@ -322,3 +322,25 @@ func testJobsFailedWrite(t *testing.T, s store.Store) {
 	m.expect(t, want...)
 	m.stored(t, want...)
 }
+
+// testJobBacklog: mail jobs nobody takes show as the mail queue's backlog,
+// with how long the oldest has waited.
+func testJobBacklog(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	// A client that inserts jobs but works none.
+	if _, err := s.Jobs(&river.Config{Logger: slog.New(slog.DiscardHandler), TestOnly: true}); err != nil {
+		t.Fatalf("Jobs: %v", err)
+	}
+	if got, err := s.JobBacklog(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("JobBacklog before any job = %+v, %v; want none", got, err)
+	}
+	c := mustCampaignMode(t, s, "backlog", pledge.EmailOptional)
+	h := pledge.NewHasher([]byte("k"))
+	mustCommit(t, s, []pledge.Submission{WithEmail(h, Submission(h, c.ID, 1, "N1"), 1)})
+	time.Sleep(1100 * time.Millisecond)
+	got, err := s.JobBacklog(ctx)
+	if err != nil || len(got) != 1 || got[0].Queue != store.QueueMail || got[0].Jobs != 1 ||
+		got[0].Oldest < time.Second || got[0].Oldest > time.Minute {
+		t.Fatalf("JobBacklog = %+v, %v; want one mail job, waiting a second or more", got, err)
+	}
+}

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
 		{"Invalidate", testInvalidate},
+		{"JobBacklog", testJobBacklog},
 		{"Anonymise", testAnonymise},
 		{"PendingBatch", testPendingBatch},
 		{"PendingDuplicates", testPendingDuplicates},
