@@ -21,7 +21,9 @@ func NormaliseName(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
 	}
-	s = norm.NFC.String(s)
+	// Text copied from a chat or a contact card often comes wrapped in
+	// invisible direction marks: around the name they say nothing.
+	s = strings.TrimFunc(norm.NFC.String(s), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -95,7 +97,8 @@ func NormalisePhone(s string) (string, error) {
 		case r == '+' && len(digits) == 0 && !plus:
 			plus = true
 		case r == '-' || r == '.' || r == '(' || r == ')' || r >= '\u2010' && r <= '\u2015',
-			unicode.IsSpace(r) || r == '\u202f':
+			unicode.IsSpace(r) || r == '\u202f',
+			unicode.Is(unicode.Cf, r): // direction marks and the like, which copying a number adds
 		default:
 			return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
 		}
@@ -121,9 +124,11 @@ func NormalisePhone(s string) (string, error) {
 
 // indicDigit returns the value of r as a digit of the scripts of India
 // (Devanagari, Bengali, Gurmukhi, Gujarati, Odia, Tamil, Telugu, Kannada,
-// Malayalam) or a fullwidth digit, or -1. Each script's digits follow its zero.
+// Malayalam, and the Arabic-Indic digits of Urdu and Kashmiri) or a
+// fullwidth digit, or -1. Each script's digits follow its zero.
 func indicDigit(r rune) int {
-	zeros := [...]rune{'\u0966', '\u09e6', '\u0a66', '\u0ae6', '\u0b66', '\u0be6', '\u0c66', '\u0ce6', '\u0d66', '\uff10'}
+	zeros := [...]rune{'\u0966', '\u09e6', '\u0a66', '\u0ae6', '\u0b66', '\u0be6', '\u0c66', '\u0ce6', '\u0d66',
+		'\u0660', '\u06f0', '\uff10'}
 	for _, zero := range zeros {
 		if r >= zero && r <= zero+9 {
 			return int(r - zero)

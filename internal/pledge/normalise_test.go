@@ -100,7 +100,6 @@ func TestNormalisePhoneRefuses(t *testing.T) {
 		{"extension", "9876543210 ext 1"},
 		{"only separators", "--- ..."},
 		{"only plus", "+"},
-		{"zero width space", "98765\u200b43210"},
 		{"65 chars", strings.Repeat(" ", 55) + "9876543210"},
 		{"very long", strings.Repeat("9", 1000)},
 		{"invalid utf8", "98765\xff43210"},
@@ -178,6 +177,12 @@ func TestNormaliseName(t *testing.T) {
 		{"backtick for an apostrophe", "D`Souza", "D`Souza"},
 		{"brackets and a full stop", "Ravi Kumar (Jr.)", "Ravi Kumar (Jr.)"},
 		{"Devanagari danda", "श्री। राम", "श्री। राम"},
+		// Copied from a chat or a contact card: direction marks around it.
+		{"wrapped in an embedding", "\u202aRavi Kumar\u202c", "Ravi Kumar"},
+		{"wrapped in an isolate", "\u2068आशा देवी\u2069", "आशा देवी"},
+		{"trailing LRM", "Asha\u200e", "Asha"},
+		{"leading BOM", "\ufeffAsha", "Asha"},
+		{"marks and spaces around", " \u200f Asha \u200e ", "Asha"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -206,13 +211,13 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"DEL", "Asha\x7f", pledge.MsgNameInvalid},
 		{"C1 control", "Asha\u0090", pledge.MsgNameInvalid},
 		{"RLO bidi override", "Asha\u202eivaD", pledge.MsgNameInvalid},
-		{"LRO bidi override", "\u202dAsha", pledge.MsgNameInvalid},
+		{"LRO bidi override", "As\u202dha", pledge.MsgNameInvalid},
 		{"RLI isolate", "Asha\u2067x", pledge.MsgNameInvalid},
-		{"LRM mark", "Asha\u200e", pledge.MsgNameInvalid},
+		{"LRM mark", "As\u200eha", pledge.MsgNameInvalid},
 		{"zero width space", "As\u200bha", pledge.MsgNameInvalid},
-		{"BOM", "\ufeffAsha", pledge.MsgNameInvalid},
+		{"BOM", "As\ufeffha", pledge.MsgNameInvalid},
 		{"soft hyphen", "As\u00adha", pledge.MsgNameInvalid},
-		{"tag character", "Asha\U000E0041", pledge.MsgNameInvalid},
+		{"tag character", "As\U000E0041ha", pledge.MsgNameInvalid},
 		{"replacement char", "Asha\ufffd", pledge.MsgNameInvalid},
 		{"invalid utf8", "Asha\xff", pledge.MsgNameInvalid},
 		{"truncated utf8", "आश\xe0\xa4", pledge.MsgNameInvalid},
@@ -224,7 +229,7 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"symbols only", "-- !! ??", pledge.MsgNameInvalid},
 		{"emoji only", "🙏🗳️", pledge.MsgNameLetters},
 		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
-		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
+		{"ZWJ only", "\u200d", pledge.MsgNameRequired},
 		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
 		{"too long Devanagari", strings.Repeat("क", 101), pledge.MsgNameTooLong},
 		{"too long after collapsing", strings.Repeat("a ", 50) + "ab", pledge.MsgNameTooLong},
@@ -404,15 +409,22 @@ func TestMaskPhone(t *testing.T) {
 // but these close relatives are not.
 func TestNormalisePhonePastedForms(t *testing.T) {
 	for _, in := range []string{
-		"৯৮৭৬৫৪৩২১০",       // Bengali digits
-		"૯૮૭૬૫૪૩૨૧૦",       // Gujarati digits
-		"௯௮௭௬௫௪௩௨௧௦",       // Tamil digits
-		"98765\u202f43210", // narrow no-break space
-		"98765\u200943210", // thin space
-		"98765\t43210",     // tab
-		"98765\u201343210", // en dash
-		"98765\u201043210", // Unicode hyphen
-		"９８７６５４３２１０",       // fullwidth digits
+		"৯৮৭৬৫৪৩২১০",                  // Bengali digits
+		"૯૮૭૬૫૪૩૨૧૦",                  // Gujarati digits
+		"௯௮௭௬௫௪௩௨௧௦",                  // Tamil digits
+		"98765\u202f43210",            // narrow no-break space
+		"98765\u200943210",            // thin space
+		"98765\t43210",                // tab
+		"98765\u201343210",            // en dash
+		"98765\u201043210",            // Unicode hyphen
+		"９８７６５４３２１０",                  // fullwidth digits
+		"۹۸۷۶۵۴۳۲۱۰",                  // Extended Arabic-Indic digits (Urdu)
+		"٩٨٧٦٥٤٣٢١٠",                  // Arabic-Indic digits
+		"\u202a+91 98765 43210\u202c", // copied from a contact: an embedding around it
+		"\u2066+91 98765 43210\u2069", // or an isolate
+		"\u200e+91 98765 43210",       // or a direction mark
+		"98765\u200b43210",            // a zero-width space inside
+		"\ufeff9876543210",            // a byte-order mark
 	} {
 		if got, err := pledge.NormalisePhone(in); err != nil || got != "+919876543210" {
 			t.Errorf("NormalisePhone(%q) = %q, %v", in, got, err)
