@@ -41,12 +41,17 @@ func receiptCookieName(c *pledge.Campaign) string {
 	return "pledged-" + strconv.FormatInt(c.ID, 10)
 }
 
-// receiptTag binds a certificate or pending token to a phone hash (a keyed hash, so
-// the tag tells nothing about the number to whoever reads the cookie).
-func receiptTag(token string, phoneHash []byte) string {
+// receiptTag binds a certificate or pending token to the name and the
+// phone hash it was made with (a keyed hash, so the tag tells nothing about
+// the number to whoever reads the cookie). Someone else who pledges with
+// the same number on the same phone, a family's shared one, is not taken
+// for the citizen tapping again.
+func receiptTag(token string, phoneHash []byte, name string) string {
 	h := sha256.New()
 	h.Write([]byte(token))
+	h.Write([]byte{0})
 	h.Write(phoneHash)
+	h.Write([]byte(name))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
 }
 
@@ -64,7 +69,7 @@ func (s *Server) rememberReceipt(w http.ResponseWriter, r *http.Request, c *pled
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     receiptCookieName(c),
-		Value:    token + "." + receiptTag(token, sub.PhoneHash),
+		Value:    token + "." + receiptTag(token, sub.PhoneHash, sub.Name),
 		Path:     "/c/" + url.PathEscape(c.Slug),
 		MaxAge:   int(receiptCookieAge / time.Second),
 		HttpOnly: true,
@@ -74,14 +79,14 @@ func (s *Server) rememberReceipt(w http.ResponseWriter, r *http.Request, c *pled
 }
 
 // rememberedReceipt returns the receipt of the pledge this browser made in
-// campaign c with the mobile number of sub, if its cookie says so.
+// campaign c with the name and mobile number of sub, if its cookie says so.
 func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (pledge.Receipt, bool) {
 	ck, err := r.Cookie(receiptCookieName(c))
 	if err != nil {
 		return pledge.Receipt{}, false
 	}
 	token, tag, ok := strings.Cut(ck.Value, ".")
-	if !ok || subtle.ConstantTimeCompare([]byte(tag), []byte(receiptTag(token, sub.PhoneHash))) != 1 {
+	if !ok || subtle.ConstantTimeCompare([]byte(tag), []byte(receiptTag(token, sub.PhoneHash, sub.Name))) != 1 {
 		return pledge.Receipt{}, false
 	}
 	tokens := s.links.Certificate

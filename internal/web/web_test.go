@@ -1398,8 +1398,9 @@ func TestHealth(t *testing.T) {
 
 // A second tap, or the form sent again from the browser's history, finds
 // the certificate again rather than "already pledged", but only for the
-// browser that pledged and only for the number it pledged with (past the
-// minutes in which the very same form does so without the cookie).
+// browser that pledged and only for the name and number it pledged with
+// (past the minutes in which the very same form does so without the
+// cookie).
 func TestFormResentGoesBackToItsCertificate(t *testing.T) {
 	t.Parallel()
 	var clk clock
@@ -1447,6 +1448,10 @@ func TestFormResentGoesBackToItsCertificate(t *testing.T) {
 	// Another number that has pledged, from the same browser: the refusal,
 	// not the certificate the cookie names.
 	refused("other number", p.postForm(t, "/c/vote", pledgeForm("Ravi", "9123456789", "S1", "hi"), "Cookie", cookie))
+	// Someone else with the same number on the same phone, a family's
+	// shared one: told the number has pledged, not thanked for a pledge
+	// that is not theirs.
+	refused("other name", p.postForm(t, "/c/vote", pledgeForm("Sunita Verma", "+91 98765-43210", "N1", "hi"), "Cookie", cookie))
 	// The right number with a cookie naming another certificate under the
 	// same tag: refused too.
 	token, tag, _ := strings.Cut(ck.Value, ".")
