@@ -60,7 +60,7 @@ func certificateWithWording(t *testing.T, p *portal, heading, signatory pledge.T
 	return rec, r
 }
 
-// TestNameMarkedWithItsLanguage: a name written in the other language's
+// TestNameMarkedWithItsLanguage: a name written in another language's
 // script carries that language on the certificate and verification pages,
 // so that a screen reader reads it in the right voice; a name in the
 // page's own script carries none.
@@ -69,6 +69,8 @@ func TestNameMarkedWithItsLanguage(t *testing.T) {
 	p := newPortal(t)
 	hi := p.mustPledge(t, "vote", "आशा वर्मा", "9876543210", "N1", "hi")
 	en := p.mustPledge(t, "vote", "Asha Verma", "9876543211", "N1", "en")
+	bn := p.mustPledge(t, "vote", "রবীন্দ্রনাথ ঠাকুর", "9876543212", "N1", "hi")
+	ta := p.mustPledge(t, "vote", "முருகன்", "9876543213", "N1", "en")
 	for _, tc := range []struct {
 		path, want, not string
 	}{
@@ -78,6 +80,10 @@ func TestNameMarkedWithItsLanguage(t *testing.T) {
 		{en.CertificateURL + "?lang=en", `<p class="name">Asha Verma</p>`, ""},
 		{p.verifyPath(hi.Number) + "?lang=en", `<span class="masked" lang="hi">`, ""},
 		{p.verifyPath(en.Number) + "?lang=en", `<span class="masked">`, `class="masked" lang=`},
+		{bn.CertificateURL + "?lang=hi", `<p class="name" lang="bn">রবীন্দ্রনাথ ঠাকুর</p>`, ""},
+		{bn.CertificateURL + "?lang=en", `<p class="name" lang="bn">`, ""},
+		{ta.CertificateURL + "?lang=en", `<p class="name" lang="ta">முருகன்</p>`, ""},
+		{p.verifyPath(ta.Number) + "?lang=hi", `<span class="masked" lang="ta">`, ""},
 	} {
 		r := p.get(t, tc.path)
 		wantStatus(t, r, http.StatusOK)

@@ -42,23 +42,34 @@ func (p pageData) T(key string) string { return p.cat.T(p.Lang, key) }
 
 // LangOf returns the language of text's script where it differs from the
 // page's, for a lang attribute: a name in Devanagari on an English page is
-// read by a screen reader in a Hindi voice, and a name in Latin letters on
-// a Hindi page in an English one. Empty: the page's own, or not known.
+// read by a screen reader in a Hindi voice, a name in Latin letters on a
+// Hindi page in an English one, a Bengali name in a Bengali one. The first
+// letter's script decides. Empty: the page's own, or not known.
 func (p pageData) LangOf(text string) string {
-	var latin bool
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Devanagari, r):
-			if p.Lang != "hi" {
-				return "hi"
-			}
-			return ""
-		case unicode.Is(unicode.Latin, r):
-			latin = true
-		}
+	// For the scripts several of India's languages share, the one most
+	// write in it.
+	scriptLangs := [...]struct {
+		script *unicode.RangeTable
+		lang   string
+	}{
+		{unicode.Devanagari, "hi"}, {unicode.Latin, "en"}, {unicode.Bengali, "bn"}, {unicode.Gurmukhi, "pa"},
+		{unicode.Gujarati, "gu"}, {unicode.Oriya, "or"}, {unicode.Tamil, "ta"}, {unicode.Telugu, "te"},
+		{unicode.Kannada, "kn"}, {unicode.Malayalam, "ml"}, {unicode.Arabic, "ur"}, {unicode.Ol_Chiki, "sat"},
+		{unicode.Meetei_Mayek, "mni"},
 	}
-	if latin && p.Lang == "hi" {
-		return "en"
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		for _, s := range scriptLangs {
+			if unicode.Is(s.script, r) {
+				if s.lang == p.Lang {
+					return ""
+				}
+				return s.lang
+			}
+		}
+		return ""
 	}
 	return ""
 }
