@@ -395,19 +395,19 @@ func TestAPIPledgeNamesRoundTrip(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t)
 	tests := []struct {
-		desc, name, lang, want string
+		desc, name, lang, want, nameLang string // nameLang: the name's own lang attribute, if any
 	}{
-		{"Devanagari", "सुनीता देवी", "hi", "सुनीता देवी"},
-		{"ZWJ conjunct", "क्\u200dष", "hi", "क्\u200dष"},
-		{"ZWNJ conjunct", "क्\u200cष", "hi", "क्\u200cष"},
-		{"ZWJ in full name", "लक्\u200dष्मी देवी", "hi", "लक्\u200dष्मी देवी"},
-		{"nukta stays decomposed under NFC", "क़ासिम", "hi", "क़ासिम"},
-		{"NFC composes Latin", "Jose\u0301 Garci\u0301a", "en", "José García"},
-		{"white space collapsed", "  Ravi \t  Kumar  ", "en", "Ravi Kumar"},
+		{"Devanagari", "सुनीता देवी", "hi", "सुनीता देवी", ""},
+		{"ZWJ conjunct", "क्\u200dष", "hi", "क्\u200dष", ""},
+		{"ZWNJ conjunct", "क्\u200cष", "hi", "क्\u200cष", ""},
+		{"ZWJ in full name", "लक्\u200dष्मी देवी", "hi", "लक्\u200dष्मी देवी", ""},
+		{"nukta stays decomposed under NFC", "क़ासिम", "hi", "क़ासिम", ""},
+		{"NFC composes Latin", "Jose\u0301 Garci\u0301a", "en", "José García", ""},
+		{"white space collapsed", "  Ravi \t  Kumar  ", "en", "Ravi Kumar", ""},
 		// < and > are symbols, refused in names; what HTML escapes of the
 		// rest is text.
-		{"markup characters are text", `Ram & "Sita" O'Neil`, "en", `Ram & "Sita" O'Neil`},
-		{"Tamil", "முருகன்", "en", "முருகன்"},
+		{"markup characters are text", `Ram & "Sita" O'Neil`, "en", `Ram & "Sita" O'Neil`, ""},
+		{"Tamil", "முருகன்", "en", "முருகன்", "ta"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -421,7 +421,11 @@ func TestAPIPledgeNamesRoundTrip(t *testing.T) {
 			}
 			cert := p.get(t, rec.CertificateURL)
 			wantStatus(t, cert, http.StatusOK)
-			mustContain(t, cert.text(), `<p class="name">`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
+			attr := ""
+			if tc.nameLang != "" {
+				attr = ` lang="` + tc.nameLang + `"`
+			}
+			mustContain(t, cert.text(), `<p class="name"`+attr+`>`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
 			if tc.lang == "hi" {
 				mustContain(t, cert.text(), msg(t, "hi", "certificate_of"), "उत्तर दो")
 			}
