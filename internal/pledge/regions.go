@@ -45,9 +45,13 @@ func (e *RegionsCSVError) Error() string {
 
 // ParseRegionsCSV reads a campaign's regions from CSV with the header
 // code,parent,name_<lang>... (one name column for each of langs, in any
-// order; e.g. code,parent,name_en,name_hi). A row with an empty parent is a
-// top-level region; regions have at most two levels. On any problem it
-// returns a *RegionsCSVError listing every bad line with its number.
+// order; e.g. code,parent,name_en,name_hi). Column names are matched
+// whatever their case and with spaces around them trimmed; columns with an
+// empty name, as a spreadsheet saves beside its data, are left alone as
+// long as they are empty, and so are rows with nothing in them. A row with
+// an empty parent is a top-level region; regions have at most two levels.
+// On any problem it returns a *RegionsCSVError listing every bad line with
+// its number.
 func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // counted here, so every bad line is reported
@@ -62,34 +66,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	if err != nil {
 		return nil, &RegionsCSVError{Problems: []RegionLineError{{Line: csvLine(err, 1), Msg: csvMsg(err)}}}
 	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	// Column of each language's name.
-	nameCol := make(map[string]int)
-	if len(header) < 2 || strings.TrimSpace(header[0]) != "code" || strings.TrimSpace(header[1]) != "parent" {
-		bad(1, "the header must start with code,parent")
-	}
-	for i := 2; i < len(header); i++ {
-		h := strings.TrimSpace(header[i])
-		lang, ok := strings.CutPrefix(h, "name_")
-		switch {
-		case !ok || lang == "":
-			bad(1, "unknown column %q: columns after code,parent are name_<language>", clipField(h))
-		case !contains(langs, lang):
-			bad(1, "column %q is for a language the campaign does not have", clipField(h))
-		default:
-			if _, dup := nameCol[lang]; dup {
-				bad(1, "column %q appears twice", clipField(h))
-			}
-			nameCol[lang] = i
-		}
-	}
-	for _, l := range langs {
-		if _, ok := nameCol[l]; !ok {
-			bad(1, "column name_%s is missing", l)
-		}
-	}
+	cols := regionHeader(header, langs, bad)
 	if len(probs) > 0 {
 		return nil, &RegionsCSVError{Problems: probs}
 	}
@@ -100,6 +77,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	}
 	var rows []row
 	first := make(map[string]int) // code -> line it is first defined on
+	held := make(map[int]bool)    // columns without a name reported holding a value
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -115,12 +93,18 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 			bad(line, "too many regions: at most %d", maxRegionRows)
 			break
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+		if blankRow(rec) {
+			continue // a blank line, or a spreadsheet's empty row: ,,,
 		}
-		if len(rec) != len(header) {
-			bad(line, "%d columns, want %d (%s)", len(rec), len(header), strings.Join(header, ","))
+		if !cols.fits(rec) {
+			bad(line, "%s, %s", columns(len(rec)), cols.want())
 			continue
+		}
+		for _, i := range cols.empty {
+			if i < len(rec) && strings.TrimSpace(rec[i]) != "" && !held[i] {
+				held[i] = true
+				bad(line, "column %d has no name in the header, but holds %q: a column without a name must be empty", i+1, clipField(strings.TrimSpace(rec[i])))
+			}
 		}
 		reg := Region{Code: strings.TrimSpace(rec[0]), Parent: strings.TrimSpace(rec[1]), Name: Text{}}
 		ok := true
@@ -140,7 +124,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 			ok = false
 		}
 		for _, l := range langs {
-			name := strings.TrimSpace(rec[nameCol[l]])
+			name := strings.TrimSpace(rec[cols.name[l]])
 			if !utf8.ValidString(name) {
 				bad(line, "the name in %s is not valid UTF-8", l)
 				ok = false
@@ -197,6 +181,24 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		out[i] = rw.r
 	}
 	return out, nil
+}
+
+// columns says "1 column", "3 columns".
+func columns(n int) string {
+	if n == 1 {
+		return "1 column"
+	}
+	return fmt.Sprintf("%d columns", n)
+}
+
+// blankRow reports whether every field of rec is empty or spaces.
+func blankRow(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

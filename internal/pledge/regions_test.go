@@ -31,6 +31,35 @@ func TestParseRegionsCSV(t *testing.T) {
 	}
 }
 
+// TestParseRegionsCSVAsSpreadsheetsSaveIt: a file saved by a spreadsheet
+// reads as the file typed by hand: header names in capitals or with spaces
+// around them, empty columns with no name beside the data (in every row, in
+// some rows, or in none), and rows with nothing in them.
+func TestParseRegionsCSVAsSpreadsheetsSaveIt(t *testing.T) {
+	want := []pledge.Region{
+		{Code: "RJ", Name: pledge.Text{"en": "Rajasthan", "hi": "राजस्थान"}},
+		{Code: "kota", Parent: "RJ", Name: pledge.Text{"en": "Kota", "hi": "कोटा"}},
+	}
+	for name, in := range map[string]string{
+		"by hand":         "code,parent,name_en,name_hi\nRJ,,Rajasthan,राजस्थान\nkota,RJ,Kota,कोटा\n",
+		"capitals":        "Code,Parent,Name_EN,Name_HI\r\nRJ,,Rajasthan,राजस्थान\r\nkota,RJ,Kota,कोटा\r\n",
+		"spaces":          "\ufeff CODE , parent ,name_hi , Name_En\nRJ,,राजस्थान,Rajasthan\nkota,RJ,कोटा,Kota\n",
+		"empty columns":   "code,parent,name_en,name_hi,,\nRJ,,Rajasthan,राजस्थान,,\nkota,RJ,Kota,कोटा,,\n",
+		"uneven rows":     "code,parent,name_en,name_hi,,\nRJ,,Rajasthan,राजस्थान\nkota,RJ,Kota,कोटा,, ,\n",
+		"unnamed between": "code,parent,,name_en,name_hi\nRJ,,,Rajasthan,राजस्थान\nkota,RJ, ,Kota,कोटा\n",
+		"empty rows":      "code,parent,name_en,name_hi,,\n,,,,,\nRJ,,Rajasthan,राजस्थान,,\n,,,,,\nkota,RJ,Kota,कोटा,,\n,,,,,\n",
+	} {
+		got, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en", "hi"})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: regions (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
 func TestParseRegionsCSVErrors(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -78,6 +107,21 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 				`line 8: code "G\u202e" has control characters or characters that change the direction of text`,
 				`line 9: parent "A\a" is not a valid code`,
 			}},
+		{"unnamed columns holding values", []string{"en"}, "code,parent,name_en,,\n" +
+			"A,,Alpha,,\n" +
+			"B,,Beta,,note\n" + // line 3: the fifth column
+			"C,,Gamma,x,y\n" + // line 4: the fourth (the fifth was reported)
+			"D,,Delta,,z\n" +
+			"E,,Eps,,,w\n" + // line 6: beyond the header
+			"F\n", []string{ // line 7: too few
+			`line 3: column 5 has no name in the header, but holds "note": a column without a name must be empty`,
+			`line 4: column 4 has no name in the header, but holds "x": a column without a name must be empty`,
+			"line 6: 6 columns, want 3 to 5 (code,parent,name_en,,)",
+			"line 7: 1 column, want 3 to 5 (code,parent,name_en,,)",
+		}},
+		{"header names twice, whatever the case", []string{"en"}, "code,parent,name_en,NAME_EN\nA,,a,a\n", []string{
+			`line 1: column "NAME_EN" appears twice`,
+		}},
 		{"bare quote", []string{"en"}, "code,parent,name_en\nA,,x\"y\n", []string{
 			`line 2: not valid CSV: bare " in non-quoted-field`,
 		}},
@@ -118,6 +162,7 @@ func FuzzParseRegionsCSV(f *testing.F) {
 	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n")
 	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n")
 	f.Add("code,parent\n")
+	f.Add("Code, PARENT ,Name_EN,name_hi,,\nA,,a,b,,\n,,,,,\nB,A,c,d\nC,,e,f,,g\n")
 	f.Add("code,parent,name_en,name_hi\nA,,\aAlpha,\u202eअ\nB\u2067,A,\x1b,ब\n")
 	f.Add("code,parent,name_en,name_hi\nA,,\"" + strings.Repeat("a", 101) + "\",\u2069\n")
 	f.Fuzz(func(t *testing.T, in string) {

@@ -1,0 +1,44 @@
+package admin_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
+)
+
+// TestRegionsImportOfASpreadsheetFile: a file as Excel saves it, header in
+// capitals and empty columns beside the data, previews and imports as the
+// same file typed by hand; one with a value in an unnamed column is
+// refused, naming its line.
+func TestRegionsImportOfASpreadsheetFile(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+
+	held := "Code,Parent,Name_EN,Name_HI,,\r\nNORTH,,North,उत्तर,,\r\nN1,NORTH,North One,उत्तर एक,,see ward map\r\n"
+	r := adm.upload(path, tok, "preview", held)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "nothing was changed",
+		"<li>line 3: column 6 has no name in the header, but holds &#34;see ward map&#34;: a column without a name must be empty</li>")
+
+	file := "Code,Parent,Name_EN,Name_HI,,\r\n" +
+		"NORTH,,North,उत्तर,,\r\n" +
+		"N1,NORTH,North One,उत्तर एक,,\r\n" +
+		"N2,NORTH,North Two,उत्तर दो,,\r\n" +
+		",,,,,\r\n" +
+		"S1,,South One,दक्षिण एक,,\r\n" +
+		"S2,,South Two,दक्षिण दो,,\r\n"
+	r = adm.upload(path, tok, "preview", file)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, "Preview: 5 regions", "Added: S2")
+	want := append(c.campaign(t, "vote").Regions, pledge.Region{Code: "S2", Name: pledge.Text{"en": "South Two", "hi": "दक्षिण दो"}})
+	wantRedirect(t, adm.upload(path, tok, "apply", file), "/admin/c/vote")
+	if diff := cmp.Diff(want, c.campaign(t, "vote").Regions); diff != "" {
+		t.Errorf("regions after the import (-want +got):\n%s", diff)
+	}
+}
