@@ -252,8 +252,9 @@ func placeProblems(f *campaignForm, problems []string) {
 
 // newCampaignForm shows the empty form for a new campaign.
 func (a *Admin) newCampaignForm(w http.ResponseWriter, r *http.Request) error {
-	// Every language is ticked, and the regions' header names them all: a
-	// header naming a language the form leaves unticked would be refused.
+	// Every language is ticked, and the regions' header names them all; a
+	// language unticked later leaves its name column, which is read for
+	// nothing while it is empty (ParseRegionsCSV).
 	f := campaignForm{New: true, Email: string(pledge.EmailNone), OpensAt: localTime(a.now()), Default: consoleLangs[0]}
 	f.Regions = "code,parent"
 	for _, l := range consoleLangs {

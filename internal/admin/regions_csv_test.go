@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -40,5 +41,34 @@ func TestRegionsImportOfASpreadsheetFile(t *testing.T) {
 	wantRedirect(t, adm.upload(path, tok, "apply", file), "/admin/c/vote")
 	if diff := cmp.Diff(want, c.campaign(t, "vote").Regions); diff != "" {
 		t.Errorf("regions after the import (-want +got):\n%s", diff)
+	}
+}
+
+// TestCampaignCreateWithALanguageUnticked: the form's regions box starts
+// with a name column for every language; a clerk who unticks Hindi and
+// leaves its column empty gets the campaign, and one who typed Hindi names
+// is told what to do.
+func TestCampaignCreateWithALanguageUnticked(t *testing.T) {
+	c := newConsole(t)
+	adm := c.adminBrowser(t)
+	mustContain(t, adm.get(newCampaignPath).Body, ">code,parent,name_en,name_hi\n</textarea>")
+
+	form := campaignValues(adm.csrf(newCampaignPath))
+	form["lang"] = []string{"en"}
+	form.Set("regions", "code,parent,name_en,name_hi\r\nRAI,,Raipur,रायपुर\r\nBIL,,Bilaspur,\r\n")
+	r := adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="regions">line 2: column name_hi holds a name (&#34;रायपुर&#34;), but the campaign is not in hi: `+
+		`delete the column, or add hi to the campaign&#39;s languages</p>`)
+
+	form.Set("regions", "code,parent,name_en,name_hi\r\nRAI,,Raipur,\r\nBIL,,Bilaspur,\r\n")
+	wantRedirect(t, adm.post(newCampaignPath, form), "/admin/c/plant-trees")
+	want := []pledge.Region{
+		{Code: "RAI", Name: pledge.Text{"en": "Raipur"}},
+		{Code: "BIL", Name: pledge.Text{"en": "Bilaspur"}},
+	}
+	got := c.campaign(t, "plant-trees")
+	if diff := cmp.Diff(want, got.Regions); diff != "" || !slices.Equal(got.Languages, []string{"en"}) {
+		t.Errorf("campaign in %v, regions (-want +got):\n%s", got.Languages, diff)
 	}
 }

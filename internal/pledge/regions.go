@@ -47,11 +47,11 @@ func (e *RegionsCSVError) Error() string {
 // code,parent,name_<lang>... (one name column for each of langs, in any
 // order; e.g. code,parent,name_en,name_hi). Column names are matched
 // whatever their case and with spaces around them trimmed; columns with an
-// empty name, as a spreadsheet saves beside its data, are left alone as
-// long as they are empty, and so are rows with nothing in them. A row with
-// an empty parent is a top-level region; regions have at most two levels.
-// On any problem it returns a *RegionsCSVError listing every bad line with
-// its number.
+// empty name, as a spreadsheet saves beside its data, and the name columns
+// of other languages are left alone as long as they are empty, and so are
+// rows with nothing in them. A row with an empty parent is a top-level
+// region; regions have at most two levels. On any problem it returns a
+// *RegionsCSVError listing every bad line with its number.
 func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // counted here, so every bad line is reported
@@ -77,7 +77,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	}
 	var rows []row
 	first := make(map[string]int) // code -> line it is first defined on
-	held := make(map[int]bool)    // columns without a name reported holding a value
+	held := make(map[int]bool)    // columns read for nothing reported holding a value
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -100,10 +100,10 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 			bad(line, "%s, %s", columns(len(rec)), cols.want())
 			continue
 		}
-		for _, i := range cols.empty {
-			if i < len(rec) && strings.TrimSpace(rec[i]) != "" && !held[i] {
-				held[i] = true
-				bad(line, "column %d has no name in the header, but holds %q: a column without a name must be empty", i+1, clipField(strings.TrimSpace(rec[i])))
+		for _, col := range cols.empty {
+			if v := field(rec, col.i); v != "" && !held[col.i] {
+				held[col.i] = true
+				bad(line, "%s", col.holding(v))
 			}
 		}
 		reg := Region{Code: strings.TrimSpace(rec[0]), Parent: strings.TrimSpace(rec[1]), Name: Text{}}
@@ -189,6 +189,14 @@ func columns(n int) string {
 		return "1 column"
 	}
 	return fmt.Sprintf("%d columns", n)
+}
+
+// field is rec's i-th field, trimmed; "" if it has none.
+func field(rec []string, i int) string {
+	if i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
 }
 
 // blankRow reports whether every field of rec is empty or spaces.

@@ -12,8 +12,10 @@ type regionColumns struct {
 	name   map[string]int // the column of each language's names
 	// empty lists the columns read for nothing, each of which must be
 	// empty in every row: those whose header is empty (a spreadsheet saves
-	// the empty columns next to its data).
-	empty []int
+	// the empty columns next to its data), and the name columns of
+	// languages the campaign does not have (a form's header names every
+	// language a campaign can have).
+	empty []emptyColumn
 	// need is the fewest fields a row may have: one past the last column
 	// read for something. A spreadsheet may leave out empty fields at the
 	// end of a row.
@@ -35,7 +37,7 @@ func regionHeader(header []string, langs []string, bad func(line int, format str
 	for i := 2; i < len(header); i++ {
 		h := strings.TrimSpace(header[i])
 		if h == "" {
-			cols.empty = append(cols.empty, i)
+			cols.empty = append(cols.empty, emptyColumn{i: i})
 			continue
 		}
 		lang, ok := strings.CutPrefix(key(i), "name_")
@@ -43,7 +45,7 @@ func regionHeader(header []string, langs []string, bad func(line int, format str
 		case !ok || lang == "":
 			bad(1, "unknown column %q: columns after code,parent are name_<language>", clipField(h))
 		case !contains(langs, lang):
-			bad(1, "column %q is for a language the campaign does not have", clipField(h))
+			cols.empty = append(cols.empty, emptyColumn{i: i, name: h, lang: lang})
 		default:
 			if _, dup := cols.name[lang]; dup {
 				bad(1, "column %q appears twice", clipField(h))
@@ -58,6 +60,21 @@ func regionHeader(header []string, langs []string, bad func(line int, format str
 		}
 	}
 	return cols
+}
+
+// emptyColumn is a column read for nothing, to be empty in every row.
+type emptyColumn struct {
+	i          int
+	name, lang string // its header and language: none for a column with no name
+}
+
+// holding describes the column holding value, for messages.
+func (c emptyColumn) holding(value string) string {
+	if c.name == "" {
+		return fmt.Sprintf("column %d has no name in the header, but holds %q: a column without a name must be empty", c.i+1, clipField(value))
+	}
+	return fmt.Sprintf("column %s holds a name (%q), but the campaign is not in %s: delete the column, or add %s to the campaign's languages",
+		clipField(c.name), clipField(value), clipField(c.lang), clipField(c.lang))
 }
 
 // fits reports whether the row rec has the columns the header names: any

@@ -2,6 +2,8 @@ package pledge_test
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +62,25 @@ func TestParseRegionsCSVAsSpreadsheetsSaveIt(t *testing.T) {
 	}
 }
 
+// TestParseRegionsCSVIgnoresOtherLanguagesLeftEmpty: the new-campaign
+// form's header names every language a campaign can have; with one of them
+// unticked, its column, left empty, is read for nothing.
+func TestParseRegionsCSVIgnoresOtherLanguagesLeftEmpty(t *testing.T) {
+	in := "code,parent,name_en,name_hi\nA,,Alpha,\nB,A,Beta, \nC,A,Gamma\n"
+	got, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pledge.Region{
+		{Code: "A", Name: pledge.Text{"en": "Alpha"}},
+		{Code: "B", Parent: "A", Name: pledge.Text{"en": "Beta"}},
+		{Code: "C", Parent: "A", Name: pledge.Text{"en": "Gamma"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("regions (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseRegionsCSVErrors(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -69,10 +90,16 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 	}{
 		{"empty", []string{"en"}, "", []string{"the file is empty"}},
 		{"no rows", []string{"en"}, "code,parent,name_en\n", []string{"the file has no regions"}},
-		{"bad header", []string{"en", "hi"}, "id,parent,name_en,name_fr\nA,,a,b\n", []string{
+		{"bad header", []string{"en", "hi"}, "id,parent,name_en,name_fr,note\nA,,a,,\n", []string{
 			"line 1: the header must start with code,parent",
-			`line 1: column "name_fr" is for a language the campaign does not have`,
+			`line 1: unknown column "note": columns after code,parent are name_<language>`,
 			"line 1: column name_hi is missing",
+		}},
+		{"names in a language the campaign does not have", []string{"en"}, "code,parent,name_en,Name_HI\n" +
+			"A,,Alpha,\n" +
+			"B,,Beta,बी\n" + // line 3
+			"C,,Gamma,सी\n", []string{
+			`line 3: column Name_HI holds a name ("बी"), but the campaign is not in hi: delete the column, or add hi to the campaign's languages`,
 		}},
 		{"every bad line", []string{"en", "hi"}, "code,parent,name_en,name_hi\n" +
 			"A,,Alpha,अ\n" +
@@ -156,17 +183,27 @@ func TestAcceptingPaused(t *testing.T) {
 	}
 }
 
+// FuzzParseRegionsCSV: a file either parses into regions that make a
+// valid campaign, each named in exactly the campaign's languages, or is
+// refused with its problems listed. The campaign is in Hindi or not, so
+// that a name_hi column is read or must be empty.
 func FuzzParseRegionsCSV(f *testing.F) {
-	f.Add("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n")
-	f.Add("code,parent,name_en,name_hi\nA,B,a,b\nB,A,b,a\n")
-	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n")
-	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n")
-	f.Add("code,parent\n")
-	f.Add("Code, PARENT ,Name_EN,name_hi,,\nA,,a,b,,\n,,,,,\nB,A,c,d\nC,,e,f,,g\n")
-	f.Add("code,parent,name_en,name_hi\nA,,\aAlpha,\u202eअ\nB\u2067,A,\x1b,ब\n")
-	f.Add("code,parent,name_en,name_hi\nA,,\"" + strings.Repeat("a", 101) + "\",\u2069\n")
-	f.Fuzz(func(t *testing.T, in string) {
-		regions, err := pledge.ParseRegionsCSV(strings.NewReader(in), []string{"en", "hi"})
+	f.Add("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n", true)
+	f.Add("code,parent,name_en,name_hi\nA,B,a,b\nB,A,b,a\n", true)
+	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n", true)
+	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n", true)
+	f.Add("code,parent\n", true)
+	f.Add("Code, PARENT ,Name_EN,name_hi,,\nA,,a,b,,\n,,,,,\nB,A,c,d\nC,,e,f,,g\n", true)
+	f.Add("code,parent,name_en,name_hi\nA,,Alpha,\nB,A,Beta, \nC,A,Gamma\n", false)
+	f.Add("code,parent,name_en,name_hi\nA,,Alpha,\nB,A,Beta,ब\n", false)
+	f.Add("code,parent,name_en,name_hi\nA,,\aAlpha,\u202eअ\nB\u2067,A,\x1b,ब\n", true)
+	f.Add("code,parent,name_en,name_hi\nA,,\""+strings.Repeat("a", 101)+"\",\u2069\n", true)
+	f.Fuzz(func(t *testing.T, in string, hindi bool) {
+		langs := []string{"en"}
+		if hindi {
+			langs = append(langs, "hi")
+		}
+		regions, err := pledge.ParseRegionsCSV(strings.NewReader(in), langs)
 		if err != nil {
 			var rerr *pledge.RegionsCSVError
 			if !errors.As(err, &rerr) || len(rerr.Problems) == 0 {
@@ -174,11 +211,21 @@ func FuzzParseRegionsCSV(f *testing.F) {
 			}
 			return
 		}
-		c := pledge.Campaign{Slug: "fuzz", Languages: []string{"en", "hi"},
+		c := pledge.Campaign{Slug: "fuzz", Languages: langs,
 			Title: pledge.Text{"en": "t", "hi": "t"}, Pledge: pledge.Text{"en": "p", "hi": "p"},
 			Regions: regions, Email: pledge.EmailNone}
 		if err := c.Validate(); err != nil {
 			t.Fatalf("parsed regions %+v do not validate: %v", regions, err)
+		}
+		for _, r := range regions {
+			if len(r.Name) != len(langs) {
+				t.Fatalf("region %s is named in %v, want %v", r.Code, slices.Sorted(maps.Keys(r.Name)), langs)
+			}
+			for _, l := range langs {
+				if r.Name[l] == "" {
+					t.Fatalf("region %s has no name in %s", r.Code, l)
+				}
+			}
 		}
 	})
 }
