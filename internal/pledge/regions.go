@@ -71,11 +71,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		return nil, &RegionsCSVError{Problems: probs}
 	}
 
-	type row struct {
-		line int
-		r    Region
-	}
-	var rows []row
+	var rows []lineRegion
 	first := make(map[string]int) // code -> line it is first defined on
 	held := make(map[int]bool)    // columns read for nothing reported holding a value
 	for {
@@ -151,24 +147,9 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 			continue
 		}
 		first[reg.Code] = line
-		rows = append(rows, row{line, reg})
+		rows = append(rows, lineRegion{line, reg})
 	}
-	byCode := make(map[string]Region, len(rows))
-	for _, rw := range rows {
-		byCode[rw.r.Code] = rw.r
-	}
-	for _, rw := range rows {
-		if rw.r.Parent == "" {
-			continue
-		}
-		p, ok := byCode[rw.r.Parent]
-		switch {
-		case !ok:
-			bad(rw.line, "region %s has unknown parent %s", rw.r.Code, clipField(rw.r.Parent))
-		case p.Parent != "":
-			bad(rw.line, "region %s: its parent %s has a parent itself; regions have at most two levels", rw.r.Code, p.Code)
-		}
-	}
+	checkParents(rows, bad)
 	if len(probs) == 0 && len(rows) == 0 {
 		bad(0, "the file has no regions")
 	}

@@ -108,12 +108,16 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 			"A,,Again,फिर\n" + // line 5: duplicate
 			"D,A,Delta,\n" + // line 6: missing hi name
 			"E,F,Eps,ए\n" + // line 7: three levels (F's parent is A)
-			"F,A,Phi,फ\n", []string{
+			"F,A,Phi,फ\n" +
+			"G,G,Gee,ग\n" + // line 9: its own parent
+			"H,G,Aitch,ह\n", []string{
 			"line 3: 3 columns, want 4 (code,parent,name_en,name_hi)",
 			"line 4: region C has unknown parent Z",
 			"line 5: code A appears twice (first on line 2)",
 			"line 6: the name in hi is missing",
 			"line 7: region E: its parent F has a parent itself; regions have at most two levels",
+			"line 9: region G cannot be its own parent: leave the parent empty for a top-level region",
+			"line 10: region H: its parent G has a parent itself; regions have at most two levels",
 		}},
 		{"names and codes not shown as typed", []string{"en", "hi"}, "code,parent,name_en,name_hi\n" +
 			"A,,Alpha,अ\n" +
