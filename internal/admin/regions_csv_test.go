@@ -72,3 +72,25 @@ func TestCampaignCreateWithALanguageUnticked(t *testing.T) {
 		t.Errorf("campaign in %v, regions (-want +got):\n%s", got.Languages, diff)
 	}
 }
+
+// TestRegionsImportRefusesCodesDifferingInCase: codes are matched exactly
+// as written, so a and A would be two regions that read as one; the file
+// is refused, naming both lines, in the preview and the import.
+func TestRegionsImportRefusesCodesDifferingInCase(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	file := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nn1,NORTH,North Two,उत्तर दो\n"
+	for _, action := range []string{"preview", "apply"} {
+		r := adm.upload(path, tok, action, file)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r.Body, "nothing was changed", "<li>line 4: code n1 differs only in case from code N1 on line 3: "+
+			"codes are matched exactly as written, so these would be two regions easily taken for one</li>")
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("the file changed the campaign:\n%s", diff)
+	}
+}

@@ -72,8 +72,8 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	}
 
 	var rows []lineRegion
-	first := make(map[string]int) // code -> line it is first defined on
-	held := make(map[int]bool)    // columns read for nothing reported holding a value
+	first := make(map[string]lineRegion) // foldCase(code) -> the region first defined with it
+	held := make(map[int]bool)           // columns read for nothing reported holding a value
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -142,11 +142,16 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		if !ok {
 			continue
 		}
-		if at, dup := first[reg.Code]; dup {
-			bad(line, "code %s appears twice (first on line %d)", reg.Code, at)
+		if other, dup := first[foldCase(reg.Code)]; dup {
+			if other.r.Code == reg.Code {
+				bad(line, "code %s appears twice (first on line %d)", reg.Code, other.line)
+			} else {
+				bad(line, "code %s differs only in case from code %s on line %d: codes are matched exactly as written, "+
+					"so these would be two regions easily taken for one", reg.Code, other.r.Code, other.line)
+			}
 			continue
 		}
-		first[reg.Code] = line
+		first[foldCase(reg.Code)] = lineRegion{line, reg}
 		rows = append(rows, lineRegion{line, reg})
 	}
 	checkParents(rows, bad)

@@ -153,6 +153,20 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 		{"header names twice, whatever the case", []string{"en"}, "code,parent,name_en,NAME_EN\nA,,a,a\n", []string{
 			`line 1: column "NAME_EN" appears twice`,
 		}},
+		{"codes that differ only in case", []string{"en"}, "code,parent,name_en\n" +
+			"NORTH,,North\n" +
+			"a,,Alpha\n" +
+			"A,,Alpha Two\n" + // line 4
+			"Ωmega,,Omega\n" +
+			"ωMEGA,,Omega Two\n" + // line 6
+			"n1,north,North One\n" + // line 7: the parent NORTH, in other case
+			"a,,Alpha Three\n", // line 8
+			[]string{
+				"line 4: code A differs only in case from code a on line 3: codes are matched exactly as written, so these would be two regions easily taken for one",
+				"line 6: code ωMEGA differs only in case from code Ωmega on line 5: codes are matched exactly as written, so these would be two regions easily taken for one",
+				"line 7: region n1 has unknown parent north: codes are matched exactly as written; NORTH differs only in case",
+				"line 8: code a appears twice (first on line 3)",
+			}},
 		{"bare quote", []string{"en"}, "code,parent,name_en\nA,,x\"y\n", []string{
 			`line 2: not valid CSV: bare " in non-quoted-field`,
 		}},
@@ -188,13 +202,14 @@ func TestAcceptingPaused(t *testing.T) {
 }
 
 // FuzzParseRegionsCSV: a file either parses into regions that make a
-// valid campaign, each named in exactly the campaign's languages, or is
-// refused with its problems listed. The campaign is in Hindi or not, so
+// valid campaign, each named in exactly the campaign's languages, no two
+// with codes alike but for case, or is refused with its problems listed. The campaign is in Hindi or not, so
 // that a name_hi column is read or must be empty.
 func FuzzParseRegionsCSV(f *testing.F) {
 	f.Add("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n", true)
 	f.Add("code,parent,name_en,name_hi\nA,B,a,b\nB,A,b,a\n", true)
 	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n", true)
+	f.Add("code,parent,name_en,name_hi\nK,,a,b\nk,,c,d\nǅ,K,e,f\nǆ,k,g,h\n", true)
 	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n", true)
 	f.Add("code,parent\n", true)
 	f.Add("Code, PARENT ,Name_EN,name_hi,,\nA,,a,b,,\n,,,,,\nB,A,c,d\nC,,e,f,,g\n", true)
@@ -221,7 +236,12 @@ func FuzzParseRegionsCSV(f *testing.F) {
 		if err := c.Validate(); err != nil {
 			t.Fatalf("parsed regions %+v do not validate: %v", regions, err)
 		}
-		for _, r := range regions {
+		for i, r := range regions {
+			for _, o := range regions[:i] {
+				if strings.EqualFold(o.Code, r.Code) {
+					t.Fatalf("codes %q and %q, alike but for case, are both accepted", o.Code, r.Code)
+				}
+			}
 			if len(r.Name) != len(langs) {
 				t.Fatalf("region %s is named in %v, want %v", r.Code, slices.Sorted(maps.Keys(r.Name)), langs)
 			}

@@ -1,5 +1,10 @@
 package pledge
 
+import (
+	"strings"
+	"unicode"
+)
+
 // lineRegion is a region read from a regions CSV file, and its line.
 type lineRegion struct {
 	line int
@@ -11,8 +16,10 @@ type lineRegion struct {
 // two levels.
 func checkParents(rows []lineRegion, bad func(line int, format string, args ...any)) {
 	byCode := make(map[string]Region, len(rows))
+	byFold := make(map[string]string, len(rows)) // foldCase(code) -> code
 	for _, rw := range rows {
 		byCode[rw.r.Code] = rw.r
+		byFold[foldCase(rw.r.Code)] = rw.r.Code
 	}
 	for _, rw := range rows {
 		if rw.r.Parent == "" {
@@ -22,10 +29,26 @@ func checkParents(rows []lineRegion, bad func(line int, format string, args ...a
 		switch {
 		case rw.r.Parent == rw.r.Code:
 			bad(rw.line, "region %s cannot be its own parent: leave the parent empty for a top-level region", rw.r.Code)
+		case !ok && byFold[foldCase(rw.r.Parent)] != "":
+			bad(rw.line, "region %s has unknown parent %s: codes are matched exactly as written; %s differs only in case",
+				rw.r.Code, clipField(rw.r.Parent), byFold[foldCase(rw.r.Parent)])
 		case !ok:
 			bad(rw.line, "region %s has unknown parent %s", rw.r.Code, clipField(rw.r.Parent))
 		case p.Parent != "":
 			bad(rw.line, "region %s: its parent %s has a parent itself; regions have at most two levels", rw.r.Code, p.Code)
 		}
 	}
+}
+
+// foldCase returns s with each letter replaced by the least of the letters
+// it matches whatever their case: two strings have the same foldCase when
+// strings.EqualFold holds for them.
+func foldCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, s)
 }
