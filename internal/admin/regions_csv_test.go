@@ -3,6 +3,7 @@ package admin_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -92,5 +93,32 @@ func TestRegionsImportRefusesCodesDifferingInCase(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
 		t.Errorf("the file changed the campaign:\n%s", diff)
+	}
+}
+
+// TestRegionsImportRefusesTwinNames: two regions under one parent named
+// alike in a language would be the same choice twice on the citizen's
+// form; the file is refused, naming both lines, and the same name under
+// another parent is fine.
+func TestRegionsImportRefusesTwinNames(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	file := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\n" +
+		"S1,,South One,दक्षिण एक\nKOTA1,,Kota,कोटा\nKOTA2,,Kota,कोटा शहर\n"
+	r := adm.upload(path, tok, "preview", file)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, "nothing was changed", "<li>line 7: region KOTA2 is called &#34;Kota&#34; in en, as is region KOTA1 on line 6, "+
+		"both at the top level: citizens could not tell them apart</li>")
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("the file changed the campaign:\n%s", diff)
+	}
+	file = strings.Replace(file, "KOTA2,,", "KOTA2,NORTH,", 1)
+	wantRedirect(t, adm.upload(path, tok, "apply", file), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); len(got.Regions) != 6 {
+		t.Errorf("regions after the import: %+v", got.Regions)
 	}
 }

@@ -155,6 +155,7 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		rows = append(rows, lineRegion{line, reg})
 	}
 	checkParents(rows, bad)
+	checkSiblingNames(rows, langs, bad)
 	if len(probs) == 0 && len(rows) == 0 {
 		bad(0, "the file has no regions")
 	}

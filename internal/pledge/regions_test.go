@@ -167,6 +167,21 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 				"line 7: region n1 has unknown parent north: codes are matched exactly as written; NORTH differs only in case",
 				"line 8: code a appears twice (first on line 3)",
 			}},
+		{"names twice under one parent", []string{"en", "hi"}, "code,parent,name_en,name_hi\n" +
+			"K1,,Kota,कोटा\n" +
+			"K2,,Kota,कोटा नगर\n" + // line 3: Kota at the top level again
+			"RJ,,Rajasthan,राजस्थान\n" +
+			"R1,RJ,Kota,कोटा\n" + // under another parent: fine
+			"R2,RJ,\"KOTA \",कोटा\n" + // line 6: both names of R1, in another case and spacing
+			"R3,RJ,Bundi Town,बूंदी\n" +
+			"R4,RJ,Bundi  Town,बूंदी नगर\n" + // line 8: R3's name in en, spaced otherwise
+			"R5,RJ,Bundi,बूंदी शहर\n",
+			[]string{
+				`line 3: region K2 is called "Kota" in en, as is region K1 on line 2, both at the top level: citizens could not tell them apart`,
+				`line 6: region R2 is called "KOTA" in en, as is region R1 on line 5 ("Kota"), both under RJ: citizens could not tell them apart`,
+				`line 6: region R2 is called "कोटा" in hi, as is region R1 on line 5, both under RJ: citizens could not tell them apart`,
+				`line 8: region R4 is called "Bundi  Town" in en, as is region R3 on line 7 ("Bundi Town"), both under RJ: citizens could not tell them apart`,
+			}},
 		{"bare quote", []string{"en"}, "code,parent,name_en\nA,,x\"y\n", []string{
 			`line 2: not valid CSV: bare " in non-quoted-field`,
 		}},
@@ -203,13 +218,15 @@ func TestAcceptingPaused(t *testing.T) {
 
 // FuzzParseRegionsCSV: a file either parses into regions that make a
 // valid campaign, each named in exactly the campaign's languages, no two
-// with codes alike but for case, or is refused with its problems listed. The campaign is in Hindi or not, so
+// with codes alike but for case nor with names alike but for case and
+// spacing under one parent, or is refused with its problems listed. The campaign is in Hindi or not, so
 // that a name_hi column is read or must be empty.
 func FuzzParseRegionsCSV(f *testing.F) {
 	f.Add("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n", true)
 	f.Add("code,parent,name_en,name_hi\nA,B,a,b\nB,A,b,a\n", true)
 	f.Add("code,parent,name_en,name_hi\nA,A,a,b\n", true)
 	f.Add("code,parent,name_en,name_hi\nK,,a,b\nk,,c,d\nǅ,K,e,f\nǆ,k,g,h\n", true)
+	f.Add("code,parent,name_en,name_hi\nK,,Kota,b\nL,,kota,c\nM,K,Kota,b\nN,K,K  ota,d\nO,K,K ota,e\n", true)
 	f.Add("code,parent,name_hi,name_en\n\"A\nB\",,\"x\"\"y\",z\n", true)
 	f.Add("code,parent\n", true)
 	f.Add("Code, PARENT ,Name_EN,name_hi,,\nA,,a,b,,\n,,,,,\nB,A,c,d\nC,,e,f,,g\n", true)
@@ -240,6 +257,11 @@ func FuzzParseRegionsCSV(f *testing.F) {
 			for _, o := range regions[:i] {
 				if strings.EqualFold(o.Code, r.Code) {
 					t.Fatalf("codes %q and %q, alike but for case, are both accepted", o.Code, r.Code)
+				}
+				for _, l := range langs {
+					if o.Parent == r.Parent && strings.EqualFold(strings.Join(strings.Fields(o.Name[l]), " "), strings.Join(strings.Fields(r.Name[l]), " ")) {
+						t.Fatalf("regions %s and %s under %q are both accepted, named %q and %q in %s", o.Code, r.Code, r.Parent, o.Name[l], r.Name[l], l)
+					}
 				}
 			}
 			if len(r.Name) != len(langs) {

@@ -1,6 +1,7 @@
 package pledge
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -36,6 +37,35 @@ func checkParents(rows []lineRegion, bad func(line int, format string, args ...a
 			bad(rw.line, "region %s has unknown parent %s", rw.r.Code, clipField(rw.r.Parent))
 		case p.Parent != "":
 			bad(rw.line, "region %s: its parent %s has a parent itself; regions have at most two levels", rw.r.Code, p.Code)
+		}
+	}
+}
+
+// checkSiblingNames reports, through bad, each region of rows named in a
+// language as a region before it under the same parent (or at the top
+// level) is, whatever the case and spacing: citizens choose their region
+// among its siblings, and would see the same choice twice.
+func checkSiblingNames(rows []lineRegion, langs []string, bad func(line int, format string, args ...any)) {
+	first := make(map[string]lineRegion) // parent, language, name -> the region first named so
+	for _, rw := range rows {
+		for _, l := range langs {
+			name := rw.r.Name[l]
+			key := rw.r.Parent + "\x00" + l + "\x00" + foldCase(strings.Join(strings.Fields(name), " "))
+			other, dup := first[key]
+			if !dup {
+				first[key] = rw
+				continue
+			}
+			as := ""
+			if other.r.Name[l] != name {
+				as = fmt.Sprintf(" (%q)", other.r.Name[l])
+			}
+			where := "both at the top level"
+			if rw.r.Parent != "" {
+				where = "both under " + rw.r.Parent
+			}
+			bad(rw.line, "region %s is called %q in %s, as is region %s on line %d%s, %s: citizens could not tell them apart",
+				rw.r.Code, name, l, other.r.Code, other.line, as, where)
 		}
 	}
 }
