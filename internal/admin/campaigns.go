@@ -346,7 +346,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&before, &c)))
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
-			f.add("form", err.Error())
+			f.add("form", inUseMessage(err))
 		case errors.Is(err, pledge.ErrEditConflict):
 			now, err := a.store.Campaign(ctx, c.Slug)
 			if err != nil {

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
 // TestRegionsImportOfASpreadsheetFile: a file as Excel saves it, header in
@@ -120,5 +122,51 @@ func TestRegionsImportRefusesTwinNames(t *testing.T) {
 	wantRedirect(t, adm.upload(path, tok, "apply", file), "/admin/c/vote")
 	if got := c.campaign(t, "vote"); len(got.Regions) != 6 {
 		t.Errorf("regions after the import: %+v", got.Regions)
+	}
+}
+
+// TestRegionsPreviewWarnsOfRegionsWithPledges: the preview of a file that
+// leaves out a region with pledges, or gives one sub-regions, says up front
+// that the import would be refused, in the words the import then refuses
+// with, each said once.
+func TestRegionsPreviewWarnsOfRegionsWithPledges(t *testing.T) {
+	c := newConsole(t)
+	camp := c.mustCreate(t, "vote")
+	h := pledge.NewHasher([]byte("admin test secret"))
+	if _, err := c.Store.CommitBatch(context.Background(), []pledge.Submission{
+		storetest.Submission(h, camp.ID, 1, "N2"), storetest.Submission(h, camp.ID, 2, "S1"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	file := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\n" + // N2 left out
+		"S1,,South One,दक्षिण एक\nS1A,S1,South One A,दक्षिण एक ए\n" // S1 made a parent
+	const says = "region N2 has pledges and cannot be removed; region S1 has pledges and cannot get sub-regions"
+
+	r := adm.upload(path, tok, "preview", file)
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, `<h2>Preview: 4 regions (not applied yet)</h2>`+"\n"+
+		`<p class="alert" role="alert" id="blocked">This file cannot be imported as it stands: `+says+`.</p>`,
+		"Added: S1A", "Removed: N2")
+
+	r = adm.upload(path, tok, "apply", file)
+	wantStatus(t, r, http.StatusConflict)
+	mustContain(t, r.Body, `<p class="alert" role="alert" id="refused">Nothing was changed: `+says+`.</p>`)
+	if strings.Contains(r.Body, "region has pledges") {
+		t.Errorf("the refusal says twice that the regions have pledges: %s", clip(r.Body))
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a refused import changed the campaign:\n%s", diff)
+	}
+
+	// A file that keeps them previews without a warning.
+	r = adm.upload(path, tok, "preview", "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN2,NORTH,North Two,उत्तर दो\nS1,,South One,दक्षिण एक\n")
+	wantStatus(t, r, http.StatusOK)
+	mustContain(t, r.Body, "Removed: N1")
+	if strings.Contains(r.Body, `id="blocked"`) {
+		t.Errorf("the preview of a file that can be imported warns: %s", clip(r.Body))
 	}
 }

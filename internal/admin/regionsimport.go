@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // maxRegionsFile bounds an uploaded regions CSV file.
@@ -27,6 +28,7 @@ type regionsPage struct {
 	Problems  []pledge.RegionLineError // of the uploaded file; nothing was changed
 	Refused   string                   // why applying was refused
 	Preview   []pledge.Region          // a good file, not applied yet
+	Blocked   string                   // why importing the previewed file would be refused
 	Added     []string
 	Removed   []string
 	Changed   []string
@@ -98,6 +100,9 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	p.Preview = regions
 	p.Added, p.Removed, p.Changed = regionChanges(c.Regions, regions)
 	if r.PostForm.Get("action") == "preview" {
+		if p.Blocked, err = a.regionsBlocked(r, c, regions); err != nil {
+			return err
+		}
 		a.render(w, r, http.StatusOK, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
@@ -120,7 +125,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	err = a.store.UpdateCampaign(ctx, &c, a.action(r, KindRegionsImport, detail))
 	switch {
 	case errors.Is(err, pledge.ErrRegionInUse):
-		p.Refused = err.Error()
+		p.Refused = inUseMessage(err)
 	case errors.Is(err, pledge.ErrEditConflict):
 		p.Refused = "the campaign was saved by someone else after this page was loaded; check the changes below against it, then import again"
 		if now, err := a.store.Campaign(ctx, c.Slug); err == nil {
@@ -136,6 +141,31 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// regionsBlocked says why importing regions into c would be refused, in
+// the words of the refusal: a region they leave out, or make a parent, has
+// pledges. "" if nothing stands in the way now.
+func (a *Admin) regionsBlocked(r *http.Request, c pledge.Campaign, regions []pledge.Region) (string, error) {
+	used, err := a.store.RegionsInUse(r.Context(), c.ID)
+	if err != nil {
+		return "", fmt.Errorf("regions of %s: %w", c.Slug, err)
+	}
+	c.Regions = regions
+	if err := store.CheckRegionsInUse(&c, used); err != nil {
+		return inUseMessage(err), nil
+	}
+	return "", nil
+}
+
+// inUseMessage is what a refusal wrapping pledge.ErrRegionInUse says of
+// the regions: their codes and what they cannot do.
+func inUseMessage(err error) string {
+	var inUse *store.RegionsInUseError
+	if errors.As(err, &inUse) {
+		return inUse.Error()
+	}
+	return err.Error()
 }
 
 // maxDiscard is how much of a regions upload over the limit is read, and

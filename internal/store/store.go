@@ -49,6 +49,11 @@ type Store interface {
 	// campaign's (pledge.ErrEditConflict otherwise, and nothing is changed);
 	// it is advanced.
 	UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *pledge.Action) error
+	// RegionsInUse returns the codes pledges of the campaign campaignID are
+	// counted in (invalidated and withdrawn ones too) or pending pledges
+	// will be counted in when confirmed, sorted: the regions UpdateCampaign
+	// will neither remove nor make parents (CheckRegionsInUse).
+	RegionsInUse(ctx context.Context, campaignID int64) ([]string, error)
 	// SetPaused pauses or resumes the campaign campaignID, changing nothing
 	// else (pledge.ErrNotFound if there is none).
 	SetPaused(ctx context.Context, campaignID int64, paused bool, act *pledge.Action) error
@@ -246,12 +251,34 @@ type PoolStats struct {
 	WaitDuration           time.Duration // time spent waiting for them
 }
 
-// CheckRegionsInUse returns an error wrapping pledge.ErrRegionInUse, naming
-// the regions, when c's regions leave out a region in used (codes with
-// pledges counted in them, or pending ones to be counted there) or make one
-// of them the parent of another: the pledges would no longer be counted
-// where they were made. Backends call it
-// inside UpdateCampaign.
+// RegionsInUseError is an edit refused because it would leave out regions
+// pledges are counted in, or make them parents: the pledges would no
+// longer be counted where they were made. It wraps pledge.ErrRegionInUse,
+// and its message names the regions once.
+type RegionsInUseError struct {
+	Removed  []string // codes left out
+	Parented []string // codes made the parent of another region
+}
+
+func (e *RegionsInUseError) Error() string {
+	var msgs []string
+	if len(e.Removed) > 0 {
+		msgs = append(msgs, "region "+strings.Join(e.Removed, ", ")+" has pledges and cannot be removed")
+	}
+	if len(e.Parented) > 0 {
+		msgs = append(msgs, "region "+strings.Join(e.Parented, ", ")+" has pledges and cannot get sub-regions")
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns pledge.ErrRegionInUse.
+func (e *RegionsInUseError) Unwrap() error { return pledge.ErrRegionInUse }
+
+// CheckRegionsInUse returns a *RegionsInUseError naming the regions when
+// c's regions leave out a region in use (codes with pledges counted in
+// them, or pending ones to be counted there, as RegionsInUse lists them)
+// or make one of them the parent of another. Backends call it inside
+// UpdateCampaign; the console, to warn of an import before it is made.
 func CheckRegionsInUse(c *pledge.Campaign, used []string) error {
 	have := make(map[string]bool, len(c.Regions))
 	parents := make(map[string]bool)
@@ -261,26 +288,19 @@ func CheckRegionsInUse(c *pledge.Campaign, used []string) error {
 			parents[r.Parent] = true
 		}
 	}
-	var gone, parented []string
+	var e RegionsInUseError
 	for _, code := range used {
 		switch {
 		case !have[code]:
-			gone = append(gone, code)
+			e.Removed = append(e.Removed, code)
 		case parents[code]:
-			parented = append(parented, code)
+			e.Parented = append(e.Parented, code)
 		}
 	}
-	slices.Sort(gone)
-	slices.Sort(parented)
-	var msgs []string
-	if len(gone) > 0 {
-		msgs = append(msgs, "region "+strings.Join(gone, ", ")+" has pledges and cannot be removed")
-	}
-	if len(parented) > 0 {
-		msgs = append(msgs, "region "+strings.Join(parented, ", ")+" has pledges and cannot get sub-regions")
-	}
-	if len(msgs) == 0 {
+	if len(e.Removed) == 0 && len(e.Parented) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", strings.Join(msgs, "; "), pledge.ErrRegionInUse)
+	slices.Sort(e.Removed)
+	slices.Sort(e.Parented)
+	return &e
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -155,17 +156,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 			// edit was saved since this one's copy was read.
 			return fmt.Errorf("campaign %d: this edit was made to version %d: %w", c.ID, c.Version, pledge.ErrEditConflict)
 		}
-		// Every region that ever took a pledge has a count row, never deleted,
-		// even when its pledges are all invalidated (n = 0); a pending pledge
-		// will be counted in its region when confirmed.
-		rows, err := tx.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1
-			UNION SELECT region FROM pending_pledges WHERE campaign_id = $1 AND number = 0`, c.ID)
+		used, err := regionsInUse(ctx, tx, c.ID)
 		if err != nil {
-			return fmt.Errorf("regions in use: %w", err)
-		}
-		used, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("regions in use: %w", err)
+			return err
 		}
 		if err := store.CheckRegionsInUse(c, used); err != nil {
 			return err
@@ -202,6 +195,30 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 		c.Version++
 	}
 	return err
+}
+
+// RegionsInUse lists the codes the campaign's pledges are counted in or
+// pending in. See store.Store.
+func (s *Store) RegionsInUse(ctx context.Context, campaignID int64) ([]string, error) {
+	return regionsInUse(ctx, s.pool, campaignID)
+}
+
+// regionsInUse lists the codes the campaign's pledges are counted in or
+// pending in, sorted. Every region that ever took a pledge has a count
+// row, never deleted, even when its pledges are all invalidated (n = 0); a
+// pending pledge will be counted in its region when confirmed.
+func regionsInUse(ctx context.Context, q querier, campaignID int64) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT region FROM region_counts WHERE campaign_id = $1
+		UNION SELECT region FROM pending_pledges WHERE campaign_id = $1 AND number = 0`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	used, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	slices.Sort(used)
+	return used, nil
 }
 
 // querier is a pool or a transaction.

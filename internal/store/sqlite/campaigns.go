@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -153,27 +154,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *pledge.Campaign, act *ple
 		}
 		return fmt.Errorf("campaign %d: version %d saved, this edit was made to %d: %w", c.ID, version, c.Version, pledge.ErrEditConflict)
 	}
-	// A count row exists for every region that ever took a pledge, and is
-	// never deleted: its pledges may all be invalidated (n = 0), but they
-	// still name the region. A pending pledge will be counted in its region
-	// when confirmed.
-	rows, err := tx.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ?
-		UNION SELECT region FROM pending_pledges WHERE campaign_id = ? AND number = 0`, c.ID, c.ID)
+	used, err := regionsInUse(ctx, tx, c.ID)
 	if err != nil {
-		return fmt.Errorf("regions in use: %w", err)
-	}
-	var used []string
-	for rows.Next() {
-		var code string
-		if err := rows.Scan(&code); err != nil {
-			rows.Close()
-			return fmt.Errorf("regions in use: %w", err)
-		}
-		used = append(used, code)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("regions in use: %w", err)
+		return err
 	}
 	if err := store.CheckRegionsInUse(c, used); err != nil {
 		return err
@@ -225,6 +208,39 @@ func (s *Store) SetPaused(ctx context.Context, campaignID int64, paused bool, ac
 		}
 		return logAction(ctx, tx, act)
 	})
+}
+
+// RegionsInUse lists the codes the campaign's pledges are counted in or
+// pending in. See store.Store.
+func (s *Store) RegionsInUse(ctx context.Context, campaignID int64) ([]string, error) {
+	return regionsInUse(ctx, s.r, campaignID)
+}
+
+// regionsInUse lists the codes the campaign's pledges are counted in or
+// pending in, sorted. A count row exists for every region that ever took a
+// pledge, and is never deleted: its pledges may all be invalidated (n = 0),
+// but they still name the region. A pending pledge will be counted in its
+// region when confirmed.
+func regionsInUse(ctx context.Context, q querier, campaignID int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT region FROM region_counts WHERE campaign_id = ?
+		UNION SELECT region FROM pending_pledges WHERE campaign_id = ? AND number = 0`, campaignID, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	defer rows.Close()
+	var used []string
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return nil, fmt.Errorf("regions in use: %w", err)
+		}
+		used = append(used, code)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	slices.Sort(used)
+	return used, nil
 }
 
 // querier is the reader pool or a transaction.

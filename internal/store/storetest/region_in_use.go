@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -55,4 +56,45 @@ func withoutRegion(c *pledge.Campaign, code string) *pledge.Campaign {
 		}
 	}
 	return &edit
+}
+
+// testRegionsInUse: RegionsInUse lists the regions an edit may neither
+// remove nor make parents, the campaign's own only: those pledges are
+// counted in, invalidated ones too, and those pending pledges wait in. An
+// edit refused for them names them once, as CheckRegionsInUse does with
+// that list.
+func testRegionsInUse(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := mustCampaignMode(t, s, "in-use-list", pledge.EmailRequired)
+	other := mustCampaign(t, s, "in-use-other")
+	h := pledge.NewHasher([]byte("k"))
+	used, err := s.RegionsInUse(ctx, c.ID)
+	if err != nil || len(used) != 0 {
+		t.Fatalf("RegionsInUse of a campaign without pledges = %v, %v; want none", used, err)
+	}
+	mustCommit(t, s, []pledge.Submission{Submission(h, c.ID, 1, "S1"), PendingSubmission(h, c.ID, 2, "N2"),
+		Submission(h, other.ID, 3, "N1")})
+	if _, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	used, err = s.RegionsInUse(ctx, c.ID)
+	if err != nil || !slices.Equal(used, []string{"N2", "S1"}) {
+		t.Fatalf("RegionsInUse = %v, %v; want [N2 S1]", used, err)
+	}
+
+	edit := withoutRegion(c, "S1")
+	edit.Regions = append(edit.Regions, pledge.Region{Code: "N2A", Parent: "N2", Name: pledge.Text{"en": "a", "hi": "a"}})
+	for i := range edit.Regions {
+		if edit.Regions[i].Code == "N2" {
+			edit.Regions[i].Parent = "" // N2 top-level, so N2A is two levels
+		}
+	}
+	const want = "region S1 has pledges and cannot be removed; region N2 has pledges and cannot get sub-regions"
+	checked := store.CheckRegionsInUse(edit, used)
+	err = s.UpdateCampaign(ctx, edit, nil)
+	for _, err := range []error{checked, err} {
+		if !errors.Is(err, pledge.ErrRegionInUse) || err.Error() != want {
+			t.Errorf("refusal = %v, want ErrRegionInUse saying %q", err, want)
+		}
+	}
 }

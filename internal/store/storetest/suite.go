@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"RegionLabel", testRegionLabel},
 		{"RegionInUseAfterInvalidation", testRegionInUseAfterInvalidation},
 		{"RegionInUseWhilePending", testRegionInUseWhilePending},
+		{"RegionsInUse", testRegionsInUse},
 		{"RegionsRevEdits", testRegionsRevEdits},
 		{"RegionsRevBatch", testRegionsRevBatch},
 		{"LastNumber", testLastNumber},
