@@ -254,7 +254,8 @@ func TestRegionsImport(t *testing.T) {
 	path := "/admin/c/vote/regions"
 	r := adm.get(path)
 	wantStatus(t, r, http.StatusOK)
-	mustContain(t, r.Body, "code,parent,name_en,name_hi", `enctype="multipart/form-data"`, `data-code="N2"`)
+	mustContain(t, r.Body, "code,parent,name_en,name_hi", `enctype="multipart/form-data"`, `data-code="N2"`,
+		"At most 1 MiB and 10,000 regions.")
 	tok := csrfField.FindStringSubmatch(r.Body)[1]
 	before := c.campaign(t, "vote")
 

@@ -2,6 +2,7 @@ package pledge_test
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -201,6 +202,27 @@ func TestParseRegionsCSVErrors(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestParseRegionsCSVLimit: a file defines at most 10,000 regions, as
+// docs/operations.md and the regions page say.
+func TestParseRegionsCSVLimit(t *testing.T) {
+	file := func(n int) string {
+		var b strings.Builder
+		b.WriteString("code,parent,name_en\n")
+		for i := range n {
+			fmt.Fprintf(&b, "R%d,,Region %d\n", i, i)
+		}
+		return b.String()
+	}
+	if got, err := pledge.ParseRegionsCSV(strings.NewReader(file(10000)), []string{"en"}); err != nil || len(got) != 10000 {
+		t.Fatalf("10,000 regions: %d, %v", len(got), err)
+	}
+	_, err := pledge.ParseRegionsCSV(strings.NewReader(file(10001)), []string{"en"})
+	var rerr *pledge.RegionsCSVError
+	if !errors.As(err, &rerr) || len(rerr.Problems) != 1 || rerr.Problems[0].String() != "line 10002: too many regions: at most 10000" {
+		t.Errorf("10,001 regions: %v", err)
 	}
 }
 
