@@ -22,8 +22,12 @@ func NormaliseName(s string) (string, error) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
 	}
 	// Text copied from a chat or a contact card often comes wrapped in
-	// invisible direction marks: around the name they say nothing.
-	s = strings.TrimFunc(norm.NFC.String(s), func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	// invisible direction marks: around the name they say nothing. ZWJ and
+	// ZWNJ stay: ending a word, they shape its last letter (a Malayalam
+	// chillu written the older way, virama + ZWJ).
+	s = strings.TrimFunc(norm.NFC.String(s), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
+	})
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

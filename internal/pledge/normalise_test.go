@@ -183,6 +183,8 @@ func TestNormaliseName(t *testing.T) {
 		{"trailing LRM", "Asha\u200e", "Asha"},
 		{"leading BOM", "\ufeffAsha", "Asha"},
 		{"marks and spaces around", " \u200f Asha \u200e ", "Asha"},
+		{"Malayalam chillu as virama and ZWJ, at the end", "മേനോന്\u200d", "മേനോന്\u200d"},
+		{"Malayalam chillu, then a direction mark", "മേനോന്\u200d\u200e", "മേനോന്\u200d"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -229,7 +231,7 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"symbols only", "-- !! ??", pledge.MsgNameInvalid},
 		{"emoji only", "🙏🗳️", pledge.MsgNameLetters},
 		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
-		{"ZWJ only", "\u200d", pledge.MsgNameRequired},
+		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
 		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
 		{"too long Devanagari", strings.Repeat("क", 101), pledge.MsgNameTooLong},
 		{"too long after collapsing", strings.Repeat("a ", 50) + "ab", pledge.MsgNameTooLong},
