@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"time"
 )
 
 // campaignInfo is the part of GET /api/v1/campaigns/{slug} a test needs.
@@ -65,12 +67,16 @@ func fetchCampaign(ctx context.Context, hc *http.Client, cfg Config) (campaignIn
 	return c, nil
 }
 
-// fetchTotal reads the campaign's public pledge total.
+// fetchTotal reads the campaign's public pledge total. A query no one else
+// sends keeps a proxy's cache (deploy/nginx.conf keeps the stats for a
+// second) from answering: only the instance's own second-long cache is
+// left, which settle waits out.
 func fetchTotal(ctx context.Context, hc *http.Client, cfg Config) (int64, error) {
 	var s struct {
 		Total *int64 `json:"total"`
 	}
-	if err := getJSON(ctx, hc, campaignURL(cfg, "/stats"), &s); err != nil {
+	u := campaignURL(cfg, "/stats") + "?fresh=" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := getJSON(ctx, hc, u, &s); err != nil {
 		return 0, fmt.Errorf("stats of %q: %w", cfg.Campaign, err)
 	}
 	if s.Total == nil {

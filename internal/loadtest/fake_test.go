@@ -28,6 +28,10 @@ type fakePortal struct {
 	// countDups makes the stats count duplicates too, as a portal would
 	// that counted attempts instead of stored pledges.
 	countDups bool
+	// late pledges, made just before the run, show in the stats only from
+	// lateFrom on, as behind a cache.
+	late     int64
+	lateFrom time.Time
 
 	mu       sync.Mutex
 	posts    int
@@ -78,6 +82,9 @@ func (fp *fakePortal) stats(w http.ResponseWriter, _ *http.Request) {
 	}
 	if fp.countDups {
 		total += int64(fp.dups)
+	}
+	if !time.Now().Before(fp.lateFrom) {
+		total += fp.late
 	}
 	fp.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")

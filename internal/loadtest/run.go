@@ -53,7 +53,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return rep, fmt.Errorf("loadtest: campaign %q has no regions", cfg.Campaign)
 		}
 		rep.Regions = len(regions)
-		if rep.StoredBefore, err = fetchTotal(ctx, hc, cfg); err != nil {
+		// Settled, as the count after is: pledges made just before would
+		// otherwise show up only after, and be counted as the run's.
+		if rep.StoredBefore, err = settle(ctx, hc, cfg, -1); err != nil {
 			return rep, fmt.Errorf("loadtest: before attack: %w", err)
 		}
 		gen = newGenerator(cfg, info, regions)

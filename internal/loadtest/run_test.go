@@ -147,3 +147,20 @@ func TestReportResultLine(t *testing.T) {
 		t.Errorf("ResultLine = %q, want %q", got, want)
 	}
 }
+
+// TestRunCountsFromSettledStats: pledges made just before a run, which the
+// stats show only a moment later (a cache), are not counted as the run's.
+func TestRunCountsFromSettledStats(t *testing.T) {
+	t.Parallel()
+	fp := &fakePortal{initial: 42, late: 3, lateFrom: time.Now().Add(700 * time.Millisecond)}
+	srv := newFakePortal(t, fp)
+	rep, err := Run(context.Background(), Config{
+		Target: srv.URL, Campaign: "test-camp", Rate: 50, Duration: 500 * time.Millisecond, Seed: 7,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if rep.StoredBefore != 45 || !rep.CountMatches {
+		t.Errorf("stored %d -> %d, matches %t; want 45 before, and a match", rep.StoredBefore, rep.StoredAfter, rep.CountMatches)
+	}
+}
