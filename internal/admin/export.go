@@ -117,7 +117,7 @@ func (pw *pledgeWriter) write(p pledge.Pledge) error {
 	rec[4] = csvsafe.Cell(p.Lang)
 	rec[5] = csvsafe.Cell(p.PhoneMasked) // only the masked form is stored
 	rec[6] = csvsafe.Cell(email)
-	rec[7] = p.CreatedAt.UTC().Format(time.RFC3339)
+	rec[7] = p.CreatedAt.In(pledge.IST).Format(time.RFC3339) // the day as the campaign's people count it
 	switch {
 	case p.Invalidated:
 		rec[8] = "invalidated" // set aside by an admin: not counted

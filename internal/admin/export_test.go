@@ -103,7 +103,7 @@ func TestPledgesCSV(t *testing.T) {
 		}
 	}
 	first := rows[0]
-	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T10:00:00Z", "counted"}
+	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T15:30:00+05:30", "counted"}
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first row (-want +got):\n%s", diff)
 	}
@@ -113,7 +113,7 @@ func TestPledgesCSV(t *testing.T) {
 	if got := rows[5][1]; got != `'=HYPERLINK("http://evil.example")` {
 		t.Errorf("formula name exported as %q, want it guarded", got)
 	}
-	if got := rows[n-1][7]; got != at.Add((n-1)*time.Second).Truncate(time.Second).Format(time.RFC3339) {
+	if got := rows[n-1][7]; got != at.Add((n-1)*time.Second).Truncate(time.Second).In(pledge.IST).Format(time.RFC3339) {
 		t.Errorf("last created_at = %q", got)
 	}
 	act := c.lastAction(t, "export")
