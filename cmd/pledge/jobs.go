@@ -73,7 +73,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.SMTPHost == "" {
 		log.Warn("worker without a mail server (PLEDGE_SMTP_HOST): it sends no mail, and runs only the jobs that need none")
 	}
-	s, err := openStore(ctx, cfg, log)
+	s, err := openStore(ctx, cfg, "worker", log)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
-	log.Info("working", "workers", cfg.Workers)
+	log.Info("working", "workers", cfg.Workers, "version", version())
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running jobs")
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -25,10 +25,12 @@ import (
 )
 
 // openStore opens the database named in the configuration and applies its
-// migrations.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
+// migrations; on PostgreSQL its connections say they are the command's
+// (application_name "pledge serve"), unless the URL names them.
+func openStore(ctx context.Context, cfg config.Config, command string, log *slog.Logger) (store.Store, error) {
 	if postgres.IsURL(cfg.Database) {
-		s, err := postgres.Open(ctx, cfg.Database, log, postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate})
+		s, err := postgres.Open(ctx, cfg.Database, log,
+			postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate, Name: "pledge " + command})
 		if errors.Is(err, postgres.ErrNotMigrated) {
 			return nil, fmt.Errorf("database %s: %w: run pledge migrate against it first (or start with --migrate=true, PLEDGE_MIGRATE)",
 				cfg.DatabaseForLog(), err)
@@ -67,7 +69,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return noDatabase(path) // logged as "migrate failed"
 	}
 	cfg.Migrate = true
-	s, err := openStore(ctx, cfg, log)
+	s, err := openStore(ctx, cfg, "migrate", log)
 	if err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
-	s, err := openStore(ctx, cfg, log)
+	s, err := openStore(ctx, cfg, "serve", log)
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog())
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", version())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -99,7 +99,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "no database at %s yet: creating it\n", path)
 	}
 	log := newLogger(cfg, stderr)
-	s, err := openStore(ctx, cfg, log)
+	s, err := openStore(ctx, cfg, "user", log)
 	if err != nil {
 		return err
 	}

@@ -99,3 +99,11 @@ func TestDeployQueriesUseRealMetrics(t *testing.T) {
 		t.Errorf("only %d metric references found: is the pattern right?", seen)
 	}
 }
+
+// TestBuildInfoExported: go_build_info tells which build each instance
+// runs, during a rolling upgrade.
+func TestBuildInfoExported(t *testing.T) {
+	if !populated(t)["go_build_info"] {
+		t.Error("go_build_info is not exported")
+	}
+}

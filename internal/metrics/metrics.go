@@ -34,7 +34,8 @@ type Metrics struct {
 	jobs           *prometheus.CounterVec
 }
 
-// New registers the collectors, with Go's runtime and process collectors.
+// New registers the collectors, with Go's runtime, build and process
+// collectors.
 func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
@@ -92,6 +93,7 @@ func New() *Metrics {
 	f(m.renderDuration)
 	f(m.jobs)
 	f(collectors.NewGoCollector())
+	f(collectors.NewBuildInfoCollector()) // go_build_info{version}: which build each instance runs
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: namespace}))
 	return m
 }

@@ -39,6 +39,9 @@ func IsURL(dsn string) bool {
 type Options struct {
 	MaxConns int32 // default: pgxpool's (max(4, CPUs)); CommitBatch has one more of its own
 	Migrate  bool  // apply pending migrations on open (else refuse a database that lacks some)
+	// Name is the connections' application_name, which pg_stat_activity
+	// shows, unless the URL sets one.
+	Name string
 }
 
 // Open connects to the database at url (a postgres:// URL; pgx settings such
@@ -52,6 +55,9 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts Options) (*Sto
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set && opts.Name != "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = opts.Name
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > 2*time.Second {
 		// A database that is away must turn into a quick 503, not a hang.

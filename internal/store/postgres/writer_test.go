@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"testing"
 
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
@@ -25,5 +26,27 @@ func TestPingOpensIntakeConnection(t *testing.T) {
 	}
 	if n := s.writer.Stat().TotalConns(); n != 1 {
 		t.Fatalf("intake connections after Ping = %d, want 1", n)
+	}
+}
+
+// TestConnectionsNamed: pg_stat_activity tells an instance's connections
+// from a worker's by their application_name, unless the URL sets its own.
+func TestConnectionsNamed(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ params, want string }{{"", "pledge serve"}, {"ops-console", "ops-console"}} {
+		var params url.Values
+		if tc.params != "" {
+			params = url.Values{"application_name": {tc.params}}
+		}
+		s, err := Open(ctx, pgtest.New(t, params), slog.New(slog.DiscardHandler), Options{Migrate: true, Name: "pledge serve"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = s.pool.QueryRow(ctx, `SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()`).Scan(&got)
+		s.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("application_name = %q, %v; want %q", got, err, tc.want)
+		}
 	}
 }
