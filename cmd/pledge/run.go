@@ -161,7 +161,7 @@ func commandUsage(fs *flag.FlagSet, w io.Writer) {
 		if f := fs.Lookup(name); f != nil {
 			usage := f.Usage
 			if fs.Name() == "worker" && name == "metrics-addr" { // no web server to serve them otherwise
-				usage = "listen address of /metrics, e.g. 127.0.0.1:9100 (empty or off: none) (PLEDGE_METRICS_ADDR)"
+				usage = "listen address of /metrics, e.g. 127.0.0.1:9190 (empty or off: none) (PLEDGE_METRICS_ADDR)"
 			}
 			only.Var(f.Value, f.Name, usage)
 			only.Lookup(name).DefValue = f.DefValue // the built-in default, not the environment's

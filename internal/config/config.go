@@ -151,7 +151,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	integer(&c.LimitIP, "limit-ip", "PLEDGE_LIMIT_IP", "pledge attempts per minute from one client address (0: no limit)")
 	integer(&c.LimitPhone, "limit-phone", "PLEDGE_LIMIT_PHONE", "pledge attempts per 10 minutes for one mobile number and campaign (0: no limit)")
 	integer(&c.DBMaxConns, "db-max-conns", "PLEDGE_DB_MAX_CONNS", "PostgreSQL connections per instance, besides the intake's own one (0: max(4, CPUs))")
-	str(&c.MetricsAddr, "metrics-addr", "PLEDGE_METRICS_ADDR", "listen address of /metrics alone, e.g. 127.0.0.1:9100 (empty: /metrics on --addr; off: none)")
+	str(&c.MetricsAddr, "metrics-addr", "PLEDGE_METRICS_ADDR", "listen address of /metrics alone, e.g. 127.0.0.1:9190 (empty: /metrics on --addr; off: none)")
 	str(&c.SMTPHost, "smtp-host", "PLEDGE_SMTP_HOST", "mail server host (empty: mail waits in the job queue until one is set)")
 	integer(&c.SMTPPort, "smtp-port", "PLEDGE_SMTP_PORT", "mail server port")
 	str(&c.SMTPUsername, "smtp-username", "PLEDGE_SMTP_USERNAME", "mail server user name (empty: no authentication)")
