@@ -82,7 +82,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	s := &Store{w: w, log: log}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
-		return nil, err
+		return nil, explainOpen(path, err)
 	}
 	if err := s.stmts.prepare(ctx, w); err != nil {
 		w.Close()
@@ -98,6 +98,23 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s.r = r
 	return s, nil
+}
+
+// explainOpen adds to an error opening the database at path what to check
+// when SQLite could not open or write it: most often the file, or its
+// directory (where SQLite keeps the -wal and -shm files), belongs to
+// another user, as after a restore done as root.
+func explainOpen(path string, err error) error {
+	const cantOpen, readOnly = 14, 8 // SQLITE_CANTOPEN, SQLITE_READONLY
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return err
+	}
+	if code := se.Code() & 0xff; code != cantOpen && code != readOnly { // the primary code
+		return err
+	}
+	return fmt.Errorf("sqlite database %s: %w: check that the user the portal runs as may read and write the file, "+
+		"and write its directory (SQLite keeps its -wal and -shm files beside it)", path, err)
 }
 
 // createPrivate creates an empty file at path that only its owner may read
