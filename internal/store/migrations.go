@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,4 +42,15 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// WarnIfNewer logs a warning when the database records a migration newer
+// than the last of list: a newer build migrated it (a rolling upgrade under
+// way, or a build rolled back). This build runs on it, since migrations
+// leave the previous build working, but the operator should know.
+func WarnIfNewer(log *slog.Logger, newest int, list []Migration) {
+	if len(list) > 0 && newest > list[len(list)-1].Version {
+		log.Warn("the database was migrated by a newer build than this one",
+			"database_migration", newest, "build_migration", list[len(list)-1].Version)
+	}
 }

@@ -71,6 +71,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("applied migration", "version", version, "name", name)
 	}
+	s.warnIfNewer(ctx, list)
 	// River's migrations run on other connections of the pool, each in its
 	// own transaction (some cannot share one), while this one holds the lock.
 	return s.migrateRiver(ctx)
@@ -117,10 +118,19 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 	switch len(missing) {
 	case 0:
+		s.warnIfNewer(ctx, list)
 		return nil
 	case 1:
 		return fmt.Errorf("%w: migration %s is not applied", ErrNotMigrated, missing[0])
 	default:
 		return fmt.Errorf("%w: migration %s and %d more are not applied", ErrNotMigrated, missing[0], len(missing)-1)
+	}
+}
+
+// warnIfNewer logs when a newer build has migrated the database.
+func (s *Store) warnIfNewer(ctx context.Context, list []store.Migration) {
+	var newest int
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err == nil {
+		store.WarnIfNewer(s.log, newest, list)
 	}
 }

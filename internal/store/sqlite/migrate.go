@@ -30,6 +30,10 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	var newest int
+	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err == nil {
+		store.WarnIfNewer(s.log, newest, list)
+	}
 	return s.migrateRiver(ctx)
 }
 

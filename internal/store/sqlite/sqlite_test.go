@@ -13,6 +13,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 func open(t *testing.T) store.Store {
@@ -175,5 +176,34 @@ func TestAnonymisedFoundInTheLog(t *testing.T) {
 		if err != nil || !c.AnonymisedAt.Equal(want) {
 			t.Errorf("%s: anonymised at %v (%v), want %v", slug, c.AnonymisedAt, err, want)
 		}
+	}
+}
+
+// TestNewerDatabaseWarned: a database migrated by a newer build opens, with
+// a warning that says so.
+func TestNewerDatabaseWarned(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newer.db")
+	s, err := sqlite.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var logs syncbuf.Buffer
+	s, err = sqlite.Open(ctx, path, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("open a database migrated further: %v", err)
+	}
+	s.Close()
+	if out := logs.String(); !strings.Contains(out, "migrated by a newer build") || !strings.Contains(out, `"database_migration":9999`) {
+		t.Errorf("logs: %s", out)
 	}
 }
