@@ -130,6 +130,13 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "disabled %s\n", username)
 	case "enable":
+		u, err := s.User(ctx, username)
+		if err := noUser(username, err); err != nil {
+			return err
+		}
+		if !u.Disabled {
+			return fmt.Errorf("user %q is not disabled: nothing changed (pledge user passwd sets a new password)", username)
+		}
 		if err := noUser(username, acc.Enable(ctx, cli, username, password)); err != nil {
 			return err
 		}
@@ -146,7 +153,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			if u.Disabled {
 				st = "disabled"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Role, st, u.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Role, st, u.CreatedAt.In(pledge.IST).Format("2006-01-02 15:04 IST")) // as the console shows times
 		}
 		return tw.Flush()
 	}

@@ -125,6 +125,19 @@ func TestUserCommands(t *testing.T) {
 		t.Error("list shows password hashes")
 	}
 
+	// An active account is not "enabled": that would quietly give it a new
+	// password and end its sessions.
+	if _, _, err := pledgeUser(t, db, "clerk password\n", "enable", "--username", "clerk"); err == nil ||
+		!strings.Contains(err.Error(), "is not disabled") {
+		t.Errorf("enable of an active account: %v", err)
+	}
+	if u, _ := account(t, db, "clerk"); !matches(t, "no newline at all", u.PasswordHash) {
+		t.Error("enable of an active account changed its password")
+	}
+	if !regexp.MustCompile(`(?m)^deo\s+admin\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d IST$`).MatchString(list) {
+		t.Errorf("list does not give times in IST:\n%s", list)
+	}
+
 	// Enabled again, with a password of its own: none from before works.
 	mustUser(t, db, "observer third password\n", "enable", "--username", "observer")
 	if u, _ := account(t, db, "observer"); u.Disabled || !matches(t, "observer third password", u.PasswordHash) {
