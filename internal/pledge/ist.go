@@ -17,9 +17,17 @@ var hindiMonths = [...]string{
 
 // FormatIST writes t in IST as people of lang say a date and time, the
 // same on pages and in mail: "2 March 2026, 5:30 pm IST", or for Hindi
-// "2 मार्च 2026, शाम 5:30 बजे IST".
+// "2 मार्च 2026, शाम 5:30 बजे IST". Midnight is written as the start of
+// its day, "2 March 2026, 00:00 IST (start of the day)": "रात 12 बजे" on
+// a date is read as the end of that day, a day late.
 func FormatIST(lang string, t time.Time) string {
 	t = t.In(IST)
+	if t.Hour() == 0 && t.Minute() == 0 {
+		if lang == "hi" {
+			return fmt.Sprintf("%d %s %d, 00:00 बजे IST (दिन की शुरुआत)", t.Day(), hindiMonths[t.Month()-1], t.Year())
+		}
+		return t.Format("2 January 2006") + ", 00:00 IST (start of the day)"
+	}
 	if lang != "hi" {
 		return t.Format("2 January 2006, 3:04 pm") + " IST"
 	}

@@ -23,6 +23,10 @@ func TestFormatIST(t *testing.T) {
 		{"hi", at(0, 5), "2 मार्च 2026, रात 12:05 बजे IST"},
 		{"hi", at(3, 59), "2 मार्च 2026, रात 3:59 बजे IST"},
 		{"hi", at(20, 0), "2 मार्च 2026, रात 8:00 बजे IST"},
+		// Midnight: the start of the day it begins, not the end of the one before.
+		{"en", at(0, 0), "2 March 2026, 00:00 IST (start of the day)"},
+		{"hi", at(0, 0), "2 मार्च 2026, 00:00 बजे IST (दिन की शुरुआत)"},
+		{"hi", at(0, 0).Add(59 * time.Second), "2 मार्च 2026, 00:00 बजे IST (दिन की शुरुआत)"},
 		// The date is India's, not UTC's.
 		{"en", time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC), "2 March 2026, 1:30 am IST"},
 	}
