@@ -139,3 +139,23 @@ func TestCampaignEditSavedTwice(t *testing.T) {
 	// The same stale form asking for something else is still a conflict.
 	wantStatus(t, adm.post(editPath, editForm(tok, v, "200")), http.StatusConflict)
 }
+
+// A second click on Import sends the same file again, made to the version
+// the first click replaced: the regions are already as it asks.
+func TestRegionsImportedTwice(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	page := adm.get(path)
+	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page.Body)[1]}, "action": {"apply"}, "version": {formVersion(t, page)}}
+	csv := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\n"
+
+	wantRedirect(t, adm.uploadForm(path, form, csv), "/admin/c/vote")
+	wantRedirect(t, adm.uploadForm(path, form, csv), "/admin/c/vote")
+	if n := c.count(t, "regions-import"); n != 1 {
+		t.Errorf("%d regions-import entries, want 1", n)
+	}
+	// The same stale page with another file is still a conflict.
+	wantStatus(t, adm.uploadForm(path, form, csv+"N3,NORTH,North Three,उत्तर तीन\n"), http.StatusConflict)
+}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -127,8 +129,14 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, pledge.ErrRegionInUse):
 		p.Refused = inUseMessage(err)
 	case errors.Is(err, pledge.ErrEditConflict):
+		now, err := a.store.Campaign(ctx, c.Slug)
+		if err == nil && sameRegions(now.Regions, regions) {
+			// Imported already, as a second click on Import finds.
+			http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+			return nil
+		}
 		p.Refused = "the campaign was saved by someone else after this page was loaded; check the changes below against it, then import again"
-		if now, err := a.store.Campaign(ctx, c.Slug); err == nil {
+		if err == nil {
 			p.Current, p.Version = now.Regions, now.Version
 			p.Added, p.Removed, p.Changed = regionChanges(now.Regions, regions)
 		}
@@ -237,4 +245,12 @@ func clipName(s string) string {
 		return fmt.Sprintf("%q…", s[:60])
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// sameRegions reports whether a and b are the same regions, in the same
+// order, with the same names.
+func sameRegions(a, b []pledge.Region) bool {
+	return slices.EqualFunc(a, b, func(x, y pledge.Region) bool {
+		return x.Code == y.Code && x.Parent == y.Parent && maps.Equal(x.Name, y.Name)
+	})
 }
