@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -106,10 +107,11 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 		return fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
+	var xid int64 // the transaction's ID, read in its first round trip
 	if !mail {
-		err = storeGroups(ctx, conn.Conn(), subs, groups, results, true)
+		err = storeGroups(ctx, conn.Conn(), subs, groups, results, true, &xid)
 	} else {
-		err = storeGroupsWithJobs(ctx, conn.Conn(), s.jobs, subs, groups, results)
+		err = storeGroupsWithJobs(ctx, conn.Conn(), s.jobs, subs, groups, results, &xid)
 	}
 	if err == nil {
 		return nil
@@ -117,15 +119,20 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 	// The next batch starts on a fresh connection: no transaction left
 	// open (closing rolls it back) and statements prepared afresh, should a
 	// schema change be what failed.
-	backend := conn.Conn().PgConn().PID()
 	closing, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	_ = conn.Conn().Close(closing)
-	if errors.Is(err, errCommitUnanswered) {
-		// Its own time: ctx may be what ran out.
-		asking, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-		defer cancel()
-		if ok, cerr := s.committed(asking, backend, subs, results); cerr != nil {
+	if errors.Is(err, errCommitUnanswered) && xid != 0 {
+		// Asked within what is left of the commit's time, so that the
+		// answer keeps to the intake's bound; at least a moment, should
+		// that time be what ran out.
+		asking := ctx
+		if ctx.Err() != nil {
+			var cancel context.CancelFunc
+			asking, cancel = context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+			defer cancel()
+		}
+		if ok, cerr := s.committed(asking, xid); cerr != nil {
 			err = fmt.Errorf("%w (and whether it committed is unknown: %w)", err, cerr)
 		} else if ok {
 			s.log.Warn("batch committed, though its connection failed before the answer", "size", len(subs), "err", err)
@@ -135,63 +142,65 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 	return err
 }
 
-// errCommitUnanswered marks a failure after COMMIT was sent: the
-// transaction may have committed or not.
+// errCommitUnanswered marks a failure after COMMIT was sent that the
+// server did not answer as an error of its own: the transaction may have
+// committed or not.
 var errCommitUnanswered = errors.New("no answer to COMMIT")
 
+// unanswered marks err, from a round trip that carried COMMIT, as
+// errCommitUnanswered unless the server answered it with an error, which
+// aborted the transaction. A FATAL one (the server ending the connection,
+// as when an administrator terminates it) may come after the commit.
+func unanswered(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Severity == "ERROR" {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errCommitUnanswered, err)
+}
+
 // storeGroupsWithJobs stores the groups and enqueues the batch's mail jobs
-// in one transaction on conn.
-func storeGroupsWithJobs(ctx context.Context, conn *pgx.Conn, jobs *river.Client[pgx.Tx], subs []pledge.Submission, groups [][]int, results []store.Result) error {
+// in one transaction on conn, setting xid to its ID.
+func storeGroupsWithJobs(ctx context.Context, conn *pgx.Conn, jobs *river.Client[pgx.Tx], subs []pledge.Submission, groups [][]int,
+	results []store.Result, xid *int64) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx) // nothing to roll back after Commit
-	if err := storeGroups(ctx, tx, subs, groups, results, false); err != nil {
+	if err := storeGroups(ctx, tx, subs, groups, results, false, xid); err != nil {
 		return err
 	}
 	if err := store.Enqueue(ctx, jobs, tx, store.BatchJobs(subs, results)); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("%w: %w", errCommitUnanswered, err)
+		return fmt.Errorf("commit: %w", unanswered(err))
 	}
 	return nil
 }
 
-// committed finds out whether the transaction of a batch whose COMMIT went
-// unanswered did commit. It waits for the server process that ran it (pid
-// backend) to end, since until then it may still commit, and then looks
-// for one row the transaction wrote: it wrote all or none. A batch that
-// wrote none reports false.
-func (s *Store) committed(ctx context.Context, backend uint32, subs []pledge.Submission, results []store.Result) (bool, error) {
-	query, i := "", 0
-	for i = range results {
-		if r := results[i].Receipt; r.Number > 0 {
-			query = `SELECT EXISTS (SELECT 1 FROM pledges WHERE campaign_id = $1 AND number = $2 AND phone_hash = $3)`
-			break
-		} else if r.Pending > 0 {
-			query = `SELECT EXISTS (SELECT 1 FROM pending_pledges WHERE campaign_id = $1 AND id = $2 AND phone_hash = $3)`
-			break
-		}
-	}
-	if query == "" {
-		return false, nil
-	}
-	key := max(results[i].Receipt.Number, results[i].Receipt.Pending)
+// committed finds out whether transaction xid, whose COMMIT went
+// unanswered, did commit: PostgreSQL keeps every transaction's outcome,
+// and says "in progress" until the server process running it, which may
+// still commit, has finished with it.
+func (s *Store) committed(ctx context.Context, xid int64) (bool, error) {
 	for {
-		var running, found bool
-		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, int64(backend)).Scan(&running)
-		if err == nil && !running {
-			err = s.pool.QueryRow(ctx, query, subs[i].CampaignID, key, subs[i].PhoneHash).Scan(&found)
-			if err == nil {
-				return found, nil
-			}
+		var status *string
+		err := s.pool.QueryRow(ctx, `SELECT txid_status($1)`, xid).Scan(&status)
+		switch {
+		case err != nil:
+		case status == nil:
+			return false, fmt.Errorf("transaction %d: its outcome is no longer kept", xid)
+		case *status == "committed":
+			return true, nil
+		case *status == "aborted":
+			return false, nil
 		}
 		select {
 		case <-ctx.Done():
 			if err == nil {
-				err = fmt.Errorf("server process %d still running", backend)
+				err = fmt.Errorf("transaction %d still in progress", xid)
 			}
 			return false, fmt.Errorf("%w: %w", err, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
@@ -206,13 +215,16 @@ type batchSender interface {
 
 // storeGroups runs the statements of commitGroups in two pipelines. With
 // own, the first begins the transaction and the second commits it;
-// otherwise db is a transaction already.
-func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, groups [][]int, results []store.Result, own bool) error {
+// otherwise db is a transaction already. The first reads the
+// transaction's ID into xid, for when its COMMIT goes unanswered.
+func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, groups [][]int, results []store.Result, own bool,
+	xid *int64) error {
 	writes := make([]campaignWrite, len(groups))
 	first := &pgx.Batch{}
 	if own {
 		first.Queue("BEGIN")
 	}
+	first.Queue(`SELECT txid_current()`).QueryRow(func(row pgx.Row) error { return row.Scan(xid) })
 	for k, group := range groups {
 		writes[k].queueInsert(first, subs, group, results)
 	}
@@ -233,7 +245,7 @@ func storeGroups(ctx context.Context, db batchSender, subs []pledge.Submission, 
 	}
 	if err := db.SendBatch(ctx, second).Close(); err != nil {
 		if own {
-			return fmt.Errorf("advance sequence and counts, and commit: %w: %w", errCommitUnanswered, err)
+			return fmt.Errorf("advance sequence and counts, and commit: %w", unanswered(err))
 		}
 		return fmt.Errorf("advance sequence and counts: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
@@ -107,9 +108,12 @@ func TestBatchCommitUnanswered(t *testing.T) {
 		name      string
 		drop      bool
 		committed bool
+		mail      bool // the batch enqueues mail: COMMIT is a round trip of its own
 	}{
-		{"committed", false, true},
-		{"not committed", true, false},
+		{"committed", false, true, false},
+		{"not committed", true, false, false},
+		{"committed, with mail", false, true, true},
+		{"not committed, with mail", true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -120,8 +124,14 @@ func TestBatchCommitUnanswered(t *testing.T) {
 			}
 			defer s.Close()
 			c := storetest.Campaign("lost")
+			c.Email = pledge.EmailOptional
 			if err := s.CreateCampaign(ctx, c, nil); err != nil {
 				t.Fatal(err)
+			}
+			if tc.mail { // a client that enqueues, and works nothing
+				if _, err := s.Jobs(&river.Config{Logger: slog.New(slog.DiscardHandler), TestOnly: true}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			u, _ := url.Parse(dsn)
 			proxy := newCommitCutter(t, u.Host, tc.drop)
@@ -137,6 +147,9 @@ func TestBatchCommitUnanswered(t *testing.T) {
 
 			h := pledge.NewHasher([]byte("k"))
 			subs := []pledge.Submission{storetest.Submission(h, c.ID, 1, "N1"), storetest.Submission(h, c.ID, 2, "S1")}
+			if tc.mail {
+				subs[1] = storetest.WithEmail(h, subs[1], 2)
+			}
 			if _, err := s.CommitBatch(ctx, subs[:1]); err != nil { // connects, with nothing armed
 				t.Fatal(err)
 			}
