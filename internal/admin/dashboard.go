@@ -33,9 +33,12 @@ type dashboardData struct {
 	Regions    []regionRow
 	At         time.Time
 
-	Uncounted     pledge.Uncounted // waiting for confirmation, withdrawn
-	Closed        bool             // closed for good: it can be anonymised
-	Anonymised    time.Time        // when it was (zero: never)
+	Uncounted  pledge.Uncounted // waiting for confirmation, withdrawn
+	Closed     bool             // closed for good: it can be anonymised
+	Anonymised time.Time        // when it was (zero: never)
+	// Reopened: set to close after it was anonymised, by an edit from
+	// before the rule against it; pledges since keep their addresses.
+	Reopened      bool
 	Leaves        []regionRow
 	Invalidations []pledge.Invalidation
 	Invalidate    invalidateForm
@@ -95,7 +98,8 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		Chart:      svg, Summary: summary,
 		Regions: regionTable(c, counts), At: now,
 		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now), Anonymised: c.AnonymisedAt,
-		Leaves: leafRegions(c),
+		Reopened: !c.AnonymisedAt.IsZero() && (c.ClosesAt.IsZero() || c.ClosesAt.After(c.AnonymisedAt)),
+		Leaves:   leafRegions(c),
 	}
 	if c.Email != pledge.EmailNone {
 		if d.Uncounted, err = a.store.Uncounted(ctx, c.ID); err != nil {

@@ -278,12 +278,12 @@ func (c Config) DatabaseForLog() string {
 }
 
 // RedactURL is url with whatever stands before an @ in its authority (a
-// user name and password) replaced by "xxxxx", whether or not it parses:
-// for messages about a URL that may hold a password.
+// user name and password) replaced by "xxxxx", whether or not it parses or
+// has a scheme: for messages about a URL that may hold a password.
 func RedactURL(url string) string {
 	_, rest, ok := strings.Cut(url, "://")
 	if !ok {
-		return url
+		rest = url // no scheme, the very mistake an error about it names: "user:pw@host"
 	}
 	authority, _, _ := strings.Cut(rest, "/")
 	at := strings.LastIndex(authority, "@")

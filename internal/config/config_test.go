@@ -416,7 +416,7 @@ func TestDatabaseForLogHidesPasswords(t *testing.T) {
 // TestRedisPasswordNotShown: a Redis URL refused for its scheme is named
 // without its password.
 func TestRedisPasswordNotShown(t *testing.T) {
-	for _, u := range []string{"http://:RedisPw1@127.0.0.1:6379/7", "http://user:RedisPw1@[::1]:6379"} {
+	for _, u := range []string{"http://:RedisPw1@127.0.0.1:6379/7", "http://user:RedisPw1@[::1]:6379", "user:RedisPw1@127.0.0.1:6379"} {
 		c := Default()
 		c.RedisURL = u
 		if err := c.Validate(); err == nil || strings.Contains(err.Error(), "RedisPw1") {
@@ -424,12 +424,13 @@ func TestRedisPasswordNotShown(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"redis://:pw@h:notaport/7":   "redis://xxxxx@h:notaport/7",
-		"rediss://u:p@h:6379":        "rediss://xxxxx@h:6379",
-		"redis://h:6379/0":           "redis://h:6379/0",
-		"redis://h/a@b":              "redis://h/a@b",
-		"redis://u:p@ss@h:6379/0":    "redis://xxxxx@h:6379/0",
-		"no scheme:secret@somewhere": "no scheme:secret@somewhere",
+		"redis://:pw@h:notaport/7": "redis://xxxxx@h:notaport/7",
+		"rediss://u:p@h:6379":      "rediss://xxxxx@h:6379",
+		"redis://h:6379/0":         "redis://h:6379/0",
+		"redis://h/a@b":            "redis://h/a@b",
+		"redis://u:p@ss@h:6379/0":  "redis://xxxxx@h:6379/0",
+		"user:secret@host:6379/0":  "xxxxx@host:6379/0",
+		"host:6379/a@b":            "host:6379/a@b",
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)

@@ -86,10 +86,10 @@ type Campaign struct {
 	// submission prepared against an older count, so a pledge never lands
 	// in a region an instance still had cached. Set by the store.
 	RegionsRev int64
-	// AnonymisedAt is when the campaign's pledges lost their e-mail and
-	// network addresses (zero: never). An anonymised campaign stays closed:
-	// it must close by then, or it would collect addresses again. Set by
-	// the store.
+	// AnonymisedAt is when the campaign's pledges last lost their e-mail
+	// and network addresses (zero: never). An anonymised campaign stays
+	// closed: it must close by then, or it would collect addresses again.
+	// Set by the store.
 	AnonymisedAt time.Time
 	// Version counts the saved edits of the campaign, from 1 when created.
 	// The store refuses to save a copy read before the last edit

@@ -61,7 +61,9 @@ type Store interface {
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in
 	// order, and count rows updated once per region touched. The results are
-	// in the order of subs. An error means nothing was stored. A submission
+	// in the order of subs. An error means nothing was stored, but for one
+	// whose COMMIT went unanswered and whose outcome could not be learnt in
+	// time (PostgreSQL), which may have been. A submission
 	// checked against another RegionsRev than the campaign's is refused
 	// with pledge.ErrRegionsChanged.
 	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]Result, error)
@@ -69,8 +71,8 @@ type Store interface {
 	// Counts returns a campaign's count rows.
 	Counts(ctx context.Context, campaignID int64) (pledge.Counts, error)
 	// Uncounted returns how many of a campaign's pledges wait for their
-	// e-mail confirmation and how many were withdrawn, from indexes that
-	// hold only those.
+	// e-mail confirmation (read from the pending pledges, which expire) and
+	// how many were withdrawn (from an index of those alone).
 	Uncounted(ctx context.Context, campaignID int64) (pledge.Uncounted, error)
 	// Pledge returns the pledge with certificate number in a campaign, or
 	// pledge.ErrNotFound.
@@ -260,6 +262,7 @@ type RegionsInUseError struct {
 	Parented []string // codes made the parent of another region
 }
 
+// Error names the regions, once.
 func (e *RegionsInUseError) Error() string {
 	var msgs []string
 	if len(e.Removed) > 0 {

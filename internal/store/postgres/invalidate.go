@@ -202,7 +202,7 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		}
 		// A new version: an edit form opened before this would not know
 		// the campaign may no longer reopen.
-		if _, err := tx.Exec(ctx, `UPDATE campaigns SET anonymised_at = coalesce(anonymised_at, $2), version = version + 1
+		if _, err := tx.Exec(ctx, `UPDATE campaigns SET anonymised_at = $2, version = version + 1
 			WHERE id = $1`, campaignID, now); err != nil {
 			return fmt.Errorf("mark campaign anonymised: %w", err)
 		}

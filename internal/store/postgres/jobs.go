@@ -41,7 +41,7 @@ func (s *Store) migrateRiver(ctx context.Context) error {
 // store.Store.
 func (s *Store) JobBacklog(ctx context.Context) ([]store.Backlog, error) {
 	rows, err := s.pool.Query(ctx, `SELECT queue, count(*), extract(epoch FROM now() - min(scheduled_at))::float8
-		FROM river_job WHERE state = 'available' AND scheduled_at <= now() GROUP BY queue ORDER BY queue`)
+		FROM river_job WHERE state IN ('available', 'retryable', 'scheduled') AND scheduled_at <= now() GROUP BY queue ORDER BY queue`)
 	if err != nil {
 		return nil, fmt.Errorf("job backlog: %w", err)
 	}

@@ -206,7 +206,7 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 	}
 	// A new version: an edit form opened before this would not know the
 	// campaign may no longer reopen.
-	if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET anonymised_at = coalesce(anonymised_at, ?), version = version + 1
+	if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET anonymised_at = ?, version = version + 1
 		WHERE id = ?`, now, campaignID); err != nil {
 		return none, fmt.Errorf("mark campaign anonymised: %w", err)
 	}

@@ -50,7 +50,8 @@ func (s *Store) migrateRiver(ctx context.Context) error {
 func (s *Store) JobBacklog(ctx context.Context) ([]store.Backlog, error) {
 	// River keeps times here as UTC text that julianday reads.
 	rows, err := s.r.QueryContext(ctx, `SELECT queue, count(*), (julianday('now') - julianday(min(scheduled_at))) * 86400
-		FROM river_job WHERE state = 'available' AND julianday(scheduled_at) <= julianday('now') GROUP BY queue ORDER BY queue`)
+		FROM river_job WHERE state IN ('available', 'retryable', 'scheduled') AND julianday(scheduled_at) <= julianday('now')
+		GROUP BY queue ORDER BY queue`)
 	if err != nil {
 		return nil, fmt.Errorf("job backlog: %w", err)
 	}

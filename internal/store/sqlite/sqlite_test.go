@@ -131,7 +131,7 @@ func TestChangeNotMadeWithoutAuditEntry(t *testing.T) {
 
 // TestAnonymisedFoundInTheLog: a campaign anonymised before campaigns kept
 // the time is found, on migrating, by its entry in the audit log; one whose
-// slug merely begins the same is not.
+// slug merely begins the same is not, nor one that reopened since.
 func TestAnonymisedFoundInTheLog(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -141,17 +141,19 @@ func TestAnonymisedFoundInTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	for _, slug := range []string{"gone", "gone-2"} {
+	for slug, closes := range map[string]time.Time{"gone": at.Add(-time.Hour), "gone-2": at.Add(-time.Hour), "reopened": at.Add(time.Hour)} {
 		c := storetest.Campaign(slug)
-		c.ClosesAt = at.Add(-time.Hour)
+		c.ClosesAt = closes
 		if err := s.CreateCampaign(ctx, c, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	entry := &pledge.Action{At: at, Actor: "admin", Remote: "127.0.0.1", Kind: "anonymise",
-		Detail: "gone: e-mail and network addresses removed from 3 pledges; 0 unconfirmed pledges deleted"}
-	if err := s.LogAction(ctx, entry); err != nil {
-		t.Fatal(err)
+	for _, slug := range []string{"gone", "reopened"} {
+		entry := &pledge.Action{At: at, Actor: "admin", Remote: "127.0.0.1", Kind: "anonymise",
+			Detail: slug + ": e-mail and network addresses removed from 3 pledges; 0 unconfirmed pledges deleted"}
+		if err := s.LogAction(ctx, entry); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.Close()
 	db, err := sql.Open("sqlite", "file:"+path)
@@ -171,7 +173,9 @@ func TestAnonymisedFoundInTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for slug, want := range map[string]time.Time{"gone": at, "gone-2": {}} {
+	// One set to close after it was anonymised is left to be anonymised
+	// again, rather than kept from every edit.
+	for slug, want := range map[string]time.Time{"gone": at, "gone-2": {}, "reopened": {}} {
 		c, err := s.Campaign(ctx, slug)
 		if err != nil || !c.AnonymisedAt.Equal(want) {
 			t.Errorf("%s: anonymised at %v (%v), want %v", slug, c.AnonymisedAt, err, want)

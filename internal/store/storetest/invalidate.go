@@ -227,8 +227,8 @@ func testAnonymise(t *testing.T, s store.Store) {
 		}
 	}
 	again, _ := s.Campaign(ctx, c.Slug)
-	if !again.AnonymisedAt.Equal(at) {
-		t.Errorf("the second Anonymise moved its time from %v to %v", at, again.AnonymisedAt)
+	if again.AnonymisedAt.Before(at) {
+		t.Errorf("the second Anonymise moved its time back from %v to %v", at, again.AnonymisedAt)
 	}
 	again.Goal, again.ClosesAt = 5, at.Add(-time.Hour)
 	if err := s.UpdateCampaign(ctx, &again, nil); err != nil {
