@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -129,58 +128,33 @@ func TestChangeNotMadeWithoutAuditEntry(t *testing.T) {
 	storetest.MustNotChangeUnaudited(t, s, c, &pledge.Action{Actor: "deo", Remote: "203.0.113.9", Kind: "campaign-pause", Detail: "vote: paused"})
 }
 
-// TestAnonymisedFoundInTheLog: a campaign anonymised before campaigns kept
-// the time is found, on migrating, by its entry in the audit log; one whose
-// slug merely begins the same is not, nor one that reopened since.
+// TestAnonymisedFoundInTheLog: see storetest.AnonymisedFoundInTheLog.
 func TestAnonymisedFoundInTheLog(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	log := slog.New(slog.DiscardHandler)
-	s, err := sqlite.Open(ctx, path, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	for slug, closes := range map[string]time.Time{"gone": at.Add(-time.Hour), "gone-2": at.Add(-time.Hour), "reopened": at.Add(time.Hour)} {
-		c := storetest.Campaign(slug)
-		c.ClosesAt = closes
-		if err := s.CreateCampaign(ctx, c, nil); err != nil {
+	open := func() store.Store {
+		s, err := sqlite.Open(ctx, path, log)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return s
 	}
-	for _, slug := range []string{"gone", "reopened"} {
-		entry := &pledge.Action{At: at, Actor: "admin", Remote: "127.0.0.1", Kind: "anonymise",
-			Detail: slug + ": e-mail and network addresses removed from 3 pledges; 0 unconfirmed pledges deleted"}
-		if err := s.LogAction(ctx, entry); err != nil {
+	s := open()
+	storetest.AnonymisedFoundInTheLog(t, s, func() {
+		s.Close()
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	s.Close()
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{`DROP INDEX pledges_withdrawn`, `ALTER TABLE campaigns DROP COLUMN anonymised_at`,
-		`DELETE FROM schema_migrations WHERE version = 12`} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
+		defer db.Close()
+		for _, q := range []string{`DROP INDEX pledges_withdrawn`, `ALTER TABLE campaigns DROP COLUMN anonymised_at`,
+			`DELETE FROM schema_migrations WHERE version = 12`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
 		}
-	}
-	db.Close()
-
-	s, err = sqlite.Open(ctx, path, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	// One set to close after it was anonymised is left to be anonymised
-	// again, rather than kept from every edit.
-	for slug, want := range map[string]time.Time{"gone": at, "gone-2": {}, "reopened": {}} {
-		c, err := s.Campaign(ctx, slug)
-		if err != nil || !c.AnonymisedAt.Equal(want) {
-			t.Errorf("%s: anonymised at %v (%v), want %v", slug, c.AnonymisedAt, err, want)
-		}
-	}
+	}, open)
 }
 
 // TestNewerDatabaseWarned: a database migrated by a newer build opens, with
