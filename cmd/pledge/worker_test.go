@@ -165,6 +165,11 @@ func TestWorkerProcess(t *testing.T) {
 		t.Errorf("pledge worker did not log that it is working with 2 workers:\n%s", out)
 	}
 
+	// Its metrics address answers a health check: a worker has no other.
+	if st, body, err := getBody(c, "http://"+metricsAddr+"/healthz"); err != nil || st != http.StatusOK || body != "ok\n" {
+		t.Errorf("worker GET /healthz: %d %q %v", st, body, err)
+	}
+
 	// Its metrics count the mail it sent (each mail job and the batches'
 	// jobs that fanned them out).
 	for deadline := time.Now().Add(10 * time.Second); ; {
