@@ -8,9 +8,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// maxMarks bounds the combining marks kept after a word's first letter: a
-// real letter carries a few (a vowel sign, a nukta, a candrabindu); a
-// "zalgo" pile of hundreds would only clutter the page.
+// maxMarks bounds the combining marks on one letter: a real letter carries
+// a few (a vowel sign, a nukta, a candrabindu); a "zalgo" pile would be
+// drawn over the lines around it. NormaliseName refuses a name with more,
+// and MaskName keeps no more after a word's first letter (for names stored
+// before that rule).
 const maxMarks = 4
 
 // MaskName is a name as the public verification page shows it: each word

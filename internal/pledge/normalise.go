@@ -30,12 +30,19 @@ func NormaliseName(s string) (string, error) {
 	})
 	var b strings.Builder
 	b.Grow(len(s))
-	space := false
+	space, marks := false, 0
 	for _, r := range s {
+		if unicode.Is(unicode.M, r) {
+			marks++
+		} else {
+			marks = 0
+		}
 		switch {
 		case unicode.IsSpace(r):
 			space = true
 			continue
+		case marks > maxMarks: // a letter buried under marks, drawn over the lines around it
+			return "", &FieldError{Field: "name", Key: MsgNameInvalid}
 		case unicode.IsControl(r), r == utf8.RuneError, invisibleLetter(r),
 			unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d',
 			b.Len() == 0 && unicode.Is(unicode.M, r): // a mark needs a letter to sit on

@@ -184,6 +184,8 @@ func TestNormaliseName(t *testing.T) {
 		{"leading BOM", "\ufeffAsha", "Asha"},
 		{"marks and spaces around", " \u200f Asha \u200e ", "Asha"},
 		{"Malayalam chillu as virama and ZWJ, at the end", "മേനോന്\u200d", "മേനോന്\u200d"},
+		{"four marks on a letter", "Rx" + strings.Repeat("\u0301", 4) + "vi", "Rx" + strings.Repeat("\u0301", 4) + "vi"},
+		{"Devanagari nukta, vowel sign and candrabindu", "\u0915\u093c\u0947\u0901", "\u0915\u093c\u0947\u0901"},
 		{"Malayalam chillu, then a direction mark", "മേനോന്\u200d\u200e", "മേനോന്\u200d"},
 	}
 	for _, c := range cases {
@@ -232,6 +234,8 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"emoji only", "🙏🗳️", pledge.MsgNameLetters},
 		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
 		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
+		{"five marks on a letter", "Ravix" + strings.Repeat("\u0301", 5), pledge.MsgNameInvalid},
+		{"thirty marks stacked", "Ravi A" + strings.Repeat("\u0301", 30) + " Kumar", pledge.MsgNameInvalid},
 		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
 		{"too long Devanagari", strings.Repeat("क", 101), pledge.MsgNameTooLong},
 		{"too long after collapsing", strings.Repeat("a ", 50) + "ab", pledge.MsgNameTooLong},
