@@ -98,7 +98,7 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		Chart:      svg, Summary: summary,
 		Regions: regionTable(c, counts), At: now,
 		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now), Anonymised: c.AnonymisedAt,
-		Reopened: !c.AnonymisedAt.IsZero() && (c.ClosesAt.IsZero() || c.ClosesAt.After(c.AnonymisedAt)),
+		Reopened: c.OpenSinceAnonymised(),
 		Leaves:   leafRegions(c),
 	}
 	if c.Email != pledge.EmailNone {

@@ -98,6 +98,13 @@ type Campaign struct {
 	Version int64
 }
 
+// OpenSinceAnonymised reports whether the campaign was anonymised and is
+// set to take pledges after that: open-ended, or closing later. Only an
+// edit from before anonymised campaigns were kept closed leaves it so.
+func (c *Campaign) OpenSinceAnonymised() bool {
+	return !c.AnonymisedAt.IsZero() && (c.ClosesAt.IsZero() || c.ClosesAt.After(c.AnonymisedAt))
+}
+
 // DefaultLang is the campaign's first language.
 func (c *Campaign) DefaultLang() string {
 	if len(c.Languages) == 0 {
@@ -268,7 +275,7 @@ func (c *Campaign) Problems() []string {
 	if !c.ClosesAt.IsZero() && !c.ClosesAt.After(c.OpensAt) {
 		problems = append(problems, "closing time must be after opening time")
 	}
-	if !c.AnonymisedAt.IsZero() && (c.ClosesAt.IsZero() || c.ClosesAt.After(c.AnonymisedAt)) {
+	if c.OpenSinceAnonymised() {
 		problems = append(problems, "closing time must be no later than "+FormatIST("en", c.AnonymisedAt)+
 			", when the campaign's pledges were anonymised: an anonymised campaign cannot reopen")
 	}
