@@ -13,7 +13,7 @@ type Submission struct {
 	PhoneHash   []byte // HMAC-SHA256 of the E.164 number under the server secret
 	PhoneMasked string // e.g. "******3210"
 	Email       string // empty unless the campaign asks for it
-	EmailHash   []byte // keyed hash of Email where the campaign requires one: one pledge per address
+	EmailHash   []byte // keyed hash of Email where one is given: one pledge per address
 	Pending     bool   // stored as pending until the address is confirmed (double opt-in)
 	// ExpiredBefore frees the number and address of pending pledges made
 	// before it: they can no longer be confirmed, and the citizen may

@@ -79,8 +79,10 @@ func Prepare(c *Campaign, in Input, h *Hasher, now time.Time) (Submission, error
 	if len(verr.Fields) > 0 {
 		return Submission{}, &verr
 	}
+	// One pledge per address wherever one is given, as per number: else
+	// anyone could have the campaign mail one address again and again.
 	var emailHash []byte
-	if c.Email == EmailRequired {
+	if email != "" {
 		emailHash = h.Email(email)
 	}
 	return Submission{

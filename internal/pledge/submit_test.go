@@ -34,6 +34,7 @@ func TestPrepareOK(t *testing.T) {
 		PhoneHash:   testHasher().Sum("+919876543210"),
 		PhoneMasked: "******3210",
 		Email:       "Asha@example.org",
+		EmailHash:   testHasher().Email("Asha@example.org"),
 		Region:      "DL-01",
 		Lang:        "hi",
 		CreatedAt:   testNow,
@@ -240,6 +241,30 @@ func TestPrepareEmailKeyIgnoresCase(t *testing.T) {
 	}
 	if other := key("asha2@example.org"); bytes.Equal(other.EmailHash, asha.EmailHash) {
 		t.Error("another address keys the same pledge")
+	}
+}
+
+// TestPrepareOptionalEmailIsKeyed: an address given where it is optional
+// is one pledge per address too (else anyone could have the campaign mail
+// one address again and again); none given, no key, and not pending.
+func TestPrepareOptionalEmailIsKeyed(t *testing.T) {
+	c := testCampaign()
+	c.Email = pledge.EmailOptional
+	in := goodInput()
+	in.Email = "asha@example.org"
+	sub, err := pledge.Prepare(c, in, testHasher(), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sub.EmailHash) == 0 || sub.Pending {
+		t.Errorf("optional address given: key %x, pending %v; want a key, not pending", sub.EmailHash, sub.Pending)
+	}
+	in.Email = ""
+	if sub, err = pledge.Prepare(c, in, testHasher(), testNow); err != nil {
+		t.Fatal(err)
+	}
+	if sub.EmailHash != nil {
+		t.Errorf("no address given: key %x, want none", sub.EmailHash)
 	}
 }
 

@@ -152,7 +152,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec, c, err := s.submit(r.Context(), c, in, sub)
 	if err != nil {
-		return withLang(lang, duplicateIn(c, err))
+		return withLang(lang, duplicateIn(c, sub, err))
 	}
 	if rec.Pending > 0 {
 		// Counted only once the citizen confirms from the mail.

@@ -187,7 +187,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
 	}
-	err = duplicateIn(c, err)
+	err = duplicateIn(c, sub, err)
 	st, key := status(err)
 	if st == http.StatusInternalServerError || st == http.StatusNotFound {
 		return err
@@ -198,7 +198,12 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	duplicate := st == http.StatusConflict
 	if duplicate {
-		in = pledge.Input{} // a kind refusal that shows nothing of the earlier entry
+		// A kind refusal that shows nothing of the earlier entry; but where
+		// a shared address may be what pledged, the form is kept to send
+		// again without it.
+		if !errors.Is(err, errDuplicateEither) {
+			in = pledge.Input{}
+		}
 		st = http.StatusOK
 	}
 	v := s.campaignView(c, lang, snap, in)

@@ -37,13 +37,23 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // that pledged already.
 var errDuplicateContact = errors.New("mobile number or email address already pledged")
 
-// duplicateIn wraps a duplicate refusal so its message fits campaign c: in
-// a campaign that requires an address, the number's or the address's. It
-// says nothing of the earlier pledge (nor whether it was withdrawn):
-// whoever knows a number learns no more of it.
-func duplicateIn(c *pledge.Campaign, err error) error {
-	if c.Email == pledge.EmailRequired && errors.Is(err, pledge.ErrDuplicate) {
+// errDuplicateEither marks a duplicate of a submission that gave an
+// address where one is optional: the number or the address pledged.
+var errDuplicateEither = errors.New("mobile number or email address already used")
+
+// duplicateIn wraps a duplicate refusal of sub so its message fits
+// campaign c: where an address was given, the number's or the address's,
+// and where one is required, with what to do about a pledge not confirmed
+// yet. It says nothing of the earlier pledge (nor whether it was
+// withdrawn): whoever knows a number learns no more of it.
+func duplicateIn(c *pledge.Campaign, sub pledge.Submission, err error) error {
+	switch {
+	case !errors.Is(err, pledge.ErrDuplicate):
+		return err
+	case c.Email == pledge.EmailRequired:
 		return fmt.Errorf("%w: %w", errDuplicateContact, err)
+	case len(sub.EmailHash) > 0:
+		return fmt.Errorf("%w: %w", errDuplicateEither, err)
 	}
 	return err
 }
@@ -63,6 +73,8 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, "campaign_closed"
 	case errors.Is(err, errDuplicateContact):
 		return http.StatusConflict, "duplicate_contact"
+	case errors.Is(err, errDuplicateEither):
+		return http.StatusConflict, "duplicate_either"
 	case errors.Is(err, pledge.ErrDuplicate):
 		return http.StatusConflict, "duplicate"
 	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, pledge.ErrShuttingDown),

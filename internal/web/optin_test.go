@@ -718,3 +718,40 @@ func TestExpiredPendingGivesWay(t *testing.T) {
 	}
 	p.wantCounts(t, must, 0, 0)
 }
+
+// TestOptionalEmailOncePerCampaign: where an address is optional, one given
+// is one pledge per address, as a number is, so no one can have the
+// campaign mail an address again and again; the refusal names both, as
+// either may be the one. A pledge without an address is not limited by it.
+func TestOptionalEmailOncePerCampaign(t *testing.T) {
+	opt := storetest.Campaign("opt")
+	opt.Email = pledge.EmailOptional
+	p := newPortal(t, withCampaign(opt))
+
+	first := p.postForm(t, "/c/opt", emailForm("Asha Verma", "9876543210", "asha@example.org", "N1", "en"), p.sameOrigin()...)
+	wantStatus(t, first, http.StatusSeeOther)
+	before := p.state(t, opt)
+
+	form := p.postForm(t, "/c/opt", emailForm("Someone Else", "9876500000", "ASHA@example.org", "S1", "en"), p.sameOrigin()...)
+	wantStatus(t, form, http.StatusOK)
+	mustContain(t, form.text(), htmlText(msg(t, "en", "duplicate_either")), `value="ASHA@example.org"`)
+	req := pledgeReq("Someone Else", "9876500000", "S1", "hi")
+	req["email"] = "asha@example.org"
+	api := p.postJSON(t, pledgesPath("opt"), req)
+	wantStatus(t, api, http.StatusConflict)
+	want := apiError{Error: "duplicate", Message: msg(t, "hi", "duplicate_either")}
+	if got := decode[apiError](t, api); !cmp.Equal(got, want) {
+		t.Errorf("API refusal = %+v, want %+v", got, want)
+	}
+	p.requireUnchanged(t, opt, before)
+
+	// The number that pledged, without an address: the usual refusal.
+	again := p.postJSON(t, pledgesPath("opt"), pledgeReq("Asha Verma", "9876543210", "N1", "en"))
+	wantStatus(t, again, http.StatusConflict)
+	if got := decode[apiError](t, again); got.Message != msg(t, "en", "duplicate") {
+		t.Errorf("refusal of a number without an address = %+v, want the usual duplicate", got)
+	}
+	// Another number without an address is taken.
+	wantStatus(t, p.postJSON(t, pledgesPath("opt"), pledgeReq("Ravi", "9876500000", "S1", "en")), http.StatusCreated)
+	p.wantCounts(t, opt, 2, 2)
+}

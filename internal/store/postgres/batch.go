@@ -24,8 +24,8 @@ const lockSeq = `SELECT last_number, regions_rev FROM campaign_seq WHERE campaig
 // advanceSeq moves a campaign's sequence past the pledges a batch numbered.
 const advanceSeq = `UPDATE campaign_seq SET last_number = $2 WHERE campaign_id = $1`
 
-// insertFresh inserts the submissions of one campaign whose phone hash is
-// not stored yet, numbering them on from the campaign's last number in
+// insertFresh inserts the submissions of one campaign whose phone hash,
+// and email hash where one is given, is not stored yet, numbering them on from the campaign's last number in
 // arrival order (row_number counts the rows WHERE keeps), in one statement.
 // The caller holds the campaign's sequence row lock, so no other
 // transaction inserts into this campaign meanwhile and ON CONFLICT never
@@ -42,12 +42,14 @@ const advanceSeq = `UPDATE campaign_seq SET last_number = $2 WHERE campaign_id =
 // Nothing is inserted unless $10 is the campaign's regions revision: the
 // submissions were checked against regions that are still there.
 const insertFresh = `
-INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source)
+INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source)
 SELECT $1, (SELECT last_number FROM campaign_seq WHERE campaign_id = $1) + row_number() OVER (ORDER BY ord),
-       name, phone_hash, phone_masked, email, region, lang, created_at, source
-FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bytea[])
-    WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, region, lang, created_at, source, ord)
+       name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source
+FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $11::bytea[], $6::text[], $7::text[], $8::timestamptz[], $9::bytea[])
+    WITH ORDINALITY AS u (name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source, ord)
 WHERE NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.phone_hash = u.phone_hash OFFSET 0)
+  AND (u.email_hash IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pledges p WHERE p.campaign_id = $1 AND p.email_hash = u.email_hash OFFSET 0))
   AND $10 = (SELECT regions_rev FROM campaign_seq WHERE campaign_id = $1)
 ON CONFLICT DO NOTHING
 RETURNING number, phone_hash`
@@ -285,7 +287,8 @@ func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, grou
 		return
 	}
 	names, hashes, masked := make([]string, n), make([][]byte, n), make([]string, n)
-	emails, regions, langs := make([]*string, n), make([]string, n), make([]string, n)
+	emails, emailHashes := make([]*string, n), make([][]byte, n)
+	regions, langs := make([]string, n), make([]string, n)
 	created, sources := make([]time.Time, n), make([][]byte, n)
 	at := make(map[string]int, n) // phone hash -> index in subs
 	for j, i := range w.group {
@@ -294,11 +297,14 @@ func (w *campaignWrite) queueInsert(b *pgx.Batch, subs []pledge.Submission, grou
 		if sub.Email != "" {
 			emails[j] = &sub.Email
 		}
+		if len(sub.EmailHash) > 0 { // nil is NULL, which the unique index leaves out
+			emailHashes[j] = sub.EmailHash
+		}
 		regions[j], langs[j], created[j] = sub.Region, sub.Lang, sub.CreatedAt
 		sources[j] = pledge.SourceBytes(sub.Source)
 		at[string(sub.PhoneHash)] = i
 	}
-	b.Queue(insertFresh, w.id, names, hashes, masked, emails, regions, langs, created, sources, w.rev).Query(func(rows pgx.Rows) error {
+	b.Queue(insertFresh, w.id, names, hashes, masked, emails, regions, langs, created, sources, w.rev, emailHashes).Query(func(rows pgx.Rows) error {
 		var number int64
 		var hash []byte
 		_, err := pgx.ForEachRow(rows, []any{&number, &hash}, func() error {

@@ -97,6 +97,29 @@ func TestBatchReadsIndependentOfCampaignSizePending(t *testing.T) {
 	})
 }
 
+// TestBatchReadsIndependentOfCampaignSizeOptionalEmail guards the address
+// probe of insertFresh: where an address is optional, one given is one
+// pledge per address. Half the resubmissions come from a stored number,
+// half from a new number with a stored address.
+func TestBatchReadsIndependentOfCampaignSizeOptionalEmail(t *testing.T) {
+	const newPhones = 1_000_000 // above the numbers fresh submissions use
+	s := openOneConn(t)
+	c := planCampaign(t, s, "plan-optional", pledge.EmailOptional)
+	h := pledge.NewHasher([]byte("k"))
+	checkBatchReads(t, s, planCase{
+		fresh: func(i int) pledge.Submission {
+			return storetest.WithEmail(h, storetest.Submission(h, c.ID, i, planLeaf(i)), i)
+		},
+		again: func(k, old int) pledge.Submission {
+			phone := old
+			if k%2 == 1 {
+				phone = newPhones + old
+			}
+			return storetest.WithEmail(h, storetest.Submission(h, c.ID, phone, planLeaf(old)), old)
+		},
+	})
+}
+
 // planCase is the kind of submission a plan test commits.
 type planCase struct {
 	// fresh returns the submission of the i-th distinct person.

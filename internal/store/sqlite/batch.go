@@ -54,13 +54,17 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		}
 		for start := 0; start < len(group); start += chunk {
 			part := group[start:min(start+chunk, len(group))]
-			existing, err := s.existingPhones(ctx, tx, id, subs, part)
+			existing, err := s.existing(ctx, tx, stmtExisting, id, subs, part, phoneHash)
+			if err != nil {
+				return nil, err
+			}
+			existingEmails, err := s.existing(ctx, tx, stmtExistingEmail, id, subs, part, emailHash)
 			if err != nil {
 				return nil, err
 			}
 			rows := make([]int, 0, len(part))
 			for _, i := range part {
-				if existing[string(subs[i].PhoneHash)] {
+				if existing[string(subs[i].PhoneHash)] || existingEmails[string(subs[i].EmailHash)] {
 					results[i].Err = pledge.ErrDuplicate
 					continue
 				}
@@ -116,52 +120,60 @@ func (s *Store) sequence(ctx context.Context, tx *sql.Tx, campaignID int64) (las
 	return last, regionsRev, nil
 }
 
-// existingPhones returns which phone hashes of subs[part] are stored already.
-func (s *Store) existingPhones(ctx context.Context, tx *sql.Tx, campaignID int64, subs []pledge.Submission, part []int) (map[string]bool, error) {
+func phoneHash(sub *pledge.Submission) []byte { return sub.PhoneHash }
+func emailHash(sub *pledge.Submission) []byte { return sub.EmailHash }
+
+// existing returns which of the hashes key gives of subs[part] (the empty
+// ones left out) are stored already, looked up with the statement kind.
+func (s *Store) existing(ctx context.Context, tx *sql.Tx, kind string, campaignID int64, subs []pledge.Submission, part []int,
+	key func(*pledge.Submission) []byte) (map[string]bool, error) {
+	hashes := make([][]byte, 0, len(part))
+	for _, i := range part {
+		if h := key(&subs[i]); len(h) > 0 {
+			hashes = append(hashes, h)
+		}
+	}
 	existing := make(map[string]bool)
-	for _, n := range pieces(len(part)) {
-		st := s.stmts.get(ctx, tx, stmtExisting, n)
+	for _, n := range pieces(len(hashes)) {
 		args := make([]any, 0, n+1)
 		args = append(args, campaignID)
-		for _, i := range part[:n] {
-			args = append(args, subs[i].PhoneHash)
+		for _, h := range hashes[:n] {
+			args = append(args, h)
 		}
-		part = part[n:]
-		if err := scanPhones(ctx, st, args, existing); err != nil {
-			return nil, err
+		hashes = hashes[n:]
+		if err := scanHashes(ctx, s.stmts.get(ctx, tx, kind, n), args, existing); err != nil {
+			return nil, fmt.Errorf("look up %s: %w", kind, err)
 		}
 	}
 	return existing, nil
 }
 
-func scanPhones(ctx context.Context, st *sql.Stmt, args []any, into map[string]bool) error {
+func scanHashes(ctx context.Context, st *sql.Stmt, args []any, into map[string]bool) error {
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return fmt.Errorf("look up phones: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var h []byte
 		if err := rows.Scan(&h); err != nil {
-			return fmt.Errorf("scan phone: %w", err)
+			return err
 		}
 		into[string(h)] = true
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("look up phones: %w", err)
-	}
-	return nil
+	return rows.Err()
 }
 
 // insertRows inserts subs[rows], whose numbers are in results.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, subs []pledge.Submission, rows []int, results []store.Result) error {
 	for _, n := range pieces(len(rows)) {
 		st := s.stmts.get(ctx, tx, stmtInsert, n)
-		args := make([]any, 0, n*10)
+		args := make([]any, 0, n*11)
 		for _, i := range rows[:n] {
 			sub := &subs[i]
 			args = append(args, sub.CampaignID, results[i].Receipt.Number, sub.Name, sub.PhoneHash, sub.PhoneMasked,
-				nullString(sub.Email), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro(), pledge.SourceBytes(sub.Source))
+				nullString(sub.Email), nullBytes(sub.EmailHash), sub.Region, sub.Lang, sub.CreatedAt.UnixMicro(),
+				pledge.SourceBytes(sub.Source))
 		}
 		rows = rows[n:]
 		if _, err := st.ExecContext(ctx, args...); err != nil {
@@ -173,4 +185,13 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, subs []pledge.Submis
 
 func nullString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// nullBytes is b, or NULL when it is empty: a unique index on the column
+// then leaves the row out.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

@@ -49,7 +49,7 @@ func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
 		}
 		c.m[stmtKey(kind, 1)] = st
 	}
-	for _, kind := range []string{stmtExisting, stmtInsert} {
+	for _, kind := range []string{stmtExisting, stmtExistingEmail, stmtInsert} {
 		for _, n := range pieceSizes {
 			st, err := db.PrepareContext(ctx, statementSQL(kind, n))
 			if err != nil {
@@ -73,7 +73,8 @@ func (c *stmtCache) close() {
 }
 
 const (
-	stmtExisting   = "existing"
+	stmtExisting      = "existing"
+	stmtExistingEmail = "existing-email"
 	stmtInsert     = "insert"
 	stmtLastNumber = "last-number"
 	stmtAdvance    = "advance"
@@ -86,9 +87,12 @@ func statementSQL(kind string, n int) string {
 	case stmtExisting:
 		return `SELECT phone_hash FROM pledges WHERE campaign_id = ? AND phone_hash IN (` +
 			strings.TrimSuffix(strings.Repeat("?,", n), ",") + `)`
+	case stmtExistingEmail:
+		return `SELECT email_hash FROM pledges WHERE campaign_id = ? AND email_hash IN (` +
+			strings.TrimSuffix(strings.Repeat("?,", n), ",") + `)`
 	case stmtInsert:
-		return `INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, region, lang, created_at, source) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?),", n), ",")
+		return `INSERT INTO pledges (campaign_id, number, name, phone_hash, phone_masked, email, email_hash, region, lang, created_at, source) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?),", n), ",")
 	}
 	panic("unknown statement " + kind)
 }

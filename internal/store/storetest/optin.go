@@ -29,13 +29,11 @@ func PendingSubmission(h *pledge.Hasher, campaignID int64, i int, region string)
 // Email returns the i-th distinct email address.
 func Email(i int) string { return fmt.Sprintf("citizen%d@example.org", i) }
 
-// WithEmail returns sub with the j-th distinct address and, where sub
-// already has an address hash (the campaign requires one), its new hash.
+// WithEmail returns sub with the j-th distinct address and its keyed
+// hash, as pledge.Prepare gives any submission with an address.
 func WithEmail(h *pledge.Hasher, sub pledge.Submission, j int) pledge.Submission {
 	sub.Email = Email(j)
-	if sub.Pending || sub.EmailHash != nil {
-		sub.EmailHash = h.Email(sub.Email)
-	}
+	sub.EmailHash = h.Email(sub.Email)
 	return sub
 }
 
@@ -594,6 +592,44 @@ func testPendingConfirmInterleaved(t *testing.T, s store.Store) {
 	}
 	if a := MustAudit(t, s, opt.ID); a.Rows != 6 || a.LastNumber != 6 || a.Counted != 6 {
 		t.Errorf("optional campaign audit = %+v", a)
+	}
+}
+
+// testOptionalEmailOncePerCampaign: where an address is optional, one
+// given is one pledge per address, as a number is: a second pledge with
+// it, from another number, in a later batch or the same one, is a
+// duplicate and takes no number (else anyone could have the campaign mail
+// one address again and again). No address is no limit; another campaign
+// is another count.
+func testOptionalEmailOncePerCampaign(t *testing.T, s store.Store) {
+	c := mustCampaignMode(t, s, "optional-once", pledge.EmailOptional)
+	other := mustCampaignMode(t, s, "optional-once-other", pledge.EmailOptional)
+	h := pledge.NewHasher([]byte("k"))
+	with := func(id int64, phone, email int) pledge.Submission {
+		return WithEmail(h, Submission(h, id, phone, Leaves[phone%3]), email)
+	}
+	check := func(subs []pledge.Submission, want []int64) {
+		t.Helper()
+		for i, r := range mustCommit(t, s, subs) {
+			switch {
+			case want[i] == 0 && !errors.Is(r.Err, pledge.ErrDuplicate):
+				t.Errorf("submission %d: %+v, want a duplicate", i, r)
+			case want[i] != 0 && (r.Err != nil || r.Receipt.Number != want[i]):
+				t.Errorf("submission %d: %+v, want number %d", i, r, want[i])
+			}
+		}
+	}
+	check([]pledge.Submission{with(c.ID, 1, 1)}, []int64{1})
+	check([]pledge.Submission{
+		with(c.ID, 2, 1),                  // address stored already
+		Submission(h, c.ID, 3, Leaves[0]), // no address
+		with(c.ID, 4, 4),                  // new address
+		with(c.ID, 5, 4),                  // the same, in the same batch
+		Submission(h, c.ID, 6, Leaves[0]), // no address again
+		with(other.ID, 7, 1),              // the first address, another campaign
+	}, []int64{0, 2, 3, 0, 4, 1})
+	if a := MustAudit(t, s, c.ID); a.Rows != 4 || a.LastNumber != 4 || a.Counted != 4 {
+		t.Errorf("audit = %+v, want 4 rows numbered 1..4", a)
 	}
 }
 

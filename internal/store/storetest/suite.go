@@ -76,6 +76,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingConfirmDuplicate", testPendingConfirmDuplicate},
 		{"PendingConfirmInterleaved", testPendingConfirmInterleaved},
 		{"PendingConfirmConcurrent", testPendingConfirmConcurrent},
+		{"OptionalEmailOncePerCampaign", testOptionalEmailOncePerCampaign},
 		{"PendingResend", testPendingResend},
 		{"PendingExpire", testPendingExpire},
 		{"PendingIDsNeverReused", testPendingIDsNeverReused},
