@@ -75,11 +75,11 @@ func (c *stmtCache) close() {
 const (
 	stmtExisting      = "existing"
 	stmtExistingEmail = "existing-email"
-	stmtInsert     = "insert"
-	stmtLastNumber = "last-number"
-	stmtAdvance    = "advance"
-	stmtCount      = "count"
-	stmtMinute     = "minute"
+	stmtInsert        = "insert"
+	stmtLastNumber    = "last-number"
+	stmtAdvance       = "advance"
+	stmtCount         = "count"
+	stmtMinute        = "minute"
 )
 
 func statementSQL(kind string, n int) string {
