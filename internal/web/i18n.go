@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"strings"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -108,7 +109,13 @@ type langLink struct {
 }
 
 // links are the language switch of the page at path (escaped as in a URL).
+// A path a browser would read as another site's ("//host", "/\host") is
+// replaced by the home page's: a page answering for any path, as the 404
+// page does, must not link off the site.
 func (c *catalogue) links(path string, offered []string, current string) []langLink {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") {
+		path = "/"
+	}
 	out := make([]langLink, 0, len(offered))
 	for _, l := range offered {
 		// Only ?lang= is kept: pages are cached per language, not per query.

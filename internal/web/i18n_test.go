@@ -298,3 +298,26 @@ func TestPickLangAlwaysOffered(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageLinksNeverLeaveTheSite: a path a browser would read as
+// another host's gives the home page's links.
+func TestLanguageLinksNeverLeaveTheSite(t *testing.T) {
+	c, err := loadCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"//evil.example":   "/?lang=hi",
+		"/\\evil.example":  "/?lang=hi",
+		"evil.example":     "/?lang=hi",
+		"":                 "/?lang=hi",
+		"/c/vote":          "/c/vote?lang=hi",
+		"/%2F%2Fevil":      "/%2F%2Fevil?lang=hi",
+		"/c/vote/thanks/x": "/c/vote/thanks/x?lang=hi",
+	} {
+		links := c.links(path, []string{"en", "hi"}, "en")
+		if got := links[1].Href; got != want {
+			t.Errorf("links(%q) lead to %q, want %q", path, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -67,4 +68,42 @@ func TestCampaignLinkTypedLoosely(t *testing.T) {
 	for _, path := range []string{"/c/NOPE", "/c/nope/", "/c/Nope/"} {
 		wantStatus(t, p.get(t, path), http.StatusNotFound)
 	}
+}
+
+// TestNotFoundLanguageLinksStayOnSite: the 404 page's language switch
+// leads to the path asked for, escaped, never to another site, as
+// "//evil.example?lang=en" would (a browser reads it as that host).
+func TestNotFoundLanguageLinksStayOnSite(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for path, want := range map[string]string{
+		"/%2F%2Fevil.example":  `href="/%2F%2Fevil.example?lang=hi"`,
+		"/%5C%5Cevil.example":  `href="/%5C%5Cevil.example?lang=hi"`,
+		"/no/such%20page":      `href="/no/such%20page?lang=hi"`,
+		"/%2Fevil.example/x/y": `href="/%2Fevil.example/x/y?lang=hi"`,
+	} {
+		r := p.get(t, path)
+		wantStatus(t, r, http.StatusNotFound)
+		mustContain(t, r.text(), want)
+		for _, bad := range []string{`href="//`, `href="/\`, `href="/%2F%2F?`} {
+			mustNotContain(t, r.text(), bad)
+		}
+	}
+	// "//evil.example" sent as it is: whatever answers, no link off the site.
+	req, err := http.NewRequest(http.MethodGet, p.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque = "//evil.example"
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	t.Logf("GET //evil.example: %d", resp.StatusCode)
+	if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "//") {
+		t.Errorf("GET //evil.example redirects to %q", loc)
+	}
+	mustNotContain(t, string(body), `href="//`, `href="/\`)
 }

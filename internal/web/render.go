@@ -90,7 +90,7 @@ type messageView struct {
 }
 
 func (s *Server) newPage(r *http.Request, lang string, offered []string, title string, data any) pageData {
-	return s.newPageAt(r.URL.Path, lang, offered, title, data)
+	return s.newPageAt(r.URL.EscapedPath(), lang, offered, title, data)
 }
 
 // newPageAt is newPage for an answer whose language switch leads to
