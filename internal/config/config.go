@@ -258,7 +258,7 @@ func (c *Config) Validate() error {
 // logs: a postgres:// URL's, or a key/value connection string's.
 func (c Config) DatabaseForLog() string {
 	db := c.Database
-	if u, err := url.Parse(db); err == nil && u.Scheme != "" {
+	if u, err := url.Parse(db); err == nil && u.Scheme != "" && strings.Contains(db, "://") && !strings.ContainsAny(db, " \t\r\n") {
 		if q := u.Query(); q.Has("password") {
 			q.Set("password", "xxxxx")
 			u.RawQuery = q.Encode()
@@ -266,15 +266,70 @@ func (c Config) DatabaseForLog() string {
 		return u.Redacted()
 	}
 	if strings.Contains(db, "=") {
-		f := strings.Fields(db)
-		for i, kv := range f {
-			if k, _, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, "password") {
-				f[i] = k + "=xxxxx"
-			}
-		}
-		return strings.Join(f, " ")
+		return redactKeyValues(db)
 	}
 	return db
+}
+
+// redactKeyValues is a key/value connection string (libpq's: key = value,
+// a value quoted in '...' with \' and \\ inside, or bare up to a space)
+// with the password's value replaced by "xxxxx". One it cannot read whole
+// is hidden whole if it names a password anywhere.
+func redactKeyValues(s string) string {
+	var b strings.Builder
+	i := 0
+	space := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	for {
+		start := i
+		space()
+		b.WriteString(s[start:i])
+		if i == len(s) {
+			return b.String()
+		}
+		keyStart := i
+		for i < len(s) && s[i] != '=' && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		key := s[keyStart:i]
+		space()
+		if i == len(s) || s[i] != '=' || key == "" {
+			break
+		}
+		i++
+		space()
+		valueStart := i
+		if i < len(s) && s[i] == '\'' {
+			for i++; i < len(s) && s[i] != '\''; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				break // no closing quote
+			}
+			i++
+		} else {
+			for ; i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			i = min(i, len(s))
+		}
+		if strings.EqualFold(key, "password") {
+			b.WriteString(s[keyStart:valueStart] + "xxxxx")
+		} else {
+			b.WriteString(s[keyStart:i])
+		}
+	}
+	if strings.Contains(strings.ToLower(s), "password") {
+		return "(a connection string, hidden: it may hold a password)"
+	}
+	return s
 }
 
 // RedactURL is url with whatever stands before an @ in its authority (a

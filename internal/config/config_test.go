@@ -404,6 +404,12 @@ func TestDatabaseForLogHidesPasswords(t *testing.T) {
 		"postgres://pledge:S3cret@db:5432/pledge?sslmode=require":   "postgres://pledge:xxxxx@db:5432/pledge?sslmode=require",
 		"postgres://pledge@db/pledge?password=S3cret&sslmode=allow": "postgres://pledge@db/pledge?password=xxxxx&sslmode=allow",
 		"host=db user=pledge password=S3cret dbname=pledge":         "host=db user=pledge password=xxxxx dbname=pledge",
+		"host=db password='my secret pass' dbname=pledge":           "host=db password=xxxxx dbname=pledge",
+		`host=db password = 'it\'s a \\ secret'  dbname=x`:          "host=db password = xxxxx  dbname=x",
+		`host=db PASSWORD=a\ b user=u`:                              "host=db PASSWORD=xxxxx user=u",
+		"host=db password='never closed dbname=x":                   "(a connection string, hidden: it may hold a password)",
+		"host=db password":     "(a connection string, hidden: it may hold a password)",
+		"host = db  user=u":    "host = db  user=u",
 		"pledge.db":            "pledge.db",
 		"postgres://db/pledge": "postgres://db/pledge",
 	} {
@@ -436,4 +442,26 @@ func TestRedisPasswordNotShown(t *testing.T) {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzDatabaseForLogHidesPasswords: whatever the password, quoted as libpq
+// reads it, and whatever stands around it, the log line is the one another
+// password gives: nothing of it shows.
+func FuzzDatabaseForLogHidesPasswords(f *testing.F) {
+	f.Add("host=db", "S3cret pass", " dbname=x")
+	f.Add("", "x", "")
+	f.Add("host='a b'", `it's \ here`, "  user=u")
+	f.Fuzz(func(t *testing.T, before, password, after string) {
+		if strings.ContainsAny(before+after, "'\\") || strings.HasSuffix(strings.TrimSpace(before), "=") {
+			return // quotes around the password, or a key before it, would change what it is
+		}
+		with := func(password string) string {
+			quoted := "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(password) + "'"
+			return strings.TrimSpace(before) + " password=" + quoted + " " + strings.TrimSpace(after)
+		}
+		got, other := (Config{Database: with(password)}).DatabaseForLog(), (Config{Database: with("other")}).DatabaseForLog()
+		if got != other {
+			t.Errorf("DatabaseForLog(%q) = %q, but with another password %q: it shows", with(password), got, other)
+		}
+	})
 }
