@@ -47,7 +47,7 @@ func TestLoadtestFailsOnCountMismatch(t *testing.T) {
 		srv := lyingPortal(t, tc.drift)
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), []string{"loadtest", "--target", srv.URL, "--campaign", "c", "--rate", "50", "--duration", "1s"},
-			func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+			nil, strings.NewReader(""), &out, &errOut)
 		if (err != nil) != tc.wantErr {
 			t.Errorf("drift %d: err = %v, want error %v\n%s%s", tc.drift, err, tc.wantErr, out.String(), errOut.String())
 		}

@@ -30,7 +30,9 @@ named in its help.
 `
 
 // run dispatches a subcommand; it is main without the process around it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// environ is the environment, as os.Environ gives it.
+func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	getenv := lookup(environ)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")
@@ -51,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err := noArgs(cmd, fs); err != nil {
 			return err
 		}
-		if err := errors.Join(envErr(), cfg.Validate()); err != nil {
+		if err := errors.Join(config.CheckEnv(environ), envErr(), cfg.Validate()); err != nil {
 			return fmt.Errorf("configuration: %w", err)
 		}
 		log := newLogger(cfg, stderr)
@@ -71,9 +73,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return loggedError{err}
 		}
 		return nil
-	case "user":
-		return runUser(ctx, args, getenv, stdin, stdout, stderr)
-	case "backup":
+	case "user", "backup":
+		if err := config.CheckEnv(environ); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+		if cmd == "user" {
+			return runUser(ctx, args, getenv, stdin, stdout, stderr)
+		}
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, args, stdout, stderr)
@@ -168,4 +174,15 @@ func commandUsage(fs *flag.FlagSet, w io.Writer) {
 		}
 	}
 	only.PrintDefaults()
+}
+
+// lookup is os.Getenv over environ: the value of the last entry for a name.
+func lookup(environ []string) func(string) string {
+	env := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			env[name] = value
+		}
+	}
+	return func(name string) string { return env[name] }
 }

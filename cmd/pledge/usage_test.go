@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Each command's -h says what it does and lists the flags it reads: migrate
@@ -19,8 +21,7 @@ func TestCommandHelp(t *testing.T) {
 		{"serve", []string{"Usage: pledge serve", "-addr", "-demo", "-limit-ip", "-smtp-host"}, nil},
 	} {
 		var stdout, stderr bytes.Buffer
-		getenv := func(string) string { return "" }
-		if err := run(context.Background(), []string{tc.cmd, "-h"}, getenv, strings.NewReader(""), &stdout, &stderr); err != nil {
+		if err := run(context.Background(), []string{tc.cmd, "-h"}, nil, strings.NewReader(""), &stdout, &stderr); err != nil {
 			t.Fatalf("%s -h: %v", tc.cmd, err)
 		}
 		help := stderr.String()
@@ -41,13 +42,12 @@ func TestCommandHelp(t *testing.T) {
 // (into the journal, under systemd), never shows what the environment
 // holds.
 func TestUsageHidesSecrets(t *testing.T) {
-	env := map[string]string{"PLEDGE_SECRET": "supersecretvalue1234", "PLEDGE_SMTP_PASSWORD": "hunter2pass",
-		"PLEDGE_DATABASE_URL": "postgres://u:dbpass@127.0.0.1:1/db"}
-	getenv := func(k string) string { return env[k] }
+	env := []string{"PLEDGE_SECRET=supersecretvalue1234", "PLEDGE_SMTP_PASSWORD=hunter2pass",
+		"PLEDGE_DATABASE_URL=postgres://u:dbpass@127.0.0.1:1/db"}
 	for _, args := range [][]string{{"serve", "-h"}, {"serve", "--bogus"}, {"worker", "--bogus"}, {"migrate", "-h"},
 		{"user", "list", "--bogus"}, {"user", "add", "-h"}, {"backup", "-h"}} {
 		var stdout, stderr bytes.Buffer
-		_ = run(context.Background(), args, getenv, strings.NewReader(""), &stdout, &stderr)
+		_ = run(context.Background(), args, env, strings.NewReader(""), &stdout, &stderr)
 		out := stdout.String() + stderr.String()
 		if !strings.Contains(out, "-db") {
 			t.Errorf("%v printed no usage:\n%s", args, out)
@@ -57,5 +57,30 @@ func TestUsageHidesSecrets(t *testing.T) {
 				t.Errorf("%v prints %q:\n%s", args, secret, out)
 			}
 		}
+	}
+}
+
+// TestMisspeltSettingRefused: a PLEDGE_* variable no setting reads, or an
+// empty database, stops serve, worker, migrate, user and backup before
+// anything is opened, naming the variable meant; without the check the
+// portal would start on a new ./pledge.db of its own.
+func TestMisspeltSettingRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, env := range [][]string{{"PLEDGE_DATABSE_URL=postgres://db/p"}, {"PLEDGE_DATABASE_URL="}} {
+		for _, args := range [][]string{{"serve"}, {"worker"}, {"migrate"}, {"user", "list"}, {"backup", "copy.db"}} {
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second) // a serve that starts ends, and fails the test
+			err := run(ctx, args, env, strings.NewReader(""), &stdout, &stderr)
+			cancel()
+			if err == nil || !strings.Contains(err.Error(), "configuration: PLEDGE_DATAB") {
+				t.Errorf("%v with %q: err = %v, want the variable named", args, env, err)
+			}
+			if strings.Contains(env[0], "DATABSE") && !strings.Contains(err.Error(), "did you mean PLEDGE_DATABASE_URL?") {
+				t.Errorf("%v with %q: %v does not name the setting meant", args, env, err)
+			}
+		}
+	}
+	if _, err := os.Stat("pledge.db"); err == nil {
+		t.Error("a refused configuration created ./pledge.db")
 	}
 }

@@ -26,9 +26,9 @@ import (
 // file db (named by PLEDGE_DATABASE_URL), with stdin as standard input.
 func pledgeUser(t *testing.T, db, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	env := map[string]string{"PLEDGE_DATABASE_URL": db, "PLEDGE_LOG_LEVEL": "warn"}
+	env := []string{"PLEDGE_DATABASE_URL=" + db, "PLEDGE_LOG_LEVEL=warn"}
 	var out, errOut bytes.Buffer
-	err = run(t.Context(), append([]string{"user"}, args...), func(k string) string { return env[k] },
+	err = run(t.Context(), append([]string{"user"}, args...), env,
 		strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -230,7 +230,7 @@ func TestUserCommandsNeedTheDatabase(t *testing.T) {
 
 func TestUsageListsUser(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"help"}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); err != nil {
+	if err := run(t.Context(), []string{"help"}, nil, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "user ") {
@@ -241,7 +241,7 @@ func TestUsageListsUser(t *testing.T) {
 		t.Errorf("usage does not list every user subcommand:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(t.Context(), []string{"user", "help"}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); err != nil {
+	if err := run(t.Context(), []string{"user", "help"}, nil, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"add", "passwd", "disable", "enable", "list"} {
