@@ -99,7 +99,7 @@ fi
 
 for port in $ports; do
 	GOMAXPROCS="$procs" PLEDGE_ADDR="127.0.0.1:$port" PLEDGE_DATABASE_URL="$DB" PLEDGE_REDIS_URL="$REDIS" \
-		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
+		PLEDGE_TRUSTED_PROXIES=127.0.0.1 PLEDGE_BASE_URL=http://127.0.0.1:8080 PLEDGE_MIGRATE=false PLEDGE_LOG_LEVEL="${PLEDGE_LOG_LEVEL:-warn}" \
 		"$RUN/pledge" serve >>"$RUN/logs/pledge-$port.log" 2>&1 &
 	echo "$!" >>"$RUN/pledge.pids"
 done

@@ -790,3 +790,25 @@ func checkCertificates(t testing.TB, c *http.Client, base string, acks []receipt
 		t.Errorf("%d of %d acknowledged certificates failed", n, len(acks))
 	}
 }
+
+// TestServeWarnsWithoutBaseURLBehindProxy: behind a proxy, with no base URL,
+// links and QR codes would take whatever host a client names; serve says
+// so at start, and not once the base URL is set.
+func TestServeWarnsWithoutBaseURLBehindProxy(t *testing.T) {
+	t.Parallel()
+	const warning = "PLEDGE_BASE_URL is not set"
+	for _, tc := range []struct {
+		env  []string
+		warn bool
+	}{
+		{[]string{"PLEDGE_TRUSTED_PROXIES=127.0.0.1"}, true},
+		{[]string{"PLEDGE_TRUSTED_PROXIES=127.0.0.1", "PLEDGE_BASE_URL=https://pledge.example.org"}, false},
+	} {
+		dir := t.TempDir()
+		p := startProc(t, dir, freeAddr(t), tc.env, "--db", filepath.Join(dir, "pledge.db"))
+		p.waitReady(20 * time.Second)
+		if got := strings.Contains(p.out.String(), warning); got != tc.warn {
+			t.Errorf("env %q: warned %v, want %v; log:\n%s", tc.env, got, tc.warn, p.out.String())
+		}
+	}
+}

@@ -109,6 +109,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.BaseURL == "" && cfg.TrustedProxies != "" {
+		// Behind a proxy the Host a request names is whatever its client
+		// sent; certificates' links and QR codes would carry it.
+		log.Warn("PLEDGE_BASE_URL is not set: links and certificates' QR codes take the host each request names; set it to the portal's public address")
+	}
 	m := metrics.New()
 	m.WatchDatabase(s)
 	jobsRunning := false
