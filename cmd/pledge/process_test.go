@@ -132,7 +132,7 @@ func TestStartsFastWithDemo(t *testing.T) {
 		if time.Since(start) > 5*time.Second {
 			t.Errorf("serve --addr nonsense took %v to fail", time.Since(start))
 		}
-		if !strings.Contains(stderr, "configuration") || !strings.Contains(stderr, `addr "nonsense"`) {
+		if !strings.Contains(stderr, "configuration") || !strings.Contains(stderr, `--addr (PLEDGE_ADDR) "nonsense"`) {
 			t.Errorf("serve --addr nonsense: want a configuration error naming the address, got:\n%s", stderr)
 		}
 		if entries, _ := os.ReadDir(wd); len(entries) != 0 {

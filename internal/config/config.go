@@ -139,13 +139,13 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 		fs.DurationVar(p, name, *p, usage+" ("+env+")")
 		fs.Lookup(name).DefValue = def.String()
 	}
-	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address")
+	str(&c.Addr, "addr", "PLEDGE_ADDR", "listen address of serve; without --base-url, also the host of links in mail")
 	str(&c.Database, "db", "PLEDGE_DATABASE_URL", "database: a file path or sqlite: URL (embedded SQLite), or a postgres:// URL")
 	str(&c.BaseURL, "base-url", "PLEDGE_BASE_URL", "public base URL for absolute links, e.g. https://pledge.example.org")
 	str(&c.Secret, "secret", "PLEDGE_SECRET", "server secret for keyed hashes (default: generated once and kept in the database)")
 	str(&c.LogFormat, "log-format", "PLEDGE_LOG_FORMAT", "log format: json or text")
-	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit besides the batch being committed; more in progress get 503 at once")
-	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit")
+	integer(&c.QueueSize, "queue", "PLEDGE_QUEUE_SIZE", "pledges that may wait for a commit besides the batch being committed; more in progress get 503 at once (at least 1)")
+	integer(&c.MaxBatch, "batch", "PLEDGE_MAX_BATCH", "most pledges in one group commit (1 to 10000)")
 	str(&c.RedisURL, "redis", "PLEDGE_REDIS_URL", "Redis URL (redis://host:6379/0) to share rate limits between instances")
 	str(&c.TrustedProxies, "trusted-proxies", "PLEDGE_TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1")
 	integer(&c.LimitIP, "limit-ip", "PLEDGE_LIMIT_IP", "pledge attempts per minute from one client address (0: no limit)")
@@ -158,11 +158,11 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 	str(&c.SMTPPassword, "smtp-password", "PLEDGE_SMTP_PASSWORD", "mail server password")
 	str(&c.SMTPTLS, "smtp-tls", "PLEDGE_SMTP_TLS", "mail server TLS: none, starttls or tls")
 	str(&c.MailFrom, "mail-from", "PLEDGE_MAIL_FROM", "From address of the portal's mail")
-	integer(&c.Workers, "workers", "PLEDGE_WORKERS", "mail workers in this process (0: only enqueue; run \"pledge worker\" elsewhere)")
-	duration(&c.PendingTTL, "pending-ttl", "PLEDGE_PENDING_TTL", "how long a pledge waits for its email address to be confirmed")
-	integer(&c.ResendLimit, "resend-limit", "PLEDGE_RESEND_LIMIT", "confirmation mails per pending pledge, the first included")
-	duration(&c.MailRetryBase, "mail-retry-base", "PLEDGE_MAIL_RETRY_BASE", "first wait before a failed mail is retried; doubles each time up to an hour")
-	duration(&c.JobRescueAfter, "job-rescue-after", "PLEDGE_JOB_RESCUE_AFTER", "a job left running this long by a process that died is run again")
+	integer(&c.Workers, "workers", "PLEDGE_WORKERS", "mail workers in this process, at most 1000 (0: only enqueue; run \"pledge worker\" elsewhere)")
+	duration(&c.PendingTTL, "pending-ttl", "PLEDGE_PENDING_TTL", "how long a pledge waits for its email address to be confirmed (at least 1m)")
+	integer(&c.ResendLimit, "resend-limit", "PLEDGE_RESEND_LIMIT", "confirmation mails per pending pledge, the first included (1 to 20)")
+	duration(&c.MailRetryBase, "mail-retry-base", "PLEDGE_MAIL_RETRY_BASE", "first wait before a failed mail is retried; doubles each time up to an hour (at least 10ms)")
+	duration(&c.JobRescueAfter, "job-rescue-after", "PLEDGE_JOB_RESCUE_AFTER", "a job left running this long by a process that died is run again (at least 1s)")
 	if v := getenv("PLEDGE_JOBS_POLL_ONLY"); v != "" {
 		if b, err := strconv.ParseBool(v); err != nil {
 			envErrs = append(envErrs, fmt.Errorf("PLEDGE_JOBS_POLL_ONLY: %w", err))
@@ -205,50 +205,53 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) func() error
 // Validate reports every setting that cannot work.
 func (c *Config) Validate() error {
 	var errs []error
+	n := settingNames()
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
-	} else if n, err := strconv.ParseUint(port, 10, 16); err != nil && port != "" || n > 65535 {
-		errs = append(errs, fmt.Errorf("addr %q: the port must be a number from 0 to 65535", c.Addr))
+		errs = append(errs, fmt.Errorf("%s %q: %w", n("addr"), c.Addr, err))
+	} else if p, err := strconv.ParseUint(port, 10, 16); err != nil && port != "" || p > 65535 {
+		errs = append(errs, fmt.Errorf("%s %q: the port must be a number from 0 to 65535", n("addr"), c.Addr))
 	}
 	if strings.TrimSpace(c.Database) == "" {
-		errs = append(errs, errors.New("database must be set"))
+		errs = append(errs, fmt.Errorf("%s must be set", n("db")))
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "?") {
-			errs = append(errs, fmt.Errorf("base-url %q must be an absolute http(s) URL with no path, query or fragment, e.g. https://pledge.example.org", c.BaseURL))
+			errs = append(errs, fmt.Errorf("%s %q must be an absolute http(s) URL with no path, query or fragment, e.g. https://pledge.example.org", n("base-url"), c.BaseURL))
 		}
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
-		errs = append(errs, errors.New("secret must have at least 16 characters"))
+		errs = append(errs, fmt.Errorf("%s must have at least 16 characters", n("secret")))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
-		errs = append(errs, fmt.Errorf("log-format %q: want json or text", c.LogFormat))
+		errs = append(errs, fmt.Errorf("%s %q: want json or text", n("log-format"), c.LogFormat))
 	}
 	if c.QueueSize < 1 {
-		errs = append(errs, errors.New("queue must be at least 1"))
+		errs = append(errs, fmt.Errorf("%s must be at least 1", n("queue")))
 	}
 	if _, err := c.Proxies(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		errs = append(errs, fmt.Errorf("redis %q: want a redis:// or rediss:// URL", RedactURL(c.RedisURL)))
+		errs = append(errs, fmt.Errorf("%s %q: want a redis:// or rediss:// URL", n("redis"), RedactURL(c.RedisURL)))
 	}
-	if c.LimitIP < 0 || c.LimitPhone < 0 {
-		errs = append(errs, errors.New("limits must not be negative"))
+	for name, limit := range map[string]int{"limit-ip": c.LimitIP, "limit-phone": c.LimitPhone} {
+		if limit < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative (0: no limit)", n(name)))
+		}
 	}
 	if c.DBMaxConns < 0 {
-		errs = append(errs, errors.New("db-max-conns must not be negative"))
+		errs = append(errs, fmt.Errorf("%s must not be negative", n("db-max-conns")))
 	}
 	if c.MaxBatch < 1 || c.MaxBatch > 10000 {
-		errs = append(errs, errors.New("batch must be between 1 and 10000"))
+		errs = append(errs, fmt.Errorf("%s must be between 1 and 10000", n("batch")))
 	}
 	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, errors.New("shutdown-timeout must be positive"))
+		errs = append(errs, fmt.Errorf("%s must be positive", n("shutdown-timeout")))
 	}
-	errs = append(errs, c.validateMail()...)
-	if err := c.validateMetrics(); err != nil {
+	errs = append(errs, c.validateMail(n)...)
+	if err := c.validateMetrics(n); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

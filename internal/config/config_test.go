@@ -323,8 +323,8 @@ func TestValidate(t *testing.T) {
 		{"addr without port", func(c *Config) { c.Addr = "localhost" }, "addr"},
 		{"addr bare port", func(c *Config) { c.Addr = "8080" }, "addr"},
 		{"addr empty", func(c *Config) { c.Addr = "" }, "addr"},
-		{"database empty", func(c *Config) { c.Database = "" }, "database"},
-		{"database blank", func(c *Config) { c.Database = "  " }, "database"},
+		{"database empty", func(c *Config) { c.Database = "" }, "--db (PLEDGE_DATABASE_URL) must be set"},
+		{"database blank", func(c *Config) { c.Database = "  " }, "--db (PLEDGE_DATABASE_URL)"},
 		{"base URL relative", func(c *Config) { c.BaseURL = "/pledge" }, "base-url"},
 		{"base URL no scheme", func(c *Config) { c.BaseURL = "pledge.example.org" }, "base-url"},
 		{"base URL ftp", func(c *Config) { c.BaseURL = "ftp://pledge.example.org" }, "base-url"},
@@ -333,7 +333,10 @@ func TestValidate(t *testing.T) {
 		{"short secret", func(c *Config) { c.Secret = strings.Repeat("s", 15) }, "secret"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "log-format"},
 		{"log format empty", func(c *Config) { c.LogFormat = "" }, "log-format"},
-		{"queue 0", func(c *Config) { c.QueueSize = 0 }, "queue"},
+		{"queue 0", func(c *Config) { c.QueueSize = 0 }, "--queue (PLEDGE_QUEUE_SIZE) must be at least 1"},
+		{"ip limit negative", func(c *Config) { c.LimitIP = -1 }, "--limit-ip (PLEDGE_LIMIT_IP) must not be negative"},
+		{"phone limit negative", func(c *Config) { c.LimitPhone = -1 }, "--limit-phone (PLEDGE_LIMIT_PHONE) must not be negative"},
+		{"smtp password alone", func(c *Config) { c.SMTPPassword = "pw" }, "--smtp-password (PLEDGE_SMTP_PASSWORD) is set without --smtp-username"},
 		{"queue negative", func(c *Config) { c.QueueSize = -1 }, "queue"},
 		{"batch 0", func(c *Config) { c.MaxBatch = 0 }, "batch"},
 		{"batch too big", func(c *Config) { c.MaxBatch = 10001 }, "batch"},
@@ -368,7 +371,7 @@ func TestValidateReportsEverything(t *testing.T) {
 	if err == nil {
 		t.Fatal("zero Config accepted")
 	}
-	for _, frag := range []string{"addr", "database", "log-format", "queue", "batch", "shutdown-timeout"} {
+	for _, frag := range []string{"addr", "PLEDGE_DATABASE_URL", "log-format", "queue", "batch", "shutdown-timeout"} {
 		if !strings.Contains(err.Error(), frag) {
 			t.Errorf("message %q does not mention %q", err, frag)
 		}

@@ -20,6 +20,25 @@ func EnvNames() []string {
 	return names
 }
 
+// settingNames returns what messages call the setting of a flag: the flag
+// and its variable, "--queue (PLEDGE_QUEUE_SIZE)", as either may be where
+// it was set.
+func settingNames() func(flag string) string {
+	fs := flag.NewFlagSet("names", flag.ContinueOnError)
+	var c Config
+	c.Bind(fs, func(string) string { return "" })
+	return func(name string) string {
+		f := fs.Lookup(name)
+		if f == nil {
+			return name
+		}
+		if i := strings.LastIndex(f.Usage, "(PLEDGE_"); i >= 0 {
+			return "--" + name + " " + f.Usage[i:]
+		}
+		return "--" + name
+	}
+}
+
 // CheckEnv refuses an environment (os.Environ's "NAME=value" entries) that
 // sets a PLEDGE_* variable the configuration does not read, a misspelling
 // that would otherwise be ignored (PLEDGE_DATABSE_URL and the portal runs

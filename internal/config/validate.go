@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -9,50 +8,53 @@ import (
 )
 
 // validateMail checks the mail and job settings.
-func (c *Config) validateMail() []error {
+func (c *Config) validateMail(n func(string) string) []error {
 	var errs []error
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
-		errs = append(errs, fmt.Errorf("smtp-port %d: want 1 to 65535", c.SMTPPort))
+		errs = append(errs, fmt.Errorf("%s %d: want 1 to 65535", n("smtp-port"), c.SMTPPort))
 	}
 	switch c.SMTPTLS {
 	case "none", "starttls", "tls":
 	default:
-		errs = append(errs, fmt.Errorf("smtp-tls %q: want none, starttls or tls", c.SMTPTLS))
+		errs = append(errs, fmt.Errorf("%s %q: want none, starttls or tls", n("smtp-tls"), c.SMTPTLS))
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		errs = append(errs, fmt.Errorf("mail-from %q: want an address such as pledges@example.org", c.MailFrom))
+		errs = append(errs, fmt.Errorf("%s %q: want an address such as pledges@example.org", n("mail-from"), c.MailFrom))
+	}
+	if c.SMTPPassword != "" && c.SMTPUsername == "" {
+		errs = append(errs, fmt.Errorf("%s is set without %s: give both, or neither for no authentication", n("smtp-password"), n("smtp-username")))
 	}
 	if c.SMTPUsername != "" && c.SMTPTLS == "none" && c.SMTPHost != "localhost" && c.SMTPHost != "127.0.0.1" {
-		errs = append(errs, errors.New("smtp-username with smtp-tls none would send the password in clear: use starttls or tls"))
+		errs = append(errs, fmt.Errorf("%s with smtp-tls none would send the password in clear: use starttls or tls", n("smtp-username")))
 	}
 	if c.Workers < 0 || c.Workers > 1000 {
-		errs = append(errs, errors.New("workers must be between 0 and 1000"))
+		errs = append(errs, fmt.Errorf("%s must be between 0 and 1000", n("workers")))
 	}
 	if c.PendingTTL < time.Minute {
-		errs = append(errs, errors.New("pending-ttl must be at least 1m"))
+		errs = append(errs, fmt.Errorf("%s must be at least 1m", n("pending-ttl")))
 	}
 	if c.ResendLimit < 1 || c.ResendLimit > 20 {
-		errs = append(errs, errors.New("resend-limit must be between 1 and 20"))
+		errs = append(errs, fmt.Errorf("%s must be between 1 and 20", n("resend-limit")))
 	}
 	if c.MailRetryBase < 10*time.Millisecond {
-		errs = append(errs, errors.New("mail-retry-base must be at least 10ms"))
+		errs = append(errs, fmt.Errorf("%s must be at least 10ms", n("mail-retry-base")))
 	}
 	if c.JobRescueAfter < time.Second {
-		errs = append(errs, errors.New("job-rescue-after must be at least 1s"))
+		errs = append(errs, fmt.Errorf("%s must be at least 1s", n("job-rescue-after")))
 	}
 	return errs
 }
 
 // validateMetrics checks the metrics address.
-func (c *Config) validateMetrics() error {
+func (c *Config) validateMetrics(n func(string) string) error {
 	if c.MetricsAddr == "" || c.MetricsAddr == "off" {
 		return nil
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-		return fmt.Errorf("metrics-addr %q: %w", c.MetricsAddr, err)
+		return fmt.Errorf("%s %q: %w", n("metrics-addr"), c.MetricsAddr, err)
 	}
 	if sameListener(c.MetricsAddr, c.Addr) {
-		return fmt.Errorf("metrics-addr %q is the same as addr %q: leave it empty to serve /metrics there", c.MetricsAddr, c.Addr)
+		return fmt.Errorf("%s %q is the same as addr %q: leave it empty to serve /metrics there", n("metrics-addr"), c.MetricsAddr, c.Addr)
 	}
 	return nil
 }
