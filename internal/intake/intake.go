@@ -43,8 +43,11 @@ type Options struct {
 	// MaxWait is how long a submission may wait in the queue before it is
 	// answered ErrOverloaded and left out; default 10s, under a proxy's
 	// usual read timeout, so that the citizen gets the answer.
-	MaxWait  time.Duration
-	Observer Observer // optional
+	MaxWait time.Duration
+	// FailingFor is how long after a failed commit, with none succeeding
+	// since, WriteFailure reports it; default 30s.
+	FailingFor time.Duration
+	Observer   Observer // optional
 }
 
 // A request's state: the writer takes it into a batch, or its caller gives
@@ -77,6 +80,27 @@ type Intake struct {
 	// unstored counts the submissions queued, and not left by their
 	// callers, or in the batch being committed: those Close waits for.
 	unstored atomic.Int64
+
+	failed atomic.Pointer[failure] // the last commit's failure; nil once one succeeds
+}
+
+// failure is a commit that failed, and when.
+type failure struct {
+	at  time.Time
+	err error
+}
+
+// WriteFailure returns why the last commit failed, if it did within
+// Options.FailingFor and none has succeeded since: the database answers
+// but does not take pledges (a full disk, a read-only file). After that it
+// returns nil again, so that traffic sent elsewhere meanwhile comes back
+// and a commit shows whether it still fails.
+func (in *Intake) WriteFailure() error {
+	f := in.failed.Load()
+	if f == nil || time.Since(f.at) >= in.opts.FailingFor {
+		return nil
+	}
+	return f.err
 }
 
 // New returns an Intake; call Run to start its writer loop.
@@ -92,6 +116,9 @@ func New(s Committer, log *slog.Logger, opts Options) *Intake {
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = 10 * time.Second
+	}
+	if opts.FailingFor <= 0 {
+		opts.FailingFor = 30 * time.Second
 	}
 	return &Intake{
 		store: s,
@@ -244,12 +271,14 @@ func (in *Intake) commit(batch []*request) {
 	}
 	defer in.unstored.Add(-int64(len(batch))) // answered: committed, or failed and told so
 	if err != nil {
+		in.failed.Store(&failure{at: time.Now(), err: err})
 		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {
 			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}
 		}
 		return
 	}
+	in.failed.Store(nil)
 	for i, r := range batch {
 		r.done <- results[i]
 	}

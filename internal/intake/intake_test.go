@@ -191,6 +191,54 @@ func TestCommitErrorReachesEverySubmitter(t *testing.T) {
 	}
 }
 
+// TestWriteFailure: after a failed commit WriteFailure says why, until a
+// commit succeeds or FailingFor passes.
+func TestWriteFailure(t *testing.T) {
+	s, c := openStore(t)
+	fail := &switchable{Committer: s}
+	fail.failing.Store(true)
+	in := intake.New(fail, discard, intake.Options{FailingFor: 300 * time.Millisecond})
+	go in.Run()
+	defer in.Close(context.Background())
+	h := pledge.NewHasher(nil)
+	if err := in.WriteFailure(); err != nil {
+		t.Fatalf("before any commit: WriteFailure = %v", err)
+	}
+	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 1, "N1")); !errors.Is(err, errDisk) {
+		t.Fatalf("Submit = %v, want the commit error", err)
+	}
+	if err := in.WriteFailure(); !errors.Is(err, errDisk) {
+		t.Errorf("after a failed commit: WriteFailure = %v, want %v", err, errDisk)
+	}
+	time.Sleep(350 * time.Millisecond)
+	if err := in.WriteFailure(); err != nil {
+		t.Errorf("FailingFor after the failure: WriteFailure = %v, want nil", err)
+	}
+	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 2, "N1")); !errors.Is(err, errDisk) {
+		t.Fatalf("Submit = %v, want the commit error", err)
+	}
+	fail.failing.Store(false)
+	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 3, "N1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.WriteFailure(); err != nil {
+		t.Errorf("after a commit succeeded: WriteFailure = %v, want nil", err)
+	}
+}
+
+// switchable fails every commit with errDisk while failing is set.
+type switchable struct {
+	intake.Committer
+	failing atomic.Bool
+}
+
+func (s *switchable) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
+	if s.failing.Load() {
+		return nil, errDisk
+	}
+	return s.Committer.CommitBatch(ctx, subs)
+}
+
 var errDisk = errors.New("disk on fire")
 
 type failing struct{}

@@ -26,6 +26,8 @@ import (
 type instant struct{ n atomic.Int64 }
 
 func (i *instant) Admit() bool { return true }
+
+func (i *instant) WriteFailure() error { return nil }
 func (i *instant) Release()    {}
 
 func (i *instant) Submit(_ context.Context, sub pledge.Submission) (pledge.Receipt, error) {

@@ -31,6 +31,9 @@ type Submitter interface {
 	Admit() bool
 	Release()
 	Submit(ctx context.Context, sub pledge.Submission) (pledge.Receipt, error)
+	// WriteFailure returns why commits fail lately, or nil: /readyz then
+	// says the instance does not take pledges.
+	WriteFailure() error
 }
 
 // Deps are what the web layer needs from the rest of the portal.

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
@@ -1593,4 +1595,42 @@ func TestSlowBodyHoldsNoPlace(t *testing.T) {
 	if r.StatusCode != http.StatusCreated {
 		t.Errorf("the slow pledge: %d, want 201", r.StatusCode)
 	}
+}
+
+// TestReadyzWhileCommitsFail: a database that answers but stores nothing
+// (a full disk) makes /readyz fail, so that a load balancer sends pledges
+// elsewhere; one commit that succeeds makes it ready again.
+func TestReadyzWhileCommitsFail(t *testing.T) {
+	t.Parallel()
+	full := &fullDisk{}
+	full.full.Store(true)
+	p := newPortal(t, withCommitter(full, 0))
+	full.Committer = p.Store
+
+	r := p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", "en"))
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	r = p.get(t, "/readyz")
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if h := decode[map[string]any](t, r); h["status"] != "unavailable" || h["database"] != "not storing pledges" {
+		t.Errorf("readyz while commits fail = %v", h)
+	}
+	wantStatus(t, p.get(t, "/healthz"), http.StatusOK)
+
+	full.full.Store(false)
+	wantStatus(t, p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha", "9876543210", "N1", "en")), http.StatusCreated)
+	wantStatus(t, p.get(t, "/readyz"), http.StatusOK)
+}
+
+// fullDisk fails every commit as SQLite does on a full disk while full is
+// set, and commits through Committer otherwise.
+type fullDisk struct {
+	intake.Committer
+	full atomic.Bool
+}
+
+func (f *fullDisk) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]store.Result, error) {
+	if f.full.Load() {
+		return nil, errors.New("commit batch: database or disk is full (13)")
+	}
+	return f.Committer.CommitBatch(ctx, subs)
 }
