@@ -28,7 +28,7 @@ type instant struct{ n atomic.Int64 }
 func (i *instant) Admit() bool { return true }
 
 func (i *instant) WriteFailure() error { return nil }
-func (i *instant) Release()    {}
+func (i *instant) Release()            {}
 
 func (i *instant) Submit(_ context.Context, sub pledge.Submission) (pledge.Receipt, error) {
 	return pledge.Receipt{CampaignID: sub.CampaignID, Number: i.n.Add(1)}, nil
