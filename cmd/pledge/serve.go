@@ -156,6 +156,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		limits.Redis = rdb
 	}
 
+	rateLimits := ratelimit.New(limits)
+	if limits.Redis != nil {
+		m.WatchRateLimits(rateLimits)
+	}
+
 	in := intake.New(s, log, intake.Options{QueueSize: cfg.QueueSize, MaxBatch: cfg.MaxBatch, Observer: m.ObserveBatch})
 	m.WatchIntake(in)
 	go in.Run()
@@ -185,7 +190,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Log:            log,
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: proxies,
-		Limits:         ratelimit.New(limits),
+		Limits:         rateLimits,
 		Admin:          console,
 		Certificates:   certs,
 		Metrics:        m,

@@ -109,3 +109,25 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.descs["waits"], prometheus.CounterValue, float64(s.WaitCount))
 	ch <- prometheus.MustNewConstMetric(c.descs["waitsec"], prometheus.CounterValue, s.WaitDuration.Seconds())
 }
+
+// RateLimits is what the metrics read from the rate limits when scraped.
+type RateLimits interface {
+	Shared(ctx context.Context) bool
+}
+
+// WatchRateLimits exports whether the rate limits are shared through Redis
+// (asked at most for a second per scrape). Call it only when a Redis is
+// set: 0 then means each instance limits alone.
+func (m *Metrics) WatchRateLimits(l RateLimits) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace, Subsystem: "rate_limits", Name: "shared",
+		Help: "1 if the rate limits are shared between instances through Redis, 0 while each instance counts alone (Redis unreachable).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if l.Shared(ctx) {
+			return 1
+		}
+		return 0
+	}))
+}

@@ -23,12 +23,41 @@ func (f fakeDB) Stats() store.PoolStats {
 	return store.PoolStats{Open: 3, InUse: 1, Idle: 2, Max: 8, WaitCount: 4, WaitDuration: time.Second}
 }
 
+type fakeLimits bool
+
+func (f fakeLimits) Shared(context.Context) bool { return bool(f) }
+
+// TestRateLimitsShared: the gauge follows whether the limits are shared.
+func TestRateLimitsShared(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		m := metrics.New()
+		m.WatchRateLimits(fakeLimits(shared))
+		families, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := 0.0, -1.0
+		if shared {
+			want = 1
+		}
+		for _, f := range families {
+			if f.GetName() == "pledge_rate_limits_shared" {
+				got = f.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		if got != want {
+			t.Errorf("shared %v: pledge_rate_limits_shared = %v, want %v", shared, got, want)
+		}
+	}
+}
+
 // populated returns metrics with every collector registered and every
 // labelled family holding a series, and the names of all families.
 func populated(t *testing.T) map[string]bool {
 	m := metrics.New()
 	m.WatchIntake(fakeIntake{n: 1, c: 10})
 	m.WatchDatabase(fakeDB{})
+	m.WatchRateLimits(fakeLimits(true))
 	m.ObserveHTTP("GET /{$}", "GET", 200, time.Millisecond)
 	m.ObserveCertificate("full", "rendered", time.Millisecond)
 	m.ObserveJob("mail_batch", "completed")
