@@ -116,13 +116,13 @@ func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID s
 	}
 	m.To, m.MessageID = to, messageID
 	if err := p.Sender.Send(ctx, m); err != nil {
-		p.Log.DebugContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
-			"request_id", requestID, "err", err)
 		if errors.Is(err, mail.ErrPermanent) {
 			p.Log.WarnContext(ctx, "mail refused for good", "kind", d.Kind, "message_id", messageID,
 				"request_id", requestID, "err", err)
 			return river.JobCancel(err)
 		}
+		p.Log.WarnContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
+			"request_id", requestID, "err", err)
 		return err
 	}
 	return nil

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -321,7 +322,31 @@ func TestRequestIDReachesTheMailJob(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if strings.Contains(logs.String(), "refused@example.org") {
+		// A mail put off by the server: its warning names the kind and
+		// the request too.
+		srv.FailTemporarily(true)
+		later := storetest.Submission(e.hasher, c.ID, 2, "N1")
+		later.Email, later.RequestID = "later@example.org", "req-9b1c"
+		if res, err := e.store.CommitBatch(context.Background(), []pledge.Submission{later}); err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		var retry map[string]any
+		for retry == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no retry warning names the request:\n%s", logs.String())
+			}
+			for line := range strings.Lines(logs.String()) {
+				var l map[string]any
+				if json.Unmarshal([]byte(line), &l) == nil && l["msg"] == "mail not sent, will retry" && l["request_id"] == "req-9b1c" {
+					retry = l
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if retry["level"] != "WARN" || retry["kind"] != "confirmation" || retry["message_id"] == "" {
+			t.Errorf("retry line = %v, want a warning with the kind and message ID", retry)
+		}
+		if strings.Contains(logs.String(), "refused@example.org") || strings.Contains(logs.String(), "later@example.org") {
 			t.Error("the log names the recipient")
 		}
 	})

@@ -107,7 +107,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		err = errors.Join(cerr, err)
 	}
 	serr := classify(err, msg.GetMessageID(), to.Address)
-	s.log.WarnContext(ctx, "mail: not sent", "message_id", msg.GetMessageID(),
+	// The caller, which knows the mail's kind and request, logs the
+	// failure as a warning; this line adds only the SMTP conversation's.
+	s.log.DebugContext(ctx, "mail: not sent", "message_id", msg.GetMessageID(),
 		"permanent", errors.Is(serr, ErrPermanent), "error", serr.Error())
 	return serr
 }
