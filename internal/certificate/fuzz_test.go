@@ -36,6 +36,17 @@ func FuzzShapeName(f *testing.F) {
 				t.Errorf("fit(%q) size %v outside [%v, %v]", name, l.size, nameMin*k, 84*k)
 			}
 			checkLine(t, name, runes, sh.shape(runes, "hi", 30*k, false))
+			// On the certificate: one line or two, each within the text
+			// column, none smaller than a name may be.
+			lines, f := nameLines(sh, Data{Name: name, Lang: "hi"}, 84*k, nameMin*k, textWidth*k)
+			if len(lines) < 1 || len(lines) > 2 || f <= 0 || f > 1 {
+				t.Fatalf("nameLines(%q) at %s: %d lines at %v", name, size, len(lines), f)
+			}
+			for _, l := range lines {
+				if l.size < nameMin*k*(1-1e-9) || l.width > textWidth*k+1e-6 {
+					t.Errorf("nameLines(%q) at %s: a line of %v px, %v wide", name, size, l.size, l.width)
+				}
+			}
 		}
 		// Runs cover the text exactly, in order, with a font each.
 		at := 0

@@ -243,22 +243,54 @@ func upper(sh *shaper, d Data, heading, title *para, size Size, s, top float64) 
 	pg.center("certifies", l, b, size, muted, in)
 	y += 11 * k * s
 	px := 84 * k * s
-	b = y + boxAscent*px
-	l = fitBox(sh, d.Name, d.Lang, px, nameMin*k, textWidth*k, boxAscent*px, boxDescent*px)
-	rule := b + ruleBelow*k*s
-	if ink, ok := l.ink(); ok {
-		rule = max(rule, b+ink.y1+ruleGap*k*s)
+	names, nameF := nameLines(sh, d, px, nameMin*k, textWidth*k)
+	b = y + boxAscent*px*nameF
+	last := b + float64(len(names)-1)*box(px*nameF)
+	rule := last + ruleBelow*k*s
+	if ink, ok := names[len(names)-1].ink(); ok {
+		rule = max(rule, last+ink.y1+ruleGap*k*s)
 	}
 	w, _ := size.Dimensions()
 	r := image.Rect(int(float64(w)/2-300*k*s), int(rule), int(float64(w)/2+300*k*s), int(rule+2*k)+1)
-	// The name keeps to its box, above the rule, whatever marks it stacks.
-	pg.center("name", l, b, size, ink, image.Rect(in.Min.X, int(b-boxAscent*px), in.Max.X, r.Min.Y).Intersect(in))
+	// The name keeps to its box, above the rule, whatever marks it stacks;
+	// a second line keeps below the first's.
+	nameTop := b - boxAscent*px*nameF
+	for i, l := range names {
+		base := b + float64(i)*box(px*nameF) // the lines' boxes one under the other
+		bottom := r.Min.Y
+		if i < len(names)-1 {
+			bottom = int(base + boxDescent*px*nameF)
+		}
+		pg.center("name", l, base, size, ink, image.Rect(in.Min.X, int(nameTop), in.Max.X, bottom).Intersect(in))
+		nameTop = float64(bottom)
+	}
 	pg.bars = append(pg.bars, bar{r, saffron})
 	y = float64(r.Max.Y)
 	b, l = single(27, d.TookPledge, 30, false, muted)
 	pg.center("took pledge", l, b, size, muted, in)
 	pg.bottom = y + 20*k*s
 	return pg
+}
+
+// nameWrapBelow is the part of its size under which a name of several
+// words is set on two lines rather than one.
+const nameWrapBelow = 0.6
+
+// nameLines sets the name in one line, as fitBox does, unless that is
+// smaller than nameWrapBelow of px and two lines (at most) give it a
+// larger size: a long name of several words stays readable, on share.png
+// too, rather than shrinking to a thin line. The factor is the size of
+// the lines as a part of px, for their pitch.
+func nameLines(sh *shaper, d Data, px, minPx, maxW float64) ([]line, float64) {
+	one := fitBox(sh, d.Name, d.Lang, px, minPx, maxW, boxAscent*px, boxDescent*px)
+	if one.size >= nameWrapBelow*px {
+		return []line{one}, 1
+	}
+	two, f := wrapShrinking(sh, sh.measure(d.Name, d.Lang, true), px, maxW, 2, minPx/px, 2)
+	if len(two) != 2 || two[1].size <= one.size || two[0].size <= one.size {
+		return []line{one}, 1
+	}
+	return two, f
 }
 
 // fitBox fits text, bold, as fit does, and then sets it smaller, as far

@@ -577,3 +577,45 @@ func TestLayoutNameWithStackedMarks(t *testing.T) {
 		}
 	}
 }
+
+// A long name of several words takes two lines rather than shrinking to a
+// thin one, on share.png too, and its lines keep clear of everything else;
+// a name that fits one line at a good size keeps one, and one long word
+// (which cannot wrap) shrinks as before.
+func TestLayoutLongNameWraps(t *testing.T) {
+	sh := newTestShaper(t)
+	for _, tc := range []struct {
+		name  string
+		lines int
+	}{
+		{"Asha Verma", 1},
+		{"Venkata Lakshmi Narasimha Rao", 1},
+		{longLatin, 2},
+		{longDeva, 2},
+		{longMixed, 2},
+		{strings.Repeat("W", 100), 1},
+	} {
+		for _, size := range []Size{Full, Share} {
+			d := longest("en")
+			d.Name = tc.name
+			pg := checkLayout(t, sh, tc.name, d, size)
+			var names []placed
+			for _, p := range pg.texts {
+				if p.what == "name" {
+					names = append(names, p)
+				}
+			}
+			if len(names) != tc.lines {
+				t.Errorf("%.20q at size %s: %d lines, want %d", tc.name, size, len(names), tc.lines)
+				continue
+			}
+			if tc.lines == 2 {
+				one := fitBox(sh, tc.name, "en", 84*size.scale(), nameMin*size.scale(), textWidth*size.scale(), 1e9, 1e9)
+				if min(names[0].l.size, names[1].l.size) < 1.5*one.size {
+					t.Errorf("%.20q at size %s: two lines of %.1f and %.1f px, hardly larger than one of %.1f",
+						tc.name, size, names[0].l.size, names[1].l.size, one.size)
+				}
+			}
+		}
+	}
+}
