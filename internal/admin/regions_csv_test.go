@@ -170,3 +170,47 @@ func TestRegionsPreviewWarnsOfRegionsWithPledges(t *testing.T) {
 		t.Errorf("the preview of a file that can be imported warns: %s", clip(r.Body))
 	}
 }
+
+// TestRegionsImportRefusesFilesSavedWithoutUTF8: Excel's plain "CSV (Comma
+// delimited)" turns Hindi into question marks, and some locales save with
+// semicolons or tabs; each file is refused, saying how to save it, and
+// nothing is changed. The new-campaign form's regions box is read the same
+// way.
+func TestRegionsImportRefusesFilesSavedWithoutUTF8(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	const howTo = "save it as &#34;CSV UTF-8 (Comma delimited)&#34;"
+	for _, tc := range []struct{ file, want string }{
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 2: the name in hi is only question marks (&#34;?????&#34;): the file lost its letters when it was saved; " + howTo + " and upload it again</li>"},
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 3: the name in hi is only question marks (&#34;????? ??&#34;)"},
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 4: the name in en is only question marks (&#34;??&#34;)"},
+		{"code;parent;name_en;name_hi\r\nNORTH;;North;उत्तर\r\n",
+			"<li>line 1: the header must start with code,parent, but the file uses semicolons between columns; " + howTo + "</li>"},
+		{"\ufeffcode\tparent\tname_en\tname_hi\r\nNORTH\t\tNorth\tउत्तर\r\n",
+			"<li>line 1: the header must start with code,parent, but the file uses tabs between columns; " + howTo + "</li>"},
+	} {
+		for _, action := range []string{"preview", "apply"} {
+			r := adm.upload(path, tok, action, tc.file)
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			mustContain(t, r.Body, "nothing was changed", tc.want)
+		}
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a refused file changed the campaign:\n%s", diff)
+	}
+	// A name with a question mark and letters is a name.
+	wantRedirect(t, adm.upload(path, tok, "apply", "code,parent,name_en,name_hi\r\nQ,,Who? North,उत्तर?\r\n"), "/admin/c/vote")
+
+	form := campaignValues(adm.csrf(newCampaignPath))
+	form.Set("regions", "code,parent,name_en,name_hi\r\nRAI,,Raipur,??????\r\n")
+	r := adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="regions">line 2: the name in hi is only question marks`)
+}
