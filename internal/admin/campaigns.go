@@ -309,6 +309,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "New campaign", f))
 		return nil
 	}
+	a.setNotice(r, c.Slug, "Campaign created.")
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }
@@ -377,6 +378,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
+	a.setNotice(r, c.Slug, "Campaign saved.")
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }

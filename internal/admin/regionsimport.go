@@ -147,6 +147,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
+	a.setNotice(r, c.Slug, fmt.Sprintf("Regions imported: %d added, %d removed, %d changed.", len(p.Added), len(p.Removed), len(p.Changed)))
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }
