@@ -73,6 +73,7 @@ type consoleOptions struct {
 	writeTimeout time.Duration // the server's, on connections with small send buffers
 	wrap         func(store.Store) store.Store
 	now          func() time.Time
+	log          *slog.Logger
 }
 
 type consoleOption func(*consoleOptions)
@@ -118,6 +119,9 @@ func wrapStore(wrap func(store.Store) store.Store) consoleOption {
 }
 
 // overTLS serves the console with httptest's TLS server.
+// withLog gives the console log as its logger.
+func withLog(log *slog.Logger) consoleOption { return func(o *consoleOptions) { o.log = log } }
+
 // withClock gives the console now as its clock.
 func withClock(now func() time.Time) consoleOption { return func(o *consoleOptions) { o.now = now } }
 
@@ -160,7 +164,11 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 	if o.wrap != nil {
 		st = o.wrap(s)
 	}
-	a, err := admin.New(admin.Deps{Store: st, Log: discard, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs, Now: o.now})
+	log := discard
+	if o.log != nil {
+		log = o.log
+	}
+	a, err := admin.New(admin.Deps{Store: st, Log: log, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
