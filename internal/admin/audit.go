@@ -74,7 +74,7 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pledge-audit-%s.csv"`, a.now().UTC().Format("20060102T150405Z")))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pledge-audit-%s.csv"`, fileStamp(a.now())))
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, csvsafe.BOM)
 	cw := csv.NewWriter(w)
@@ -85,7 +85,7 @@ func (a *Admin) auditCSV(w http.ResponseWriter, r *http.Request) error {
 		for _, act := range batch {
 			_ = cw.Write([]string{
 				strconv.FormatInt(act.ID, 10),
-				act.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"),
+				act.At.In(pledge.IST).Format(time.RFC3339), // as pledges.csv writes times
 				csvsafe.Cell(act.Actor), csvsafe.Cell(act.Remote), csvsafe.Cell(act.Kind), csvsafe.Cell(act.Detail),
 			})
 		}

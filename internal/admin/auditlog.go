@@ -14,6 +14,7 @@ import (
 const (
 	KindLogin       = "login"
 	KindLoginFailed = "login-failed"
+	KindLoginLocked = "login-locked" // the first attempt a log-in limit refused
 	KindLogout      = "logout"
 	KindAuditExport = "audit-export"
 	KindUserAdd     = "user-add"

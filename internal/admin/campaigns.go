@@ -50,8 +50,12 @@ type campaignForm struct {
 	Goal     string
 	Regions  string // CSV text, new campaigns only
 	Version  int64  // of the campaign the form was filled from; 0 for a new one
-	Errors   map[string][]string
-	Problems bool
+	// CloseNow: the box "Close the campaign now" is ticked, saying that a
+	// closing time already past is meant. AskClose: the box is offered,
+	// beside the refusal of such a time.
+	CloseNow, AskClose bool
+	Errors             map[string][]string
+	Problems           bool
 }
 
 func (f *campaignForm) add(field, msg string) {
@@ -153,6 +157,7 @@ func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
 	}
 	readDefaultLang(f, c, strings.TrimSpace(pf.Get("default_lang")), stored)
 	f.OpensAt, f.ClosesAt = strings.TrimSpace(pf.Get("opens_at")), strings.TrimSpace(pf.Get("closes_at"))
+	f.CloseNow = pf.Get("close_now") == "yes"
 	if t, err := time.ParseInLocation(localLayout, f.OpensAt, pledge.IST); err == nil {
 		c.OpensAt = t.UTC()
 	} else {
@@ -274,7 +279,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	readCampaignForm(r, &f, &c)
 	f.Regions = strings.ReplaceAll(r.PostForm.Get("regions"), "\r\n", "\n")
 	if len(c.Languages) > 0 {
-		regions, err := pledge.ParseRegionsCSV(strings.NewReader(f.Regions), c.Languages)
+		regions, err := parseRegions(strings.NewReader(f.Regions), c.Languages)
 		var rerr *pledge.RegionsCSVError
 		switch {
 		case errors.As(err, &rerr):
@@ -290,6 +295,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	if !f.Problems {
 		placeProblems(&f, c.Problems())
 	}
+	checkClosingTime(&f, nil, &c, a.now())
 	if !f.Problems {
 		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, createDetail(&c)))
 		switch {
@@ -303,6 +309,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "New campaign", f))
 		return nil
 	}
+	a.setNotice(r, c.Slug, "Campaign created.")
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }
@@ -341,6 +348,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	if !f.Problems {
 		placeProblems(&f, c.Problems())
 	}
+	checkClosingTime(&f, &before, &c, a.now())
 	status := http.StatusUnprocessableEntity
 	if !f.Problems {
 		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&before, &c)))
@@ -370,8 +378,32 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, status, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
+	a.setNotice(r, c.Slug, "Campaign saved.")
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// checkClosingTime refuses, on f, a closing time of c that has passed at
+// now where saving would close a campaign not closed before (before; nil
+// for a new campaign): a slip of the date or of AM/PM would end a live
+// drive at once. An edit may close a campaign so when f.CloseNow says it
+// is meant; a new campaign never starts closed. A campaign closed already
+// may have its past closing time moved.
+func checkClosingTime(f *campaignForm, before, c *pledge.Campaign, now time.Time) {
+	if c.ClosesAt.IsZero() || c.ClosesAt.After(now) || len(f.Errors["closes_at"]) > 0 {
+		return
+	}
+	if before == nil {
+		f.add("closes_at", fmt.Sprintf("closing time %s has passed already: a new campaign must close later than now (check the date and AM/PM)",
+			consoleTime(c.ClosesAt)))
+		return
+	}
+	if (!before.ClosesAt.IsZero() && !before.ClosesAt.After(now)) || f.CloseNow {
+		return
+	}
+	f.AskClose = true
+	f.add("closes_at", fmt.Sprintf("closing time %s has passed: saving would close the campaign at once, and it would take no more pledges. "+
+		"Check the date and AM/PM, or tick \"Close the campaign now\" to close it.", consoleTime(c.ClosesAt)))
 }
 
 // createDetail is the audit log's account of creating c: its settings,

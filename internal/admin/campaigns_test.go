@@ -573,3 +573,54 @@ func TestNewCampaignFormDefaultsAgree(t *testing.T) {
 	form.Set("regions", "code,parent,name_en,name_hi\nRAI,,Raipur,रायपुर\n")
 	wantRedirect(t, adm.post(newCampaignPath, form), "/admin/c/plant-trees")
 }
+
+// TestCampaignClosingTimeInThePast: a closing time already past would end
+// a live campaign on Save (an AM/PM or date slip); the edit is refused by
+// the field, keeping what was typed, and offers a box to close it on
+// purpose, which then saves. A new campaign with a past closing time is
+// refused; a campaign closed already may have its closing time moved
+// within the past.
+func TestCampaignClosingTimeInThePast(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	editPath := "/admin/c/vote/edit"
+	form := url.Values{"csrf": {adm.csrf(editPath)}, "lang": {"en", "hi"},
+		"title_en": {"Vote on the 5th"}, "title_hi": {"परीक्षण संकल्प"},
+		"pledge_en": {"I will vote."}, "pledge_hi": {"मैं मतदान करूँगा।"},
+		"opens_at": {"2024-01-01T05:30"}, "closes_at": {"2025-01-01T09:00"}, "email": {"none"}, "goal": {""}}
+	before := c.campaign(t, "vote")
+	r := adm.post(editPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="closes_at">closing time 2025-01-01 09:00:00 IST has passed: saving would close the campaign at once`,
+		`<input type="checkbox" name="close_now" value="yes"> Close the campaign now`, `value="Vote on the 5th"`, `value="2025-01-01T09:00"`)
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Fatalf("the refused edit changed the campaign:\n%s", diff)
+	}
+	if strings.Contains(adm.get(editPath).Body, "close_now") {
+		t.Error("the edit form offers to close the campaign before a past closing time was typed")
+	}
+
+	form.Set("close_now", "yes")
+	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+	got := c.campaign(t, "vote")
+	if !got.ClosesAt.Equal(time.Date(2025, 1, 1, 3, 30, 0, 0, time.UTC)) || got.Title["en"] != "Vote on the 5th" {
+		t.Fatalf("after closing on purpose: closes %v, title %q", got.ClosesAt, got.Title["en"])
+	}
+
+	// Closed already: its closing time moves within the past unasked.
+	form.Del("close_now")
+	form.Set("closes_at", "2024-06-01T09:00")
+	form.Set("version", strconv.FormatInt(got.Version, 10))
+	wantRedirect(t, adm.post(editPath, form), "/admin/c/vote")
+
+	create := campaignValues(adm.csrf(newCampaignPath))
+	create.Set("closes_at", "2025-06-01T09:00")
+	create.Set("close_now", "yes")
+	r = adm.post(newCampaignPath, create)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="closes_at">closing time 2025-06-01 09:00:00 IST has passed already: a new campaign must close later than now`)
+	if _, err := c.Store.Campaign(context.Background(), "plant-trees"); err == nil {
+		t.Error("a campaign closing in the past was created")
+	}
+}

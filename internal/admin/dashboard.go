@@ -62,7 +62,10 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	d.Done = doneMessage(r.URL.Query(), d.Invalidations, !c.AnonymisedAt.IsZero())
+	d.Done = a.takeNotice(r, c.Slug)
+	if d.Done == "" {
+		d.Done = doneMessage(r.URL.Query(), d.Invalidations)
+	}
 	d.Live = r.URL.Query().Get("live") == "1"
 	p := a.newPage(r, d.Title, d)
 	if d.Live {

@@ -54,7 +54,7 @@ func (a *Admin) pledgesCSV(w http.ResponseWriter, r *http.Request) error {
 
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pledges-%s-%s.csv"`, c.Slug, a.now().UTC().Format("20060102T150405Z")))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pledges-%s-%s.csv"`, c.Slug, fileStamp(a.now())))
 	w.WriteHeader(http.StatusOK)
 	pw := newPledgeWriter(w, &c, u.Role == pledge.RoleAdmin && c.Email != pledge.EmailNone)
 	err = a.store.ExportPledges(ctx, c.ID, func(p pledge.Pledge) error {
@@ -75,6 +75,13 @@ func (a *Admin) pledgesCSV(w http.ResponseWriter, r *http.Request) error {
 		a.log.ErrorContext(ctx, "pledge export failed half-way", "campaign", c.Slug, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// fileStamp is the time in the name of an export file: IST, to the
+// minute, as the console shows times (20261128-0141IST), so the name
+// carries the day the office made it on.
+func fileStamp(t time.Time) string {
+	return t.In(pledge.IST).Format("20060102-1504") + "IST"
 }
 
 // errClientGone is a failed write to the client.

@@ -210,3 +210,26 @@ func TestPledgesCSVOnASlowLink(t *testing.T) {
 		t.Logf("the download took %v, under twice the write timeout (%v): this run did not test much", took, timeout)
 	}
 }
+
+// TestExportFileNamesInIST: an export made at 01:41 IST on 28 November
+// (20:11 UTC on the 27th) is named for the 28th, in IST, as the office
+// counts the day; so is the audit log's.
+func TestExportFileNamesInIST(t *testing.T) {
+	at := time.Date(2026, 11, 27, 20, 11, 7, 0, time.UTC)
+	c := newConsole(t, withClock(func() time.Time { return at }))
+	c.mustCreate(t, "bilaspur-2026")
+	adm := c.adminBrowser(t)
+	for path, want := range map[string]string{
+		"/admin/c/bilaspur-2026/pledges.csv": `attachment; filename="pledges-bilaspur-2026-20261128-0141IST.csv"`,
+		"/admin/audit.csv":                   `attachment; filename="pledge-audit-20261128-0141IST.csv"`,
+	} {
+		r := adm.get(path)
+		wantStatus(t, r, http.StatusOK)
+		if got := r.Header.Get("Content-Disposition"); got != want {
+			t.Errorf("%s: Content-Disposition = %q, want %q", path, got, want)
+		}
+		if path == "/admin/audit.csv" && !strings.Contains(r.Body, ",2026-11-28T01:41:07+05:30,") {
+			t.Errorf("audit.csv does not give the time of its entries in IST: %s", clip(r.Body))
+		}
+	}
+}

@@ -72,6 +72,8 @@ type consoleOptions struct {
 	jobs         bool
 	writeTimeout time.Duration // the server's, on connections with small send buffers
 	wrap         func(store.Store) store.Store
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 type consoleOption func(*consoleOptions)
@@ -117,6 +119,12 @@ func wrapStore(wrap func(store.Store) store.Store) consoleOption {
 }
 
 // overTLS serves the console with httptest's TLS server.
+// withLog gives the console log as its logger.
+func withLog(log *slog.Logger) consoleOption { return func(o *consoleOptions) { o.log = log } }
+
+// withClock gives the console now as its clock.
+func withClock(now func() time.Time) consoleOption { return func(o *consoleOptions) { o.now = now } }
+
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
 
 func newConsole(t *testing.T, opts ...consoleOption) *console {
@@ -156,7 +164,11 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 	if o.wrap != nil {
 		st = o.wrap(s)
 	}
-	a, err := admin.New(admin.Deps{Store: st, Log: discard, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs})
+	log := discard
+	if o.log != nil {
+		log = o.log
+	}
+	a, err := admin.New(admin.Deps{Store: st, Log: log, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}

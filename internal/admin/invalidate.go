@@ -171,8 +171,9 @@ func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("anonymise %s: %w", c.Slug, err)
 	}
-	q := url.Values{"anonymised": {strconv.FormatInt(res.Pledges, 10)}, "deleted": {strconv.FormatInt(res.Pending, 10)}}
-	http.Redirect(w, r, "/admin/c/"+c.Slug+"?"+q.Encode(), http.StatusSeeOther)
+	a.setNotice(r, c.Slug, fmt.Sprintf("Anonymised: e-mail and network addresses removed from %s; %s deleted, with their names and addresses (their confirmation links no longer work).",
+		plural(res.Pledges, "pledge", "pledges"), plural(res.Pending, "unconfirmed pledge", "unconfirmed pledges")))
+	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }
 
@@ -186,7 +187,7 @@ func plural(n int64, one, many string) string {
 
 // doneMessage words the outcome a redirect after an action points at: an
 // invalidation in list, or the anonymisation of a campaign that was.
-func doneMessage(q url.Values, list []pledge.Invalidation, anonymised bool) string {
+func doneMessage(q url.Values, list []pledge.Invalidation) string {
 	find := func(key string) (pledge.Invalidation, bool) {
 		id, err := strconv.ParseInt(q.Get(key), 10, 64)
 		if err != nil {
@@ -207,11 +208,6 @@ func doneMessage(q url.Values, list []pledge.Invalidation, anonymised bool) stri
 	}
 	if inv, ok := find("reverted"); ok {
 		return fmt.Sprintf("Invalidation #%d reverted: the %d pledges it set aside count again, but for any withdrawn meanwhile.", inv.ID, inv.Rows)
-	}
-	if n, err := strconv.ParseInt(q.Get("anonymised"), 10, 64); err == nil && anonymised {
-		deleted, _ := strconv.ParseInt(q.Get("deleted"), 10, 64)
-		return fmt.Sprintf("Anonymised: e-mail and network addresses removed from %s; %s deleted, with their names and addresses (their confirmation links no longer work).",
-			plural(n, "pledge", "pledges"), plural(deleted, "unconfirmed pledge", "unconfirmed pledges"))
 	}
 	return ""
 }

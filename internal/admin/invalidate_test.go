@@ -332,12 +332,18 @@ func TestAnonymise(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	done := "/admin/c/ended?anonymised=3&deleted=2"
+	done := "/admin/c/ended"
 	editForm := adm.get("/admin/c/ended/edit") // opened before anonymising
 	wantRedirect(t, adm.post("/admin/c/ended/anonymise", url.Values{"csrf": {adm.csrf("/admin/c/ended")}, "confirm": {"yes"}}), done)
 	page = adm.get(done)
 	mustContain(t, page.Body, "removed from 3 pledges; 2 unconfirmed pledges deleted", `id="anonymised"`, "cannot reopen",
 		"closed, anonymised", `<span id="pending">0</span>`)
+	// The numbers are said once, and never taken from a link.
+	for _, again := range []string{done, done + "?anonymised=812&deleted=37"} {
+		if body := adm.get(again).Body; strings.Contains(body, "removed from") {
+			t.Errorf("%s repeats the numbers of the anonymisation: %s", again, clip(body))
+		}
+	}
 	if strings.Contains(page.Body, "anonymise-form") {
 		t.Error("an anonymised campaign's dashboard offers to anonymise it again")
 	}

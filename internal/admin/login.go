@@ -2,9 +2,12 @@ package admin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -73,9 +76,10 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	pw := r.PostForm.Get("password")
 	acct, addr := accountKey(name), netaddr.LimitKey(a.client.Of(r))
 
-	if !a.throttle.admit(w, r, acct, addr) {
-		// Not written to the audit log: an attacker could fill it at will.
-		a.log.WarnContext(ctx, "admin log-in throttled", "username", name, "remote", a.remote(r))
+	if locked := a.throttle.admit(w, r, acct, addr); locked != unlocked {
+		if err := a.lockedOut(r, locked, name, acct, addr); err != nil {
+			return err
+		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(failWindow.Seconds())))
 		return a.loginPage(w, r, http.StatusTooManyRequests, name,
 			fmt.Sprintf("Too many failed log-ins for this account or from this address. Try again in %d minutes.", int(failWindow.Minutes())))
@@ -106,7 +110,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 		reason = "account disabled"
 	}
 	if reason != "" {
-		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("username=%q: %s", name, reason)); err != nil {
+		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("%s: %s", accountLabel(name, u.Username != ""), reason)); err != nil {
 			return err
 		}
 		return a.loginPage(w, r, http.StatusUnauthorized, name, "Wrong username or password.")
@@ -122,6 +126,74 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, homePath, http.StatusSeeOther)
 	return nil
+}
+
+// lockedOut reports a log-in attempt refused by the throttle's limit
+// locked: to the server log every time, and to the audit log once per
+// lock and failWindow, so a client sending on cannot flood it. The name
+// typed is written only if it is an account's (accountLabel).
+func (a *Admin) lockedOut(r *http.Request, locked lock, name, acct, addr string) error {
+	ctx := r.Context()
+	known := a.isAccount(ctx, acct)
+	label := accountLabel(name, known)
+	logged := name
+	if !known {
+		logged = unknownAccount(name)
+	}
+	a.log.WarnContext(ctx, "admin log-in throttled", "username", logged, "remote", a.remote(r))
+	key := lockKey(locked, acct, addr)
+	if !a.throttle.firstRefusal(key, a.now()) {
+		return nil
+	}
+	var detail string
+	switch locked {
+	case lockedPair:
+		detail = fmt.Sprintf("%s: locked from this address for up to %d minutes after %d failed log-ins",
+			label, int(failWindow.Minutes()), maxFailsPerAccountAddr)
+	case lockedAddr:
+		detail = fmt.Sprintf("every account locked from this address for up to %d minutes after %d failed log-ins (this attempt: %s)",
+			int(failWindow.Minutes()), maxFailsPerAddr, label)
+	default:
+		detail = fmt.Sprintf("%s: locked from every address for up to %d minutes after %d failed log-ins",
+			label, int(failWindow.Minutes()), maxFailsPerAccount)
+	}
+	if err := a.record(r, "", KindLoginLocked, detail); err != nil {
+		a.throttle.untell(key)
+		return err
+	}
+	return nil
+}
+
+// isAccount reports whether an account has the throttle key acct. It
+// reads every account, whether acct is one or not, so that a refused
+// attempt takes as long for a name with an account as for one without;
+// if they cannot be read, it reports false.
+func (a *Admin) isAccount(ctx context.Context, acct string) bool {
+	users, err := a.store.Users(ctx)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(users, func(u pledge.User) bool { return accountKey(u.Username) == acct })
+}
+
+// accountLabel is how the audit and server logs name a username typed at
+// log-in: quoted when it is an account's (known), and otherwise as an
+// unknown account with the first 8 hex digits of the SHA-256 of its
+// lower case, so that repeats of one name can be told apart from others
+// without writing down what was typed (often a password, typed into the
+// wrong field).
+func accountLabel(name string, known bool) string {
+	if known {
+		return fmt.Sprintf("username=%q", name)
+	}
+	return unknownAccount(name)
+}
+
+// unknownAccount names a username with no account by a fingerprint:
+// "unknown account 1d60cf23".
+func unknownAccount(name string) string {
+	sum := sha256.Sum256([]byte(accountKey(name)))
+	return "unknown account " + hex.EncodeToString(sum[:4])
 }
 
 // logout ends the session and records it.

@@ -2,6 +2,9 @@ package admin_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 func TestLoginSetsSessionCookie(t *testing.T) {
@@ -106,8 +110,10 @@ func TestWrongPassword(t *testing.T) {
 	if strip(unknown.Body, "nobody-here") != strip(wrong.Body, adminUser) {
 		t.Errorf("the answer for an unknown user differs from a wrong password's:\n%s\n---\n%s", clip(unknown.Body), clip(wrong.Body))
 	}
-	if a := c.lastAction(t, "login-failed"); !strings.Contains(a.Detail, `"nobody-here"`) {
-		t.Errorf("login-failed entry = %+v, want the attempted username", a)
+	// Named by a fingerprint, not as typed: a name with no account is
+	// often a password typed into the wrong field.
+	if a := c.lastAction(t, "login-failed"); a.Detail != "unknown account "+fingerprint("nobody-here")+": no such account" {
+		t.Errorf("login-failed entry = %+v, want the unknown account's fingerprint", a)
 	}
 	if n := c.count(t, "login"); n != 0 {
 		t.Errorf("%d login entries after failed attempts", n)
@@ -315,4 +321,69 @@ func TestLoginIgnoresCase(t *testing.T) {
 		t.Errorf("log-in as ſdm.kota: %d, want 401", r.Status)
 	}
 	c.browser(t).mustLogin("SDM.Kota", adminPass)
+}
+
+// fingerprint is how the logs name a username with no account: the first
+// 8 hex digits of the SHA-256 of its lower case.
+func fingerprint(name string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(name)))
+	return hex.EncodeToString(sum[:4])
+}
+
+// TestLockoutIsAudited: the attempt a log-in limit first refuses is
+// written to the audit log, once however many follow; a password typed
+// into the username field is written to neither the audit log nor the
+// server log, while an account's name is.
+func TestLockoutIsAudited(t *testing.T) {
+	var logs syncbuf.Buffer
+	c := newConsole(t, behindProxy(), withLog(slog.New(slog.NewTextHandler(&logs, nil))))
+	b := c.browser(t)
+	b.header.Set("X-Forwarded-For", "198.51.100.20")
+	for i := range 5 {
+		wantStatus(t, b.login(adminUser, "wrong "+strconv.Itoa(i)), http.StatusUnauthorized)
+	}
+	for range 3 {
+		wantStatus(t, b.login(adminUser, adminPass), http.StatusTooManyRequests)
+	}
+	if n := c.count(t, admin.KindLoginLocked); n != 1 {
+		t.Fatalf("%d login-locked entries after 3 refused attempts, want 1", n)
+	}
+	a := c.lastAction(t, admin.KindLoginLocked)
+	if want := `username="` + adminUser + `": locked from this address for up to 15 minutes after 5 failed log-ins`; a.Detail != want ||
+		a.Remote != "198.51.100.20" || a.Actor != "" {
+		t.Errorf("login-locked entry = %+v, want %q from 198.51.100.20", a, want)
+	}
+	if !strings.Contains(logs.String(), `msg="admin log-in throttled" username=`+adminUser+` remote=198.51.100.20`) {
+		t.Errorf("the server log does not name the account locked out: %s", logs.String())
+	}
+
+	// From another address, 20 failures over several names lock the
+	// address; one of them was a password typed as the username.
+	x := c.browser(t)
+	x.header.Set("X-Forwarded-For", "203.0.113.9")
+	for i := range 20 {
+		name := "clerk" + strconv.Itoa(i)
+		if i == 7 {
+			name = adminPass
+		}
+		wantStatus(t, x.login(name, "whatever"), http.StatusUnauthorized)
+	}
+	wantStatus(t, x.login(adminPass, "whatever"), http.StatusTooManyRequests)
+	wantStatus(t, x.login(adminPass, "again"), http.StatusTooManyRequests)
+	if n := c.count(t, admin.KindLoginLocked); n != 2 {
+		t.Fatalf("%d login-locked entries, want 2", n)
+	}
+	a = c.lastAction(t, admin.KindLoginLocked)
+	if want := "every account locked from this address for up to 15 minutes after 20 failed log-ins (this attempt: unknown account " +
+		fingerprint(adminPass) + ")"; a.Detail != want {
+		t.Errorf("login-locked entry = %q, want %q", a.Detail, want)
+	}
+	for _, act := range c.actions(t) {
+		if strings.Contains(act.Detail, adminPass) {
+			t.Errorf("the audit log has the password typed as a username: %+v", act)
+		}
+	}
+	if strings.Contains(logs.String(), adminPass) {
+		t.Errorf("the server log has the password typed as a username: %s", logs.String())
+	}
 }

@@ -169,8 +169,8 @@ func TestAuditExportCSV(t *testing.T) {
 	if got := rows[0]; got[2] != adminUser || got[3] != "127.0.0.1" || got[4] != "audit-export" {
 		t.Errorf("first row = %q, want the export by %s from 127.0.0.1", got, adminUser)
 	}
-	if at, err := time.Parse(time.RFC3339Nano, rows[0][1]); err != nil || at.Before(start) {
-		t.Errorf("export row at = %q (%v), want a recent RFC 3339 time", rows[0][1], err)
+	if at, err := time.Parse(time.RFC3339, rows[0][1]); err != nil || at.Before(start.Truncate(time.Second)) || !strings.HasSuffix(rows[0][1], "+05:30") {
+		t.Errorf("export row at = %q (%v), want a recent RFC 3339 time in IST, as pledges.csv writes times", rows[0][1], err)
 	}
 	if got := rows[1]; got[2] != adminUser || got[4] != "login" {
 		t.Errorf("second row = %q, want the log-in", got)

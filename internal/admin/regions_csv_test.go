@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -168,5 +169,81 @@ func TestRegionsPreviewWarnsOfRegionsWithPledges(t *testing.T) {
 	mustContain(t, r.Body, "Removed: N1")
 	if strings.Contains(r.Body, `id="blocked"`) {
 		t.Errorf("the preview of a file that can be imported warns: %s", clip(r.Body))
+	}
+}
+
+// TestRegionsImportRefusesFilesSavedWithoutUTF8: Excel's plain "CSV (Comma
+// delimited)" turns Hindi into question marks, and some locales save with
+// semicolons or tabs; each file is refused, saying how to save it, and
+// nothing is changed. The new-campaign form's regions box is read the same
+// way.
+func TestRegionsImportRefusesFilesSavedWithoutUTF8(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	before := c.campaign(t, "vote")
+	const howTo = "save it as &#34;CSV UTF-8 (Comma delimited)&#34;"
+	for _, tc := range []struct{ file, want string }{
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 2: the name in hi is only question marks (&#34;?????&#34;): the file lost its letters when it was saved; " + howTo + " and upload it again</li>"},
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 3: the name in hi is only question marks (&#34;????? ??&#34;)"},
+		{"code,parent,name_en,name_hi\r\nNORTH,,North,?????\r\nN1,NORTH,North One,????? ??\r\nS1,,??,South\r\n",
+			"<li>line 4: the name in en is only question marks (&#34;??&#34;)"},
+		{"code;parent;name_en;name_hi\r\nNORTH;;North;उत्तर\r\n",
+			"<li>line 1: the header must start with code,parent, but the file uses semicolons between columns; " + howTo + "</li>"},
+		{"\ufeffcode\tparent\tname_en\tname_hi\r\nNORTH\t\tNorth\tउत्तर\r\n",
+			"<li>line 1: the header must start with code,parent, but the file uses tabs between columns; " + howTo + "</li>"},
+	} {
+		for _, action := range []string{"preview", "apply"} {
+			r := adm.upload(path, tok, action, tc.file)
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			mustContain(t, r.Body, "nothing was changed", tc.want)
+		}
+	}
+	if diff := cmp.Diff(before, c.campaign(t, "vote")); diff != "" {
+		t.Errorf("a refused file changed the campaign:\n%s", diff)
+	}
+	// A name with a question mark and letters is a name.
+	wantRedirect(t, adm.upload(path, tok, "apply", "code,parent,name_en,name_hi\r\nQ,,Who? North,उत्तर?\r\n"), "/admin/c/vote")
+
+	form := campaignValues(adm.csrf(newCampaignPath))
+	form.Set("regions", "code,parent,name_en,name_hi\r\nRAI,,Raipur,??????\r\n")
+	r := adm.post(newCampaignPath, form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	mustContain(t, r.Body, `data-field="regions">line 2: the name in hi is only question marks`)
+}
+
+// TestRegionsImportEntryNamesChanges: the regions-import entry names the
+// codes added and removed, and each changed region's parent and names,
+// old → new; a long list stops at 50 with how many more.
+func TestRegionsImportEntryNamesChanges(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	tok := adm.csrf(path)
+	// The test campaign has NORTH, N1 and N2 under it, and S1.
+	file := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North First,उत्तर एक\nS1,,South One,दक्षिण एक\n" +
+		"N2,,North Two,उत्तर दो\nS2,,South Two,दक्षिण दो\n"
+	wantRedirect(t, adm.upload(path, tok, "apply", file), "/admin/c/vote")
+	want := `vote: 5 regions from "regions.csv" (1 added, 0 removed, 2 changed); added S2; ` +
+		`changed N1 en "North One" → "North First", N2 parent NORTH → (top level)`
+	if a := c.lastAction(t, "regions-import"); a.Detail != want {
+		t.Errorf("regions-import entry = %q\nwant %q", a.Detail, want)
+	}
+
+	var b strings.Builder
+	b.WriteString("code,parent,name_en,name_hi\nNORTH,,North,उत्तर\n")
+	for i := range 60 {
+		fmt.Fprintf(&b, "X%02d,,Extra %d,अतिरिक्त %d\n", i, i, i)
+	}
+	wantRedirect(t, adm.upload(path, adm.csrf(path), "apply", b.String()), "/admin/c/vote")
+	a := c.lastAction(t, "regions-import")
+	if !strings.Contains(a.Detail, "; added X00, X01, ") || !strings.Contains(a.Detail, ", X49 and 10 more; removed N1, S1, N2, S2") ||
+		strings.Contains(a.Detail, "X50") {
+		t.Errorf("regions-import entry = %q, want the first 50 added and how many more", a.Detail)
 	}
 }

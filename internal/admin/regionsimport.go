@@ -89,7 +89,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusRequestEntityTooLarge, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
-	regions, err := pledge.ParseRegionsCSV(file, c.Languages)
+	regions, err := parseRegions(file, c.Languages)
 	var rerr *pledge.RegionsCSVError
 	if errors.As(err, &rerr) {
 		p.Problems = rerr.Problems
@@ -122,8 +122,8 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusUnprocessableEntity, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
-	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)",
-		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed))
+	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)%s",
+		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed), changesDetail(p.Current, regions))
 	err = a.store.UpdateCampaign(ctx, &c, a.action(r, KindRegionsImport, detail))
 	switch {
 	case errors.Is(err, pledge.ErrRegionInUse):
@@ -147,6 +147,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusConflict, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
+	a.setNotice(r, c.Slug, fmt.Sprintf("Regions imported: %d added, %d removed, %d changed.", len(p.Added), len(p.Removed), len(p.Changed)))
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
 }
@@ -226,6 +227,66 @@ func regionChanges(old, new []pledge.Region) (added, removed, changed []string) 
 		}
 	}
 	return added, removed, changed
+}
+
+// maxListed bounds each list of regions an audit entry names.
+const maxListed = 50
+
+// changesDetail names, for the audit log, the regions importing new over
+// old adds, removes and changes, each change with its parent and names
+// old → new, at most maxListed of each, then how many more: e.g.
+// `; added S2; removed N2; changed N1 en "North One" → "North First"`.
+func changesDetail(old, new []pledge.Region) string {
+	before := make(map[string]pledge.Region, len(old))
+	for _, r := range old {
+		before[r.Code] = r
+	}
+	added, removed, changed := regionChanges(old, new)
+	var b strings.Builder
+	list := func(label string, items []string, item func(code string) string) {
+		if len(items) == 0 {
+			return
+		}
+		b.WriteString("; " + label + " ")
+		for i, code := range items[:min(len(items), maxListed)] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(item(code))
+		}
+		if len(items) > maxListed {
+			fmt.Fprintf(&b, " and %d more", len(items)-maxListed)
+		}
+	}
+	plain := func(code string) string { return code }
+	list("added", added, plain)
+	list("removed", removed, plain)
+	after := make(map[string]pledge.Region, len(new))
+	for _, r := range new {
+		after[r.Code] = r
+	}
+	list("changed", changed, func(code string) string {
+		o, n := before[code], after[code]
+		var parts []string
+		if o.Parent != n.Parent {
+			parts = append(parts, fmt.Sprintf("parent %s → %s", parentText(o.Parent), parentText(n.Parent)))
+		}
+		for _, l := range textLangs(o.Name, n.Name) {
+			if o.Name[l] != n.Name[l] {
+				parts = append(parts, fmt.Sprintf("%s %q → %q", l, o.Name[l], n.Name[l]))
+			}
+		}
+		return code + " " + strings.Join(parts, " ")
+	})
+	return b.String()
+}
+
+// parentText is a region's parent as an audit entry names it.
+func parentText(code string) string {
+	if code == "" {
+		return "(top level)"
+	}
+	return code
 }
 
 func sameText(a, b pledge.Text) bool {

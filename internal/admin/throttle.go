@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/httprate"
@@ -40,7 +41,26 @@ const (
 type throttle struct {
 	pair, addr, account *httprate.RateLimiter
 	form                *httprate.RateLimiter // log-in form views per address
+
+	mu sync.Mutex
+	// told holds, for each lock the audit log was told of, when it may be
+	// told again (failWindow on): one entry per lock, not one per refusal.
+	told map[string]time.Time
 }
+
+// maxTold bounds throttle.told; past it, locks go unreported in the audit
+// log (the server log still has every refusal) until old ones expire.
+const maxTold = 10000
+
+// lock is which limit refused an attempt.
+type lock int
+
+const (
+	unlocked      lock = iota
+	lockedPair         // the account, from this address
+	lockedAddr         // any account, from this address
+	lockedAccount      // the account, from anywhere
+)
 
 func newThrottle() *throttle {
 	quiet := httprate.WithResponseHeaders(httprate.ResponseHeaders{}) // no X-RateLimit-* on the log-in page
@@ -49,6 +69,7 @@ func newThrottle() *throttle {
 		addr:    httprate.NewRateLimiter(maxFailsPerAddr, failWindow, quiet),
 		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
 		form:    httprate.NewRateLimiter(maxFormsPerAddr, formWindow, quiet),
+		told:    make(map[string]time.Time),
 	}
 }
 
@@ -59,26 +80,69 @@ func accountKey(username string) string { return strings.ToLower(username) }
 // pairKey is the counter key of an account tried from an address.
 func pairKey(account, addr string) string { return account + "\x00" + addr }
 
-// admit reports whether an attempt for account from addr may be checked.
-// It counts the attempt as a failure at once, in the same step as the
-// check, so that a burst of parallel guesses cannot all slip under the
-// limit before the first is counted; succeeded takes the counts back, as
-// admit does itself for the counts it made before a refusal.
-func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) bool {
+// admit reports which limit, if any, refuses an attempt for account from
+// addr (unlocked: it may be checked). It counts the attempt as a failure
+// at once, in the same step as the check, so that a burst of parallel
+// guesses cannot all slip under the limit before the first is counted;
+// succeeded takes the counts back, as admit does itself for the counts it
+// made before a refusal.
+func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) lock {
 	pair := pairKey(account, addr)
 	if t.pair.OnLimit(w, r, pair) {
-		return false
+		return lockedPair
 	}
 	if t.addr.OnLimit(w, r, addr) {
 		t.refund(t.pair, pair)
-		return false
+		return lockedAddr
 	}
 	if t.account.OnLimit(w, r, account) {
 		t.refund(t.pair, pair)
 		t.refund(t.addr, addr)
+		return lockedAccount
+	}
+	return unlocked
+}
+
+// lockKey names the lock l on account from addr, for throttle.told.
+func lockKey(l lock, account, addr string) string {
+	switch l {
+	case lockedPair:
+		return "pair\x00" + pairKey(account, addr)
+	case lockedAddr:
+		return "addr\x00" + addr
+	default:
+		return "account\x00" + account
+	}
+}
+
+// firstRefusal reports whether the lock key has not been reported within
+// failWindow before now, and marks it reported if so.
+func (t *throttle) firstRefusal(key string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if until, ok := t.told[key]; ok && now.Before(until) {
 		return false
 	}
+	if len(t.told) >= maxTold {
+		for k, until := range t.told {
+			if !now.Before(until) {
+				delete(t.told, k)
+			}
+		}
+		if len(t.told) >= maxTold {
+			return false
+		}
+	}
+	t.told[key] = now.Add(failWindow)
 	return true
+}
+
+// untell forgets that the lock key was reported, for a report that could
+// not be written.
+func (t *throttle) untell(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.told, key)
 }
 
 // succeeded takes back the counts of an attempt that logged in.
