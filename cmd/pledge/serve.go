@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	m.WatchIntake(in)
 	go in.Run()
 
-	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies, Jobs: jobsUI})
+	console, err := admin.New(admin.Deps{Store: s, Log: log, TrustedProxies: proxies, Jobs: jobsUI, Fingerprints: hasher})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@
 package admin
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"html/template"
@@ -19,6 +20,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/pledgeportal/pledge/internal/netaddr"
+	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
@@ -38,10 +40,16 @@ type Deps struct {
 	Params *argon2id.Params
 	// Jobs is River's job console, served at JobsPath to admins; nil: none.
 	Jobs http.Handler
+	// Fingerprints keys the fingerprint by which the audit and server logs
+	// name a username with no account (it may be a password typed in the
+	// wrong field), so that no one reading them can test guesses against
+	// it; the server secret's hasher. nil: a key of this process's own.
+	Fingerprints *pledge.Hasher
 }
 
 // Admin is the admin console's HTTP handler, for every path under /admin/.
 type Admin struct {
+	prints   *pledge.Hasher // keys the fingerprints of unknown usernames
 	jobs     http.Handler
 	store    store.Store
 	log      *slog.Logger
@@ -71,7 +79,14 @@ func New(d Deps) (*Admin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
+	prints := d.Fingerprints
+	if prints == nil {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		prints = pledge.NewHasher(key)
+	}
 	a := &Admin{
+		prints:   prints,
 		store:    d.Store,
 		log:      d.Log,
 		now:      d.Now,

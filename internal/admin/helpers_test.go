@@ -168,7 +168,8 @@ func newConsole(t *testing.T, opts ...consoleOption) *console {
 	if o.log != nil {
 		log = o.log
 	}
-	a, err := admin.New(admin.Deps{Store: st, Log: log, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs, Now: o.now})
+	a, err := admin.New(admin.Deps{Store: st, Log: log, TrustedProxies: o.proxies, Params: cheap, Jobs: jobs, Now: o.now,
+		Fingerprints: pledge.NewHasher(fingerprintKey)})
 	if err != nil {
 		t.Fatal(err)
 	}

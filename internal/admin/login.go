@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -110,7 +109,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 		reason = "account disabled"
 	}
 	if reason != "" {
-		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("%s: %s", accountLabel(name, u.Username != ""), reason)); err != nil {
+		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("%s: %s", a.accountLabel(name, u.Username != ""), reason)); err != nil {
 			return err
 		}
 		return a.loginPage(w, r, http.StatusUnauthorized, name, "Wrong username or password.")
@@ -135,10 +134,10 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 func (a *Admin) lockedOut(r *http.Request, locked lock, name, acct, addr string) error {
 	ctx := r.Context()
 	known := a.isAccount(ctx, acct)
-	label := accountLabel(name, known)
+	label := a.accountLabel(name, known)
 	logged := name
 	if !known {
-		logged = unknownAccount(name)
+		logged = a.unknownAccount(name)
 	}
 	a.log.WarnContext(ctx, "admin log-in throttled", "username", logged, "remote", a.remote(r))
 	key := lockKey(locked, acct, addr)
@@ -182,18 +181,18 @@ func (a *Admin) isAccount(ctx context.Context, acct string) bool {
 // lower case, so that repeats of one name can be told apart from others
 // without writing down what was typed (often a password, typed into the
 // wrong field).
-func accountLabel(name string, known bool) string {
+func (a *Admin) accountLabel(name string, known bool) string {
 	if known {
 		return fmt.Sprintf("username=%q", name)
 	}
-	return unknownAccount(name)
+	return a.unknownAccount(name)
 }
 
-// unknownAccount names a username with no account by a fingerprint:
-// "unknown account 1d60cf23".
-func unknownAccount(name string) string {
-	sum := sha256.Sum256([]byte(accountKey(name)))
-	return "unknown account " + hex.EncodeToString(sum[:4])
+// unknownAccount names a username with no account by a keyed fingerprint:
+// "unknown account 1d60cf23". Repeats of one name read alike; the name
+// cannot be found from it without the key.
+func (a *Admin) unknownAccount(name string) string {
+	return "unknown account " + hex.EncodeToString(a.prints.Sum("admin username:" + accountKey(name))[:4])
 }
 
 // logout ends the session and records it.
