@@ -159,3 +159,36 @@ func TestRegionsImportedTwice(t *testing.T) {
 	// The same stale page with another file is still a conflict.
 	wantStatus(t, adm.uploadForm(path, form, csv+"N3,NORTH,North Three,उत्तर तीन\n"), http.StatusConflict)
 }
+
+// A save that left the regions alone (a new title) does not stand in the
+// way of an import prepared before it: the changes the page listed are
+// still the changes, and the title stays as saved.
+func TestRegionsImportAfterAnEditOfSomethingElse(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	path := "/admin/c/vote/regions"
+	page := adm.get(path)
+	tok := csrfField.FindStringSubmatch(page.Body)[1]
+	digest := regexp.MustCompile(`name="regions" value="([0-9a-f]+)"`).FindStringSubmatch(page.Body)
+	if digest == nil {
+		t.Fatalf("the regions page sends no digest of its regions:\n%s", page.Body)
+	}
+	csv := "code,parent,name_en,name_hi\nNORTH,,North,उत्तर\nN1,NORTH,North One,उत्तर एक\nN2,NORTH,North Two,उत्तर दो\n"
+
+	other := c.campaign(t, "vote")
+	other.Title = map[string]string{"en": "A new title", "hi": "नया शीर्षक"}
+	if err := c.Store.UpdateCampaign(t.Context(), &other, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	form := url.Values{"csrf": {tok}, "action": {"apply"}, "version": {formVersion(t, page)}, "regions": {digest[1]}}
+	wantRedirect(t, adm.uploadForm(path, form, csv), "/admin/c/vote")
+	got := c.campaign(t, "vote")
+	if len(got.Regions) != 3 || got.Title["en"] != "A new title" {
+		t.Errorf("after the import: %d regions, title %q; want 3 and the title saved meanwhile", len(got.Regions), got.Title["en"])
+	}
+	if n := c.count(t, "regions-import"); n != 1 {
+		t.Errorf("%d regions-import entries, want 1", n)
+	}
+}

@@ -1,6 +1,9 @@
 package admin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +48,18 @@ func (p regionsPage) Names(r pledge.Region) string {
 		parts = append(parts, r.Name[l])
 	}
 	return strings.Join(parts, " · ")
+}
+
+// Digest is regionsDigest of the regions the page shows, sent back with
+// the file: an import may go ahead after a save that left them alone.
+func (p regionsPage) Digest() string { return regionsDigest(p.Current) }
+
+// regionsDigest identifies a list of regions, order, codes, parents and
+// names and all.
+func regionsDigest(regions []pledge.Region) string {
+	b, _ := json.Marshal(regions) // plain data: it cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 func newRegionsPage(c *pledge.Campaign) regionsPage {
@@ -110,9 +125,15 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The changes listed on the page the file was sent from were worked out
 	// against the campaign as it was then; if it has been saved since, the
-	// import waits for a look at the changes as they now are.
-	if c.Version, err = editedVersion(r, c.Version); err != nil {
+	// import waits for a look at the changes as they now are, unless that
+	// save left the regions as the page showed them (a new title, say):
+	// then the changes listed are the changes.
+	v, err := editedVersion(r, c.Version)
+	if err != nil {
 		return err
+	}
+	if shown := r.PostForm.Get("regions"); v == c.Version || shown == "" || shown != regionsDigest(c.Regions) {
+		c.Version = v
 	}
 	c.Regions = regions
 	if problems := c.Problems(); len(problems) > 0 {
