@@ -91,19 +91,33 @@ var errClientGone = errors.New("client went away")
 type pledgeWriter struct {
 	cw        *csv.Writer
 	rc        *http.ResponseController
-	names     map[string]string // region code to its English name
+	names     map[string][]string // region code to its English name, then its name in each language
+	langs     int                 // the campaign's languages
 	showEmail bool
 	rec       []string
 	pending   int
 }
 
+// pledgeColumns are the columns of pledges.csv before the region's name in
+// each of the campaign's languages (region_name_en, region_name_hi...);
+// region_name is its English name, or its default language's.
+var pledgeColumns = [...]string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}
+
 func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) *pledgeWriter {
-	names := make(map[string]string, len(c.Regions))
+	names := make(map[string][]string, len(c.Regions))
 	for _, r := range c.Regions {
-		names[r.Code] = csvsafe.Cell(r.Name.In("en", c.DefaultLang()))
+		n := []string{csvsafe.Cell(r.Name.In("en", c.DefaultLang()))}
+		for _, l := range c.Languages {
+			n = append(n, csvsafe.Cell(r.Name.In(l, c.DefaultLang())))
+		}
+		names[r.Code] = n
+	}
+	header := append([]string(nil), pledgeColumns[:]...)
+	for _, l := range c.Languages {
+		header = append(header, "region_name_"+l)
 	}
 	pw := &pledgeWriter{cw: csv.NewWriter(w), rc: http.NewResponseController(w), names: names, showEmail: showEmail,
-		rec: []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}}
+		langs: len(c.Languages), rec: header}
 	_ = pw.rc.SetWriteDeadline(time.Now().Add(exportWindow))
 	_, _ = io.WriteString(w, csvsafe.BOM)
 	_ = pw.cw.Write(pw.rec)
@@ -120,7 +134,12 @@ func (pw *pledgeWriter) write(p pledge.Pledge) error {
 	rec[0] = strconv.FormatInt(p.Number, 10)
 	rec[1] = csvsafe.Cell(p.Name)
 	rec[2] = csvsafe.Cell(p.Region)
-	rec[3] = pw.names[p.Region]
+	names := pw.names[p.Region]
+	if len(names) != 1+pw.langs { // a region no longer listed: its code alone
+		names = make([]string, 1+pw.langs)
+	}
+	rec[3] = names[0]
+	copy(rec[len(pledgeColumns):], names[1:])
 	rec[4] = csvsafe.Cell(p.Lang)
 	rec[5] = csvsafe.Cell(p.PhoneMasked) // only the masked form is stored
 	rec[6] = csvsafe.Cell(email)

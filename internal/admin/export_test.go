@@ -19,7 +19,8 @@ import (
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
-var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}
+var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status",
+	"region_name_en", "region_name_hi"}
 
 // exportCSV fetches a campaign's pledges.csv as b and parses it.
 // withoutBOM is body less the byte-order mark every CSV export starts with
@@ -103,7 +104,8 @@ func TestPledgesCSV(t *testing.T) {
 		}
 	}
 	first := rows[0]
-	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T15:30:00+05:30", "counted"}
+	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T15:30:00+05:30", "counted",
+		"North One", "उत्तर एक"}
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first row (-want +got):\n%s", diff)
 	}
