@@ -74,7 +74,7 @@ func FuzzNormaliseName(f *testing.F) {
 		"Asha\u202eivaD", "Asha\x00", "12345", "...", "", "\xff", strings.Repeat("a", 101),
 		strings.Repeat("e\u0301", 100), "a" + strings.Repeat("\u0301", 40), " \u0301a", "\u3164",
 		"a\u2000b", "\u0958", "\u1100\u1161\u11a8", "Ravi 🇮🇳 Kumar 🙏", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ",
-		"Asha ★", "李小龍", "D`Souza", "O’Brien",
+		"Asha ★", "李小龍", "D`Souza", "O’Brien", "रवि\u200bकुमार", "Ravi\u00adKumar", "e\u200b\u0301", "\u2060\u0301a",
 	} {
 		f.Add(s)
 	}

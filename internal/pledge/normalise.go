@@ -13,13 +13,24 @@ import (
 const MaxNameLen = 100
 
 // NormaliseName trims and NFC-normalises a name, collapses runs of white
-// space, and refuses control and format characters that have no place in
-// a printed name (MsgNameInvalid) and characters the certificate cannot
-// draw: emoji, symbols, scripts it has no font for (MsgNameLetters, see
-// NameChar). The result has 1..MaxNameLen characters.
+// space, drops the invisible characters pasting leaves inside a name (see
+// droppedInName), and refuses other control and format characters that
+// have no place in a printed name (MsgNameInvalid) and characters the
+// certificate cannot draw: emoji, symbols, scripts it has no font for
+// (MsgNameLetters, see NameChar). The result has 1..MaxNameLen characters.
 func NormaliseName(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+	}
+	// Dropped before NFC, so that letters and marks they stood between
+	// compose as if they had never been there.
+	if strings.ContainsFunc(s, droppedInName) {
+		s = strings.Map(func(r rune) rune {
+			if droppedInName(r) {
+				return -1
+			}
+			return r
+		}, s)
 	}
 	// Text copied from a chat or a contact card often comes wrapped in
 	// invisible direction marks: around the name they say nothing. ZWJ and
@@ -69,6 +80,20 @@ func NormaliseName(s string) (string, error) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
 	}
 	return out, nil
+}
+
+// droppedInName reports the invisible characters that copying a name from
+// a web page, a document or a chat leaves inside it: zero width space,
+// soft hyphen, byte-order mark (zero width no-break space), word joiner
+// and Mongolian vowel separator. They print as nothing and mean nothing in
+// a name, so NormaliseName drops them rather than refusing the name. ZWJ
+// and ZWNJ are not among them: they shape Indic letters.
+func droppedInName(r rune) bool {
+	switch r {
+	case '\u200b', '\u00ad', '\ufeff', '\u2060', '\u180e':
+		return true
+	}
+	return false
 }
 
 // invisibleLetter reports the Hangul fillers: letters by category that print

@@ -218,10 +218,10 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"LRO bidi override", "As\u202dha", pledge.MsgNameInvalid},
 		{"RLI isolate", "Asha\u2067x", pledge.MsgNameInvalid},
 		{"LRM mark", "As\u200eha", pledge.MsgNameInvalid},
-		{"zero width space", "As\u200bha", pledge.MsgNameInvalid},
-		{"BOM", "As\ufeffha", pledge.MsgNameInvalid},
-		{"soft hyphen", "As\u00adha", pledge.MsgNameInvalid},
 		{"tag character", "As\U000E0041ha", pledge.MsgNameInvalid},
+		{"zero width space only", "\u200b", pledge.MsgNameRequired},
+		{"soft hyphens and a space", "\u00ad \u00ad", pledge.MsgNameRequired},
+		{"word joiner beside an override", "As\u2060\u202eha", pledge.MsgNameInvalid},
 		{"replacement char", "Asha\ufffd", pledge.MsgNameInvalid},
 		{"invalid utf8", "Asha\xff", pledge.MsgNameInvalid},
 		{"truncated utf8", "आश\xe0\xa4", pledge.MsgNameInvalid},
@@ -444,6 +444,29 @@ func TestNormaliseNameInvisible(t *testing.T) {
 	for _, in := range []string{"\u3164", "\u115f", "\uffa0", "\u3164\u3164 \u3164", " \u0301Asha"} {
 		if got, err := pledge.NormaliseName(in); err == nil {
 			t.Errorf("NormaliseName(%q) = %q, accepted", in, got)
+		}
+	}
+}
+
+// Invisible characters pasted inside a name are dropped, not refused: the
+// name is accepted as it reads. ZWJ and ZWNJ, which shape Indic letters,
+// stay.
+func TestNormaliseNameDropsInvisible(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"रवि\u200bकुमार", "रविकुमार"},      // zero width space
+		{"Ravi\u00adKumar", "RaviKumar"},    // soft hyphen
+		{"Asha\ufeff Devi", "Asha Devi"},    // byte-order mark
+		{"\ufeffAsha Devi", "Asha Devi"},    // at the start
+		{"Asha\u2060Devi", "AshaDevi"},      // word joiner
+		{"Asha\u180eDevi", "AshaDevi"},      // Mongolian vowel separator
+		{"Asha \u200b Devi", "Asha Devi"},   // between spaces: still one space
+		{"Rene\u200b\u0301e", "Ren\u00e9e"}, // the mark composes with its letter
+		{"क्\u200dष\u200bा", "क्\u200dषा"},  // ZWJ stays
+		{"Ra\u00ad\u00ad\u00advi", "Ravi"},  // several in a row
+	} {
+		got, err := pledge.NormaliseName(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("NormaliseName(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
 	}
 }
