@@ -86,7 +86,7 @@ func FuzzNormaliseName(f *testing.F) {
 				t.Fatalf("NormaliseName(%q): unexpected error %#v", s, err)
 			}
 			switch fe.Key {
-			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong, pledge.MsgNameLetters:
+			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong, pledge.MsgNameLetters, pledge.MsgNameNoLetters:
 			default:
 				t.Fatalf("NormaliseName(%q): key %q", s, fe.Key)
 			}

@@ -17,7 +17,9 @@ const MaxNameLen = 100
 // droppedInName), and refuses other control and format characters that
 // have no place in a printed name (MsgNameInvalid) and characters the
 // certificate cannot draw: emoji, symbols, scripts it has no font for
-// (MsgNameLetters, see NameChar). The result has 1..MaxNameLen characters.
+// (MsgNameLetters, see NameChar). A name of digits or punctuation only,
+// without a letter, is refused with MsgNameNoLetters. The result has
+// 1..MaxNameLen characters.
 func NormaliseName(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
@@ -77,7 +79,7 @@ func NormaliseName(s string) (string, error) {
 		return "", &FieldError{Field: "name", Key: MsgNameTooLong}
 	}
 	if !hasLetter(out) {
-		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+		return "", &FieldError{Field: "name", Key: MsgNameNoLetters}
 	}
 	return out, nil
 }

@@ -195,7 +195,9 @@ func TestAPIPledgeRefused(t *testing.T) {
 		{name: "name with bidi override", body: valid(set("name", "Asha\u202eamreV")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
 		{name: "name without letters", body: valid(set("name", "12345")), wantStatus: 400, wantError: "invalid",
-			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
+			wantFields: []field{{"name", "en", pledge.MsgNameNoLetters}}},
+		{name: "name of punctuation only, in Hindi", body: valid(func(m map[string]string) { m["name"], m["lang"] = "...", "hi" }),
+			wantStatus: 400, wantError: "invalid", wantFields: []field{{"name", "hi", pledge.MsgNameNoLetters}}},
 		{name: "name with markup", body: valid(set("name", "<b>Ram</b>")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"name", "en", pledge.MsgNameLetters}}},
 		{name: "name with emoji", body: valid(set("name", "Ravi 🇮🇳 Kumar 🙏")), wantStatus: 400, wantError: "invalid",
@@ -544,6 +546,11 @@ func TestFormValidationErrors(t *testing.T) {
 			[]string{pledge.MsgNameLetters}, "Ravi 🇮🇳 Kumar 🙏"},
 		{"name with emoji in Hindi", pledgeForm("रवि कुमार 🙏", "9876543210", "N1", "hi"), "hi",
 			[]string{pledge.MsgNameLetters}, "रवि कुमार 🙏"},
+		// A number or a dash typed for a name is asked for in letters.
+		{"name of digits", pledgeForm("12345", "9876543210", "N1", "en"), "en",
+			[]string{pledge.MsgNameNoLetters}, "12345"},
+		{"name a dash, in Hindi", pledgeForm("-", "9876543210", "N1", "hi"), "hi",
+			[]string{pledge.MsgNameNoLetters}, "-"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -561,7 +568,7 @@ func TestFormValidationErrors(t *testing.T) {
 			}
 			fieldOf := map[string]string{pledge.MsgPhoneInvalid: "phone", pledge.MsgPhoneRequired: "phone",
 				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name",
-				pledge.MsgNameLetters: "name"}
+				pledge.MsgNameLetters: "name", pledge.MsgNameNoLetters: "name"}
 			for _, key := range tc.wantKeys {
 				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+htmlText(msg(t, tc.lang, key))+`</a></li>`)
 			}
