@@ -116,7 +116,10 @@ func hasLetter(s string) bool {
 // NormalisePhone turns an Indian mobile number written in any common form
 // ("+91 98765-43210", "0091 98765 43210", "09876543210", "(+91) 98765 43210",
 // "919876543210", Devanagari digits) into E.164: "+919876543210". Indian
-// mobile numbers have ten digits and begin with 6, 7, 8 or 9.
+// mobile numbers have ten digits and begin with 6, 7, 8 or 9. The country
+// code may be followed by the trunk 0 written for calls within India
+// ("+91 098765 43210", "+91 (0) 98765 43210"), and its plus may be the
+// fullwidth one of East Asian keyboards ("＋91").
 func NormalisePhone(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", &FieldError{Field: "phone", Key: MsgPhoneRequired}
@@ -132,7 +135,7 @@ func NormalisePhone(s string) (string, error) {
 			digits = append(digits, byte(r))
 		case indicDigit(r) >= 0:
 			digits = append(digits, byte('0'+indicDigit(r)))
-		case r == '+' && len(digits) == 0 && !plus:
+		case (r == '+' || r == '\uff0b') && len(digits) == 0 && !plus:
 			plus = true
 		case r == '-' || r == '.' || r == '(' || r == ')' || r >= '\u2010' && r <= '\u2015',
 			unicode.IsSpace(r) || r == '\u202f',
@@ -145,6 +148,8 @@ func NormalisePhone(s string) (string, error) {
 	switch {
 	case plus && strings.HasPrefix(d, "91") && len(d) == 12:
 		d = d[2:]
+	case plus && strings.HasPrefix(d, "910") && len(d) == 13:
+		d = d[3:]
 	case plus:
 		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
 	case strings.HasPrefix(d, "0091") && len(d) == 14:

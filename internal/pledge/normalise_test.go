@@ -49,6 +49,13 @@ func TestNormalisePhoneAccepts(t *testing.T) {
 		"०९८७६५४३२१०",               // Devanagari trunk prefix
 		"98765४३२१०",                // mixed scripts
 		"(98765) 43210",
+		"+91 098765 43210",         // the trunk 0 after the country code
+		"+91 (0) 98765 43210",      // written as in a letterhead
+		"+91-0-98765-43210",        //
+		"(+91) 098765 43210",       //
+		"\uff0b91 9876543210",      // fullwidth plus
+		"\uff0b91 (0) 98765 43210", // both
+		"\uff0b９１ ９８７６５４３２１０",      // fullwidth throughout
 	}
 	for _, in := range cases {
 		got, err := pledge.NormalisePhone(in)
@@ -87,6 +94,18 @@ func TestNormalisePhoneRefuses(t *testing.T) {
 		{"foreign 12 digits", "+44 9876543210"},
 		{"plus with ten digits only", "+9876543210"},
 		{"plus then 0091", "+0091 98765 43210"},
+		{"+91 then two zeros", "+91 00 98765 43210"},
+		{"+91 0 then 5", "+91 0 58765 43210"},
+		{"+91 0 then nine digits", "+91 0 98765 4321"},
+		{"+91 0 then eleven digits", "+91 0 98765 432101"},
+		{"0 without a plus before 91", "91 0 98765 43210"},
+		{"0091 then 0", "0091 0 98765 43210"},
+		{"zero before the plus", "0 +91 98765 43210"},
+		{"+0 after another code", "+44 0 98765 43210"},
+		{"fullwidth plus twice", "\uff0b\uff0b91 9876543210"},
+		{"plus and fullwidth plus", "+\uff0b91 9876543210"},
+		{"fullwidth plus in the middle", "98765\uff0b43210"},
+		{"fullwidth plus with ten digits only", "\uff0b9876543210"},
 		{"double plus", "++919876543210"},
 		{"plus plus spaced", "+ +91 9876543210"},
 		{"plus in the middle", "98765+43210"},

@@ -32,3 +32,24 @@ func TestPastedNameWithInvisibleCharacters(t *testing.T) {
 	mustContain(t, cert.text(), ">RaviKumar</p>")
 	mustNotContain(t, cert.text(), "\u00ad", "\u200b")
 }
+
+// A number written with the trunk 0 after +91, or with a fullwidth plus,
+// is taken, through the API and the form, and is the same number written
+// plainly: it pledges once.
+func TestPastedPhoneForms(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, c := range []struct{ written, plain string }{
+		{"+91 098765 43214", "9876543214"},
+		{"+91 (0) 98765 43224", "09876543224"},
+		{"\uff0b91 9876543231", "+919876543231"},
+	} {
+		p.mustPledge(t, "vote", "Asha Verma", c.written, "N1", "en")
+		again := p.postJSON(t, pledgesPath("vote"), pledgeReq("Asha Verma", c.plain, "N1", "en"))
+		wantStatus(t, again, http.StatusConflict)
+	}
+	r := p.postForm(t, "/c/vote", pledgeForm("Ravi Kumar", "+91 (0) 91234 56780", "N1", "hi"), p.sameOrigin()...)
+	wantStatus(t, r, http.StatusSeeOther)
+	again := p.postJSON(t, pledgesPath("vote"), pledgeReq("Ravi Kumar", "9123456780", "N1", "en"))
+	wantStatus(t, again, http.StatusConflict)
+}
