@@ -67,6 +67,7 @@ type certificateData struct {
 	RegionLabel                                string // the campaign's word for a region; empty: the catalogue's
 	Invalidated                                bool   // set aside by an admin: the page says so
 	Withdrawn                                  bool   // withdrawn by the citizen: the page says so
+	Mailed                                     bool   // an address was given: the confirmation mail carries the link too
 
 	// The certificate page's pictures and verification link.
 	VerifyURL         string // absolute: the public verification page, the QR code's URL; empty: none
@@ -150,6 +151,7 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 		Withdrawn:      p.Withdrawn(),
+		Mailed:         p.Email != "",
 		FileName:       fmt.Sprintf("pledge-certificate-%d", p.Number),
 	}
 	if s.links.Verify != nil {
