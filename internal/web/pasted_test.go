@@ -53,3 +53,52 @@ func TestPastedPhoneForms(t *testing.T) {
 	again := p.postJSON(t, pledgesPath("vote"), pledgeReq("Ravi Kumar", "9123456780", "N1", "en"))
 	wantStatus(t, again, http.StatusConflict)
 }
+
+// A certificate or verification link copied with the punctuation after it
+// (a full stop, a comma, a closing bracket or quote) or with a slash added
+// leads to its page with a permanent redirect, ?lang= kept; what is still
+// not a link of the kind after trimming is refused as before.
+func TestCopiedLinkWithTrailingPunctuation(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	rc := p.mustPledge(t, "vote", "Asha Verma", "9876543210", "N1", "en")
+	cert := "/certificate/" + rc.Token
+	verify := p.Links.VerifyPath(p.Campaign.ID, rc.Number)
+	for _, c := range []struct{ path, want string }{
+		{cert + ".", cert},
+		{cert + ",", cert},
+		{cert + ")", cert},
+		{cert + ").", cert},
+		{cert + "]", cert},
+		{cert + "/", cert},
+		{cert + "'", cert},
+		{cert + "%22", cert},
+		{cert + ".?lang=hi", cert + "?lang=hi"},
+		{cert + "/?lang=hi", cert + "?lang=hi"},
+		{cert + ").?lang=hi&utm_source=x", cert + "?lang=hi"},
+		{verify + ".", verify},
+		{verify + "/", verify},
+		{verify + ")", verify},
+		{verify + "./?lang=en", verify + "?lang=en"},
+	} {
+		r := p.get(t, c.path)
+		if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != c.want {
+			t.Errorf("GET %s: %d, Location %q; want 301 to %s", c.path, r.Status, r.Header.Get("Location"), c.want)
+			continue
+		}
+		wantStatus(t, p.get(t, c.want), http.StatusOK)
+	}
+	for _, path := range []string{
+		cert + "x.",                        // not a token once trimmed
+		cert[:len(cert)-1] + ".",           // a character short
+		"/certificate/),",                  // nothing left
+		"/certificate/" + verify[8:] + ".", // a verification token under /certificate/
+		"/verify/" + rc.Token + "/",        // and the other way round
+		cert + "-",                         // not punctuation a sentence adds
+	} {
+		r := p.get(t, path)
+		if r.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %v, want 404", path, r)
+		}
+	}
+}
