@@ -60,7 +60,7 @@ func TestAPIPledgeCreatesCertificate(t *testing.T) {
 	if ct := cert.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("certificate Content-Type = %q, want text/html", ct)
 	}
-	mustContain(t, cert.text(), `<p class="name">Asha Verma</p>`, "<dd>#1</dd>", "<title>Certificate #1</title>", "<dd>North One</dd>", msg(t, "en", "certificate_of"))
+	mustContain(t, cert.text(), `<p class="name" dir="auto">Asha Verma</p>`, "<dd>#1</dd>", "<title>Certificate #1</title>", "<dd>North One</dd>", msg(t, "en", "certificate_of"))
 	// The certificate is public behind its token: no mobile number on it,
 	// kept out of caches (a withdrawal shows at once) and search engines.
 	mustNotContain(t, cert.text(), "98765", "43210")
@@ -427,7 +427,7 @@ func TestAPIPledgeNamesRoundTrip(t *testing.T) {
 			if tc.nameLang != "" {
 				attr = ` lang="` + tc.nameLang + `"`
 			}
-			mustContain(t, cert.text(), `<p class="name"`+attr+`>`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
+			mustContain(t, cert.text(), `<p class="name" dir="auto"`+attr+`>`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
 			if tc.lang == "hi" {
 				mustContain(t, cert.text(), msg(t, "hi", "certificate_of"), "उत्तर दो")
 			}
@@ -488,7 +488,7 @@ func TestFormPledge(t *testing.T) {
 			}
 			cert := p.get(t, strings.ReplaceAll(href[1], "&amp;", "&"))
 			wantStatus(t, cert, http.StatusOK)
-			mustContain(t, cert.text(), `<p class="name">`+htmlText(tc.name)+`</p>`, fmt.Sprintf("<dd>#%d</dd>", number), "<dd>"+tc.regionName+"</dd>")
+			mustContain(t, cert.text(), `<p class="name" dir="auto">`+htmlText(tc.name)+`</p>`, fmt.Sprintf("<dd>#%d</dd>", number), "<dd>"+tc.regionName+"</dd>")
 		})
 	}
 	if st := p.state(t, p.Campaign); st.Audit.Rows != 2 {
