@@ -52,7 +52,8 @@ const (
 	MsgNameRequired  = "err_name_required"
 	MsgNameTooLong   = "err_name_too_long"
 	MsgNameInvalid   = "err_name_invalid"
-	MsgNameLetters   = "err_name_letters" // emoji, symbols, a script without a font
+	MsgNameLetters   = "err_name_letters"    // emoji, symbols, a script without a font
+	MsgNameNoLetters = "err_name_no_letters" // digits or punctuation only ("12345", "...")
 	MsgPhoneRequired = "err_phone_required"
 	MsgPhoneInvalid  = "err_phone_invalid"
 	MsgRegionUnknown = "err_region_unknown"

@@ -21,7 +21,8 @@ func FuzzNormalisePhone(f *testing.F) {
 		"98765 43210", "98765.43210", "९८७६५४३२१०", "+९१\u00a0९८७६५४३२१०",
 		"", " ", "+", "++919876543210", "98765+43210", "+1 987 654 3210",
 		"5876543210", "987654321", "98765432101", "00919876543210", "+0091 9876543210",
-		strings.Repeat("9", 65), "9876543210\xff",
+		strings.Repeat("9", 65), "9876543210\xff", "+91 098765 43210", "+91 (0) 98765 43210",
+		"\uff0b91 9876543210", "+91 00 98765 43210", "\uff0b\uff0b919876543210",
 	} {
 		f.Add(s)
 	}
@@ -74,7 +75,7 @@ func FuzzNormaliseName(f *testing.F) {
 		"Asha\u202eivaD", "Asha\x00", "12345", "...", "", "\xff", strings.Repeat("a", 101),
 		strings.Repeat("e\u0301", 100), "a" + strings.Repeat("\u0301", 40), " \u0301a", "\u3164",
 		"a\u2000b", "\u0958", "\u1100\u1161\u11a8", "Ravi 🇮🇳 Kumar 🙏", "ᱥᱟᱱᱛᱟᱲ ᱢᱩᱨᱢᱩ", "ꯃꯤꯇꯩ ꯃꯌꯦꯛ",
-		"Asha ★", "李小龍", "D`Souza", "O’Brien",
+		"Asha ★", "李小龍", "D`Souza", "O’Brien", "रवि\u200bकुमार", "Ravi\u00adKumar", "e\u200b\u0301", "\u2060\u0301a",
 	} {
 		f.Add(s)
 	}
@@ -86,7 +87,7 @@ func FuzzNormaliseName(f *testing.F) {
 				t.Fatalf("NormaliseName(%q): unexpected error %#v", s, err)
 			}
 			switch fe.Key {
-			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong, pledge.MsgNameLetters:
+			case pledge.MsgNameRequired, pledge.MsgNameInvalid, pledge.MsgNameTooLong, pledge.MsgNameLetters, pledge.MsgNameNoLetters:
 			default:
 				t.Fatalf("NormaliseName(%q): key %q", s, fe.Key)
 			}

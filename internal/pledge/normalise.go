@@ -13,13 +13,26 @@ import (
 const MaxNameLen = 100
 
 // NormaliseName trims and NFC-normalises a name, collapses runs of white
-// space, and refuses control and format characters that have no place in
-// a printed name (MsgNameInvalid) and characters the certificate cannot
-// draw: emoji, symbols, scripts it has no font for (MsgNameLetters, see
-// NameChar). The result has 1..MaxNameLen characters.
+// space, drops the invisible characters pasting leaves inside a name (see
+// droppedInName), and refuses other control and format characters that
+// have no place in a printed name (MsgNameInvalid) and characters the
+// certificate cannot draw: emoji, symbols, scripts it has no font for
+// (MsgNameLetters, see NameChar). A name of digits or punctuation only,
+// without a letter, is refused with MsgNameNoLetters. The result has
+// 1..MaxNameLen characters.
 func NormaliseName(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+	}
+	// Dropped before NFC, so that letters and marks they stood between
+	// compose as if they had never been there.
+	if strings.ContainsFunc(s, droppedInName) {
+		s = strings.Map(func(r rune) rune {
+			if droppedInName(r) {
+				return -1
+			}
+			return r
+		}, s)
 	}
 	// Text copied from a chat or a contact card often comes wrapped in
 	// invisible direction marks: around the name they say nothing. ZWJ and
@@ -66,9 +79,23 @@ func NormaliseName(s string) (string, error) {
 		return "", &FieldError{Field: "name", Key: MsgNameTooLong}
 	}
 	if !hasLetter(out) {
-		return "", &FieldError{Field: "name", Key: MsgNameInvalid}
+		return "", &FieldError{Field: "name", Key: MsgNameNoLetters}
 	}
 	return out, nil
+}
+
+// droppedInName reports the invisible characters that copying a name from
+// a web page, a document or a chat leaves inside it: zero width space,
+// soft hyphen, byte-order mark (zero width no-break space), word joiner
+// and Mongolian vowel separator. They print as nothing and mean nothing in
+// a name, so NormaliseName drops them rather than refusing the name. ZWJ
+// and ZWNJ are not among them: they shape Indic letters.
+func droppedInName(r rune) bool {
+	switch r {
+	case '\u200b', '\u00ad', '\ufeff', '\u2060', '\u180e':
+		return true
+	}
+	return false
 }
 
 // invisibleLetter reports the Hangul fillers: letters by category that print
@@ -89,7 +116,10 @@ func hasLetter(s string) bool {
 // NormalisePhone turns an Indian mobile number written in any common form
 // ("+91 98765-43210", "0091 98765 43210", "09876543210", "(+91) 98765 43210",
 // "919876543210", Devanagari digits) into E.164: "+919876543210". Indian
-// mobile numbers have ten digits and begin with 6, 7, 8 or 9.
+// mobile numbers have ten digits and begin with 6, 7, 8 or 9. The country
+// code may be followed by the trunk 0 written for calls within India
+// ("+91 098765 43210", "+91 (0) 98765 43210"), and its plus may be the
+// fullwidth one of East Asian keyboards ("＋91").
 func NormalisePhone(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", &FieldError{Field: "phone", Key: MsgPhoneRequired}
@@ -105,7 +135,7 @@ func NormalisePhone(s string) (string, error) {
 			digits = append(digits, byte(r))
 		case indicDigit(r) >= 0:
 			digits = append(digits, byte('0'+indicDigit(r)))
-		case r == '+' && len(digits) == 0 && !plus:
+		case (r == '+' || r == '\uff0b') && len(digits) == 0 && !plus:
 			plus = true
 		case r == '-' || r == '.' || r == '(' || r == ')' || r >= '\u2010' && r <= '\u2015',
 			unicode.IsSpace(r) || r == '\u202f',
@@ -118,6 +148,8 @@ func NormalisePhone(s string) (string, error) {
 	switch {
 	case plus && strings.HasPrefix(d, "91") && len(d) == 12:
 		d = d[2:]
+	case plus && strings.HasPrefix(d, "910") && len(d) == 13:
+		d = d[3:]
 	case plus:
 		return "", &FieldError{Field: "phone", Key: MsgPhoneInvalid}
 	case strings.HasPrefix(d, "0091") && len(d) == 14:

@@ -49,6 +49,13 @@ func TestNormalisePhoneAccepts(t *testing.T) {
 		"०९८७६५४३२१०",               // Devanagari trunk prefix
 		"98765४३२१०",                // mixed scripts
 		"(98765) 43210",
+		"+91 098765 43210",         // the trunk 0 after the country code
+		"+91 (0) 98765 43210",      // written as in a letterhead
+		"+91-0-98765-43210",        //
+		"(+91) 098765 43210",       //
+		"\uff0b91 9876543210",      // fullwidth plus
+		"\uff0b91 (0) 98765 43210", // both
+		"\uff0b９１ ９８７６５４３２１０",      // fullwidth throughout
 	}
 	for _, in := range cases {
 		got, err := pledge.NormalisePhone(in)
@@ -87,6 +94,18 @@ func TestNormalisePhoneRefuses(t *testing.T) {
 		{"foreign 12 digits", "+44 9876543210"},
 		{"plus with ten digits only", "+9876543210"},
 		{"plus then 0091", "+0091 98765 43210"},
+		{"+91 then two zeros", "+91 00 98765 43210"},
+		{"+91 0 then 5", "+91 0 58765 43210"},
+		{"+91 0 then nine digits", "+91 0 98765 4321"},
+		{"+91 0 then eleven digits", "+91 0 98765 432101"},
+		{"0 without a plus before 91", "91 0 98765 43210"},
+		{"0091 then 0", "0091 0 98765 43210"},
+		{"zero before the plus", "0 +91 98765 43210"},
+		{"+0 after another code", "+44 0 98765 43210"},
+		{"fullwidth plus twice", "\uff0b\uff0b91 9876543210"},
+		{"plus and fullwidth plus", "+\uff0b91 9876543210"},
+		{"fullwidth plus in the middle", "98765\uff0b43210"},
+		{"fullwidth plus with ten digits only", "\uff0b9876543210"},
 		{"double plus", "++919876543210"},
 		{"plus plus spaced", "+ +91 9876543210"},
 		{"plus in the middle", "98765+43210"},
@@ -218,22 +237,24 @@ func TestNormaliseNameRefuses(t *testing.T) {
 		{"LRO bidi override", "As\u202dha", pledge.MsgNameInvalid},
 		{"RLI isolate", "Asha\u2067x", pledge.MsgNameInvalid},
 		{"LRM mark", "As\u200eha", pledge.MsgNameInvalid},
-		{"zero width space", "As\u200bha", pledge.MsgNameInvalid},
-		{"BOM", "As\ufeffha", pledge.MsgNameInvalid},
-		{"soft hyphen", "As\u00adha", pledge.MsgNameInvalid},
 		{"tag character", "As\U000E0041ha", pledge.MsgNameInvalid},
+		{"zero width space only", "\u200b", pledge.MsgNameRequired},
+		{"soft hyphens and a space", "\u00ad \u00ad", pledge.MsgNameRequired},
+		{"word joiner beside an override", "As\u2060\u202eha", pledge.MsgNameInvalid},
 		{"replacement char", "Asha\ufffd", pledge.MsgNameInvalid},
 		{"invalid utf8", "Asha\xff", pledge.MsgNameInvalid},
 		{"truncated utf8", "आश\xe0\xa4", pledge.MsgNameInvalid},
 		{"overlong utf8", "\xc0\xafAsha", pledge.MsgNameInvalid},
 		{"surrogate utf8", "\xed\xa0\x80Asha", pledge.MsgNameInvalid},
-		{"digits only", "12345", pledge.MsgNameInvalid},
-		{"Devanagari digits only", "१२३", pledge.MsgNameInvalid},
-		{"punctuation only", "...", pledge.MsgNameInvalid},
-		{"symbols only", "-- !! ??", pledge.MsgNameInvalid},
+		{"digits only", "12345", pledge.MsgNameNoLetters},
+		{"Devanagari digits only", "१२३", pledge.MsgNameNoLetters},
+		{"punctuation only", "...", pledge.MsgNameNoLetters},
+		{"symbols only", "-- !! ??", pledge.MsgNameNoLetters},
 		{"emoji only", "🙏🗳️", pledge.MsgNameLetters},
+		{"hyphen only", "-", pledge.MsgNameNoLetters},
+		{"digits and punctuation", "12.345-6", pledge.MsgNameNoLetters},
 		{"combining mark only", "\u0301", pledge.MsgNameInvalid},
-		{"ZWJ only", "\u200d", pledge.MsgNameInvalid},
+		{"ZWJ only", "\u200d", pledge.MsgNameNoLetters},
 		{"five marks on a letter", "Ravix" + strings.Repeat("\u0301", 5), pledge.MsgNameInvalid},
 		{"thirty marks stacked", "Ravi A" + strings.Repeat("\u0301", 30) + " Kumar", pledge.MsgNameInvalid},
 		{"too long ASCII", strings.Repeat("a", 101), pledge.MsgNameTooLong},
@@ -444,6 +465,29 @@ func TestNormaliseNameInvisible(t *testing.T) {
 	for _, in := range []string{"\u3164", "\u115f", "\uffa0", "\u3164\u3164 \u3164", " \u0301Asha"} {
 		if got, err := pledge.NormaliseName(in); err == nil {
 			t.Errorf("NormaliseName(%q) = %q, accepted", in, got)
+		}
+	}
+}
+
+// Invisible characters pasted inside a name are dropped, not refused: the
+// name is accepted as it reads. ZWJ and ZWNJ, which shape Indic letters,
+// stay.
+func TestNormaliseNameDropsInvisible(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"रवि\u200bकुमार", "रविकुमार"},      // zero width space
+		{"Ravi\u00adKumar", "RaviKumar"},    // soft hyphen
+		{"Asha\ufeff Devi", "Asha Devi"},    // byte-order mark
+		{"\ufeffAsha Devi", "Asha Devi"},    // at the start
+		{"Asha\u2060Devi", "AshaDevi"},      // word joiner
+		{"Asha\u180eDevi", "AshaDevi"},      // Mongolian vowel separator
+		{"Asha \u200b Devi", "Asha Devi"},   // between spaces: still one space
+		{"Rene\u200b\u0301e", "Ren\u00e9e"}, // the mark composes with its letter
+		{"क्\u200dष\u200bा", "क्\u200dषा"},  // ZWJ stays
+		{"Ra\u00ad\u00ad\u00advi", "Ravi"},  // several in a row
+	} {
+		got, err := pledge.NormaliseName(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("NormaliseName(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
 	}
 }

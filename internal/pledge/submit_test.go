@@ -98,7 +98,7 @@ func TestPrepareReportsAllFields(t *testing.T) {
 	}
 	got := fieldKeys(t, err)
 	want := map[string]string{
-		"name":   pledge.MsgNameInvalid,
+		"name":   pledge.MsgNameNoLetters,
 		"phone":  pledge.MsgPhoneInvalid,
 		"region": pledge.MsgRegionUnknown,
 		"email":  pledge.MsgEmailInvalid,

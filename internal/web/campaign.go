@@ -29,6 +29,7 @@ type campaignView struct {
 	NameMax                  int               // the longest name accepted, for the field's maxlength
 	Opens                    string            // when a campaign not open yet will open, in words
 	Ended                    string            // when a campaign that has closed ended, in words
+	OG                       ogTags            // the link's preview in messaging apps
 }
 
 // fieldError is one entry of the form's error summary.
@@ -58,6 +59,13 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		Form:          in,
 		NameMax:       pledge.MaxNameLen,
 		Errors:        map[string]string{},
+	}
+	// The page is cached for every request, so its own URL is given only
+	// when the portal's public URL is configured, not taken from the
+	// request's Host.
+	v.OG = ogTags{Type: "website", Title: v.Title, Description: shorten(v.Text, ogDescriptionMax)}
+	if s.deps.BaseURL != "" {
+		v.OG.URL = s.deps.BaseURL + "/c/" + url.PathEscape(c.Slug) + "?lang=" + url.QueryEscape(lang)
 	}
 	groups := map[string]int{} // parent code -> index in v.Groups
 	for _, r := range c.Leaves() {

@@ -74,16 +74,16 @@ func TestNameMarkedWithItsLanguage(t *testing.T) {
 	for _, tc := range []struct {
 		path, want, not string
 	}{
-		{hi.CertificateURL + "?lang=en", `<p class="name" lang="hi">आशा वर्मा</p>`, ""},
-		{hi.CertificateURL + "?lang=hi", `<p class="name">आशा वर्मा</p>`, ""},
-		{en.CertificateURL + "?lang=hi", `<p class="name" lang="en">Asha Verma</p>`, ""},
-		{en.CertificateURL + "?lang=en", `<p class="name">Asha Verma</p>`, ""},
-		{p.verifyPath(hi.Number) + "?lang=en", `<span class="masked" lang="hi">`, ""},
-		{p.verifyPath(en.Number) + "?lang=en", `<span class="masked">`, `class="masked" lang=`},
-		{bn.CertificateURL + "?lang=hi", `<p class="name" lang="bn">রবীন্দ্রনাথ ঠাকুর</p>`, ""},
-		{bn.CertificateURL + "?lang=en", `<p class="name" lang="bn">`, ""},
-		{ta.CertificateURL + "?lang=en", `<p class="name" lang="ta">முருகன்</p>`, ""},
-		{p.verifyPath(ta.Number) + "?lang=hi", `<span class="masked" lang="ta">`, ""},
+		{hi.CertificateURL + "?lang=en", `<p class="name" dir="auto" lang="hi">आशा वर्मा</p>`, ""},
+		{hi.CertificateURL + "?lang=hi", `<p class="name" dir="auto">आशा वर्मा</p>`, ""},
+		{en.CertificateURL + "?lang=hi", `<p class="name" dir="auto" lang="en">Asha Verma</p>`, ""},
+		{en.CertificateURL + "?lang=en", `<p class="name" dir="auto">Asha Verma</p>`, ""},
+		{p.verifyPath(hi.Number) + "?lang=en", `<span class="masked" dir="auto" lang="hi">`, ""},
+		{p.verifyPath(en.Number) + "?lang=en", `<span class="masked" dir="auto">`, `class="masked" dir="auto" lang=`},
+		{bn.CertificateURL + "?lang=hi", `<p class="name" dir="auto" lang="bn">রবীন্দ্রনাথ ঠাকুর</p>`, ""},
+		{bn.CertificateURL + "?lang=en", `<p class="name" dir="auto" lang="bn">`, ""},
+		{ta.CertificateURL + "?lang=en", `<p class="name" dir="auto" lang="ta">முருகன்</p>`, ""},
+		{p.verifyPath(ta.Number) + "?lang=hi", `<span class="masked" dir="auto" lang="ta">`, ""},
 	} {
 		r := p.get(t, tc.path)
 		wantStatus(t, r, http.StatusOK)

@@ -228,7 +228,7 @@ func TestConfirm(t *testing.T) {
 		// No ?lang=: the page speaks the language the citizen pledged in.
 		// The name typed is shown masked: whoever typed the address need
 		// not own it, and the page is the office's.
-		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", "A*** V***", "उत्तर एक",
+		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", `<dd dir="auto" lang="en">A*** V***</dd>`, "उत्तर एक",
 			`<form method="post" action="`+confirm+`?lang=hi"`, msg(t, "hi", "confirm_button"))
 		mustNotContain(t, r.text(), "Asha", "Verma")
 	}
@@ -251,7 +251,9 @@ func TestConfirm(t *testing.T) {
 	p.wantCounts(t, must, 1, 1)
 	thanks := p.get(t, loc)
 	wantStatus(t, thanks, http.StatusOK)
-	mustContain(t, thanks.text(), htmlText(fmt.Sprintf(msg(t, "hi", "you_are_pledge"), "1")), `href="/certificate/`+m[1]+`?lang=hi"`)
+	mustContain(t, thanks.text(), htmlText(fmt.Sprintf(msg(t, "hi", "you_are_pledge"), "1")), `href="/certificate/`+m[1]+`?lang=hi"`,
+		// the confirmation mail, on its way, has the link too
+		htmlText(msg(t, "hi", "thanks_keep_link")), htmlText(msg(t, "hi", "thanks_mailed")))
 
 	// Again: the same number, counted once.
 	again := p.press(t, confirm)
@@ -375,7 +377,8 @@ func TestWithdraw(t *testing.T) {
 	thanks := p.get(t, "/c/vote/thanks/"+rec.Token+"?lang=en")
 	wantStatus(t, thanks, http.StatusOK)
 	mustContain(t, thanks.text(), msg(t, "en", "withdrawn_title"), fmt.Sprintf(msg(t, "en", "withdrawn_done"), "1"))
-	mustNotContain(t, thanks.text(), msg(t, "en", "thanks_title"), "You are pledge", msg(t, "en", "view_certificate"))
+	mustNotContain(t, thanks.text(), msg(t, "en", "thanks_title"), "You are pledge", msg(t, "en", "view_certificate"),
+		htmlText(msg(t, "en", "thanks_keep_link")), htmlText(msg(t, "en", "thanks_mailed")))
 
 	// The other pledge is untouched.
 	ravi := p.get(t, "/certificate/"+p.Tokens.Encode(p.Campaign.ID, 2))

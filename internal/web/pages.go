@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
@@ -67,11 +69,13 @@ type certificateData struct {
 	RegionLabel                                string // the campaign's word for a region; empty: the catalogue's
 	Invalidated                                bool   // set aside by an admin: the page says so
 	Withdrawn                                  bool   // withdrawn by the citizen: the page says so
+	Mailed                                     bool   // an address was given: the confirmation mail carries the link too
 
 	// The certificate page's pictures and verification link.
 	VerifyURL         string // absolute: the public verification page, the QR code's URL; empty: none
 	FullURL, ShareURL string // the PNGs, with their version (v=) so caches keep them for good; empty: no renderer
 	FileName          string // what a downloaded PNG is called, without ".png"
+	OG                ogTags // the certificate page's preview in messaging apps
 }
 
 // Void reports whether the pledge no longer counts, so its pages must not
@@ -150,6 +154,7 @@ func (s *Server) certificateView(r *http.Request, cd certified, lang string) cer
 		Signatory:      c.Signatory.In(lang, c.DefaultLang()),
 		Invalidated:    p.Invalidated,
 		Withdrawn:      p.Withdrawn(),
+		Mailed:         p.Email != "",
 		FileName:       fmt.Sprintf("pledge-certificate-%d", p.Number),
 	}
 	if s.links.Verify != nil {
@@ -198,6 +203,31 @@ func (d certificateData) titleKey(valid string) string {
 	return valid
 }
 
+// certificateOG is the preview of the certificate page d in lang: who
+// took the pledge of which campaign, and the share picture. A void
+// pledge's preview says it is not valid and claims nothing.
+func (s *Server) certificateOG(r *http.Request, d certificateData, lang string) ogTags {
+	heading := d.Heading
+	if heading == "" {
+		heading = s.cat.T(lang, "certificate_of")
+	}
+	og := ogTags{
+		Type:  "website",
+		Title: heading + " #" + d.Number,
+		URL:   s.baseURL(r) + "/certificate/" + r.PathValue("token") + "?lang=" + url.QueryEscape(lang),
+	}
+	if d.Void() {
+		og.Title += " (" + s.cat.T(lang, "certificate_void") + ")"
+		return og
+	}
+	og.Description = strings.NewReplacer("{name}", d.Name, "{campaign}", d.Campaign).Replace(s.cat.T(lang, "og_took_pledge"))
+	if d.ShareURL != "" {
+		og.Image, og.ImageAlt = s.baseURL(r)+d.ShareURL, s.cat.T(lang, "certificate_image_alt")
+		og.ImageWidth, og.ImageHeight = certificate.Share.Dimensions()
+	}
+	return og
+}
+
 // certificate is the public page behind a certificate's unguessable URL.
 func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 	// Not stored anywhere: a withdrawn or invalidated pledge must show as
@@ -217,6 +247,7 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 		d.FullURL = imagePath(token, lang, img, certificate.Full)
 		d.ShareURL = imagePath(token, lang, img, certificate.Share)
 	}
+	d.OG = s.certificateOG(r, d, lang)
 	s.render(w, r, http.StatusOK, "certificate", s.newPage(r, lang, langs, title, d))
 	return nil
 }

@@ -23,10 +23,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /c/{slug}/{$}", s.page(s.campaignAlias))
 	mux.Handle("POST /c/{slug}", csrf.Handler(s.page(s.campaignForm)))
 	mux.Handle("GET /c/{slug}/thanks/{token}", s.page(s.thanks))
-	mux.Handle("GET /certificate/{token}", s.page(s.certificate))
+	// A certificate or verification link copied with the punctuation after
+	// it, or with a slash added, leads to the page (see copiedLink).
+	certificatePage := copiedLink("/certificate/", s.links.Certificate, s.certificate)
+	verifyPage := copiedLink("/verify/", s.links.Verify, s.verify)
+	mux.Handle("GET /certificate/{token}", s.page(certificatePage))
+	mux.Handle("GET /certificate/{token}/{$}", s.page(certificatePage))
 	mux.Handle("GET /certificate/{token}/certificate.png", s.page(s.certificateImage(certificate.Full)))
 	mux.Handle("GET /certificate/{token}/share.png", s.page(s.certificateImage(certificate.Share)))
-	mux.Handle("GET /verify/{token}", s.page(s.verify))
+	mux.Handle("GET /verify/{token}", s.page(verifyPage))
+	mux.Handle("GET /verify/{token}/{$}", s.page(verifyPage))
 	// The opt-in and withdrawal links: a GET shows a page with a button and
 	// changes nothing (mail scanners follow links); the button's POST acts.
 	mux.Handle("GET /c/{slug}/pending/{token}", s.page(s.pending))

@@ -56,7 +56,7 @@ func TestVerifyPage(t *testing.T) {
 			if tc.masked != "R*** K***" {
 				number = "#2"
 			}
-			mustContain(t, body, `<html lang="`+tc.lang+`">`, `<span class="masked"`+tc.nameLang+`>`+tc.masked+`</span>`,
+			mustContain(t, body, `<html lang="`+tc.lang+`">`, `<span class="masked" dir="auto"`+tc.nameLang+`>`+tc.masked+`</span>`,
 				`id="status-valid"`, htmlText(msg(t, tc.lang, "verify_status_valid")), htmlText(msg(t, tc.lang, "verify_valid")),
 				htmlText(msg(t, tc.lang, "verify_name_hint")), number,
 				`hreflang="en"`, `hreflang="hi"`) // the language switch
@@ -203,4 +203,19 @@ func TestVerifyPageNotFound(t *testing.T) {
 	// The verification token opens neither the certificate nor the withdrawal page.
 	wantStatus(t, p.get(t, "/certificate/"+l.Verify.Encode(id, n)), http.StatusNotFound)
 	wantStatus(t, p.get(t, "/c/vote/withdraw/"+l.Verify.Encode(id, n)), http.StatusNotFound)
+}
+
+// A name written right to left, masked on the verification page and in
+// full on the certificate, takes its direction from its own letters, so
+// the mask's asterisks stay after each part as the name reads.
+func TestRightToLeftNameHasItsOwnDirection(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	rec := p.mustPledge(t, "vote", "عمران خان", "9876543210", "N1", "en")
+	v := p.get(t, p.verifyPath(rec.Number))
+	wantStatus(t, v, http.StatusOK)
+	mustContain(t, v.text(), `<span class="masked" dir="auto"`, pledge.MaskName("عمران خان")+`</span>`)
+	c := p.get(t, rec.CertificateURL)
+	wantStatus(t, c, http.StatusOK)
+	mustContain(t, c.text(), `<p class="name" dir="auto"`, `>عمران خان</p>`)
 }

@@ -62,7 +62,7 @@ func TestAPIPledgeCreatesCertificate(t *testing.T) {
 	if ct := cert.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("certificate Content-Type = %q, want text/html", ct)
 	}
-	mustContain(t, cert.text(), `<p class="name">Asha Verma</p>`, "<dd>#1</dd>", "<title>Certificate #1</title>", "<dd>North One</dd>", msg(t, "en", "certificate_of"))
+	mustContain(t, cert.text(), `<p class="name" dir="auto">Asha Verma</p>`, "<dd>#1</dd>", "<title>Certificate #1</title>", "<dd>North One</dd>", msg(t, "en", "certificate_of"))
 	// The certificate is public behind its token: no mobile number on it,
 	// kept out of caches (a withdrawal shows at once) and search engines.
 	mustNotContain(t, cert.text(), "98765", "43210")
@@ -197,7 +197,9 @@ func TestAPIPledgeRefused(t *testing.T) {
 		{name: "name with bidi override", body: valid(set("name", "Asha\u202eamreV")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
 		{name: "name without letters", body: valid(set("name", "12345")), wantStatus: 400, wantError: "invalid",
-			wantFields: []field{{"name", "en", pledge.MsgNameInvalid}}},
+			wantFields: []field{{"name", "en", pledge.MsgNameNoLetters}}},
+		{name: "name of punctuation only, in Hindi", body: valid(func(m map[string]string) { m["name"], m["lang"] = "...", "hi" }),
+			wantStatus: 400, wantError: "invalid", wantFields: []field{{"name", "hi", pledge.MsgNameNoLetters}}},
 		{name: "name with markup", body: valid(set("name", "<b>Ram</b>")), wantStatus: 400, wantError: "invalid",
 			wantFields: []field{{"name", "en", pledge.MsgNameLetters}}},
 		{name: "name with emoji", body: valid(set("name", "Ravi 🇮🇳 Kumar 🙏")), wantStatus: 400, wantError: "invalid",
@@ -427,7 +429,7 @@ func TestAPIPledgeNamesRoundTrip(t *testing.T) {
 			if tc.nameLang != "" {
 				attr = ` lang="` + tc.nameLang + `"`
 			}
-			mustContain(t, cert.text(), `<p class="name"`+attr+`>`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
+			mustContain(t, cert.text(), `<p class="name" dir="auto"`+attr+`>`+htmlText(tc.want)+`</p>`, `<html lang="`+tc.lang+`">`)
 			if tc.lang == "hi" {
 				mustContain(t, cert.text(), msg(t, "hi", "certificate_of"), "उत्तर दो")
 			}
@@ -488,7 +490,7 @@ func TestFormPledge(t *testing.T) {
 			}
 			cert := p.get(t, strings.ReplaceAll(href[1], "&amp;", "&"))
 			wantStatus(t, cert, http.StatusOK)
-			mustContain(t, cert.text(), `<p class="name">`+htmlText(tc.name)+`</p>`, fmt.Sprintf("<dd>#%d</dd>", number), "<dd>"+tc.regionName+"</dd>")
+			mustContain(t, cert.text(), `<p class="name" dir="auto">`+htmlText(tc.name)+`</p>`, fmt.Sprintf("<dd>#%d</dd>", number), "<dd>"+tc.regionName+"</dd>")
 		})
 	}
 	if st := p.state(t, p.Campaign); st.Audit.Rows != 2 {
@@ -546,6 +548,11 @@ func TestFormValidationErrors(t *testing.T) {
 			[]string{pledge.MsgNameLetters}, "Ravi 🇮🇳 Kumar 🙏"},
 		{"name with emoji in Hindi", pledgeForm("रवि कुमार 🙏", "9876543210", "N1", "hi"), "hi",
 			[]string{pledge.MsgNameLetters}, "रवि कुमार 🙏"},
+		// A number or a dash typed for a name is asked for in letters.
+		{"name of digits", pledgeForm("12345", "9876543210", "N1", "en"), "en",
+			[]string{pledge.MsgNameNoLetters}, "12345"},
+		{"name a dash, in Hindi", pledgeForm("-", "9876543210", "N1", "hi"), "hi",
+			[]string{pledge.MsgNameNoLetters}, "-"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -563,7 +570,7 @@ func TestFormValidationErrors(t *testing.T) {
 			}
 			fieldOf := map[string]string{pledge.MsgPhoneInvalid: "phone", pledge.MsgPhoneRequired: "phone",
 				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name",
-				pledge.MsgNameLetters: "name"}
+				pledge.MsgNameLetters: "name", pledge.MsgNameNoLetters: "name"}
 			for _, key := range tc.wantKeys {
 				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+htmlText(msg(t, tc.lang, key))+`</a></li>`)
 			}
