@@ -26,18 +26,39 @@ const maxMarks = 4
 // becomes "र*** कु***" (the vowel sign ु belongs to क). A virama starts a
 // conjunct with the next consonant, so it is dropped with everything after
 // it: "क्षितिज श्रीवास्तव" becomes "क*** श***", not the dead consonants
-// "क्*** श्***". Invalid UTF-8 shows as U+FFFD; the result is always valid
-// UTF-8.
+// "क्*** श्***". Punctuation before a word's first letter (at most
+// three marks of it) is kept and the letter shown after it: "(Dr.) Ravi"
+// becomes "(D*** R***", not "(*** R***". Invalid UTF-8 shows as U+FFFD;
+// the result is always valid UTF-8.
 func MaskName(name string) string {
 	var b strings.Builder
 	for word := range strings.FieldsSeq(name) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(firstCluster(word))
+		lead := leadingPunct(word)
+		b.WriteString(word[:lead])
+		b.WriteString(firstCluster(word[lead:]))
 		b.WriteString("***")
 	}
 	return b.String()
+}
+
+// leadingPunct is the length in bytes of the punctuation and symbols
+// (at most three runes) before word's first letter or digit, or 0 when
+// the word has none after them: then its first character is what shows.
+func leadingPunct(word string) int {
+	n := 0
+	for i, r := range word {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return i
+		case n == 3 || r == utf8.RuneError || !(unicode.IsPunct(r) || unicode.IsSymbol(r)):
+			return 0
+		}
+		n++
+	}
+	return 0
 }
 
 // virama reports whether r is a virama (canonical combining class 9) of

@@ -33,6 +33,11 @@ func TestMaskName(t *testing.T) {
 		{"zalgo", "Z" + strings.Repeat("\u0301", 50) + "algo", "Z" + strings.Repeat("\u0301", 4) + "***"},
 		{"invalid UTF-8", "\xffabc d\xff", "\uFFFD*** d***"},
 		{"mark opens a later word", "a \u093f", "a*** \u093f***"},
+		{"punctuation before the first letter", "(Dr.) Ravi Kumar", "(D*** R*** K***"},
+		{"quoted nickname", "'Appu' Nair", "'A*** N***"},
+		{"only punctuation", "- Ravi", "-*** R***"},
+		{"long punctuation", "((((Ravi", "(***"},
+		{"devanagari in quotes", "\"रवि\"", "\"र***"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := pledge.MaskName(tc.in); got != tc.want {
@@ -62,6 +67,15 @@ func FuzzMaskName(f *testing.F) {
 			shown, ok := strings.CutSuffix(w, "***")
 			if !ok || shown == "" {
 				t.Fatalf("MaskName(%q) word %q: want a character and ***", name, w)
+			}
+			// Punctuation before the first letter, three marks at most, is
+			// shown as it stands.
+			lead := strings.IndexFunc(shown, func(r rune) bool { return !unicode.IsPunct(r) && !unicode.IsSymbol(r) })
+			if r, _ := utf8.DecodeRuneInString(shown[max(lead, 0):]); lead > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				if !strings.HasPrefix(in[i], shown[:lead]) || utf8.RuneCountInString(shown[:lead]) > 3 {
+					t.Fatalf("MaskName(%q) word %q: the punctuation before its letter is not %q's", name, w, in[i])
+				}
+				shown, in[i] = shown[lead:], in[i][lead:]
 			}
 			first, size := utf8.DecodeRuneInString(in[i])
 			if r, _ := utf8.DecodeRuneInString(shown); r != first {
