@@ -228,7 +228,7 @@ func TestConfirm(t *testing.T) {
 		// No ?lang=: the page speaks the language the citizen pledged in.
 		// The name typed is shown masked: whoever typed the address need
 		// not own it, and the page is the office's.
-		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", `<dd dir="auto" lang="en">A*** V***</dd>`, "उत्तर एक",
+		mustContain(t, r.text(), `<html lang="hi">`, "परीक्षण संकल्प", "मैं मतदान करूँगा।", `<dd dir="auto" lang="en">`+maskedHTML("A*** V***")+`</dd>`, "उत्तर एक",
 			`<form method="post" action="`+confirm+`?lang=hi"`, msg(t, "hi", "confirm_button"))
 		mustNotContain(t, r.text(), "Asha", "Verma")
 	}

@@ -40,6 +40,21 @@ type pageData struct {
 // T translates key into the page's language.
 func (p pageData) T(key string) string { return p.cat.T(p.Lang, key) }
 
+// Masked is a name masked by pledge.MaskName ("R*** K***") as HTML whose
+// stars a screen reader skips: it says "R K", and the page's hint says
+// that names are partly hidden, rather than "R star star star".
+func (p pageData) Masked(name string) template.HTML {
+	parts := strings.Split(name, "***")
+	var b strings.Builder
+	for i, part := range parts {
+		b.WriteString(template.HTMLEscapeString(part))
+		if i < len(parts)-1 {
+			b.WriteString(`<span aria-hidden="true">***</span>`)
+		}
+	}
+	return template.HTML(b.String()) // each part escaped above
+}
+
 // LangOf returns the language of text's script where it differs from the
 // page's, for a lang attribute: a name in Devanagari on an English page is
 // read by a screen reader in a Hindi voice, a name in Latin letters on a
