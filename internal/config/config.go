@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -261,18 +262,27 @@ func (c *Config) Validate() error {
 // logs: a postgres:// URL's, or a key/value connection string's.
 func (c Config) DatabaseForLog() string {
 	db := c.Database
-	if u, err := url.Parse(db); err == nil && u.Scheme != "" && strings.Contains(db, "://") && !strings.ContainsAny(db, " \t\r\n") {
+	if strings.Contains(db, "://") {
+		u, err := url.Parse(strings.TrimSpace(db))
+		if err != nil {
+			// Not a URL Go reads, though the database driver might: hide
+			// what stands before an @ and any password in the query.
+			return queryPassword.ReplaceAllString(RedactURL(db), "${1}xxxxx")
+		}
 		if q := u.Query(); q.Has("password") {
 			q.Set("password", "xxxxx")
 			u.RawQuery = q.Encode()
 		}
-		return u.Redacted()
+		return queryPassword.ReplaceAllString(u.Redacted(), "${1}xxxxx") // and one a query odd enough to hide
 	}
 	if strings.Contains(db, "=") {
 		return redactKeyValues(db)
 	}
 	return db
 }
+
+// queryPassword finds a password in a URL's query, for DatabaseForLog.
+var queryPassword = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
 
 // redactKeyValues is a key/value connection string (libpq's: key = value,
 // a value quoted in '...' with \' and \\ inside, or bare up to a space)

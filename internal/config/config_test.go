@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -404,13 +405,16 @@ func TestValidateBaseURLShape(t *testing.T) {
 
 func TestDatabaseForLogHidesPasswords(t *testing.T) {
 	for db, want := range map[string]string{
-		"postgres://pledge:S3cret@db:5432/pledge?sslmode=require":   "postgres://pledge:xxxxx@db:5432/pledge?sslmode=require",
-		"postgres://pledge@db/pledge?password=S3cret&sslmode=allow": "postgres://pledge@db/pledge?password=xxxxx&sslmode=allow",
-		"host=db user=pledge password=S3cret dbname=pledge":         "host=db user=pledge password=xxxxx dbname=pledge",
-		"host=db password='my secret pass' dbname=pledge":           "host=db password=xxxxx dbname=pledge",
-		`host=db password = 'it\'s a \\ secret'  dbname=x`:          "host=db password = xxxxx  dbname=x",
-		`host=db PASSWORD=a\ b user=u`:                              "host=db PASSWORD=xxxxx user=u",
-		"host=db password='never closed dbname=x":                   "(a connection string, hidden: it may hold a password)",
+		"postgres://pledge:S3cret@db:5432/pledge?sslmode=require":    "postgres://pledge:xxxxx@db:5432/pledge?sslmode=require",
+		"postgres://pledge@db/pledge?password=S3cret&sslmode=allow":  "postgres://pledge@db/pledge?password=xxxxx&sslmode=allow",
+		"host=db user=pledge password=S3cret dbname=pledge":          "host=db user=pledge password=xxxxx dbname=pledge",
+		"host=db password='my secret pass' dbname=pledge":            "host=db password=xxxxx dbname=pledge",
+		"postgres://pledge:S3cret@db/pledge?sslmode=require ":        "postgres://pledge:xxxxx@db/pledge?sslmode=require",
+		"postgres://pledge:S3cret@db/pledge?application_name=my app": "postgres://pledge:xxxxx@db/pledge?application_name=my app",
+		"postgres://pledge:S3cret@db:port/pledge?password=S3cret":    "postgres://xxxxx@db:port/pledge?password=xxxxx",
+		`host=db password = 'it\'s a \\ secret'  dbname=x`:           "host=db password = xxxxx  dbname=x",
+		`host=db PASSWORD=a\ b user=u`:                               "host=db PASSWORD=xxxxx user=u",
+		"host=db password='never closed dbname=x":                    "(a connection string, hidden: it may hold a password)",
 		"host=db password":     "(a connection string, hidden: it may hold a password)",
 		"host = db  user=u":    "host = db  user=u",
 		"pledge.db":            "pledge.db",
@@ -465,6 +469,32 @@ func FuzzDatabaseForLogHidesPasswords(f *testing.F) {
 		got, other := (Config{Database: with(password)}).DatabaseForLog(), (Config{Database: with("other")}).DatabaseForLog()
 		if got != other {
 			t.Errorf("DatabaseForLog(%q) = %q, but with another password %q: it shows", with(password), got, other)
+		}
+	})
+}
+
+// FuzzDatabaseForLogHidesURLPasswords: a postgres:// URL's password, in
+// its user part or its query, whatever stands around it (spaces and all),
+// does not show: the log line is the one another password gives.
+func FuzzDatabaseForLogHidesURLPasswords(f *testing.F) {
+	f.Add("S3cret", "db/pledge", "?sslmode=require ")
+	f.Add("p@ss word", "db:port/x", "?application_name=my app")
+	f.Fuzz(func(t *testing.T, password, rest, query string) {
+		if strings.ContainsAny(rest+query, "@#") || strings.Contains(strings.ToLower(rest+query), "password") {
+			return // another user part, or another password, not this one's
+		}
+		with := func(password string) []string {
+			user := url.UserPassword("pledge", password).String()
+			return []string{
+				"postgres://" + user + "@" + rest + query,
+				"postgres://pledge@" + rest + "?password=" + url.QueryEscape(password) + "&" + strings.TrimPrefix(query, "?"),
+			}
+		}
+		for i, db := range with(password) {
+			got, other := (Config{Database: db}).DatabaseForLog(), (Config{Database: with("other")[i]}).DatabaseForLog()
+			if got != other {
+				t.Errorf("DatabaseForLog(%q) = %q, but with another password %q: it shows", db, got, other)
+			}
 		}
 	})
 }
