@@ -44,8 +44,9 @@ type Options struct {
 	// answered ErrOverloaded and left out; default 10s, under a proxy's
 	// usual read timeout, so that the citizen gets the answer.
 	MaxWait time.Duration
-	// FailingFor is how long after a failed commit, with none succeeding
-	// since, WriteFailure reports it; default 30s.
+	// FailingFor is how long after the last of three failed commits in a
+	// row, with none succeeding since, WriteFailure reports them; default
+	// 30s.
 	FailingFor time.Duration
 	Observer   Observer // optional
 }
@@ -84,20 +85,27 @@ type Intake struct {
 	failed atomic.Pointer[failure] // the last commit's failure; nil once one succeeds
 }
 
-// failure is a commit that failed, and when.
+// failure is the last of run commits in a row that failed, and when.
 type failure struct {
 	at  time.Time
 	err error
+	run int
 }
 
-// WriteFailure returns why the last commit failed, if it did within
-// Options.FailingFor and none has succeeded since: the database answers
-// but does not take pledges (a full disk, a read-only file). After that it
-// returns nil again, so that traffic sent elsewhere meanwhile comes back
-// and a commit shows whether it still fails.
+// failingAfter is how many commits in a row must fail before WriteFailure
+// reports them: one failure may be a blip every instance sees at once (a
+// connection reset), and the next commit succeeds.
+const failingAfter = 3
+
+// WriteFailure returns why the last commit failed, if it and the two
+// before it failed, the last within Options.FailingFor, and none has
+// succeeded since: the database answers but does not take pledges (a full
+// disk, a read-only file). After that it returns nil again, so that
+// traffic sent elsewhere meanwhile comes back and a commit shows whether
+// it still fails.
 func (in *Intake) WriteFailure() error {
 	f := in.failed.Load()
-	if f == nil || time.Since(f.at) >= in.opts.FailingFor {
+	if f == nil || f.run < failingAfter || time.Since(f.at) >= in.opts.FailingFor {
 		return nil
 	}
 	return f.err
@@ -271,7 +279,11 @@ func (in *Intake) commit(batch []*request) {
 	}
 	defer in.unstored.Add(-int64(len(batch))) // answered: committed, or failed and told so
 	if err != nil {
-		in.failed.Store(&failure{at: time.Now(), err: err})
+		run := 1
+		if last := in.failed.Load(); last != nil {
+			run = last.run + 1
+		}
+		in.failed.Store(&failure{at: time.Now(), err: err, run: run}) // the writer loop alone stores
 		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {
 			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}

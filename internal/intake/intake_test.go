@@ -191,8 +191,8 @@ func TestCommitErrorReachesEverySubmitter(t *testing.T) {
 	}
 }
 
-// TestWriteFailure: after a failed commit WriteFailure says why, until a
-// commit succeeds or FailingFor passes.
+// TestWriteFailure: after three failed commits in a row WriteFailure says
+// why, until a commit succeeds or FailingFor passes; one or two are a blip.
 func TestWriteFailure(t *testing.T) {
 	s, c := openStore(t)
 	fail := &switchable{Committer: s}
@@ -204,11 +204,16 @@ func TestWriteFailure(t *testing.T) {
 	if err := in.WriteFailure(); err != nil {
 		t.Fatalf("before any commit: WriteFailure = %v", err)
 	}
-	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 1, "N1")); !errors.Is(err, errDisk) {
-		t.Fatalf("Submit = %v, want the commit error", err)
+	for i := range 3 {
+		if err := in.WriteFailure(); err != nil {
+			t.Errorf("after %d failed commits: WriteFailure = %v, want nil", i, err)
+		}
+		if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 1, "N1")); !errors.Is(err, errDisk) {
+			t.Fatalf("Submit = %v, want the commit error", err)
+		}
 	}
 	if err := in.WriteFailure(); !errors.Is(err, errDisk) {
-		t.Errorf("after a failed commit: WriteFailure = %v, want %v", err, errDisk)
+		t.Errorf("after three failed commits: WriteFailure = %v, want %v", err, errDisk)
 	}
 	time.Sleep(350 * time.Millisecond)
 	if err := in.WriteFailure(); err != nil {
@@ -216,6 +221,9 @@ func TestWriteFailure(t *testing.T) {
 	}
 	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 2, "N1")); !errors.Is(err, errDisk) {
 		t.Fatalf("Submit = %v, want the commit error", err)
+	}
+	if err := in.WriteFailure(); !errors.Is(err, errDisk) {
+		t.Errorf("a fourth failure in a row: WriteFailure = %v, want %v", err, errDisk)
 	}
 	fail.failing.Store(false)
 	if _, err := in.Submit(context.Background(), storetest.Submission(h, c.ID, 3, "N1")); err != nil {
