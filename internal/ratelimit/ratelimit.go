@@ -146,14 +146,16 @@ func OpenRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 }
 
 // misconfigured reports whether err is Redis's answer that the client is
-// set up wrongly (ERR DB index is out of range, WRONGPASS, NOAUTH,
-// NOPERM), not that it is away or busy (LOADING, BUSY).
+// set up wrongly (ERR DB index is out of range, a password it does not
+// take), not that it is away, full or busy (ERR max number of clients
+// reached, LOADING, BUSY).
 func misconfigured(err error) bool {
 	var re redis.Error
 	if !errors.As(err, &re) {
 		return false
 	}
-	for _, prefix := range []string{"ERR ", "WRONGPASS", "NOAUTH", "NOPERM"} {
+	for _, prefix := range []string{"ERR DB index", "ERR invalid password", "ERR invalid username", "ERR AUTH",
+		"WRONGPASS", "NOAUTH", "NOPERM"} {
 		if strings.HasPrefix(re.Error(), prefix) {
 			return true
 		}

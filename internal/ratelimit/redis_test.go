@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
 	"os"
@@ -63,3 +64,32 @@ func TestOpenRedisRefusesWrongURL(t *testing.T) {
 		t.Errorf("dials per attempt = %d, want 1: each pledge would wait for every dial while Redis is away", got)
 	}
 }
+
+// TestMisconfigured: Redis's answers that the URL is wrong stop the start;
+// those that it is full or busy do not.
+func TestMisconfigured(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"ERR DB index is out of range": true,
+		"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?": true,
+		"ERR invalid password": true,
+		"WRONGPASS invalid username-password pair or user is disabled.": true,
+		"NOAUTH Authentication required.":                               true,
+		"NOPERM this user has no permissions to run the 'ping' command": true,
+		"ERR max number of clients reached":                             false,
+		"LOADING Redis is loading the dataset in memory":                false,
+		"BUSY Redis is busy running a script":                           false,
+	} {
+		if got := misconfigured(replyError(msg)); got != want {
+			t.Errorf("misconfigured(%q) = %v, want %v", msg, got, want)
+		}
+	}
+	if misconfigured(errors.New("dial tcp 127.0.0.1:1: connect: connection refused")) {
+		t.Error("a refused connection is taken for a wrong URL")
+	}
+}
+
+// replyError is an error Redis answered, as the client gives it.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
