@@ -176,12 +176,15 @@ func commandUsage(fs *flag.FlagSet, w io.Writer) {
 	only.PrintDefaults()
 }
 
-// lookup is os.Getenv over environ: the value of the last entry for a name.
+// lookup is os.Getenv over environ: the value of the first entry for a
+// name, as os.Getenv gives it.
 func lookup(environ []string) func(string) string {
 	env := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if name, value, ok := strings.Cut(kv, "="); ok {
-			env[name] = value
+			if _, seen := env[name]; !seen {
+				env[name] = value
+			}
 		}
 	}
 	return func(name string) string { return env[name] }

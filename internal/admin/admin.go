@@ -59,6 +59,7 @@ type Admin struct {
 	plain    *scs.SessionManager // cookies for plain-HTTP requests
 	secure   *scs.SessionManager // cookies with Secure, for HTTPS requests
 	throttle *throttle
+	accounts accountKeys // for naming throttled log-ins
 	hasher   *hasher
 	handler  http.Handler
 }

@@ -118,13 +118,13 @@ func wrapStore(wrap func(store.Store) store.Store) consoleOption {
 	return func(o *consoleOptions) { o.wrap = wrap }
 }
 
-// overTLS serves the console with httptest's TLS server.
 // withLog gives the console log as its logger.
 func withLog(log *slog.Logger) consoleOption { return func(o *consoleOptions) { o.log = log } }
 
 // withClock gives the console now as its clock.
 func withClock(now func() time.Time) consoleOption { return func(o *consoleOptions) { o.now = now } }
 
+// overTLS serves the console with httptest's TLS server.
 func overTLS() consoleOption { return func(o *consoleOptions) { o.tls = true } }
 
 func newConsole(t *testing.T, opts ...consoleOption) *console {

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pledgeportal/pledge/internal/netaddr"
@@ -164,23 +165,43 @@ func (a *Admin) lockedOut(r *http.Request, locked lock, name, acct, addr string)
 }
 
 // isAccount reports whether an account has the throttle key acct. It
-// reads every account, whether acct is one or not, so that a refused
-// attempt takes as long for a name with an account as for one without;
-// if they cannot be read, it reports false.
+// looks in the accounts read at most accountsFresh ago, whether acct is
+// one or not, so that a refused attempt takes as long for a name with an
+// account as for one without, and a client sending on while locked out
+// costs no database read each time; if they cannot be read, it reports
+// false.
 func (a *Admin) isAccount(ctx context.Context, acct string) bool {
-	users, err := a.store.Users(ctx)
-	if err != nil {
-		return false
+	a.accounts.mu.Lock()
+	defer a.accounts.mu.Unlock()
+	if now := a.now(); a.accounts.keys == nil || now.Sub(a.accounts.read) >= accountsFresh || now.Before(a.accounts.read) {
+		users, err := a.store.Users(ctx)
+		if err != nil {
+			return false
+		}
+		a.accounts.keys = make(map[string]bool, len(users))
+		for _, u := range users {
+			a.accounts.keys[accountKey(u.Username)] = true
+		}
+		a.accounts.read = now
 	}
-	return slices.ContainsFunc(users, func(u pledge.User) bool { return accountKey(u.Username) == acct })
+	return a.accounts.keys[acct]
+}
+
+// accountsFresh is how long isAccount trusts the accounts it read.
+const accountsFresh = 10 * time.Second
+
+// accountKeys are the throttle keys of the accounts, as read at a time.
+type accountKeys struct {
+	mu   sync.Mutex
+	keys map[string]bool
+	read time.Time
 }
 
 // accountLabel is how the audit and server logs name a username typed at
 // log-in: quoted when it is an account's (known), and otherwise as an
-// unknown account with the first 8 hex digits of the SHA-256 of its
-// lower case, so that repeats of one name can be told apart from others
-// without writing down what was typed (often a password, typed into the
-// wrong field).
+// unknown account with a keyed fingerprint of its lower case, so that
+// repeats of one name can be told apart from others without writing down
+// what was typed (often a password, typed into the wrong field).
 func (a *Admin) accountLabel(name string, known bool) string {
 	if known {
 		return fmt.Sprintf("username=%q", name)

@@ -9,10 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
@@ -322,8 +324,6 @@ func TestLoginIgnoresCase(t *testing.T) {
 	c.browser(t).mustLogin("SDM.Kota", adminPass)
 }
 
-// fingerprint is how the logs name a username with no account: the first
-// 8 hex digits of the SHA-256 of its lower case.
 // fingerprintKey keys the test console's fingerprints of unknown usernames.
 var fingerprintKey = []byte("fingerprint key of the tests")
 
@@ -389,5 +389,39 @@ func TestLockoutIsAudited(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), adminPass) {
 		t.Errorf("the server log has the password typed as a username: %s", logs.String())
+	}
+}
+
+// countingUsers counts the reads of every account.
+type countingUsers struct {
+	store.Store
+	reads atomic.Int64
+}
+
+func (c *countingUsers) Users(ctx context.Context) ([]pledge.User, error) {
+	c.reads.Add(1)
+	return c.Store.Users(ctx)
+}
+
+// TestLockedOutCostsNoReadEach: a client that sends on while locked out
+// is answered from what the console knows, not with a read of every
+// account each time.
+func TestLockedOutCostsNoReadEach(t *testing.T) {
+	var counted *countingUsers
+	c := newConsole(t, behindProxy(), wrapStore(func(s store.Store) store.Store {
+		counted = &countingUsers{Store: s}
+		return counted
+	}))
+	b := c.browser(t)
+	b.header.Set("X-Forwarded-For", "198.51.100.30")
+	for i := range 5 {
+		wantStatus(t, b.login(adminUser, "wrong "+strconv.Itoa(i)), http.StatusUnauthorized)
+	}
+	before := counted.reads.Load()
+	for range 10 {
+		wantStatus(t, b.login(adminUser, adminPass), http.StatusTooManyRequests)
+	}
+	if n := counted.reads.Load() - before; n > 2 {
+		t.Errorf("10 refused attempts read every account %d times, want at most 2", n)
 	}
 }

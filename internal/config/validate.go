@@ -25,7 +25,7 @@ func (c *Config) validateMail(n func(string) string) []error {
 		errs = append(errs, fmt.Errorf("%s is set without %s: give both, or neither for no authentication", n("smtp-password"), n("smtp-username")))
 	}
 	if c.SMTPUsername != "" && c.SMTPTLS == "none" && c.SMTPHost != "localhost" && c.SMTPHost != "127.0.0.1" {
-		errs = append(errs, fmt.Errorf("%s with smtp-tls none would send the password in clear: use starttls or tls", n("smtp-username")))
+		errs = append(errs, fmt.Errorf("%s with %s none would send the password in clear: use starttls or tls", n("smtp-username"), n("smtp-tls")))
 	}
 	if c.Workers < 0 || c.Workers > 1000 {
 		errs = append(errs, fmt.Errorf("%s must be between 0 and 1000", n("workers")))
@@ -54,7 +54,7 @@ func (c *Config) validateMetrics(n func(string) string) error {
 		return fmt.Errorf("%s %q: %w", n("metrics-addr"), c.MetricsAddr, err)
 	}
 	if sameListener(c.MetricsAddr, c.Addr) {
-		return fmt.Errorf("%s %q is the same as addr %q: leave it empty to serve /metrics there", n("metrics-addr"), c.MetricsAddr, c.Addr)
+		return fmt.Errorf("%s %q is the same as %s %q: leave it empty to serve /metrics there", n("metrics-addr"), c.MetricsAddr, n("addr"), c.Addr)
 	}
 	return nil
 }

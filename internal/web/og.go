@@ -24,16 +24,16 @@ type ogTags struct {
 // show about two lines of it.
 const ogDescriptionMax = 200
 
-// shorten collapses the white space of s and cuts it to at most max
+// shorten collapses the white space of s and cuts it to at most "most"
 // characters, at the end of a word where there is one, with an ellipsis
 // after what is cut. It never cuts between a letter and its marks.
-func shorten(s string, max int) string {
+func shorten(s string, most int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= max {
+	if utf8.RuneCountInString(s) <= most {
 		return s
 	}
 	runes := []rune(s)
-	cut := max - 1 // room for the ellipsis
+	cut := most - 1 // room for the ellipsis
 	if i := lastIndexRune(runes[:cut+1], ' '); i > 0 {
 		cut = i
 	} else {
