@@ -184,8 +184,8 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		if closes == nil || closes.After(now) {
 			return fmt.Errorf("campaign %d: %w", campaignID, pledge.ErrStillOpen)
 		}
-		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, source = NULL
-			WHERE campaign_id = $1 AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID)
+		tag, err := tx.Exec(ctx, `UPDATE pledges SET email = NULL, email_hash = NULL, source = NULL
+			WHERE campaign_id = $1 AND (email IS NOT NULL OR email_hash IS NOT NULL OR source IS NOT NULL)`, campaignID)
 		if err != nil {
 			return fmt.Errorf("anonymise: %w", err)
 		}

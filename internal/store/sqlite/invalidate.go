@@ -192,8 +192,8 @@ func (s *Store) Anonymise(ctx context.Context, campaignID int64, act *pledge.Act
 		return none, fmt.Errorf("anonymise campaign %d: %w", campaignID, pledge.ErrStillOpen)
 	}
 	var res pledge.Anonymisation
-	if res.Pledges, err = execCount(ctx, tx, `UPDATE pledges SET email = NULL, source = NULL
-		WHERE campaign_id = ? AND (email IS NOT NULL OR source IS NOT NULL)`, campaignID); err != nil {
+	if res.Pledges, err = execCount(ctx, tx, `UPDATE pledges SET email = NULL, email_hash = NULL, source = NULL
+		WHERE campaign_id = ? AND (email IS NOT NULL OR email_hash IS NOT NULL OR source IS NOT NULL)`, campaignID); err != nil {
 		return none, fmt.Errorf("anonymise: %w", err)
 	}
 	// Unconfirmed (0) and replaced (-1) pending pledges hold names and

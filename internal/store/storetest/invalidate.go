@@ -235,3 +235,36 @@ func testAnonymise(t *testing.T, s store.Store) {
 		t.Errorf("edit that keeps it closed: %v", err)
 	}
 }
+
+// AnonymiseForgetsAddressKeys: anonymising a closed campaign removes the
+// keyed hashes of its pledges' addresses with the addresses, a withdrawn
+// pledge's too: it can never reopen, so they guard nothing any more. keys
+// counts the pledges of a campaign that keep one, by the backend's own
+// reading of its table.
+func AnonymiseForgetsAddressKeys(t *testing.T, s store.Store, keys func(campaignID int64) int) {
+	ctx := context.Background()
+	c := Campaign("anon-keys")
+	c.Email = pledge.EmailOptional
+	c.ClosesAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.CreateCampaign(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := pledge.NewHasher([]byte("k"))
+	mustCommit(t, s, []pledge.Submission{
+		WithEmail(h, Submission(h, c.ID, 1, "N1"), 1),
+		WithEmail(h, Submission(h, c.ID, 2, "N2"), 2),
+		Submission(h, c.ID, 3, "S1"),
+	})
+	if err := s.Withdraw(ctx, c.ID, 2, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := keys(c.ID); n != 2 {
+		t.Fatalf("%d pledges keep an address key before anonymising, want 2 (the withdrawn one too)", n)
+	}
+	if _, err := s.Anonymise(ctx, c.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := keys(c.ID); n != 0 {
+		t.Errorf("%d pledges keep an address key after anonymising, want none", n)
+	}
+}
