@@ -339,7 +339,7 @@ func TestRegionsUploadTooLarge(t *testing.T) {
 	viewer := c.browser(t)
 	viewer.mustLogin(viewerUser, viewerPass)
 	wantStatus(t, viewer.upload(path, viewer.csrf(homePath), "apply", file(2_200_000)), http.StatusForbidden)
-	wantRedirect(t, c.browser(t).upload(path, "", "apply", file(2_200_000)), loginPath)
+	wantLogin(t, c.browser(t).upload(path, "", "apply", file(2_200_000)))
 }
 
 // TestRegionsImportOfACampaignToMend: a campaign stored before a rule it

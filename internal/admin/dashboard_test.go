@@ -110,7 +110,7 @@ func TestCampaignDashboard(t *testing.T) {
 	adm := c.adminBrowser(t)
 	mustContain(t, adm.get("/admin/c/vote").Body, `href="/admin/c/vote/pledges.csv"`)
 	wantStatus(t, adm.get("/admin/c/nope"), http.StatusNotFound)
-	wantRedirect(t, c.browser(t).get("/admin/c/vote"), loginPath)
+	wantLogin(t, c.browser(t).get("/admin/c/vote"))
 }
 
 func TestCampaignDashboardEmpty(t *testing.T) {

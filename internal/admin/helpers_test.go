@@ -401,6 +401,16 @@ func wantRedirect(t *testing.T, r response, location string) {
 	}
 }
 
+// wantLogin checks that r sends the browser to the log-in page, whatever
+// it asks that page to say or to go on to.
+func wantLogin(t *testing.T, r response) {
+	t.Helper()
+	u, err := url.Parse(r.Header.Get("Location"))
+	if r.Status != http.StatusSeeOther || err != nil || u.Path != loginPath || u.Host != "" {
+		t.Fatalf("got %d to %q, want 303 to the log-in page; body: %s", r.Status, r.Header.Get("Location"), clip(r.Body))
+	}
+}
+
 func mustContain(t *testing.T, body string, want ...string) {
 	t.Helper()
 	for _, w := range want {

@@ -14,8 +14,8 @@ func TestJobsConsole(t *testing.T) {
 	c := newConsole(t, withJobs())
 
 	anon := c.browser(t)
-	wantRedirect(t, anon.get("/admin/jobs/"), loginPath)
-	wantRedirect(t, anon.get("/admin/jobs/api/jobs?state=available"), loginPath)
+	wantLogin(t, anon.get("/admin/jobs/"))
+	wantLogin(t, anon.get("/admin/jobs/api/jobs?state=available"))
 
 	viewer := c.browser(t)
 	viewer.mustLogin(viewerUser, viewerPass)

@@ -21,10 +21,17 @@ type loginData struct {
 	CSRF     string
 	Username string
 	Error    string
+	Next     string // the console's page to go on to (nextPage)
+	Ended    bool   // the browser's session has ended: say so
 }
 
 func (a *Admin) loginPage(w http.ResponseWriter, r *http.Request, status int, username, msg string) error {
-	d := loginData{CSRF: a.csrfToken(r), Username: username, Error: msg}
+	next := r.URL.Query().Get("next")
+	if r.Method == http.MethodPost {
+		next = r.PostForm.Get("next")
+	}
+	d := loginData{CSRF: a.csrfToken(r), Username: username, Error: msg, Next: nextPage(next),
+		Ended: r.URL.Query().Get("ended") == "1" && msg == ""}
 	a.render(w, r, status, "login", a.newPage(r, "Log in", d))
 	return nil
 }
@@ -124,7 +131,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	if err := a.startSession(r, u); err != nil {
 		return err
 	}
-	http.Redirect(w, r, homePath, http.StatusSeeOther)
+	http.Redirect(w, r, nextPage(r.PostForm.Get("next")), http.StatusSeeOther)
 	return nil
 }
 

@@ -86,7 +86,7 @@ func TestSessionFixation(t *testing.T) {
 		t.Fatal("the session token did not change at log-in")
 	}
 	wantStatus(t, victim.get(homePath), http.StatusOK)
-	wantRedirect(t, c.withToken(t, planted).get(homePath), loginPath)
+	wantLogin(t, c.withToken(t, planted).get(homePath))
 }
 
 func TestWrongPassword(t *testing.T) {
@@ -98,7 +98,7 @@ func TestWrongPassword(t *testing.T) {
 	if ck := wrong.sessionCookie(); ck != nil && ck.Value != "" && ck.Value != b.token() {
 		t.Errorf("a failed log-in changed the session: %v", ck)
 	}
-	wantRedirect(t, b.get(homePath), loginPath)
+	wantLogin(t, b.get(homePath))
 
 	a := c.lastAction(t, "login-failed")
 	if a.Actor != "" || a.Remote != "127.0.0.1" || !strings.Contains(a.Detail, `"`+adminUser+`"`) {
@@ -142,7 +142,7 @@ func TestDisabledUserCannotLogIn(t *testing.T) {
 		t.Errorf("login-failed entry = %+v, want the reason", a)
 	}
 	// The session opened before is over too.
-	wantRedirect(t, open.get(homePath), loginPath)
+	wantLogin(t, open.get(homePath))
 }
 
 func TestPasswordChangeEndsSessions(t *testing.T) {
@@ -152,7 +152,7 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	if err := c.Accounts.SetPassword(t.Context(), adminWho, viewerUser, "a brand new password"); err != nil {
 		t.Fatal(err)
 	}
-	wantRedirect(t, b.get(homePath), loginPath)
+	wantLogin(t, b.get(homePath))
 	wantStatus(t, c.browser(t).login(viewerUser, viewerPass), http.StatusUnauthorized)
 	c.browser(t).mustLogin(viewerUser, "a brand new password")
 }
@@ -174,7 +174,7 @@ func TestThrottlePerAccount(t *testing.T) {
 			t.Errorf("Retry-After = %q, want seconds", r.Header.Get("Retry-After"))
 		}
 	}
-	wantRedirect(t, b.get(homePath), loginPath)
+	wantLogin(t, b.get(homePath))
 	if n := c.count(t, "login-failed"); n != 5 {
 		t.Errorf("%d login-failed entries, want 5 (throttled attempts are not logged)", n)
 	}

@@ -2,6 +2,8 @@ package admin
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/secureheaders"
@@ -26,7 +28,20 @@ func (a *Admin) signedIn(h handlerFunc) handlerFunc {
 			return err
 		}
 		if !ok {
-			http.Redirect(w, r, loginPath, http.StatusSeeOther)
+			// A page asked for comes back after the log-in; a form sent
+			// cannot be, and its session (or its lack) is why it failed.
+			q := url.Values{}
+			if r.Method == http.MethodGet {
+				q.Set("next", r.URL.RequestURI())
+			}
+			if _, err := r.Cookie(cookieName); err == nil {
+				q.Set("ended", "1") // it had a session, which has ended
+			}
+			to := loginPath
+			if len(q) > 0 {
+				to += "?" + q.Encode()
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
 		return h(w, r)
@@ -41,4 +56,16 @@ func (a *Admin) adminOnly(h handlerFunc) handlerFunc {
 		}
 		return h(w, r)
 	})
+}
+
+// nextPage is where a log-in sends the browser: the console's page next
+// names, or the console's home. Anything else (another site, "//host",
+// the log-in page itself) is the home.
+func nextPage(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/admin/") || strings.ContainsAny(next, "\\\r\n") || u.Path == loginPath {
+		return homePath
+	}
+	return next
 }

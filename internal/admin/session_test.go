@@ -3,7 +3,10 @@ package admin_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/pledgeportal/pledge/internal/admin"
 )
 
 func TestLogoutEndsSession(t *testing.T) {
@@ -13,31 +16,31 @@ func TestLogoutEndsSession(t *testing.T) {
 	tok := b.csrf(homePath)
 
 	r := b.post(logoutPath, url.Values{"csrf": {tok}})
-	wantRedirect(t, r, loginPath)
+	wantLogin(t, r)
 	if ck := r.sessionCookie(); ck == nil || ck.MaxAge >= 0 {
 		t.Errorf("log-out did not clear the cookie: %v", ck)
 	}
 	if a := c.lastAction(t, "logout"); a.Actor != adminUser || a.Remote != "127.0.0.1" {
 		t.Errorf("logout entry = %+v", a)
 	}
-	wantRedirect(t, b.get(homePath), loginPath)
+	wantLogin(t, b.get(homePath))
 	// The old cookie, replayed, is worth nothing: the session is gone from
 	// the database, not just from the browser.
-	wantRedirect(t, c.withToken(t, old).get(homePath), loginPath)
-	wantRedirect(t, c.withToken(t, old).get(auditPath), loginPath)
+	wantLogin(t, c.withToken(t, old).get(homePath))
+	wantLogin(t, c.withToken(t, old).get(auditPath))
 }
 
 func TestUnauthenticatedGoesToLogin(t *testing.T) {
 	c := newConsole(t)
 	b := c.browser(t)
 	for _, p := range []string{homePath, auditPath, exportPath, usersPath, "/admin/no-such-page"} {
-		wantRedirect(t, b.get(p), loginPath)
+		wantLogin(t, b.get(p))
 	}
 	if b.token() != "" {
 		t.Error("pages that redirect to log-in started a session")
 	}
 	// A forged cookie is no session either.
-	wantRedirect(t, c.withToken(t, "forged-token-value").get(homePath), loginPath)
+	wantLogin(t, c.withToken(t, "forged-token-value").get(homePath))
 
 	b.mustLogin(viewerUser, viewerPass)
 	wantStatus(t, b.get("/admin/no-such-page"), http.StatusNotFound)
@@ -85,7 +88,7 @@ func TestCSRF(t *testing.T) {
 	loggedIn()
 
 	// Same-origin with the right token works.
-	wantRedirect(t, b.post(logoutPath, url.Values{"csrf": {tok}}, "Sec-Fetch-Site", "same-origin"), loginPath)
+	wantLogin(t, b.post(logoutPath, url.Values{"csrf": {tok}}, "Sec-Fetch-Site", "same-origin"))
 }
 
 func TestLoginFormNeedsCSRF(t *testing.T) {
@@ -138,5 +141,41 @@ func TestSecureCookie(t *testing.T) {
 				t.Errorf("log-in cookie %v, want Secure=%v HttpOnly SameSite=Strict", ck, tc.secure)
 			}
 		})
+	}
+}
+
+// TestLogInGoesOnToThePageAsked: a page asked for without a session is
+// where the log-in goes on to, and the log-in page says when a session
+// has ended; a next page off the console is never followed.
+func TestLogInGoesOnToThePageAsked(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	b := c.browser(t)
+	r := b.get("/admin/c/vote?live=1")
+	wantLogin(t, r)
+	form := b.get(r.Header.Get("Location"))
+	wantStatus(t, form, http.StatusOK)
+	mustContain(t, form.Body, `name="next" value="/admin/c/vote?live=1"`)
+	if strings.Contains(form.Body, "Your session has ended") {
+		t.Error("the log-in page says a session ended where there was none")
+	}
+	tok := csrfField.FindStringSubmatch(form.Body)[1]
+	wantRedirect(t, b.post(loginPath, url.Values{"csrf": {tok}, "username": {adminUser}, "password": {adminPass},
+		"next": {"/admin/c/vote?live=1"}}), "/admin/c/vote?live=1")
+
+	// The session ends (the password changes): the next page asked for
+	// says so, and leads back.
+	if err := (admin.Accounts{Store: c.Store, Params: cheap}).SetPassword(t.Context(), admin.Who{Actor: "test", Remote: "local"}, adminUser, "another long passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	r = b.get("/admin/audit")
+	wantLogin(t, r)
+	mustContain(t, b.get(r.Header.Get("Location")).Body, "Your session has ended", `name="next" value="/admin/audit"`)
+
+	for _, next := range []string{"//evil.example/admin/", "https://evil.example/admin/", "/\\evil.example", "/admin/login", "/elsewhere", "/admin/\r\nx"} {
+		x := c.browser(t)
+		tok := x.csrf(loginPath)
+		wantRedirect(t, x.post(loginPath, url.Values{"csrf": {tok}, "username": {adminUser}, "password": {"another long passphrase"},
+			"next": {next}}), homePath)
 	}
 }
