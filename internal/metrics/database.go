@@ -19,17 +19,23 @@ type Database interface {
 // WatchDatabase exports whether the database answers (a ping of at most a
 // second per scrape) and its connection pool's figures.
 func (m *Metrics) WatchDatabase(db Database) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: namespace, Subsystem: "database", Name: "up",
-		Help: "1 if the database answered a ping at scrape time, else 0.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if db.Ping(ctx) != nil {
+	m.reg.MustRegister(askedGauge("database", "up", "1 if the database answered a ping at scrape time, else 0.",
+		func(ctx context.Context) bool { return db.Ping(ctx) == nil }),
+		poolCollector{db: db, descs: poolDescs()}, backlogCollector{db: db, descs: backlogDescs()})
+}
+
+// askedGauge is a gauge of 1 when ask, given at most a second at each
+// scrape, reports true, else 0.
+func askedGauge(subsystem, name, help string, ask func(ctx context.Context) bool) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Subsystem: subsystem, Name: name, Help: help},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if ask(ctx) {
+				return 1
+			}
 			return 0
-		}
-		return 1
-	}), poolCollector{db: db, descs: poolDescs()}, backlogCollector{db: db, descs: backlogDescs()})
+		})
 }
 
 // backlogCollector reads the job queues' backlog when scraped (at most a
@@ -119,15 +125,7 @@ type RateLimits interface {
 // (asked at most for a second per scrape). Call it only when a Redis is
 // set: 0 then means each instance limits alone.
 func (m *Metrics) WatchRateLimits(l RateLimits) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: namespace, Subsystem: "rate_limits", Name: "shared",
-		Help: "1 if the rate limits are shared between instances through Redis, 0 while each instance counts alone (Redis unreachable).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if l.Shared(ctx) {
-			return 1
-		}
-		return 0
-	}))
+	m.reg.MustRegister(askedGauge("rate_limits", "shared",
+		"1 if the rate limits are shared between instances through Redis, 0 while each instance counts alone (Redis unreachable).",
+		l.Shared))
 }
