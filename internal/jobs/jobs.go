@@ -105,8 +105,10 @@ func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
 }
 
 // send composes and sends one message; a permanent refusal cancels the job
-// (River records it) instead of retrying it for hours.
-func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID string) error {
+// (River records it) instead of retrying it for hours. last says the job
+// has no try left after this one: a failure then loses the mail, which is
+// logged as an error.
+func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID string, last bool) error {
 	if p.Sender == nil {
 		return river.JobSnooze(15 * time.Minute)
 	}
@@ -121,8 +123,17 @@ func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID s
 				"request_id", requestID, "err", err)
 			return river.JobCancel(err)
 		}
-		p.Log.WarnContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
-			"request_id", requestID, "err", err)
+		switch {
+		case ctx.Err() != nil: // the worker is stopping: the job runs again later
+			p.Log.InfoContext(ctx, "mail not sent: stopping, will retry", "kind", d.Kind, "message_id", messageID,
+				"request_id", requestID)
+		case last:
+			p.Log.ErrorContext(ctx, "mail not sent, and no try is left: it is dropped", "kind", d.Kind, "message_id", messageID,
+				"request_id", requestID, "err", err)
+		default:
+			p.Log.WarnContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
+				"request_id", requestID, "err", err)
+		}
 		return err
 	}
 	return nil

@@ -41,7 +41,7 @@ func (w *optInWorker) Work(ctx context.Context, job *river.Job[pledge.OptInMailA
 		ExpiresAt:     pend.CreatedAt.Add(w.p.PendingTTL),
 	}
 	return send(ctx, w.p, d, pend.Email, messageID(w.p.BaseURL, "optin", a.CampaignID, a.PendingID, a.Send),
-		store.JobRequestID(job.Metadata))
+		store.JobRequestID(job.Metadata), job.Attempt >= job.MaxAttempts)
 }
 
 // expired reports whether p's link no longer works (the web pages treat it
@@ -83,7 +83,7 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[pledge.Con
 		WithdrawURL:    w.p.BaseURL + w.p.Links.WithdrawPath(c.Slug, c.ID, pl.Number) + "?lang=" + url.QueryEscape(pl.Lang),
 	}
 	return send(ctx, w.p, d, pl.Email, messageID(w.p.BaseURL, "confirmation", a.CampaignID, a.Number),
-		store.JobRequestID(job.Metadata))
+		store.JobRequestID(job.Metadata), job.Attempt >= job.MaxAttempts)
 }
 
 // mailBatchWorker turns a committed batch's job into one mail job per
