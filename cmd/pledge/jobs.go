@@ -53,8 +53,8 @@ func attachJobs(cfg config.Config, s store.Store, secret []byte, log *slog.Logge
 			return nil, fmt.Errorf("mail: %w", err)
 		}
 		p.Sender = sender
-		if cfg.BaseURL == "" {
-			log.Warn("PLEDGE_BASE_URL is not set: links in mail will point at " + p.BaseURL)
+		for _, w := range mailWarnings(cfg, p.BaseURL) {
+			log.Warn(w)
 		}
 	} else if cfg.Workers > 0 {
 		log.Info("no mail server configured (PLEDGE_SMTP_HOST): mail waits in the job queue until a process with one (pledge serve or pledge worker) sends it")
@@ -139,4 +139,19 @@ func serverSecret(ctx context.Context, cfg config.Config, s store.Store) ([]byte
 		return nil, fmt.Errorf("check the server secret: %w", err)
 	}
 	return secret, nil
+}
+
+// mailWarnings are what a mail setting that works but may not be meant
+// deserves to be told at start: links to the listen address for want of
+// a base URL (base), mail in clear to a server not on this machine.
+func mailWarnings(cfg config.Config, base string) []string {
+	var out []string
+	if cfg.BaseURL == "" {
+		out = append(out, "PLEDGE_BASE_URL is not set: links in mail will point at "+base)
+	}
+	if cfg.SMTPTLS == "none" && !cfg.SMTPLocal() {
+		out = append(out, "PLEDGE_SMTP_TLS=none: mail, citizens' addresses and links in it, goes in clear to "+cfg.SMTPHost+
+			"; use starttls or tls unless it is a relay on a network you trust")
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func (c *Config) validateMail(n func(string) string) []error {
 	if c.SMTPPassword != "" && c.SMTPUsername == "" {
 		errs = append(errs, fmt.Errorf("%s is set without %s: give both, or neither for no authentication", n("smtp-password"), n("smtp-username")))
 	}
-	if c.SMTPUsername != "" && c.SMTPTLS == "none" && c.SMTPHost != "localhost" && c.SMTPHost != "127.0.0.1" {
+	if c.SMTPUsername != "" && c.SMTPTLS == "none" && !c.SMTPLocal() {
 		errs = append(errs, fmt.Errorf("%s with %s none would send the password in clear: use starttls or tls", n("smtp-username"), n("smtp-tls")))
 	}
 	if c.Workers < 0 || c.Workers > 1000 {
@@ -70,4 +70,10 @@ func sameListener(a, b string) bool {
 	}
 	every := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
 	return ha == hb || every(ha) || every(hb)
+}
+
+// SMTPLocal reports whether the mail server is on this machine, where
+// mail may go without TLS.
+func (c *Config) SMTPLocal() bool {
+	return c.SMTPHost == "localhost" || c.SMTPHost == "127.0.0.1" || c.SMTPHost == "::1"
 }
