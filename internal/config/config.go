@@ -262,9 +262,10 @@ func (c *Config) Validate() error {
 // logs: a postgres:// URL's, or a key/value connection string's.
 func (c Config) DatabaseForLog() string {
 	db := c.Database
-	if strings.Contains(db, "://") {
-		u, err := url.Parse(strings.TrimSpace(db))
-		if err != nil {
+	trimmed := strings.TrimSpace(db)
+	if lower := strings.ToLower(trimmed); strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
+		u, err := url.Parse(trimmed)
+		if err != nil || u.Opaque != "" {
 			// Not a URL Go reads, though the database driver might: hide
 			// what stands before an @ and any password in the query.
 			return queryPassword.ReplaceAllString(RedactURL(db), "${1}xxxxx")
