@@ -86,13 +86,17 @@ func NormaliseName(s string) (string, error) {
 
 // droppedInName reports the invisible characters that copying a name from
 // a web page, a document or a chat leaves inside it: zero width space,
-// soft hyphen, byte-order mark (zero width no-break space), word joiner
-// and Mongolian vowel separator. They print as nothing and mean nothing in
-// a name, so NormaliseName drops them rather than refusing the name. ZWJ
-// and ZWNJ are not among them: they shape Indic letters.
+// soft hyphen, byte-order mark (zero width no-break space), word joiner,
+// Mongolian vowel separator, and the direction marks (LRM, RLM, ALM),
+// which only place the characters beside them, where the pages show a
+// name in its own direction anyway. They print as nothing and mean nothing
+// in a name, so NormaliseName drops them rather than refusing the name.
+// ZWJ and ZWNJ are not among them: they shape Indic letters. Nor are the
+// direction overrides and isolates, which can show a name as other than
+// it is: a name with one is refused.
 func droppedInName(r rune) bool {
 	switch r {
-	case '\u200b', '\u00ad', '\ufeff', '\u2060', '\u180e':
+	case '\u200b', '\u00ad', '\ufeff', '\u2060', '\u180e', '\u200e', '\u200f', '\u061c':
 		return true
 	}
 	return false
