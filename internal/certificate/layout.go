@@ -286,11 +286,39 @@ func nameLines(sh *shaper, d Data, px, minPx, maxW float64) ([]line, float64) {
 	if one.size >= nameWrapBelow*px {
 		return []line{one}, 1
 	}
-	two, f := wrapShrinking(sh, sh.measure(d.Name, d.Lang, true), px, maxW, 2, minPx/px, 2)
+	p := sh.measure(d.Name, d.Lang, true)
+	two, f := wrapShrinking(sh, p, px, maxW, 2, minPx/px, 2)
+	// Marks stacked on the letters may reach out of the lines' boxes, as
+	// fitBox keeps a line from doing: then both lines are set smaller.
+	if g := inkFits(two, px*f); g < 1 && len(two) == 2 {
+		size := max(minPx, px*f*g*(1-1e-9))
+		two, f = wrapShrinking(sh, p, size, maxW, 2, minPx/size, 2)
+		f *= size / px
+	}
 	if len(two) != 2 || two[1].size <= one.size || two[0].size <= one.size {
 		return []line{one}, 1
 	}
 	return two, f
+}
+
+// inkFits is the part of their size to which lines set at px must shrink
+// for their ink to stay within their boxes (boxAscent above the baseline,
+// boxDescent below), or 1 if it does.
+func inkFits(lines []line, px float64) float64 {
+	g := 1.0
+	for _, l := range lines {
+		b, ok := l.ink()
+		if !ok {
+			continue
+		}
+		if -b.y0 > boxAscent*px {
+			g = min(g, boxAscent*px/-b.y0)
+		}
+		if b.y1 > boxDescent*px {
+			g = min(g, boxDescent*px/b.y1)
+		}
+	}
+	return g
 }
 
 // fitBox fits text, bold, as fit does, and then sets it smaller, as far
