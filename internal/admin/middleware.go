@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -34,8 +35,8 @@ func (a *Admin) signedIn(h handlerFunc) handlerFunc {
 			if r.Method == http.MethodGet {
 				q.Set("next", r.URL.RequestURI())
 			}
-			if _, err := r.Cookie(cookieName); err == nil {
-				q.Set("ended", "1") // it had a session, which has ended
+			if a.sessionEnded(r) {
+				q.Set("ended", "1")
 			}
 			to := loginPath
 			if len(q) > 0 {
@@ -58,13 +59,25 @@ func (a *Admin) adminOnly(h handlerFunc) handlerFunc {
 	})
 }
 
+// sessionEnded reports whether r came with a session that has ended: its
+// cookie, and nothing left of it (expired, or ended by a password change
+// or a disabled account). A session only begun for the log-in form's
+// token has not ended.
+func (a *Admin) sessionEnded(r *http.Request) bool {
+	if _, err := r.Cookie(cookieName); err != nil {
+		return false
+	}
+	return len(a.session(r).Keys(r.Context())) == 0
+}
+
 // nextPage is where a log-in sends the browser: the console's page next
 // names, or the console's home. Anything else (another site, "//host",
 // the log-in page itself) is the home.
 func nextPage(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.Opaque != "" ||
-		!strings.HasPrefix(next, "/admin/") || strings.ContainsAny(next, "\\\r\n") || u.Path == loginPath {
+		!strings.HasPrefix(next, "/admin/") || strings.ContainsAny(next, "\\\r\n") || u.Path == loginPath ||
+		!strings.HasPrefix(path.Clean(u.Path)+"/", "/admin/") { // "/admin/../x" is not the console's
 		return homePath
 	}
 	return next

@@ -159,6 +159,10 @@ func TestLogInGoesOnToThePageAsked(t *testing.T) {
 	if strings.Contains(form.Body, "Your session has ended") {
 		t.Error("the log-in page says a session ended where there was none")
 	}
+	// The log-in form's own session (for its token) has not ended either.
+	if again := b.get(b.get("/admin/audit").Header.Get("Location")); strings.Contains(again.Body, "Your session has ended") {
+		t.Error("after the log-in form, a page asked for says a session ended")
+	}
 	tok := csrfField.FindStringSubmatch(form.Body)[1]
 	wantRedirect(t, b.post(loginPath, url.Values{"csrf": {tok}, "username": {adminUser}, "password": {adminPass},
 		"next": {"/admin/c/vote?live=1"}}), "/admin/c/vote?live=1")
@@ -172,7 +176,8 @@ func TestLogInGoesOnToThePageAsked(t *testing.T) {
 	wantLogin(t, r)
 	mustContain(t, b.get(r.Header.Get("Location")).Body, "Your session has ended", `name="next" value="/admin/audit"`)
 
-	for _, next := range []string{"//evil.example/admin/", "https://evil.example/admin/", "/\\evil.example", "/admin/login", "/elsewhere", "/admin/\r\nx"} {
+	for _, next := range []string{"//evil.example/admin/", "https://evil.example/admin/", "/\\evil.example", "/admin/login", "/elsewhere", "/admin/\r\nx",
+		"/admin/..", "/admin/..//evil.example", "/admin/../c"} {
 		x := c.browser(t)
 		tok := x.csrf(loginPath)
 		wantRedirect(t, x.post(loginPath, url.Values{"csrf": {tok}, "username": {adminUser}, "password": {"another long passphrase"},
