@@ -276,6 +276,11 @@ func (c Config) DatabaseForLog() string {
 		}
 		return queryPassword.ReplaceAllString(u.Redacted(), "${1}xxxxx") // and one a query odd enough to hide
 	}
+	if strings.Contains(db, "://") {
+		// Some other URL, or a mistyped one (postgress://, pg://): what
+		// stands before an @ and a password in the query are hidden too.
+		return queryPassword.ReplaceAllString(RedactURL(redactKeyValues(db)), "${1}xxxxx")
+	}
 	if strings.Contains(db, "=") {
 		return redactKeyValues(db)
 	}
