@@ -124,12 +124,12 @@ func send(ctx context.Context, p Params, d mail.Data, to, messageID, requestID s
 			return river.JobCancel(err)
 		}
 		switch {
-		case ctx.Err() != nil: // the worker is stopping: the job runs again later
-			p.Log.InfoContext(ctx, "mail not sent: stopping, will retry", "kind", d.Kind, "message_id", messageID,
-				"request_id", requestID)
-		case last:
+		case last: // River drops the job whatever the reason
 			p.Log.ErrorContext(ctx, "mail not sent, and no try is left: it is dropped", "kind", d.Kind, "message_id", messageID,
 				"request_id", requestID, "err", err)
+		case errors.Is(ctx.Err(), context.Canceled): // the worker is stopping: the job runs again later
+			p.Log.InfoContext(ctx, "mail not sent: stopping, will retry", "kind", d.Kind, "message_id", messageID,
+				"request_id", requestID)
 		default:
 			p.Log.WarnContext(ctx, "mail not sent, will retry", "kind", d.Kind, "message_id", messageID,
 				"request_id", requestID, "err", err)

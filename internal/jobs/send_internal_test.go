@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/mail"
 )
@@ -18,12 +19,15 @@ func (failing) Send(context.Context, mail.Message) error { return errors.New("45
 
 // TestSendSaysWhenMailIsLost: a failure with tries left is a warning that
 // it will be retried; on the last try it is an error that the mail is
-// dropped; while the worker stops, neither.
+// dropped (even while the worker stops); while the worker stops with tries
+// left, neither.
 func TestSendSaysWhenMailIsLost(t *testing.T) {
 	d := mail.Data{Kind: mail.KindConfirmation, Lang: "en", CampaignTitle: "Vote", Number: 1,
 		CertificateURL: "https://x/c", WithdrawURL: "https://x/w"}
 	stopped, stop := context.WithCancel(context.Background())
 	stop()
+	timedOut, cancel := context.WithDeadline(context.Background(), time.Now())
+	defer cancel()
 	for _, tc := range []struct {
 		ctx  context.Context
 		last bool
@@ -31,7 +35,9 @@ func TestSendSaysWhenMailIsLost(t *testing.T) {
 	}{
 		{context.Background(), false, `level=WARN msg="mail not sent, will retry"`},
 		{context.Background(), true, `level=ERROR msg="mail not sent, and no try is left: it is dropped"`},
-		{stopped, true, `level=INFO msg="mail not sent: stopping, will retry"`},
+		{stopped, false, `level=INFO msg="mail not sent: stopping, will retry"`},
+		{stopped, true, `level=ERROR msg="mail not sent, and no try is left: it is dropped"`}, // dropped all the same
+		{timedOut, false, `level=WARN msg="mail not sent, will retry"`},                       // the job's time ran out
 	} {
 		var logs bytes.Buffer
 		p := Params{Sender: failing{}, Log: slog.New(slog.NewTextHandler(&logs, nil))}
