@@ -16,16 +16,20 @@ func TestMailWarnings(t *testing.T) {
 		want            []string
 	}{
 		{"localhost", "none", "https://pledge.example.org", nil},
+		{"LOCALHOST", "none", "https://pledge.example.org", nil},
 		{"::1", "none", "https://pledge.example.org", nil},
+		{"[::1]", "none", "https://pledge.example.org", nil},
+		{"127.0.0.2", "none", "https://pledge.example.org", nil},
 		{"smtp.example.org", "starttls", "https://pledge.example.org", nil},
-		{"10.1.2.3", "none", "https://pledge.example.org", []string{"PLEDGE_SMTP_TLS=none", "in clear to 10.1.2.3"}},
+		{"10.1.2.3", "none", "https://pledge.example.org", []string{"PLEDGE_SMTP_TLS=none: mail, citizens' addresses and links in it, goes in clear to 10.1.2.3"}},
 		{"localhost", "none", "", []string{"PLEDGE_BASE_URL is not set: links in mail will point at http://localhost:8080"}},
 	} {
 		cfg := config.Default()
 		cfg.SMTPHost, cfg.SMTPTLS, cfg.BaseURL = tc.host, tc.tls, tc.base
-		got := strings.Join(mailWarnings(cfg, "http://localhost:8080"), "\n")
-		if len(tc.want) == 0 && got != "" {
-			t.Errorf("%s over %s: warned %q", tc.host, tc.tls, got)
+		warnings := mailWarnings(cfg, "http://localhost:8080")
+		got := strings.Join(warnings, "\n")
+		if len(warnings) != len(tc.want) {
+			t.Errorf("%s over %s, base %q: warnings %q, want %d", tc.host, tc.tls, tc.base, got, len(tc.want))
 		}
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {

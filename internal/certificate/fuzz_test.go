@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 // FuzzShapeName feeds any string, valid UTF-8 or not, through the name's
@@ -45,7 +47,7 @@ func FuzzShapeName(f *testing.F) {
 			for _, l := range lines {
 				// Up to the longest name the form takes, the lines fit the
 				// column; longer, the smallest size may still not.
-				if l.size < nameMin*k*(1-1e-9) || len(runes) <= 100 && l.width > textWidth*k+1e-6 {
+				if l.size < nameMin*k*(1-1e-9) || len(runes) <= pledge.MaxNameLen && l.width > textWidth*k+1e-6 {
 					t.Errorf("nameLines(%q) at %s: a line of %v px, %v wide", name, size, l.size, l.width)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -72,8 +74,12 @@ func sameListener(a, b string) bool {
 	return ha == hb || every(ha) || every(hb)
 }
 
-// SMTPLocal reports whether the mail server is on this machine, where
-// mail may go without TLS.
+// SMTPLocal reports whether the mail server is on this machine (localhost
+// or a loopback address), where mail may go without TLS.
 func (c *Config) SMTPLocal() bool {
-	return c.SMTPHost == "localhost" || c.SMTPHost == "127.0.0.1" || c.SMTPHost == "::1"
+	if strings.EqualFold(c.SMTPHost, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(strings.Trim(c.SMTPHost, "[]"))
+	return err == nil && a.IsLoopback()
 }

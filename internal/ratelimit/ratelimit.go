@@ -154,7 +154,7 @@ func misconfigured(err error) bool {
 	if !errors.As(err, &re) {
 		return false
 	}
-	for _, prefix := range []string{"ERR DB index", "ERR invalid password", "ERR invalid username", "ERR AUTH",
+	for _, prefix := range []string{"ERR DB index", "ERR invalid password", "ERR invalid username", "ERR AUTH", "ERR Client sent AUTH",
 		"WRONGPASS", "NOAUTH", "NOPERM"} {
 		if strings.HasPrefix(re.Error(), prefix) {
 			return true

@@ -71,7 +71,8 @@ func TestMisconfigured(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"ERR DB index is out of range": true,
 		"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?": true,
-		"ERR invalid password": true,
+		"ERR invalid password":                                          true,
+		"ERR Client sent AUTH, but no password is set":                  true,
 		"WRONGPASS invalid username-password pair or user is disabled.": true,
 		"NOAUTH Authentication required.":                               true,
 		"NOPERM this user has no permissions to run the 'ping' command": true,

@@ -106,8 +106,9 @@ type Store interface {
 	RevertInvalidation(ctx context.Context, campaignID, id int64, act *pledge.Action) error
 	// Invalidations lists a campaign's invalidations, newest first.
 	Invalidations(ctx context.Context, campaignID int64) ([]pledge.Invalidation, error)
-	// Anonymise removes the e-mail addresses and source addresses of a
-	// closed campaign's pledges (pledge.ErrStillOpen if it has not closed),
+	// Anonymise removes the e-mail addresses (and their keyed hashes) and
+	// source addresses of a closed campaign's pledges (pledge.ErrStillOpen
+	// if it has not closed),
 	// keeping names, numbers and counts, and deletes its pending pledges;
 	// it returns how many pledges it changed and how many unconfirmed
 	// pending pledges it deleted. act's Detail is completed as

@@ -321,3 +321,18 @@ func TestLanguageLinksNeverLeaveTheSite(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskedEscapes: the masked name is escaped around the stars it hides
+// from screen readers, whatever it holds.
+func TestMaskedEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"R*** K***":     `R<span aria-hidden="true">***</span> K<span aria-hidden="true">***</span>`,
+		`<b>*** &"***`:  `&lt;b&gt;<span aria-hidden="true">***</span> &amp;&#34;<span aria-hidden="true">***</span>`,
+		"":              "",
+		"no stars here": "no stars here",
+	} {
+		if got := string((pageData{}).Masked(in)); got != want {
+			t.Errorf("Masked(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
