@@ -279,7 +279,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	readCampaignForm(r, &f, &c)
 	f.Regions = strings.ReplaceAll(r.PostForm.Get("regions"), "\r\n", "\n")
 	if len(c.Languages) > 0 {
-		regions, err := parseRegions(strings.NewReader(f.Regions), c.Languages)
+		regions, err := pledge.ParseRegionsCSV(strings.NewReader(f.Regions), c.Languages)
 		var rerr *pledge.RegionsCSVError
 		switch {
 		case errors.As(err, &rerr):

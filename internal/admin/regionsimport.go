@@ -104,7 +104,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 		a.render(w, r, http.StatusRequestEntityTooLarge, "regions", a.newPage(r, "Regions of "+c.Slug, p))
 		return nil
 	}
-	regions, err := parseRegions(file, c.Languages)
+	regions, err := pledge.ParseRegionsCSV(file, c.Languages)
 	var rerr *pledge.RegionsCSVError
 	if errors.As(err, &rerr) {
 		p.Problems = rerr.Problems

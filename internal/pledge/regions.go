@@ -50,8 +50,11 @@ func (e *RegionsCSVError) Error() string {
 // empty name, as a spreadsheet saves beside its data, and the name columns
 // of other languages are left alone as long as they are empty, and so are
 // rows with nothing in them. A row with an empty parent is a top-level
-// region; regions have at most two levels. On any problem it returns a
-// *RegionsCSVError listing every bad line with its number.
+// region; regions have at most two levels. What a spreadsheet makes of a
+// file saved the wrong way is named as such: a header separated by
+// semicolons or tabs, a name made only of question marks (letters its
+// code page lacks). On any problem it returns a *RegionsCSVError listing
+// every bad line with its number.
 func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // counted here, so every bad line is reported
@@ -68,6 +71,11 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	}
 	cols := regionHeader(header, langs, bad)
 	if len(probs) > 0 {
+		if sep := separator(header); sep != "" {
+			// Saved with another separator, the header reads as one column.
+			probs = []RegionLineError{{Line: 1, Msg: fmt.Sprintf(
+				"the header must start with code,parent, but the file uses %s between columns; %s", sep, saveAsUTF8)}}
+		}
 		return nil, &RegionsCSVError{Problems: probs}
 	}
 
@@ -131,6 +139,12 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 				bad(line, "the name in %s is missing", l)
 				ok = false
 			}
+			if onlyQuestionMarks(name) {
+				// Excel's "CSV (Comma delimited)" writes what its code page
+				// lacks, Devanagari among it, as question marks.
+				bad(line, "the name in %s is only question marks (%q): the file lost its letters when it was saved; %s and upload it again",
+					l, name, saveAsUTF8)
+			}
 			// As Campaign.Problems checks it, so a file that parses makes
 			// a campaign that validates.
 			for _, p := range regionNameRule.problems(name) {
@@ -168,6 +182,30 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		out[i] = rw.r
 	}
 	return out, nil
+}
+
+// saveAsUTF8 is how a spreadsheet is told to save a regions file.
+const saveAsUTF8 = `save it as "CSV UTF-8 (Comma delimited)"`
+
+// separator names what separates a header read as one column, when it is
+// semicolons or tabs rather than commas: "semicolons", "tabs" or "".
+func separator(header []string) string {
+	switch {
+	case len(header) != 1:
+		return ""
+	case strings.ContainsRune(header[0], ';'):
+		return "semicolons"
+	case strings.ContainsRune(header[0], '\t'):
+		return "tabs"
+	}
+	return ""
+}
+
+// onlyQuestionMarks reports whether s has a '?' and nothing but '?' and
+// spaces.
+func onlyQuestionMarks(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && strings.Trim(s, "? ") == ""
 }
 
 // columns says "1 column", "3 columns".
