@@ -97,12 +97,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	hasher := pledge.NewHasher(secret)
-	// Before intake starts, once in the database's life: addresses keyed
-	// before keys ignored case get the key a new pledge's is checked against.
+	// Before intake starts, once for each way of keying addresses:
+	// addresses keyed by an earlier release get the key a new pledge's is
+	// checked against.
 	if n, err := s.RekeyAddresses(ctx, hasher.Email); err != nil {
 		return err
 	} else if n > 0 {
-		log.Info("addresses rekeyed without regard to case", "rows", n)
+		log.Info("addresses rekeyed by mailbox", "rows", n)
 	}
 	// River attaches before intake starts: every batch enqueues its mail.
 	jobClient, err := attachJobs(cfg, s, secret, log)

@@ -35,12 +35,36 @@ func (h *Hasher) Sum(s string) []byte {
 	return m.Sum(nil)
 }
 
-// Email returns the keyed hash that keeps one pledge per address. It
-// ignores case, in the local part too: Asha@example.org and
-// asha@example.org reach one mailbox at every provider citizens use, and
-// the address as typed is what the mail goes to.
+// Email returns the keyed hash that keeps one pledge per mailbox: the
+// hash of MailboxKey(addr). The address as typed is what the mail goes to.
 func (h *Hasher) Email(addr string) []byte {
-	return h.Sum("email:" + strings.ToLower(addr))
+	return h.Sum("email:" + MailboxKey(addr))
+}
+
+// MailboxKey names the mailbox addr reaches, so that one mailbox is one
+// pledge however its address is spelt; otherwise anyone could have a
+// campaign mail one inbox again and again under new spellings. It ignores
+// case, in the local part too, and a "+tag" after the local part: at
+// every provider citizens use, asha+1@example.org and ASHA@example.org
+// reach asha@example.org. At Gmail, dots in the local part are ignored and
+// googlemail.com is gmail.com. addr must be a plain address, as
+// NormaliseEmail returns it.
+func MailboxKey(addr string) string {
+	addr = strings.ToLower(addr)
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	local, domain := addr[:at], addr[at+1:]
+	if plus := strings.IndexByte(local, '+'); plus > 0 {
+		local = local[:plus]
+	}
+	if domain == "gmail.com" || domain == "googlemail.com" {
+		if l := strings.ReplaceAll(local, ".", ""); l != "" {
+			local, domain = l, "gmail.com"
+		}
+	}
+	return local + "@" + domain
 }
 
 // Prepare validates and normalises in against campaign c at time now. It

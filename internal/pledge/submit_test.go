@@ -214,9 +214,10 @@ func TestPrepareEmailModes(t *testing.T) {
 	}
 }
 
-// TestPrepareEmailKeyIgnoresCase: one address in any case is one pledge,
-// and the mail still goes to the address as typed.
-func TestPrepareEmailKeyIgnoresCase(t *testing.T) {
+// TestPrepareEmailKeyIsTheMailbox: one mailbox is one pledge however its
+// address is spelt (case, a "+tag", Gmail's dots and googlemail.com), and
+// the mail still goes to the address as typed.
+func TestPrepareEmailKeyIsTheMailbox(t *testing.T) {
 	c := testCampaign()
 	c.Email = pledge.EmailRequired
 	key := func(email string) pledge.Submission {
@@ -229,18 +230,33 @@ func TestPrepareEmailKeyIgnoresCase(t *testing.T) {
 		}
 		return sub
 	}
-	asha := key("asha@example.org")
-	for _, email := range []string{"Asha@example.org", "ASHA@EXAMPLE.ORG", "asha@Example.Org"} {
-		sub := key(email)
-		if !bytes.Equal(sub.EmailHash, asha.EmailHash) {
-			t.Errorf("%q keys another pledge than asha@example.org", email)
+	for _, tc := range []struct {
+		mailbox string
+		same    []string
+		other   []string
+	}{
+		{"asha@example.org",
+			[]string{"Asha@example.org", "ASHA@EXAMPLE.ORG", "asha@Example.Org", "asha+1@example.org", "Asha+pledge+2@example.org"},
+			[]string{"asha2@example.org", "a.sha@example.org", "asha@example.com", "+asha@example.org", "asha@gmail.com"}},
+		{"ravi.kumar@gmail.com",
+			[]string{"ravikumar@gmail.com", "R.a.v.i.Kumar@gmail.com", "ravi.kumar+vote@gmail.com", "ravikumar@googlemail.com", "ravi.kumar@GoogleMail.com"},
+			[]string{"ravi.kumar@example.org", "ravi.kumar1@gmail.com", "ravikumar@gmail.co"}},
+	} {
+		want := key(tc.mailbox)
+		for _, email := range tc.same {
+			sub := key(email)
+			if !bytes.Equal(sub.EmailHash, want.EmailHash) {
+				t.Errorf("%q keys another pledge than %s", email, tc.mailbox)
+			}
+			if local := strings.SplitN(email, "@", 2)[0]; !strings.HasPrefix(sub.Email, local+"@") {
+				t.Errorf("%q is stored as %q: the mail must go to the local part as typed", email, sub.Email)
+			}
 		}
-		if want := strings.SplitN(email, "@", 2)[0]; !strings.HasPrefix(sub.Email, want+"@") {
-			t.Errorf("%q is stored as %q: the mail must go to the local part as typed", email, sub.Email)
+		for _, email := range tc.other {
+			if bytes.Equal(key(email).EmailHash, want.EmailHash) {
+				t.Errorf("%q keys the same pledge as %s", email, tc.mailbox)
+			}
 		}
-	}
-	if other := key("asha2@example.org"); bytes.Equal(other.EmailHash, asha.EmailHash) {
-		t.Error("another address keys the same pledge")
 	}
 }
 

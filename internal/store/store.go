@@ -193,12 +193,12 @@ type Store interface {
 	CheckSecret(ctx context.Context, fingerprint []byte) error
 	// RekeyAddresses gives each address stored where the campaign keys
 	// addresses (pledges, and pending pledges not yet confirmed) the key
-	// that key makes of it, once in the database's life: keys made before
-	// addresses were keyed without regard to case kept the case of the
-	// part before the @. An address whose new key another row of its table
-	// and campaign already holds (one mailbox that pledged twice before)
-	// keeps its old one. It returns how many rows it rekeyed; instances
-	// starting together rekey once.
+	// that key makes of it, once for each AddressKeysSetting: keys made by
+	// earlier releases kept the case of the part before the @, then its
+	// "+tag" and Gmail's dots (see pledge.MailboxKey). An address whose new
+	// key another row of its table and campaign already holds (one mailbox
+	// that pledged twice before) keeps its old one. It returns how many
+	// rows it rekeyed; instances starting together rekey once.
 	RekeyAddresses(ctx context.Context, key func(addr string) []byte) (int64, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -209,8 +209,10 @@ type Store interface {
 }
 
 // AddressKeysSetting is the settings key RekeyAddresses records itself
-// done under.
-const AddressKeysSetting = "address_keys_case_blind"
+// done under. A release that changes how addresses are keyed names a new
+// one, so that each database rekeys once more. (The keys without regard to
+// case were recorded as "address_keys_case_blind".)
+const AddressKeysSetting = "address_keys_mailbox"
 
 // ErrSecretChanged means the server secret is not the one the database's
 // pledges were stored with: their phone and address hashes, which keep one

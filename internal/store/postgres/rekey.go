@@ -1,9 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,9 +29,10 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 			{"pledges", "number"},
 			{"pending_pledges", "id"},
 		} {
-			// Every stored address, once: lower() folds by the database's
-			// locale, which may know ASCII letters only.
-			rows, err := tx.Query(ctx, `SELECT campaign_id, `+t.id+`, email FROM `+t.table+`
+			// Every stored address, once, keyed here: the key is not SQL's
+			// to make (lower() folds by the database's locale, which may
+			// know ASCII letters only).
+			rows, err := tx.Query(ctx, `SELECT campaign_id, `+t.id+`, email, email_hash FROM `+t.table+`
 				WHERE email_hash IS NOT NULL AND email IS NOT NULL`)
 			if err != nil {
 				return fmt.Errorf("read addresses to rekey: %w", err)
@@ -39,23 +40,25 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 			type row struct {
 				campaign, id int64
 				email        string
+				old          []byte
 			}
 			todo, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 				var x row
-				err := r.Scan(&x.campaign, &x.id, &x.email)
+				err := r.Scan(&x.campaign, &x.id, &x.email, &x.old)
 				return x, err
 			})
 			if err != nil {
 				return fmt.Errorf("read addresses to rekey: %w", err)
 			}
 			for _, r := range todo {
-				if strings.ToLower(r.email) == r.email {
-					continue // its old key is its new one
+				k := key(r.email)
+				if bytes.Equal(k, r.old) {
+					continue // keyed so already
 				}
 				tag, err := tx.Exec(ctx, `UPDATE `+t.table+` SET email_hash = $1
 					WHERE campaign_id = $2 AND `+t.id+` = $3
 					  AND NOT EXISTS (SELECT 1 FROM `+t.table+` WHERE campaign_id = $2 AND email_hash = $1)`,
-					key(r.email), r.campaign, r.id)
+					k, r.campaign, r.id)
 				if err != nil {
 					return fmt.Errorf("rekey address: %w", err)
 				}

@@ -1,9 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -32,9 +32,9 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 		{"pledges", "number"},
 		{"pending_pledges", "id"},
 	} {
-		// Every stored address, once: SQLite's lower() folds ASCII letters
-		// only, and an address may have other capitals (Ünal@…).
-		rows, err := tx.QueryContext(ctx, `SELECT campaign_id, `+t.id+`, email FROM `+t.table+`
+		// Every stored address, once, keyed here: the key is not SQL's to
+		// make (SQLite's lower() folds ASCII letters only, Ünal@…).
+		rows, err := tx.QueryContext(ctx, `SELECT campaign_id, `+t.id+`, email, email_hash FROM `+t.table+`
 			WHERE email_hash IS NOT NULL AND email IS NOT NULL`)
 		if err != nil {
 			return 0, fmt.Errorf("read addresses to rekey: %w", err)
@@ -42,15 +42,17 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 		type row struct {
 			campaign, id int64
 			email        string
+			key          []byte
 		}
 		var todo []row
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.campaign, &r.id, &r.email); err != nil {
+			var old []byte
+			if err := rows.Scan(&r.campaign, &r.id, &r.email, &old); err != nil {
 				rows.Close()
 				return 0, fmt.Errorf("read addresses to rekey: %w", err)
 			}
-			if strings.ToLower(r.email) != r.email { // its old key is its new one otherwise
+			if r.key = key(r.email); !bytes.Equal(r.key, old) {
 				todo = append(todo, r)
 			}
 		}
@@ -62,7 +64,7 @@ func (s *Store) RekeyAddresses(ctx context.Context, key func(addr string) []byte
 			res, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET email_hash = ?1
 				WHERE campaign_id = ?2 AND `+t.id+` = ?3
 				  AND NOT EXISTS (SELECT 1 FROM `+t.table+` WHERE campaign_id = ?2 AND email_hash = ?1)`,
-				key(r.email), r.campaign, r.id)
+				r.key, r.campaign, r.id)
 			if err != nil {
 				return 0, fmt.Errorf("rekey address: %w", err)
 			}
