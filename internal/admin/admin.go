@@ -32,7 +32,8 @@ type Deps struct {
 	// the public site. They decide the address written to the audit log, the
 	// per-address log-in limit, and whether the session cookie is Secure.
 	TrustedProxies []netip.Prefix
-	// Now is the clock of the audit log; nil means time.Now.
+	// Now is the clock of the audit log and of device cookies' ages; nil
+	// means time.Now.
 	Now func() time.Time
 	// Params are the argon2id parameters of the dummy hash that unknown
 	// usernames are checked against; nil means argon2id.DefaultParams, the
@@ -43,13 +44,17 @@ type Deps struct {
 	// Fingerprints keys the fingerprint by which the audit and server logs
 	// name a username with no account (it may be a password typed in the
 	// wrong field), so that no one reading them can test guesses against
-	// it; the server secret's hasher. nil: a key of this process's own.
+	// it; the server secret's hasher. A key derived from it signs the
+	// device cookies that let an officer's own browser past log-in limits
+	// run up by others (throttle.go), so it must be the same on every
+	// instance and across restarts. nil: a key of this process's own.
 	Fingerprints *pledge.Hasher
 }
 
 // Admin is the admin console's HTTP handler, for every path under /admin/.
 type Admin struct {
 	prints   *pledge.Hasher // keys the fingerprints of unknown usernames
+	devices  devices        // signs and checks device cookies
 	jobs     http.Handler
 	store    store.Store
 	log      *slog.Logger
@@ -88,6 +93,7 @@ func New(d Deps) (*Admin, error) {
 	}
 	a := &Admin{
 		prints:   prints,
+		devices:  newDevices(prints),
 		store:    d.Store,
 		log:      d.Log,
 		now:      d.Now,

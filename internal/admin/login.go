@@ -82,8 +82,9 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	name := pledge.NormaliseUsername(clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64))
 	pw := r.PostForm.Get("password")
 	acct, addr := accountKey(name), netaddr.LimitKey(a.client.Of(r))
+	at := attempt{account: acct, addr: addr, device: a.deviceKey(r, acct)}
 
-	if locked := a.throttle.admit(w, r, acct, addr); locked != unlocked {
+	if locked := a.throttle.admit(w, r, &at); locked != unlocked {
 		if err := a.lockedOut(r, locked, name, acct, addr); err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 		return a.loginPage(w, r, http.StatusUnauthorized, name, "Wrong username or password.")
 	}
 
-	a.throttle.succeeded(acct, addr)
+	a.throttle.succeeded(at)
 	// Record first: if the audit log cannot be written, nobody logs in.
 	if err := a.record(r, u.Username, KindLogin, "role="+string(u.Role)); err != nil {
 		return err
@@ -131,6 +132,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	if err := a.startSession(r, u); err != nil {
 		return err
 	}
+	a.setDeviceCookie(w, r, acct)
 	http.Redirect(w, r, nextPage(r.PostForm.Get("next")), http.StatusSeeOther)
 	return nil
 }

@@ -19,15 +19,26 @@ import (
 // officer's username can lock it out only from the addresses they send
 // from, not from the officer's own. The limit per account from anywhere is
 // much higher: it bounds guessing spread over many addresses (at least
-// twenty of them, each under maxFailsPerAccountAddr for the account) and is
-// the only one an attacker can use to lock an account for everyone, at that
-// cost. Addresses count per IPv6 /64 (netaddr.LimitKey), so that cost is
-// lower for an attacker with a range of IPv6 networks.
+// twenty of them, each under maxFailsPerAccountAddr for the account).
+// Addresses count per IPv6 /64 (netaddr.LimitKey), so an attacker with a
+// range of IPv6 networks reaches it in seconds, and the account is then
+// locked for everyone, its officer included, until the window passes.
+//
+// So a browser that has logged in to an account keeps a device cookie for
+// it (device.go), and an attempt at that account that presents one is
+// counted against that cookie alone, up to maxFailsPerDevice failures: the
+// counts per address and per account, which anyone can run up, neither
+// refuse it nor count it. The officer's usual browser logs in while the
+// account is under attack; the attacker, who has no cookie for it, still
+// meets every other limit. Once a cookie has failed maxFailsPerDevice
+// times in the window, it is not trusted until the window passes, and its
+// attempts are counted and refused as anyone's are.
 const (
 	failWindow             = 15 * time.Minute
 	maxFailsPerAccountAddr = 5
 	maxFailsPerAddr        = 20
 	maxFailsPerAccount     = 100
+	maxFailsPerDevice      = 5
 
 	// Each view of the log-in form stores a session (it carries the form's
 	// CSRF token), so views are limited per address too: nobody can fill
@@ -40,6 +51,7 @@ const (
 // instance restart forgets them; several instances each count their own).
 type throttle struct {
 	pair, addr, account *httprate.RateLimiter
+	device              *httprate.RateLimiter // failures per device cookie
 	form                *httprate.RateLimiter // log-in form views per address
 
 	mu sync.Mutex
@@ -68,6 +80,7 @@ func newThrottle() *throttle {
 		pair:    httprate.NewRateLimiter(maxFailsPerAccountAddr, failWindow, quiet),
 		addr:    httprate.NewRateLimiter(maxFailsPerAddr, failWindow, quiet),
 		account: httprate.NewRateLimiter(maxFailsPerAccount, failWindow, quiet),
+		device:  httprate.NewRateLimiter(maxFailsPerDevice, failWindow, quiet),
 		form:    httprate.NewRateLimiter(maxFormsPerAddr, formWindow, quiet),
 		told:    make(map[string]time.Time),
 	}
@@ -80,24 +93,37 @@ func accountKey(username string) string { return strings.ToLower(username) }
 // pairKey is the counter key of an account tried from an address.
 func pairKey(account, addr string) string { return account + "\x00" + addr }
 
-// admit reports which limit, if any, refuses an attempt for account from
-// addr (unlocked: it may be checked). It counts the attempt as a failure
-// at once, in the same step as the check, so that a burst of parallel
-// guesses cannot all slip under the limit before the first is counted;
-// succeeded takes the counts back, as admit does itself for the counts it
-// made before a refusal.
-func (t *throttle) admit(w http.ResponseWriter, r *http.Request, account, addr string) lock {
-	pair := pairKey(account, addr)
+// attempt is one log-in attempt, as the throttle counts it.
+type attempt struct {
+	account string // accountKey of the username tried
+	addr    string // netaddr.LimitKey of the client's address
+	device  string // key of a valid device cookie for account, or ""
+	trusted bool   // admit counted it against its device cookie alone
+}
+
+// admit reports which limit, if any, refuses the attempt at (unlocked: it
+// may be checked). It counts the attempt as a failure at once, in the
+// same step as the check, so that a burst of parallel guesses cannot all
+// slip under the limit before the first is counted; succeeded takes the
+// counts back, as admit does itself for the counts it made before a
+// refusal. An attempt with a device cookie under its limit is counted
+// against that alone, and marked trusted.
+func (t *throttle) admit(w http.ResponseWriter, r *http.Request, at *attempt) lock {
+	at.trusted = at.device != "" && !t.device.OnLimit(w, r, at.device)
+	if at.trusted {
+		return unlocked
+	}
+	pair := pairKey(at.account, at.addr)
 	if t.pair.OnLimit(w, r, pair) {
 		return lockedPair
 	}
-	if t.addr.OnLimit(w, r, addr) {
+	if t.addr.OnLimit(w, r, at.addr) {
 		t.refund(t.pair, pair)
 		return lockedAddr
 	}
-	if t.account.OnLimit(w, r, account) {
+	if t.account.OnLimit(w, r, at.account) {
 		t.refund(t.pair, pair)
-		t.refund(t.addr, addr)
+		t.refund(t.addr, at.addr)
 		return lockedAccount
 	}
 	return unlocked
@@ -145,13 +171,18 @@ func (t *throttle) untell(key string) {
 	delete(t.told, key)
 }
 
-// succeeded takes back the counts of an attempt that logged in.
-func (t *throttle) succeeded(account, addr string) {
-	t.refund(t.pair, pairKey(account, addr))
-	t.refund(t.addr, addr)
-	t.refund(t.account, account)
+// succeeded takes back the counts admit made of an attempt that logged in.
+func (t *throttle) succeeded(at attempt) {
+	if at.trusted {
+		t.refund(t.device, at.device)
+		return
+	}
+	t.refund(t.pair, pairKey(at.account, at.addr))
+	t.refund(t.addr, at.addr)
+	t.refund(t.account, at.account)
 }
 
+// refund takes one count of key back from l.
 func (t *throttle) refund(l *httprate.RateLimiter, key string) {
 	// httprate's windows run on its own clock. Should the window turn
 	// between count and refund, the refund lands in the new window and may
