@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/config"
@@ -152,6 +153,10 @@ func mailWarnings(cfg config.Config, base string) []string {
 	if cfg.SMTPTLS == "none" && !cfg.SMTPLocal() {
 		out = append(out, "PLEDGE_SMTP_TLS=none: mail, citizens' addresses and links in it, goes in clear to "+cfg.SMTPHost+
 			"; use starttls or tls unless it is a relay on a network you trust")
+	}
+	if _, domain, _ := strings.Cut(cfg.MailFrom, "@"); !cfg.SMTPLocal() && !strings.Contains(domain, ".") {
+		out = append(out, "PLEDGE_MAIL_FROM is "+cfg.MailFrom+", which no one can answer: most mail servers refuse or mark as spam mail from it; "+
+			"set an address of the office's own domain")
 	}
 	return out
 }

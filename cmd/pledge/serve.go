@@ -31,11 +31,14 @@ func openStore(ctx context.Context, cfg config.Config, command string, log *slog
 	if postgres.IsURL(cfg.Database) {
 		s, err := postgres.Open(ctx, cfg.Database, log,
 			postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate, Name: "pledge " + command})
-		if errors.Is(err, postgres.ErrNotMigrated) {
+		switch {
+		case errors.Is(err, postgres.ErrNotMigrated):
 			return nil, fmt.Errorf("database %s: %w: run pledge migrate against it first (or start with --migrate=true, PLEDGE_MIGRATE)",
 				cfg.DatabaseForLog(), err)
+		case err != nil:
+			return nil, fmt.Errorf("database %s, --db (PLEDGE_DATABASE_URL): %w", cfg.DatabaseForLog(), err)
 		}
-		return s, err
+		return s, nil
 	}
 	if path, ok := sqlite.Path(cfg.Database); ok {
 		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
@@ -87,6 +90,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
+	// Answer at once while the database opens and migrates, which can take
+	// minutes (an index on a big pledge table): a fast 503 sends nginx to
+	// another instance, where a request held in the listen queue would
+	// wait for its timeout.
+	front := new(frontHandler)
+	running := new(inFlight)
+	srv := &http.Server{
+		Handler:           running.wrap(front),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer srv.Close() // a start that fails; after a shutdown, a no-op
 	s, err := openStore(ctx, cfg, "serve", log)
 	if err != nil {
 		return err
@@ -151,7 +172,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.RedisURL != "" {
 		rdb, err := ratelimit.OpenRedis(ctx, cfg.RedisURL, log)
 		if err != nil {
-			return err
+			return fmt.Errorf("rate limits' Redis, --redis (PLEDGE_REDIS_URL) %s: %w", config.RedactURL(cfg.RedisURL), err)
 		}
 		defer rdb.Close()
 		limits.Redis = rdb
@@ -207,20 +228,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		defer stop()
 	}
-	running := new(inFlight)
-	srv := &http.Server{
-		Handler:           running.wrap(handler),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	front.ready(handler)
 	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", version())
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
 		_ = in.Close(context.Background())
@@ -271,6 +281,33 @@ func stopHTTP(srv *http.Server, running *inFlight, timeout time.Duration, log *s
 	_ = srv.Close() // the listener is closed already; this closes the connections
 	log.Warn("requests still running at the shutdown deadline were cut off", "requests", n, "timeout", timeout.String())
 	return nil
+}
+
+// frontHandler is the server's handler: the portal once it is ready, and
+// until then a fast answer that it is starting.
+type frontHandler struct{ portal atomic.Pointer[http.Handler] }
+
+// ready hands every request from now on to h.
+func (f *frontHandler) ready(h http.Handler) { f.portal.Store(&h) }
+
+// ServeHTTP passes r to the portal if it is ready. Before that /healthz
+// answers 200 (the process is alive) and every other request 503 with
+// Retry-After: nginx tries another instance, and /readyz keeps this one
+// out of a load balancer's rotation.
+func (f *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := f.portal.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if r.URL.Path == "/healthz" {
+		_, _ = w.Write([]byte("starting\n"))
+		return
+	}
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte("The portal is starting. Please try again in a moment.\n"))
 }
 
 // inFlight counts the requests whose handlers are running.

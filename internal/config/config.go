@@ -232,7 +232,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s must be at least 1", n("queue")))
 	}
 	if _, err := c.Proxies(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s: %w", n("trusted-proxies"), err))
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, fmt.Errorf("%s %q: want a redis:// or rediss:// URL", n("redis"), RedactURL(c.RedisURL)))

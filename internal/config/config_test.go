@@ -325,6 +325,8 @@ func TestValidate(t *testing.T) {
 		{"addr bare port", func(c *Config) { c.Addr = "8080" }, "addr"},
 		{"addr empty", func(c *Config) { c.Addr = "" }, "addr"},
 		{"database empty", func(c *Config) { c.Database = "" }, "--db (PLEDGE_DATABASE_URL) must be set"},
+		{"trusted proxy out of range", func(c *Config) { c.TrustedProxies = "127.0.0.1, 10.0.0.0/33" },
+			`--trusted-proxies (PLEDGE_TRUSTED_PROXIES): trusted proxy "10.0.0.0/33"`},
 		{"database blank", func(c *Config) { c.Database = "  " }, "--db (PLEDGE_DATABASE_URL)"},
 		{"base URL relative", func(c *Config) { c.BaseURL = "/pledge" }, "base-url"},
 		{"base URL no scheme", func(c *Config) { c.BaseURL = "pledge.example.org" }, "base-url"},
