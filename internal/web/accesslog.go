@@ -44,11 +44,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if s.deps.Metrics != nil {
 			s.deps.Metrics.ObserveHTTP(pattern, r.Method, rw.status, took)
 		}
-		level := slog.LevelInfo
-		if rw.status >= 500 {
-			level = slog.LevelWarn
-		}
-		s.log.LogAttrs(r.Context(), level, "request",
+		s.log.LogAttrs(r.Context(), accessLevel(pattern, rw.status), "request",
 			slog.String("method", r.Method),
 			slog.String("route", pattern),
 			slog.Int("status", rw.status),
@@ -56,6 +52,21 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			slog.Int64("bytes", rw.bytes),
 			slog.String("request_id", id))
 	})
+}
+
+// accessLevel is the level of the log line of a request to the route
+// pattern answered with status: info, warn for a server error. Probes
+// (health checks, scrapes), which a load balancer and Prometheus send every
+// few seconds, log at debug whatever their answer: an unready /readyz
+// already says why at warn, once per probe.
+func accessLevel(pattern string, status int) slog.Level {
+	switch {
+	case pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics":
+		return slog.LevelDebug
+	case status >= 500:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
 
 // validRequestID accepts 1 to 64 letters, digits, '-' and '_'.
