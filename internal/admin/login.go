@@ -121,6 +121,13 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("%s: %s", a.accountLabel(name, u.Username != ""), reason)); err != nil {
 			return err
 		}
+		if u.Disabled && ok {
+			// Only whoever knows the password learns that the account is
+			// disabled; told "wrong password", they would try again until
+			// the throttle locked them out.
+			return a.loginPage(w, r, http.StatusForbidden, name,
+				"This account is disabled. Ask an administrator to enable it (pledge user enable).")
+		}
 		return a.loginPage(w, r, http.StatusUnauthorized, name, "Wrong username or password.")
 	}
 

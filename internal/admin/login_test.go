@@ -135,11 +135,19 @@ func TestDisabledUserCannotLogIn(t *testing.T) {
 	if err := c.Accounts.Disable(t.Context(), adminWho, viewerUser); err != nil {
 		t.Fatal(err)
 	}
+	// With the right password the officer learns why, rather than trying
+	// again until locked out; with a wrong one, nothing is said.
 	r := c.browser(t).login(viewerUser, viewerPass)
-	wantStatus(t, r, http.StatusUnauthorized)
-	mustContain(t, r.Body, "Wrong username or password.")
+	wantStatus(t, r, http.StatusForbidden)
+	mustContain(t, r.Body, "This account is disabled.")
 	if a := c.lastAction(t, "login-failed"); !strings.Contains(a.Detail, "disabled") {
 		t.Errorf("login-failed entry = %+v, want the reason", a)
+	}
+	r = c.browser(t).login(viewerUser, "not the password")
+	wantStatus(t, r, http.StatusUnauthorized)
+	mustContain(t, r.Body, "Wrong username or password.")
+	if strings.Contains(r.Body, "disabled") {
+		t.Error("a wrong password learns that the account is disabled")
 	}
 	// The session opened before is over too.
 	wantLogin(t, open.get(homePath))
