@@ -103,10 +103,32 @@ func (a *Admin) checkCSRF(next http.Handler) http.Handler {
 		}
 		want := a.session(r).GetString(r.Context(), keyCSRF)
 		got := r.PostForm.Get("csrf")
+		if want == "" && a.expiredForm(w, r) {
+			return
+		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			a.fail(w, r, errCSRF)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// expiredForm answers a form sent from the console whose session has gone
+// (it holds no token), and reports whether it did. The log-in form, left
+// open longer than its session lives, is shown again with a new token;
+// another form, whose session ended meanwhile, leads to the log-in page,
+// which says so. Neither is taken: nothing was changed. Anything else is refused as any form without
+// its token is.
+func (a *Admin) expiredForm(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case r.URL.Path == loginPath:
+		name := clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64)
+		_ = a.loginPage(w, r, http.StatusForbidden, name, "The log-in page was open too long. Log in again.")
+		return true
+	case a.sessionEnded(r):
+		http.Redirect(w, r, loginPath+"?ended=1", http.StatusSeeOther)
+		return true
+	}
+	return false
 }
