@@ -3,7 +3,9 @@ package dbcopy
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 
@@ -26,8 +28,10 @@ type source struct {
 // refuses a database this build has not migrated fully, or that a newer
 // build has migrated further.
 func openSource(ctx context.Context, path string) (*source, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrSource, path, err)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: there is no file %s", ErrSource, path)
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSource, err)
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw&_pragma=busy_timeout(10000)&_pragma=query_only(ON)"
 	db, err := sql.Open("sqlite", dsn)
