@@ -20,6 +20,7 @@ Commands:
   worker     run the background jobs (mail) without the web server
   migrate    apply database migrations and exit
   backup     copy the SQLite database to a new file while the portal runs
+  copy       copy a stopped portal's SQLite database into a new PostgreSQL one
   user       admin accounts: pledge user add|passwd|disable|enable|list
   loadtest   send pledges to a running portal at a fixed rate or a ramp, and report
   version    print the version
@@ -73,12 +74,15 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 			return loggedError{err}
 		}
 		return nil
-	case "user", "backup":
+	case "user", "backup", "copy":
 		if err := config.CheckEnv(environ); err != nil {
 			return fmt.Errorf("configuration: %w", err)
 		}
-		if cmd == "user" {
+		switch cmd {
+		case "user":
 			return runUser(ctx, args, getenv, stdin, stdout, stderr)
+		case "copy":
+			return runCopy(ctx, args, getenv, stdout, stderr)
 		}
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "loadtest":

@@ -67,7 +67,8 @@ func TestUsageHidesSecrets(t *testing.T) {
 func TestMisspeltSettingRefused(t *testing.T) {
 	t.Chdir(t.TempDir())
 	for _, env := range [][]string{{"PLEDGE_DATABSE_URL=postgres://db/p"}, {"PLEDGE_DATABASE_URL="}} {
-		for _, args := range [][]string{{"serve"}, {"worker"}, {"migrate"}, {"user", "list"}, {"backup", "copy.db"}} {
+		for _, args := range [][]string{{"serve"}, {"worker"}, {"migrate"}, {"user", "list"}, {"backup", "copy.db"},
+			{"copy", "--from", "pledge.db", "--to", "postgres://db/p"}} {
 			var stdout, stderr bytes.Buffer
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second) // a serve that starts ends, and fails the test
 			err := run(ctx, args, env, strings.NewReader(""), &stdout, &stderr)

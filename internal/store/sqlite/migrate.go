@@ -13,6 +13,13 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Migrations returns this build's migrations of the SQLite schema, in the
+// order of their numbers.
+func Migrations() ([]store.Migration, error) {
+	dir, _ := fs.Sub(migrations, "migrations")
+	return store.Migrations(dir)
+}
+
 // migrate applies the embedded migrations not applied yet, each in its own
 // transaction, in the order of their numbers. Migrations only go forward.
 func (s *Store) migrate(ctx context.Context) error {
@@ -20,8 +27,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	dir, _ := fs.Sub(migrations, "migrations")
-	list, err := store.Migrations(dir)
+	list, err := Migrations()
 	if err != nil {
 		return err
 	}
