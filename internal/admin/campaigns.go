@@ -507,11 +507,19 @@ func (a *Admin) resumeCampaign(w http.ResponseWriter, r *http.Request) error {
 	return a.setPaused(w, r, false)
 }
 
+// setPaused pauses or resumes the campaign of the path, recording it. A
+// campaign that has closed is not paused: it takes no pledges, and its
+// status would read "paused" instead of "closed". One paused before it
+// closed may still be resumed, so that moving its closing time later
+// reopens it for pledges.
 func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
 	if err != nil {
 		return fmt.Errorf("pause campaign: %w", err)
+	}
+	if paused && closedAt(&c, a.now()) {
+		return fmt.Errorf("pause campaign %s: %w", c.Slug, errClosed)
 	}
 	kind, detail := KindCampaignPause, c.Slug+": paused"
 	if !paused {
@@ -525,6 +533,12 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// closedAt reports whether c has closed for good at now: its closing time
+// has come.
+func closedAt(c *pledge.Campaign, now time.Time) bool {
+	return !c.ClosesAt.IsZero() && !c.ClosesAt.After(now)
 }
 
 // withText sets t[lang] = v when v is not empty, making t as needed.
