@@ -99,9 +99,18 @@ func (ac Accounts) SetPassword(ctx context.Context, who Who, username, password 
 	return nil
 }
 
-// Disable stops username from logging in and ends its open sessions.
+// Disable stops username from logging in and ends its open sessions. An
+// account disabled already is left as it is, with no second audit entry:
+// the log records changes, and this would be none.
 func (ac Accounts) Disable(ctx context.Context, who Who, username string) error {
 	username = pledge.NormaliseUsername(username)
+	u, err := ac.Store.User(ctx, username)
+	if err != nil {
+		return fmt.Errorf("disable user: %w", err)
+	}
+	if u.Disabled {
+		return nil
+	}
 	if err := ac.Store.SetUserDisabled(ctx, username, true, ac.action(who, KindUserDisable, "username="+username)); err != nil {
 		return fmt.Errorf("disable user: %w", err)
 	}

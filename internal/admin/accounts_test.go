@@ -89,6 +89,16 @@ func TestAccounts(t *testing.T) {
 	if ok, _ := argon2id.ComparePasswordAndHash("another long password", stored.PasswordHash); !ok {
 		t.Error("Disable lost the password")
 	}
+	// Disabling it again changes nothing, so it is not on record twice.
+	if err := acc.Disable(ctx, who, "ravi"); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.count(t, admin.KindUserDisable); n != 1 {
+		t.Errorf("%d user-disable entries after disabling a disabled account, want 1", n)
+	}
+	if stored, _ = c.Store.User(ctx, "ravi"); !stored.Disabled {
+		t.Error("disabling again enabled the account")
+	}
 }
 
 func TestValidPassword(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +57,14 @@ type campaignForm struct {
 	CloseNow, AskClose bool
 	Errors             map[string][]string
 	Problems           bool
+	// Loaded are the values of the campaign the edit form was filled from,
+	// sent back in hidden fields so that a save after another merges
+	// field by field (mergeEdit).
+	Loaded url.Values
+	// Others are the changes another save made after the form was opened,
+	// old → new; Conflicts the fields both saves changed, to different
+	// values (shown when a save meets another).
+	Others, Conflicts []string
 }
 
 func (f *campaignForm) add(field, msg string) {
@@ -118,12 +127,11 @@ func localTime(t time.Time) string {
 	return t.In(pledge.IST).Format(localLayout)
 }
 
-// readCampaignForm reads r's form into f and onto c (slug only when f.New),
-// recording what cannot be parsed; c's regions are left alone. A language
-// left unticked keeps its texts in f, for a form that comes back, but not
-// in c.
-func readCampaignForm(r *http.Request, f *campaignForm, c *pledge.Campaign) {
-	pf := r.PostForm
+// readCampaignForm reads the form pf into f and onto c (slug only when
+// f.New), recording what cannot be parsed; c's regions are left alone. A
+// language left unticked keeps its texts in f, for a form that comes back,
+// but not in c.
+func readCampaignForm(pf url.Values, f *campaignForm, c *pledge.Campaign) {
 	if f.New {
 		f.Slug = strings.TrimSpace(pf.Get("slug"))
 		c.Slug = f.Slug
@@ -276,7 +284,7 @@ func (a *Admin) newCampaignForm(w http.ResponseWriter, r *http.Request) error {
 func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	f := campaignForm{New: true}
 	var c pledge.Campaign
-	readCampaignForm(r, &f, &c)
+	readCampaignForm(r.PostForm, &f, &c)
 	f.Regions = strings.ReplaceAll(r.PostForm.Get("regions"), "\r\n", "\n")
 	if len(c.Languages) > 0 {
 		regions, err := pledge.ParseRegionsCSV(strings.NewReader(f.Regions), c.Languages)
@@ -321,6 +329,7 @@ func (a *Admin) editCampaignForm(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("edit campaign: %w", err)
 	}
 	f := formOf(&c)
+	f.Loaded = formValues(f)
 	a.render(w, r, http.StatusOK, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 	return nil
 }
@@ -330,8 +339,8 @@ func (a *Admin) editCampaignForm(w http.ResponseWriter, r *http.Request) error {
 // whatever the edit, and the public site picks the change up on its next
 // reload (within campaignCache's five seconds). A form filled from an
 // older version than the stored one (another admin saved in between) is
-// not saved: it comes back with what was typed and a note, so that saving
-// it again is a decision made knowing of the other edit.
+// not saved: it comes back merged with the other save (editConflict), so
+// that saving it again is a decision made knowing of the other edit.
 func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
@@ -339,8 +348,8 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("edit campaign: %w", err)
 	}
 	before := c // readCampaignForm gives c new languages and texts, never changing these
-	f := campaignForm{Slug: c.Slug}
-	readCampaignForm(r, &f, &c)
+	f := campaignForm{Slug: c.Slug, Loaded: loadedValues(r.PostForm)}
+	readCampaignForm(r.PostForm, &f, &c)
 	if c.Version, err = editedVersion(r, c.Version); err != nil {
 		return err
 	}
@@ -349,38 +358,74 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 		placeProblems(&f, c.Problems())
 	}
 	checkClosingTime(&f, &before, &c, a.now())
-	status := http.StatusUnprocessableEntity
 	if !f.Problems {
 		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&before, &c)))
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
 			f.add("form", inUseMessage(err))
 		case errors.Is(err, pledge.ErrEditConflict):
-			now, err := a.store.Campaign(ctx, c.Slug)
-			if err != nil {
-				return fmt.Errorf("edit campaign: %w", err)
-			}
-			if len(campaignChanges(&now, &c)) == 0 {
-				// Saved already, as a second click on Save finds: the
-				// campaign is as this form would make it.
-				http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
-				return nil
-			}
-			f.Version = now.Version // saving again replaces the other edit
-			f.add("form", "Someone else saved this campaign after this form was opened, so these changes were not saved. "+
-				"They are still in the form below; the campaign as it is now is on its dashboard. Save again to replace the other changes with these.")
-			status = http.StatusConflict
+			return a.editConflict(w, r, &c)
 		case err != nil:
 			return fmt.Errorf("edit campaign: %w", err)
 		}
 	}
 	if f.Problems {
-		a.render(w, r, status, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
+		a.render(w, r, http.StatusUnprocessableEntity, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
 		return nil
 	}
 	a.setNotice(r, c.Slug, "Campaign saved.")
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// editConflict answers an edit that met another save made after its form
+// was opened: the form comes back (409), merged with the campaign as it is
+// now (mergeEdit), with the other save's changes and the fields both
+// changed listed; saving it again saves it. c is the campaign as this form
+// would have made it, unmerged. A form the campaign is already like (a
+// second click on Save) is taken as saved.
+func (a *Admin) editConflict(w http.ResponseWriter, r *http.Request, c *pledge.Campaign) error {
+	now, err := a.store.Campaign(r.Context(), c.Slug)
+	if err != nil {
+		return fmt.Errorf("edit campaign: %w", err)
+	}
+	stored := formValues(formOf(&now))
+	f := campaignForm{Slug: now.Slug, Version: now.Version, Loaded: stored} // saving again saves over this version
+	merged := now
+	values := r.PostForm
+	loaded := loadedValues(values)
+	if loaded != nil {
+		values, f.Conflicts = mergeEdit(values, loaded, stored)
+		was := now
+		readCampaignForm(loaded, &campaignForm{}, &was)
+		f.Others = campaignChanges(&was, &now)
+	}
+	readCampaignForm(values, &f, &merged)
+	if len(campaignChanges(&now, &merged)) == 0 {
+		// Saved already, as a second click on Save finds: the campaign is
+		// as this form would make it.
+		http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
+		return nil
+	}
+	if loaded == nil {
+		// A form from before the merge: what saving it would change is
+		// all that can be said.
+		f.Others = campaignChanges(&now, &merged)
+	}
+	f.add("form", conflictNote(loaded != nil))
+	a.render(w, r, http.StatusConflict, "campaign_form", a.newPage(r, "Edit "+c.Slug, f))
+	return nil
+}
+
+// conflictNote is the note over an edit form that met another save;
+// merged says whether the form was merged with it.
+func conflictNote(merged bool) string {
+	if !merged {
+		return "Someone else saved this campaign after this form was opened, so these changes were not saved. " +
+			"They are still in the form below. Saving again replaces the campaign's settings with the whole form; it would change what is listed below."
+	}
+	return "Someone else saved this campaign after this form was opened, so these changes were not saved yet. " +
+		"The form below now holds their changes, listed here, and yours to the fields you changed. Check it, and save again to apply it."
 }
 
 // checkClosingTime refuses, on f, a closing time of c that has passed at
@@ -507,11 +552,19 @@ func (a *Admin) resumeCampaign(w http.ResponseWriter, r *http.Request) error {
 	return a.setPaused(w, r, false)
 }
 
+// setPaused pauses or resumes the campaign of the path, recording it. A
+// campaign that has closed is not paused: it takes no pledges, and its
+// status would read "paused" instead of "closed". One paused before it
+// closed may still be resumed, so that moving its closing time later
+// reopens it for pledges.
 func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
 	if err != nil {
 		return fmt.Errorf("pause campaign: %w", err)
+	}
+	if paused && closedAt(&c, a.now()) {
+		return fmt.Errorf("pause campaign %s: %w", c.Slug, errClosed)
 	}
 	kind, detail := KindCampaignPause, c.Slug+": paused"
 	if !paused {
@@ -525,6 +578,12 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)
 	return nil
+}
+
+// closedAt reports whether c has closed for good at now: its closing time
+// has come.
+func closedAt(c *pledge.Campaign, now time.Time) bool {
+	return !c.ClosesAt.IsZero() && !c.ClosesAt.After(now)
 }
 
 // withText sets t[lang] = v when v is not empty, making t as needed.

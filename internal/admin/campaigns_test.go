@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -509,6 +510,59 @@ func TestPauseResume(t *testing.T) {
 	}
 	if a := c.lastAction(t, "campaign-resume"); a.Detail != "vote: resumed" {
 		t.Errorf("campaign-resume entry = %+v", a)
+	}
+}
+
+// A campaign that has closed is not offered "Pause collecting" and does not
+// take a pause; one paused before it closed reads "closed" on the list and
+// its dashboard, and may still be resumed.
+func TestClosedCampaignIsNotPaused(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	ended := storetest.Campaign("ended")
+	ended.OpensAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	ended.ClosesAt = time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)
+	pausedThenClosed := storetest.Campaign("paused-then-closed")
+	pausedThenClosed.OpensAt, pausedThenClosed.ClosesAt = ended.OpensAt, ended.ClosesAt
+	for _, camp := range []*pledge.Campaign{ended, pausedThenClosed} {
+		if err := c.Store.CreateCampaign(ctx, camp, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Store.SetPaused(ctx, pausedThenClosed.ID, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	adm := c.adminBrowser(t)
+
+	dash := adm.get("/admin/c/ended")
+	mustContain(t, dash.Body, `<span id="status">closed</span>`)
+	if strings.Contains(dash.Body, "/admin/c/ended/pause") {
+		t.Error("a closed campaign's dashboard offers to pause it")
+	}
+	tok := csrfField.FindStringSubmatch(dash.Body)[1]
+	r := adm.post("/admin/c/ended/pause", url.Values{"csrf": {tok}})
+	wantStatus(t, r, http.StatusConflict)
+	mustContain(t, r.Body, "has closed")
+	if c.campaign(t, "ended").Paused {
+		t.Error("a closed campaign was paused")
+	}
+	if n := c.count(t, "campaign-pause"); n != 0 {
+		t.Errorf("%d campaign-pause entries after a refused pause, want 0", n)
+	}
+
+	dash = adm.get("/admin/c/paused-then-closed")
+	mustContain(t, dash.Body, `<span id="status">closed</span>`, `action="/admin/c/paused-then-closed/resume"`, `id="paused-closed"`)
+	if strings.Contains(dash.Body, `id="status">paused`) {
+		t.Error("a campaign paused before it closed reads paused on its dashboard")
+	}
+	home := adm.get(homePath).Body
+	row := regexp.MustCompile(`(?s)<span class="muted">paused-then-closed</span>.*?</td>\s*<td>(.*?)</td>`).FindStringSubmatch(home)
+	if row == nil || row[1] != "closed" {
+		t.Errorf("the campaign list's status of a campaign paused before it closed: %v, want closed", row)
+	}
+	wantRedirect(t, adm.post("/admin/c/paused-then-closed/resume", url.Values{"csrf": {tok}}), "/admin/c/paused-then-closed")
+	if c.campaign(t, "paused-then-closed").Paused {
+		t.Error("resume did not resume a campaign paused before it closed")
 	}
 }
 

@@ -100,7 +100,7 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		LastDay:    lastMinutes(series, chartMinutes),
 		Chart:      svg, Summary: summary,
 		Regions: regionTable(c, counts), At: now,
-		Closed: !c.ClosesAt.IsZero() && !c.ClosesAt.After(now), Anonymised: c.AnonymisedAt,
+		Closed: closedAt(c, now), Anonymised: c.AnonymisedAt,
 		Reopened: c.OpenSinceAnonymised(),
 		Leaves:   leafRegions(c),
 	}

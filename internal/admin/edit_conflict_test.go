@@ -1,11 +1,15 @@
 package admin_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 var versionField = regexp.MustCompile(`name="version" value="(\d+)"`)
@@ -190,5 +194,110 @@ func TestRegionsImportAfterAnEditOfSomethingElse(t *testing.T) {
 	}
 	if n := c.count(t, "regions-import"); n != 1 {
 		t.Errorf("%d regions-import entries, want 1", n)
+	}
+}
+
+var (
+	inputTag    = regexp.MustCompile(`<input [^>]*>`)
+	tagAttr     = regexp.MustCompile(`(\w+)(?:="([^"]*)")?`)
+	textareaTag = regexp.MustCompile(`(?s)<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>`)
+	selectTag   = regexp.MustCompile(`(?s)<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>`)
+	selected    = regexp.MustCompile(`<option value="([^"]*)" selected>`)
+)
+
+// formFields are the fields the campaign form of body sends unchanged, as
+// a browser sends them: inputs (boxes only when ticked), texts and choices.
+func formFields(t *testing.T, body string) url.Values {
+	t.Helper()
+	_, form, ok := strings.Cut(body, `<form class="wide"`)
+	if !ok {
+		t.Fatalf("no form in the page: %s", clip(body))
+	}
+	form, _, _ = strings.Cut(form, "</form>")
+	out := url.Values{}
+	for _, tag := range inputTag.FindAllString(form, -1) {
+		attrs := map[string]string{}
+		for _, m := range tagAttr.FindAllStringSubmatch(strings.TrimPrefix(tag, "<input"), -1) {
+			attrs[m[1]] = html.UnescapeString(m[2])
+		}
+		_, checked := attrs["checked"]
+		if typ := attrs["type"]; (typ == "checkbox" || typ == "radio") && !checked || attrs["name"] == "" {
+			continue
+		}
+		out.Add(attrs["name"], attrs["value"])
+	}
+	for _, m := range textareaTag.FindAllStringSubmatch(form, -1) {
+		out.Add(m[1], html.UnescapeString(m[2]))
+	}
+	for _, m := range selectTag.FindAllStringSubmatch(form, -1) {
+		if s := selected.FindStringSubmatch(m[2]); s != nil {
+			out.Add(m[1], html.UnescapeString(s[1]))
+		}
+	}
+	return out
+}
+
+// Two admins edit one campaign at once, each changing other fields: the
+// second is shown what the first changed, and saving again keeps both
+// edits. A field both changed is named, and the second's value replaces
+// the first's only on that second save.
+func TestCampaignEditConflictMerges(t *testing.T) {
+	c := newConsole(t)
+	c.mustCreate(t, "vote")
+	if _, err := c.Accounts.Add(t.Context(), admin.Who{Actor: "test", Remote: "local"}, "it", pledge.RoleAdmin, "assistant it passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	deo := c.adminBrowser(t)
+	it := c.browser(t)
+	it.mustLogin("it", "assistant it passphrase")
+	editPath := "/admin/c/vote/edit"
+
+	first, second := formFields(t, deo.get(editPath).Body), formFields(t, it.get(editPath).Body)
+	first.Set("certificate_title_hi", "संकल्प प्रमाण पत्र")
+	wantRedirect(t, deo.post(editPath, first), "/admin/c/vote")
+	second.Set("goal", "12000")
+	conflict := it.post(editPath, second)
+	wantStatus(t, conflict, http.StatusConflict)
+	page := html.UnescapeString(conflict.Body)
+	mustContain(t, page, "Someone else saved this campaign", `<li>certificate title (hi) "" → "संकल्प प्रमाण पत्र"</li>`)
+	if strings.Contains(page, `id="edit-conflicts"`) {
+		t.Error("edits of different fields are called a conflict")
+	}
+	if got := c.campaign(t, "vote"); got.Goal != 0 || got.CertificateTitle["hi"] != "संकल्प प्रमाण पत्र" {
+		t.Fatalf("after the refused save: goal %d, heading %q", got.Goal, got.CertificateTitle["hi"])
+	}
+	again := formFields(t, conflict.Body)
+	if again.Get("goal") != "12000" || again.Get("certificate_title_hi") != "संकल्प प्रमाण पत्र" {
+		t.Fatalf("the merged form holds goal %q, heading %q; want this officer's goal and the other's heading",
+			again.Get("goal"), again.Get("certificate_title_hi"))
+	}
+	wantRedirect(t, it.post(editPath, again), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); got.Goal != 12000 || got.CertificateTitle["hi"] != "संकल्प प्रमाण पत्र" {
+		t.Errorf("after saving again: goal %d, heading %q; want both edits kept", got.Goal, got.CertificateTitle["hi"])
+	}
+	if a := c.lastAction(t, "campaign-edit"); a.Actor != "it" || a.Detail != "vote: goal none → 12000" {
+		t.Errorf("the second save's entry = %+v, want the goal alone", a)
+	}
+
+	// Both change the goal; the first also the English title.
+	first, second = formFields(t, deo.get(editPath).Body), formFields(t, it.get(editPath).Body)
+	first.Set("goal", "15000")
+	first.Set("title_en", "Vote for sure")
+	wantRedirect(t, deo.post(editPath, first), "/admin/c/vote")
+	second.Set("goal", "20000")
+	conflict = it.post(editPath, second)
+	wantStatus(t, conflict, http.StatusConflict)
+	mustContain(t, html.UnescapeString(conflict.Body), `<li>goal 12000 → 15000</li>`, `<li>title (en) "Test pledge" → "Vote for sure"</li>`,
+		`id="edit-conflicts">You both changed: goal.`)
+	if got := c.campaign(t, "vote"); got.Goal != 15000 {
+		t.Fatalf("goal %d after the conflicting save, want the first's 15000 until saved again", got.Goal)
+	}
+	again = formFields(t, conflict.Body)
+	if again.Get("goal") != "20000" || again.Get("title_en") != "Vote for sure" {
+		t.Fatalf("the merged form holds goal %q, title %q", again.Get("goal"), again.Get("title_en"))
+	}
+	wantRedirect(t, it.post(editPath, again), "/admin/c/vote")
+	if got := c.campaign(t, "vote"); got.Goal != 20000 || got.Title["en"] != "Vote for sure" {
+		t.Errorf("after saving again: goal %d, title %q; want 20000 and the first's title", got.Goal, got.Title["en"])
 	}
 }

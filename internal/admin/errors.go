@@ -18,6 +18,7 @@ var (
 	errCrossOrigin  = errors.New("cross-origin request refused")
 	errTooManyForms = errors.New("too many log-in form views from this address")
 	errUnconfirmed  = errors.New("irreversible action not confirmed")
+	errClosed       = errors.New("campaign has closed")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -42,6 +43,8 @@ func status(err error) (int, string) {
 		return http.StatusConflict, "This invalidation has been reverted already."
 	case errors.Is(err, errUnconfirmed):
 		return http.StatusUnprocessableEntity, "Nothing was changed: this cannot be undone, so tick the box to confirm it first. Go back and try again."
+	case errors.Is(err, errClosed):
+		return http.StatusConflict, "This campaign has closed and takes no pledges: there is nothing to pause."
 	case errors.Is(err, pledge.ErrStillOpen):
 		return http.StatusConflict, "Only a campaign that has closed can be anonymised."
 	case errors.As(err, &mbe):

@@ -93,6 +93,7 @@ type pledgeWriter struct {
 	rc        *http.ResponseController
 	names     map[string][]string // region code to its English name, then its name in each language
 	langs     int                 // the campaign's languages
+	parents   map[string][2]string
 	showEmail bool
 	rec       []string
 	pending   int
@@ -102,6 +103,32 @@ type pledgeWriter struct {
 // each of the campaign's languages (region_name_en, region_name_hi...);
 // region_name is its English name, or its default language's.
 var pledgeColumns = [...]string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status"}
+
+// parentColumns follow those of a campaign whose regions are nested
+// (constituencies in districts): the code of the pledge's region's parent
+// and its name (English, or the default language's), empty for a region
+// at the top, so that a spreadsheet can sum pledges by district.
+var parentColumns = [...]string{"parent", "parent_name"}
+
+// regionParents maps the code of each region of c that has a parent to
+// that parent's code and name, CSV-safe; nil if c's regions are not nested.
+func regionParents(c *pledge.Campaign) map[string][2]string {
+	var parents map[string][2]string
+	for _, r := range c.Regions {
+		if r.Parent == "" {
+			continue
+		}
+		if parents == nil {
+			parents = make(map[string][2]string)
+		}
+		name := ""
+		if p, ok := c.Region(r.Parent); ok {
+			name = p.Name.In("en", c.DefaultLang())
+		}
+		parents[r.Code] = [2]string{csvsafe.Cell(r.Parent), csvsafe.Cell(name)}
+	}
+	return parents
+}
 
 func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) *pledgeWriter {
 	names := make(map[string][]string, len(c.Regions))
@@ -116,8 +143,12 @@ func newPledgeWriter(w http.ResponseWriter, c *pledge.Campaign, showEmail bool) 
 	for _, l := range c.Languages {
 		header = append(header, "region_name_"+l)
 	}
+	parents := regionParents(c)
+	if parents != nil {
+		header = append(header, parentColumns[:]...)
+	}
 	pw := &pledgeWriter{cw: csv.NewWriter(w), rc: http.NewResponseController(w), names: names, showEmail: showEmail,
-		langs: len(c.Languages), rec: header}
+		langs: len(c.Languages), parents: parents, rec: header}
 	_ = pw.rc.SetWriteDeadline(time.Now().Add(exportWindow))
 	_, _ = io.WriteString(w, csvsafe.BOM)
 	_ = pw.cw.Write(pw.rec)
@@ -140,6 +171,10 @@ func (pw *pledgeWriter) write(p pledge.Pledge) error {
 	}
 	rec[3] = names[0]
 	copy(rec[len(pledgeColumns):], names[1:])
+	if pw.parents != nil {
+		parent := pw.parents[p.Region] // a region at the top, or no longer listed: empty
+		copy(rec[len(pledgeColumns)+pw.langs:], parent[:])
+	}
 	rec[4] = csvsafe.Cell(p.Lang)
 	rec[5] = csvsafe.Cell(p.PhoneMasked) // only the masked form is stored
 	rec[6] = csvsafe.Cell(email)

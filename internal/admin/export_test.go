@@ -19,8 +19,10 @@ import (
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
 
+// pledgeHeader is the header of pledges.csv of a campaign made by
+// storetest.Campaign, whose regions are nested: N1 and N2 in NORTH.
 var pledgeHeader = []string{"number", "name", "region", "region_name", "lang", "phone", "email", "created_at", "status",
-	"region_name_en", "region_name_hi"}
+	"region_name_en", "region_name_hi", "parent", "parent_name"}
 
 // exportCSV fetches a campaign's pledges.csv as b and parses it.
 // withoutBOM is body less the byte-order mark every CSV export starts with
@@ -105,9 +107,13 @@ func TestPledgesCSV(t *testing.T) {
 	}
 	first := rows[0]
 	want := []string{"1", "Citizen 0", "N1", "North One", "en", "******0000", "citizen0@example.in", "2026-11-26T15:30:00+05:30", "counted",
-		"North One", "उत्तर एक"}
+		"North One", "उत्तर एक", "NORTH", "North"}
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first row (-want +got):\n%s", diff)
+	}
+	// A region at the top has no parent.
+	if rows[2][2] != "S1" || rows[2][11] != "" || rows[2][12] != "" {
+		t.Errorf("row of a region at the top = %q, want S1 with no parent", rows[2])
 	}
 	if got := rows[n-1][8]; got != "withdrawn" {
 		t.Errorf("the withdrawn pledge's status = %q, want withdrawn", got)
@@ -130,6 +136,28 @@ func TestPledgesCSV(t *testing.T) {
 	wantStatus(t, adm.get("/admin/c/nope/pledges.csv"), http.StatusNotFound)
 	if n := c.count(t, "export"); n != 2 {
 		t.Errorf("%d export entries, want 2", n)
+	}
+}
+
+// A campaign whose regions are not nested has no parent columns.
+func TestPledgesCSVOfFlatRegions(t *testing.T) {
+	c := newConsole(t)
+	camp := storetest.Campaign("flat")
+	camp.Regions = []pledge.Region{{Code: "RAI", Name: pledge.Text{"en": "Raipur", "hi": "रायपुर"}}}
+	if err := c.Store.CreateCampaign(t.Context(), camp, nil); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, c, []pledge.Submission{storetest.Submission(pledge.NewHasher([]byte("k")), camp.ID, 1, "RAI")})
+	r := c.adminBrowser(t).get("/admin/c/flat/pledges.csv")
+	wantStatus(t, r, http.StatusOK)
+	recs, err := csv.NewReader(strings.NewReader(withoutBOM(t, r.Body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{pledgeHeader[:len(pledgeHeader)-2], {"1", "Citizen 1", "RAI", "Raipur", "en", "******0001", "",
+		recs[1][7], "counted", "Raipur", "रायपुर"}}
+	if diff := cmp.Diff(want, recs); diff != "" {
+		t.Errorf("export of a campaign with flat regions (-want +got):\n%s", diff)
 	}
 }
 

@@ -13,6 +13,7 @@ type campaignRow struct {
 	Open      bool
 	Scheduled bool // not open yet: its opening time is still to come
 	Paused    bool
+	Closed    bool // its closing time has come: "closed", paused or not
 	OpensAt   time.Time
 	ClosesAt  time.Time
 	Total     int64
@@ -35,6 +36,7 @@ func (a *Admin) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, campaignRow{
 			Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Open: c.OpenAt(now), Paused: c.Paused, Scheduled: now.Before(c.OpensAt),
+			Closed:  closedAt(&c, now),
 			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, Total: n.Total, Regions: len(c.Leaves()),
 		})
 	}

@@ -109,7 +109,12 @@ func readInvalidateForm(r *http.Request, c *pledge.Campaign) (invalidateForm, pl
 }
 
 // invalidate sets aside the pledges the form chooses, taking them off the
-// counts in the same transaction, and records it in the audit log.
+// counts in the same transaction, and records it in the audit log. It
+// takes two steps: the dashboard's form leads to a page that counts the
+// pledges matching and asks to confirm (previewInvalidation), changing
+// nothing; only that page's button, sending the same criteria with
+// confirm=yes, sets them aside. One click on a mistyped prefix, or a bare
+// office address, cannot empty a live campaign unseen.
 func (a *Admin) invalidate(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := a.store.Campaign(ctx, r.PathValue("slug"))
@@ -125,6 +130,9 @@ func (a *Admin) invalidate(w http.ResponseWriter, r *http.Request) error {
 		d.Invalidate = f
 		a.render(w, r, http.StatusUnprocessableEntity, "campaign", a.newPage(r, d.Title, d))
 		return nil
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		return a.previewInvalidation(w, r, &c, f, filter)
 	}
 	act := a.action(r, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter.Describe(consoleTime), f.Reason))
 	inv, err := a.store.Invalidate(ctx, c.ID, filter, f.Reason, act.Actor, act)

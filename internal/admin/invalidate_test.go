@@ -111,9 +111,10 @@ func TestInvalidateAndRevert(t *testing.T) {
 	c.wantTotals(t, adm, camp, 8, map[string]int64{"N1": 3, "S1": 5})
 
 	path := "/admin/c/vote"
-	invalidate := func(form url.Values) response {
+	invalidate := func(form url.Values) response { // confirmed at once: TestInvalidateAsksFirst has the first step
 		t.Helper()
 		form.Set("csrf", adm.csrf(path))
+		form.Set("confirm", "yes")
 		return adm.post(path+"/invalidate", form)
 	}
 	latest := func() pledge.Invalidation {
@@ -272,6 +273,102 @@ func TestInvalidateAndRevert(t *testing.T) {
 	}
 	if n := c.count(t, admin.KindInvalidateRevert); n != 4 {
 		t.Errorf("%d invalidate-revert entries, want 4", n)
+	}
+}
+
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="(\w+)" value="([^"]*)">`)
+
+// hiddenFields are the hidden fields of the form with id in body.
+func hiddenFields(t *testing.T, body, id string) url.Values {
+	t.Helper()
+	_, form, ok := strings.Cut(body, `id="`+id+`"`)
+	if !ok {
+		t.Fatalf("no form %s in the page: %s", id, clip(body))
+	}
+	form, _, _ = strings.Cut(form, "</form>")
+	out := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(form, -1) {
+		out.Add(m[1], html.UnescapeString(m[2]))
+	}
+	return out
+}
+
+// The invalidation form first shows how many pledges it matches, with the
+// criteria in words, and changes nothing; only the page's confirm button,
+// sending the same criteria, sets them aside. Most of a campaign is said
+// to be so prominently, and a bare address to be read as that one address.
+func TestInvalidateAsksFirst(t *testing.T) {
+	c := newConsole(t)
+	camp := c.mustCreate(t, "vote")
+	adm := c.adminBrowser(t)
+	windowA := time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC) // 15:30 IST
+	windowB := time.Date(2026, 1, 11, 10, 0, 0, 0, time.UTC)
+	c.seedSources(t, camp, 100, windowA, "N1", "", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1") // 1-6
+	c.seedSources(t, camp, 200, windowB, "S1", "", "100.64.0.1", "100.64.0.2")                                                   // 7, 8
+	all := map[string]int64{"N1": 6, "S1": 2}
+	c.wantTotals(t, adm, camp, 8, all)
+	path := "/admin/c/vote"
+	before := len(c.actions(t))
+	preview := func(form url.Values) response {
+		t.Helper()
+		form.Set("csrf", adm.csrf(path))
+		r := adm.post(path+"/invalidate", form)
+		wantStatus(t, r, http.StatusOK)
+		return r
+	}
+	mostNote := `id="invalidate-most"`
+
+	// A bare office address: every pledge came from it.
+	bare := preview(url.Values{"prefix": {"127.0.0.1"}, "reason": {"one office"}})
+	mustContain(t, html.UnescapeString(bare.Body), "sent from the single address 127.0.0.1 (an address without /bits is read as that one address, 127.0.0.1/32)",
+		`up to all <strong id="matches">8</strong> of the campaign's <span id="counted">8</span> counted pledges`, mostNote,
+		"This may set aside most of the campaign", `<span id="invalidate-reason">one office</span>`, "nothing has been changed yet")
+	// By region: counted exactly, a quarter.
+	region := preview(url.Values{"region": {"S1"}, "reason": {"audit"}}).Body
+	mustContain(t, region, "made in the region South One (S1)",
+		`This will set aside <strong id="matches">2</strong> of the campaign's <span id="counted">8</span> counted pledges (25 %)`)
+	if strings.Contains(region, mostNote) {
+		t.Error("a quarter of the campaign is called most of it")
+	}
+	// By time: three quarters, said prominently.
+	window := preview(url.Values{"from": {"2026-01-10T15:00"}, "to": {"2026-01-10T16:00"}, "reason": {"burst"}}).Body
+	mustContain(t, window, "made at or after 2026-01-10 15:00:00 IST", "made before 2026-01-10 16:00:00 IST",
+		`<strong id="matches">6</strong> of the campaign's <span id="counted">8</span> counted pledges (75 %)`, mostNote,
+		"This sets aside most of the campaign: 6 of its 8 counted pledges (75 %)")
+	// A prefix with a typo: its size is spelt out, and the other criteria bound it.
+	typo := html.UnescapeString(preview(url.Values{"region": {"S1"}, "prefix": {"100.64.0.0/8"}, "reason": {"bots"}}).Body)
+	mustContain(t, typo, "100.64.0.0/8 is read as 100.0.0.0/8", "the 16777216 addresses 100.0.0.0 to 100.255.255.255",
+		`those of <strong id="matches">2</strong> of the campaign's <span id="counted">8</span> counted pledges (25 %)`)
+
+	// Showing the page changed nothing.
+	c.wantTotals(t, adm, camp, 8, all)
+	if list, err := c.Store.Invalidations(t.Context(), camp.ID); err != nil || len(list) != 0 {
+		t.Fatalf("invalidations after previews: %v, %v; want none", list, err)
+	}
+	if n := len(c.actions(t)); n != before {
+		t.Errorf("previews wrote %d audit entries, want none", n-before)
+	}
+
+	// The confirm button sends the same criteria, with the form's token.
+	confirm := hiddenFields(t, bare.Body, "invalidate-confirm")
+	if confirm.Get("prefix") != "127.0.0.1" || confirm.Get("reason") != "one office" || confirm.Get("confirm") != "yes" || confirm.Get("csrf") == "" {
+		t.Fatalf("confirm form = %v", confirm)
+	}
+	r := adm.post(path+"/invalidate", confirm)
+	wantStatus(t, r, http.StatusSeeOther)
+	list, err := c.Store.Invalidations(t.Context(), camp.ID)
+	if err != nil || len(list) != 1 || list[0].Rows != 6 || list[0].Reason != "one office" {
+		t.Fatalf("invalidations after confirming: %+v, %v; want one of 6 pledges", list, err)
+	}
+	c.wantTotals(t, adm, camp, 2, map[string]int64{"N1": 0, "S1": 2})
+	// Pledges set aside already are no longer counted as matching.
+	mustContain(t, preview(url.Values{"from": {"2026-01-10T15:00"}, "reason": {"again"}}).Body,
+		`<strong id="matches">2</strong> of the campaign's <span id="counted">2</span> counted pledges (100 %)`)
+	// Without the token, the confirmation is refused.
+	confirm.Del("csrf")
+	wantStatus(t, adm.post(path+"/invalidate", confirm), http.StatusForbidden)
+	if n := c.count(t, admin.KindInvalidate); n != 1 {
+		t.Errorf("%d invalidate entries, want 1", n)
 	}
 }
 
