@@ -321,8 +321,8 @@ func TestInvalidateAsksFirst(t *testing.T) {
 	// A bare office address: every pledge came from it.
 	bare := preview(url.Values{"prefix": {"127.0.0.1"}, "reason": {"one office"}})
 	mustContain(t, html.UnescapeString(bare.Body), "sent from the single address 127.0.0.1 (an address without /bits is read as that one address, 127.0.0.1/32)",
-		`up to all <strong id="matches">8</strong> of the campaign's <span id="counted">8</span> counted pledges`, mostNote,
-		"This may set aside most of the campaign", `<span id="invalidate-reason">one office</span>`, "nothing has been changed yet")
+		`This will set aside <strong id="matches">6</strong> of the campaign's <span id="counted">8</span> counted pledges (75 %)`, mostNote,
+		"This sets aside most of the campaign: 6 of its 8", `<span id="invalidate-reason">one office</span>`, "nothing has been changed yet")
 	// By region: counted exactly, a quarter.
 	region := preview(url.Values{"region": {"S1"}, "reason": {"audit"}}).Body
 	mustContain(t, region, "made in the region South One (S1)",
@@ -335,10 +335,14 @@ func TestInvalidateAsksFirst(t *testing.T) {
 	mustContain(t, window, "made at or after 2026-01-10 15:00:00 IST", "made before 2026-01-10 16:00:00 IST",
 		`<strong id="matches">6</strong> of the campaign's <span id="counted">8</span> counted pledges (75 %)`, mostNote,
 		"This sets aside most of the campaign: 6 of its 8 counted pledges (75 %)")
-	// A prefix with a typo: its size is spelt out, and the other criteria bound it.
+	// A prefix with a typo: its size is spelt out, and the pledges it
+	// matches with the other criteria counted.
 	typo := html.UnescapeString(preview(url.Values{"region": {"S1"}, "prefix": {"100.64.0.0/8"}, "reason": {"bots"}}).Body)
 	mustContain(t, typo, "100.64.0.0/8 is read as 100.0.0.0/8", "the 16777216 addresses 100.0.0.0 to 100.255.255.255",
-		`those of <strong id="matches">2</strong> of the campaign's <span id="counted">8</span> counted pledges (25 %)`)
+		`<strong id="matches">2</strong> of the campaign's <span id="counted">8</span> counted pledges (25 %)`)
+	// Another address: none of the campaign's.
+	none := preview(url.Values{"prefix": {"198.51.100.0/24"}, "reason": {"elsewhere"}}).Body
+	mustContain(t, none, `<strong id="matches">0</strong>`, "sets aside nothing")
 
 	// Showing the page changed nothing.
 	c.wantTotals(t, adm, camp, 8, all)

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -18,18 +17,12 @@ type invalidatePreview struct {
 	Slug, Title string
 	Form        invalidateForm // as typed: the confirm button sends it again
 	Criteria    []string       // each criterion in words
-	// Matches is how many counted pledges match. With an address prefix
-	// among the criteria, it is how many match the others: the store
-	// cannot count pledges by address without setting them aside, so
-	// Matches is then the most the invalidation can set aside.
-	Matches   int64
-	Counted   int64 // the campaign's counted pledges
-	ByAddress bool  // an address prefix is a criterion (Matches is a bound)
-	Others    bool  // there are criteria besides the address prefix
+	Matches     int64          // how many counted pledges match every criterion
+	Counted     int64          // the campaign's counted pledges
 }
 
 // Most reports whether more than half of the campaign's counted pledges
-// would, or with an address prefix could, be set aside.
+// would be set aside.
 func (p invalidatePreview) Most() bool { return p.Matches*2 > p.Counted }
 
 // Percent is Matches as a whole percentage of Counted ("0 %" of none).
@@ -48,54 +41,14 @@ func (a *Admin) previewInvalidation(w http.ResponseWriter, r *http.Request, c *p
 	if err != nil {
 		return fmt.Errorf("invalidation preview: counts of %s: %w", c.Slug, err)
 	}
-	n, err := a.countMatching(r.Context(), c.ID, counts, filter)
+	n, err := a.store.CountInvalidation(r.Context(), c.ID, filter)
 	if err != nil {
 		return fmt.Errorf("invalidation preview of %s: %w", c.Slug, err)
 	}
 	p := invalidatePreview{Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Form: f,
-		Criteria: criteriaWords(c, f, filter), Matches: n, Counted: counts.Total,
-		ByAddress: filter.Prefix.IsValid(), Others: !filter.From.IsZero() || !filter.To.IsZero() || filter.Region != ""}
+		Criteria: criteriaWords(c, f, filter), Matches: n, Counted: counts.Total}
 	a.render(w, r, http.StatusOK, "invalidate", a.newPage(r, "Invalidate pledges of "+c.Slug+"?", p))
 	return nil
-}
-
-// countMatching counts the campaign's counted pledges (neither invalidated
-// nor withdrawn) that match f's time window and region; f's address
-// prefix is left out, since pledges as read do not carry their source
-// address. Without a time window the count rows answer; with one, the
-// pledges are read through, as an export reads them.
-func (a *Admin) countMatching(ctx context.Context, campaignID int64, counts pledge.Counts, f pledge.InvalidationFilter) (int64, error) {
-	if f.From.IsZero() && f.To.IsZero() {
-		if f.Region == "" {
-			return counts.Total, nil
-		}
-		return counts.Regions[f.Region], nil
-	}
-	var n int64
-	err := a.store.ExportPledges(ctx, campaignID, func(p pledge.Pledge) error {
-		if matchesIgnoringSource(p, f) {
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("count matching pledges: %w", err)
-	}
-	return n, nil
-}
-
-// matchesIgnoringSource reports whether p is counted and matches f's time
-// window and region, as the store's Invalidate chooses pledges.
-func matchesIgnoringSource(p pledge.Pledge, f pledge.InvalidationFilter) bool {
-	switch {
-	case p.Invalidated, p.Withdrawn():
-		return false
-	case !f.From.IsZero() && p.CreatedAt.Before(f.From):
-		return false
-	case !f.To.IsZero() && !p.CreatedAt.Before(f.To):
-		return false
-	}
-	return f.Region == "" || p.Region == f.Region
 }
 
 // criteriaWords puts each criterion of filter, read from form f of

@@ -100,6 +100,10 @@ type Store interface {
 	// taking them off the count rows, and records the invalidation. act's
 	// Detail is completed as InvalidationAction does.
 	Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error)
+	// CountInvalidation returns how many pledges Invalidate with f would
+	// set aside now (pledge.ErrNoCriterion if f names none), changing
+	// nothing: what the console shows before it asks to confirm.
+	CountInvalidation(ctx context.Context, campaignID int64, f pledge.InvalidationFilter) (int64, error)
 	// RevertInvalidation restores exactly the pledges invalidation id set
 	// aside, counting them again; pledge.ErrNotFound if there is no such
 	// invalidation in force.

@@ -44,23 +44,23 @@ func shiftCounts(ctx context.Context, tx pgx.Tx, campaignID, id, sign int64) err
 	return nil
 }
 
-// Invalidate sets aside the campaign's valid pledges matching f. See
-// store.Store.
-func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error) {
-	inv := pledge.Invalidation{CampaignID: campaignID, Filter: f.String(), Reason: reason, Actor: actor,
-		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	if err := f.Check(); err != nil {
-		return inv, err
-	}
-	where := []string{"campaign_id = $2", "invalidation_id IS NULL", "withdrawn_at IS NULL"}
-	args := []any{int64(0), campaignID}
+// invalidationWhere is the condition, and its arguments, that chooses the
+// campaign's pledges f sets aside: counted ones (neither set aside nor
+// withdrawn) that match every criterion f names. Its parameters are
+// numbered from skip+1, after those the statement has before them.
+func invalidationWhere(campaignID int64, f pledge.InvalidationFilter, skip int) (string, []any) {
+	var where []string
+	var args []any
 	add := func(cond string, v ...any) {
 		for _, x := range v {
-			cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(args)+1), 1)
+			cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", skip+len(args)+1), 1)
 			args = append(args, x)
 		}
 		where = append(where, cond)
 	}
+	add("campaign_id = ?", campaignID)
+	add("invalidation_id IS NULL")
+	add("withdrawn_at IS NULL")
 	if !f.From.IsZero() {
 		add("created_at >= ?", f.From)
 	}
@@ -74,6 +74,33 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 		lo, hi := f.SourceRange()
 		add("source BETWEEN ? AND ?", lo, hi)
 	}
+	return strings.Join(where, " AND "), args
+}
+
+// CountInvalidation counts the pledges Invalidate with f would set aside.
+// See store.Store.
+func (s *Store) CountInvalidation(ctx context.Context, campaignID int64, f pledge.InvalidationFilter) (int64, error) {
+	if err := f.Check(); err != nil {
+		return 0, err
+	}
+	where, args := invalidationWhere(campaignID, f, 0)
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pledges WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pledges to invalidate: %w", err)
+	}
+	return n, nil
+}
+
+// Invalidate sets aside the campaign's valid pledges matching f. See
+// store.Store.
+func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.InvalidationFilter, reason, actor string, act *pledge.Action) (pledge.Invalidation, error) {
+	inv := pledge.Invalidation{CampaignID: campaignID, Filter: f.String(), Reason: reason, Actor: actor,
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := f.Check(); err != nil {
+		return inv, err
+	}
+	where, args := invalidationWhere(campaignID, f, 1)
+	args = append([]any{int64(0)}, args...) // $1: the invalidation's ID, once recorded
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockCampaign(ctx, tx, campaignID); err != nil {
 			return err
@@ -83,7 +110,7 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 			return fmt.Errorf("record invalidation: %w", err)
 		}
 		args[0] = inv.ID
-		tag, err := tx.Exec(ctx, `UPDATE pledges SET invalidation_id = $1 WHERE `+strings.Join(where, " AND "), args...)
+		tag, err := tx.Exec(ctx, `UPDATE pledges SET invalidation_id = $1 WHERE `+where, args...)
 		if err != nil {
 			return fmt.Errorf("invalidate pledges: %w", err)
 		}

@@ -35,22 +35,8 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 		VALUES (?, ?, ?, ?, ?, 0) RETURNING id`, campaignID, reason, actor, inv.CreatedAt.UnixMicro(), inv.Filter).Scan(&inv.ID); err != nil {
 		return inv, fmt.Errorf("record invalidation: %w", err)
 	}
-	where := []string{"campaign_id = ?", "invalidation_id IS NULL", "withdrawn_at IS NULL"}
-	args := []any{inv.ID, campaignID}
-	if !f.From.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixMicro())
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, f.To.UnixMicro())
-	}
-	if f.Region != "" {
-		where, args = append(where, "region = ?"), append(args, f.Region)
-	}
-	if f.Prefix.IsValid() {
-		lo, hi := f.SourceRange()
-		where, args = append(where, "source BETWEEN ? AND ?"), append(args, lo, hi)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE pledges SET invalidation_id = ? WHERE `+strings.Join(where, " AND "), args...)
+	where, args := invalidationWhere(campaignID, f)
+	res, err := tx.ExecContext(ctx, `UPDATE pledges SET invalidation_id = ? WHERE `+where, append([]any{inv.ID}, args...)...)
 	if err != nil {
 		return inv, fmt.Errorf("invalidate pledges: %w", err)
 	}
@@ -70,6 +56,42 @@ func (s *Store) Invalidate(ctx context.Context, campaignID int64, f pledge.Inval
 		return inv, fmt.Errorf("commit invalidation: %w", err)
 	}
 	return inv, nil
+}
+
+// invalidationWhere is the condition, and its arguments, that chooses the
+// campaign's pledges f sets aside: counted ones (neither set aside nor
+// withdrawn) that match every criterion f names.
+func invalidationWhere(campaignID int64, f pledge.InvalidationFilter) (string, []any) {
+	where := []string{"campaign_id = ?", "invalidation_id IS NULL", "withdrawn_at IS NULL"}
+	args := []any{campaignID}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, f.To.UnixMicro())
+	}
+	if f.Region != "" {
+		where, args = append(where, "region = ?"), append(args, f.Region)
+	}
+	if f.Prefix.IsValid() {
+		lo, hi := f.SourceRange()
+		where, args = append(where, "source BETWEEN ? AND ?"), append(args, lo, hi)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// CountInvalidation counts the pledges Invalidate with f would set aside.
+// See store.Store.
+func (s *Store) CountInvalidation(ctx context.Context, campaignID int64, f pledge.InvalidationFilter) (int64, error) {
+	if err := f.Check(); err != nil {
+		return 0, err
+	}
+	where, args := invalidationWhere(campaignID, f)
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM pledges WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pledges to invalidate: %w", err)
+	}
+	return n, nil
 }
 
 // shiftCounts adds sign times the pledges of invalidation id (those not

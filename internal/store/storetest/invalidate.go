@@ -83,6 +83,17 @@ func testInvalidate(t *testing.T, s store.Store) {
 	base := invalidationFixture(t, s, c)
 	wantCounts(t, s, c.ID, 8, map[string]int64{"N1": 4, "S1": 4})
 
+	// CountInvalidation says beforehand what each invalidation sets aside,
+	// and changes nothing.
+	willTake := func(f pledge.InvalidationFilter, want int64) {
+		t.Helper()
+		if n, err := s.CountInvalidation(ctx, c.ID, f); err != nil || n != want {
+			t.Fatalf("CountInvalidation(%s) = %d, %v; want %d", f, n, err, want)
+		}
+	}
+	willTake(pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, 4)
+	willTake(pledge.InvalidationFilter{Region: "N1"}, 4)
+	wantCounts(t, s, c.ID, 8, map[string]int64{"N1": 4, "S1": 4})
 	byPrefix, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Prefix: netip.MustParsePrefix("100.64.0.0/24")}, "bot", "admin", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -105,16 +116,22 @@ func testInvalidate(t *testing.T, s store.Store) {
 	}
 
 	// Overlapping criteria only take pledges still valid.
+	willTake(pledge.InvalidationFilter{Region: "N1", Prefix: netip.MustParsePrefix("2001:db8::/48")}, 2)
 	byRegion, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{Region: "N1", Prefix: netip.MustParsePrefix("2001:db8::/48")}, "farm", "admin", nil)
 	if err != nil || byRegion.Rows != 2 {
 		t.Fatalf("region+prefix invalidation = %+v, %v; want 2 rows", byRegion, err)
 	}
 	wantCounts(t, s, c.ID, 2, map[string]int64{"N1": 0, "S1": 2})
+	willTake(pledge.InvalidationFilter{From: base, To: base.Add(time.Minute)}, 2)
 	byTime, err := s.Invalidate(ctx, c.ID, pledge.InvalidationFilter{From: base, To: base.Add(time.Minute)}, "window", "admin", nil)
 	if err != nil || byTime.Rows != 2 {
 		t.Fatalf("time invalidation = %+v, %v; want 2 rows", byTime, err)
 	}
 	wantCounts(t, s, c.ID, 0, map[string]int64{"N1": 0, "S1": 0})
+	willTake(pledge.InvalidationFilter{Region: "S1"}, 0)
+	if _, err := s.CountInvalidation(ctx, c.ID, pledge.InvalidationFilter{}); !errors.Is(err, pledge.ErrNoCriterion) {
+		t.Fatalf("counting for an empty filter: %v, want ErrNoCriterion", err)
+	}
 
 	if err := s.RevertInvalidation(ctx, c.ID, byPrefix.ID, nil); err != nil {
 		t.Fatal(err)
