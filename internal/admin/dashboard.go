@@ -104,10 +104,10 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		Reopened: c.OpenSinceAnonymised(),
 		Leaves:   leafRegions(c),
 	}
-	if c.Email != pledge.EmailNone {
-		if d.Uncounted, err = a.store.Uncounted(ctx, c.ID); err != nil {
-			return dashboardData{}, fmt.Errorf("campaign dashboard: uncounted pledges of %s: %w", c.Slug, err)
-		}
+	// Whatever the campaign asks now: one that asked for addresses before
+	// may still have pledges waiting for confirmation, or withdrawn.
+	if d.Uncounted, err = a.store.Uncounted(ctx, c.ID); err != nil {
+		return dashboardData{}, fmt.Errorf("campaign dashboard: uncounted pledges of %s: %w", c.Slug, err)
 	}
 	if d.Invalidations, err = a.store.Invalidations(ctx, c.ID); err != nil {
 		return dashboardData{}, fmt.Errorf("campaign dashboard: invalidations of %s: %w", c.Slug, err)

@@ -122,3 +122,23 @@ func TestCampaignDashboardEmpty(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	mustContain(t, r.Body, `<dd id="total">0</dd>`, "No pledges in the last 24 hours.", `<tr class="parent" data-code="NORTH">`)
 }
+
+// TestDashboardShowsUncountedAfterModeChange: a campaign that asked for
+// addresses and no longer does still shows the pledges waiting for
+// confirmation (their links still work), and its export still names the
+// addresses stored.
+func TestDashboardShowsUncountedAfterModeChange(t *testing.T) {
+	c := newConsole(t)
+	camp := c.mustCreate(t, "quiet")
+	if camp.Email != pledge.EmailNone {
+		t.Fatalf("test campaign asks for email %q, want none", camp.Email)
+	}
+	adm := c.adminBrowser(t)
+	if strings.Contains(adm.get("/admin/c/quiet").Body, `id="uncounted"`) {
+		t.Error("a campaign that never asked for addresses shows a not-counted line")
+	}
+	h := pledge.NewHasher([]byte("admin test secret"))
+	sub := storetest.PendingSubmission(h, camp.ID, 1, "N1")
+	commit(t, c, []pledge.Submission{sub})
+	mustContain(t, adm.get("/admin/c/quiet").Body, `id="uncounted"`, `<span id="pending">1</span>`)
+}
