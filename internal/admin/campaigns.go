@@ -443,12 +443,18 @@ func checkClosingTime(f *campaignForm, before, c *pledge.Campaign, now time.Time
 			consoleTime(c.ClosesAt)))
 		return
 	}
-	if (!before.ClosesAt.IsZero() && !before.ClosesAt.After(now)) || f.CloseNow {
+	if !before.ClosesAt.IsZero() && !before.ClosesAt.After(now) {
+		return
+	}
+	if f.CloseNow {
+		// It closes as it is saved, not at the time typed: the pledges it
+		// took since then were counted, and none may postdate its close.
+		c.ClosesAt = now.Truncate(time.Second)
 		return
 	}
 	f.AskClose = true
 	f.add("closes_at", fmt.Sprintf("closing time %s has passed: saving would close the campaign at once, and it would take no more pledges. "+
-		"Check the date and AM/PM, or tick \"Close the campaign now\" to close it.", consoleTime(c.ClosesAt)))
+		"Check the date and AM/PM, or tick \"Close the campaign now\" to close it as you save.", consoleTime(c.ClosesAt)))
 }
 
 // createDetail is the audit log's account of creating c: its settings,

@@ -44,6 +44,10 @@ type dashboardData struct {
 	Invalidate    invalidateForm
 	Done          string // what the last action did, shown once
 	Live          bool   // reloading itself (?live=1), for a wall display
+	// Manage offers the admin's actions (edit, pause, invalidate, revert,
+	// anonymise, the pledge export): an admin's page, not a wall display,
+	// which a hall sees and whose reload would lose a half-typed form.
+	Manage bool
 }
 
 // campaignDashboard shows one campaign, for any role: totals, the pledges
@@ -67,6 +71,7 @@ func (a *Admin) campaignDashboard(w http.ResponseWriter, r *http.Request) error 
 		d.Done = doneMessage(r.URL.Query(), d.Invalidations)
 	}
 	d.Live = r.URL.Query().Get("live") == "1"
+	d.Manage = d.Manage && !d.Live
 	p := a.newPage(r, d.Title, d)
 	if d.Live {
 		p.Refresh = refreshEvery
@@ -103,6 +108,7 @@ func (a *Admin) dashboard(r *http.Request, c *pledge.Campaign) (dashboardData, e
 		Closed: closedAt(c, now), Anonymised: c.AnonymisedAt,
 		Reopened: c.OpenSinceAnonymised(),
 		Leaves:   leafRegions(c),
+		Manage:   userFrom(ctx).Role == pledge.RoleAdmin,
 	}
 	// Whatever the campaign asks now: one that asked for addresses before
 	// may still have pledges waiting for confirmation, or withdrawn.

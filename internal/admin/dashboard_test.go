@@ -94,6 +94,16 @@ func TestCampaignDashboard(t *testing.T) {
 	mustContain(t, r.Body, `<a href="/admin/c/vote?live=1" id="live">`)
 	live := b.get("/admin/c/vote?live=1")
 	mustContain(t, live.Body, `<meta http-equiv="refresh" content="30">`, `<a href="/admin/c/vote" id="live">stop</a>`)
+	// An admin's wall display offers no actions: a hall sees it, and its
+	// reload would lose a half-typed form.
+	boss := c.adminBrowser(t)
+	mustContain(t, boss.get("/admin/c/vote").Body, `action="/admin/c/vote/pause"`, `id="invalidate-form"`, `/admin/c/vote/pledges.csv`)
+	wall := boss.get("/admin/c/vote?live=1").Body
+	for _, action := range []string{`/admin/c/vote/pause"`, `id="invalidate-form"`, `/admin/c/vote/edit"`, `/admin/c/vote/pledges.csv`} {
+		if strings.Contains(wall, action) {
+			t.Errorf("the live dashboard offers %s", action)
+		}
+	}
 	mustContain(t, r.Body,
 		`<svg `, `role="img"`, `<title id="chart-title">Pledges per minute, last 24 hours</title>`, `<desc id="chart-desc">7 pledges in the last 24 hours`,
 		`Time (IST, UTC+5:30)`,
