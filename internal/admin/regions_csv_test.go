@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -196,6 +197,9 @@ func TestRegionsImportRefusesFilesSavedWithoutUTF8(t *testing.T) {
 			"<li>line 1: the header must start with code,parent, but the file uses semicolons between columns; " + howTo + "</li>"},
 		{"\ufeffcode\tparent\tname_en\tname_hi\r\nNORTH\t\tNorth\tउत्तर\r\n",
 			"<li>line 1: the header must start with code,parent, but the file uses tabs between columns; " + howTo + "</li>"},
+		{utf16LE("\ufeffcode\tparent\tname_en\tname_hi\r\nNORTH\t\tNorth\tउत्तर\r\n"),
+			"<li>line 1: the file is saved as Unicode Text (UTF-16), which this import does not read; " + howTo + " and upload it again</li>"},
+		{utf16LE("code,parent,name_en,name_hi\r\nNORTH,,North,उत्तर\r\n"), "saved as Unicode Text (UTF-16)"},
 	} {
 		for _, action := range []string{"preview", "apply"} {
 			r := adm.upload(path, tok, action, tc.file)
@@ -246,4 +250,13 @@ func TestRegionsImportEntryNamesChanges(t *testing.T) {
 		strings.Contains(a.Detail, "X50") {
 		t.Errorf("regions-import entry = %q, want the first 50 added and how many more", a.Detail)
 	}
+}
+
+// utf16LE is s as Excel's "Unicode Text" saves it: UTF-16, little-endian.
+func utf16LE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
 }

@@ -1,6 +1,8 @@
 package pledge
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"errors"
@@ -56,7 +58,12 @@ func (e *RegionsCSVError) Error() string {
 // code page lacks). On any problem it returns a *RegionsCSVError listing
 // every bad line with its number.
 func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if start, _ := br.Peek(64); utf16Text(start) {
+		return nil, &RegionsCSVError{Problems: []RegionLineError{{Line: 1, Msg: "the file is saved as Unicode Text (UTF-16), " +
+			"which this import does not read; " + saveAsUTF8 + " and upload it again"}}}
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // counted here, so every bad line is reported
 	var probs []RegionLineError
 	bad := func(line int, format string, args ...any) {
@@ -182,6 +189,14 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		out[i] = rw.r
 	}
 	return out, nil
+}
+
+// utf16Text reports whether a file starting with start is UTF-16 text, as
+// Excel's "Unicode Text" saves it: a UTF-16 byte-order mark, or the zero
+// bytes every ASCII letter has in it. No CSV has a zero byte.
+func utf16Text(start []byte) bool {
+	return bytes.HasPrefix(start, []byte{0xff, 0xfe}) || bytes.HasPrefix(start, []byte{0xfe, 0xff}) ||
+		bytes.IndexByte(start, 0) >= 0
 }
 
 // saveAsUTF8 is how a spreadsheet is told to save a regions file.
