@@ -562,7 +562,7 @@ func TestFormValidationErrors(t *testing.T) {
 			mustContain(t, body, `<html lang="`+tc.lang+`">`, htmlText(msg(t, tc.lang, "form_has_errors")),
 				`name="name" value="`+htmlText(tc.wantValue)+`"`, `aria-invalid="true"`,
 				// the browser stops at the length the portal accepts
-				`autocomplete="name" maxlength="`+strconv.Itoa(pledge.MaxNameLen)+`"`,
+				`maxlength="`+strconv.Itoa(pledge.MaxNameLen)+`" required`,
 				// what a screen reader says first, and a summary linking to each field
 				"<title>"+htmlText(msg(t, tc.lang, "error_title"))+" ")
 			for _, key := range tc.wantKeys {
@@ -576,6 +576,26 @@ func TestFormValidationErrors(t *testing.T) {
 			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
+	}
+}
+
+// TestNameFieldTypedAsWritten: the name is printed on the certificate as
+// typed and cannot be corrected later, so a phone's keyboard capitalises
+// its words and neither corrects nor underlines it, in the empty form and
+// in one sent back with its errors.
+func TestNameFieldTypedAsWritten(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, r := range []response{
+		p.get(t, "/c/vote?lang=en"),
+		p.get(t, "/c/vote?lang=hi"),
+		p.postForm(t, "/c/vote", pledgeForm("ravi kumar", "12345", "N1", "en")),
+	} {
+		input := regexp.MustCompile(`<input id="name"[^>]*>`).FindString(r.text())
+		if input == "" {
+			t.Fatalf("no name field in %v", r)
+		}
+		mustContain(t, input, `autocomplete="name"`, `autocapitalize="words"`, `spellcheck="false"`)
 	}
 }
 
