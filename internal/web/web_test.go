@@ -476,9 +476,9 @@ func TestFormPledge(t *testing.T) {
 				htmlText(msg(t, tc.lang, "thanks_title")),
 				`href="/certificate/`+token,
 				`<a href="/c/vote?lang=`+tc.lang+`">`+msg(t, tc.lang, "back")+`</a>`) // and back, to share the campaign
-			if tc.lang == "en" {
-				mustContain(t, thanks.text(), "You are pledge #1")
-			}
+			// As a reader says it: "your pledge is number N", in Hindi
+			// not "you are pledge number N".
+			mustContain(t, thanks.text(), map[string]string{"en": "You are pledge #1", "hi": "आपका संकल्प क्रमांक 2 है"}[tc.lang])
 			if cc := thanks.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("thanks Cache-Control = %q, want no-store", cc)
 			}
@@ -541,6 +541,8 @@ func TestFormValidationErrors(t *testing.T) {
 			[]string{pledge.MsgNameRequired}, ""},
 		{"name too long", pledgeForm(strings.Repeat("x", 101), "9876543210", "N1", "en"), "en",
 			[]string{pledge.MsgNameTooLong}, strings.Repeat("x", 101)},
+		{"name too long in Hindi", pledgeForm(strings.Repeat("क", 101), "9876543210", "N1", "hi"), "hi",
+			[]string{pledge.MsgNameTooLong}, strings.Repeat("क", 101)},
 		{"phone missing, name with quotes kept", pledgeForm(`Ravi "Raju" O'Neil`, "", "N2", "en"), "en",
 			[]string{pledge.MsgPhoneRequired}, `Ravi "Raju" O'Neil`},
 		// The certificate would draw emoji as empty boxes.
@@ -577,6 +579,18 @@ func TestFormValidationErrors(t *testing.T) {
 			p.requireUnchanged(t, p.Campaign, before)
 		})
 	}
+}
+
+// TestHindiNameLimitInCharacters: the limit counts characters, not what a
+// Hindi reader calls अक्षर (श्री is one of those and four characters), so
+// the Hindi message says वर्ण.
+func TestHindiNameLimitInCharacters(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	r := p.postForm(t, "/c/vote", pledgeForm(strings.Repeat("श्री", 26), "9876543210", "N1", "hi"))
+	wantStatus(t, r, http.StatusBadRequest)
+	mustContain(t, r.text(), "(अधिकतम 100 वर्ण)")
+	mustNotContain(t, r.text(), "100 अक्षर")
 }
 
 // TestNameFieldTypedAsWritten: the name is printed on the certificate as
