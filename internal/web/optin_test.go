@@ -758,3 +758,29 @@ func TestOptionalEmailOncePerCampaign(t *testing.T) {
 	wantStatus(t, p.postJSON(t, pledgesPath("opt"), pledgeReq("Ravi", "9876500000", "S1", "en")), http.StatusCreated)
 	p.wantCounts(t, opt, 2, 2)
 }
+
+// TestOptionalEmailHint: where an address is optional, the field says
+// what it is for and that one address serves one pledge, before a family
+// sharing one finds out from a refusal; the field is described by it, and
+// by its error too.
+func TestOptionalEmailHint(t *testing.T) {
+	t.Parallel()
+	opt := storetest.Campaign("opt")
+	opt.Email = pledge.EmailOptional
+	p := newPortal(t, withCampaign(opt))
+	for _, lang := range []string{"en", "hi"} {
+		page := p.get(t, "/c/opt?lang="+lang)
+		wantStatus(t, page, http.StatusOK)
+		mustContain(t, page.text(), `<p class="hint" id="email-hint">`+htmlText(msg(t, lang, "email_optional_hint"))+`</p>`,
+			`autocomplete="email" maxlength="254" aria-describedby="email-hint"`)
+		mustNotContain(t, page.text(), htmlText(msg(t, lang, "email_confirm_hint")))
+	}
+	mustContain(t, msg(t, "en", "email_optional_hint"), "certificate", "one pledge")
+
+	bad := p.postForm(t, "/c/opt", emailForm("Asha Verma", "9876543210", "not an address", "N1", "en"), p.sameOrigin()...)
+	wantStatus(t, bad, http.StatusBadRequest)
+	mustContain(t, bad.text(), `aria-describedby="email-hint email-error" aria-invalid="true"`)
+
+	// Where no address is asked for, there is no field and no hint.
+	mustNotContain(t, p.get(t, "/c/vote?lang=en").text(), "email-hint", htmlText(msg(t, "en", "email_optional_hint")))
+}
