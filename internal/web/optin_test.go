@@ -784,3 +784,51 @@ func TestOptionalEmailHint(t *testing.T) {
 	// Where no address is asked for, there is no field and no hint.
 	mustNotContain(t, p.get(t, "/c/vote?lang=en").text(), "email-hint", htmlText(msg(t, "en", "email_optional_hint")))
 }
+
+// TestBrokenLinkHints: a broken confirmation or "check your mail" link
+// says the pledge can be taken again; a broken thank-you or withdrawal
+// link does not (its number has pledged, and someone withdrawing does not
+// want to pledge again), but says to check the link was copied whole.
+func TestBrokenLinkHints(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	_, id := p.pendingPledge(t, must, "9876543210", "en")
+	l := p.Links
+	tests := []struct {
+		desc, path string
+		post       bool
+		again      bool // the page says to pledge again
+	}{
+		{"confirm", "/c/must/confirm/not-a-token", false, true},
+		{"confirm pressed", l.ConfirmPath("must", must.ID, id+100), true, true},
+		{"pending", "/c/must/pending/not-a-token", false, true},
+		{"resend pressed", "/c/must/pending/AAAAAAAAAAAAAAAAAAAAAA/resend", true, true},
+		{"withdraw", "/c/vote/withdraw/xxxx", false, false},
+		{"withdraw pressed", l.WithdrawPath("vote", p.Campaign.ID, 99), true, false},
+		{"thanks", "/c/vote/thanks/xxxx", false, false},
+		{"thanks of no pledge", "/c/must/thanks/" + l.Certificate.Encode(must.ID, 5), false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			for _, lang := range []string{"en", "hi"} {
+				var r response
+				if tc.post {
+					r = p.press(t, tc.path+"?lang="+lang)
+				} else {
+					r = p.get(t, tc.path+"?lang="+lang)
+				}
+				wantStatus(t, r, http.StatusNotFound)
+				again, copied := htmlText(msg(t, lang, "link_invalid_hint")), htmlText(msg(t, lang, "link_invalid_copy_hint"))
+				mustContain(t, r.text(), htmlText(msg(t, lang, "link_invalid")), `href="/c/`)
+				if tc.again {
+					mustContain(t, r.text(), again)
+					mustNotContain(t, r.text(), copied)
+				} else {
+					mustContain(t, r.text(), copied)
+					mustNotContain(t, r.text(), again)
+				}
+			}
+		})
+	}
+}
