@@ -553,7 +553,7 @@ func TestConfirmAfterCampaignClosed(t *testing.T) {
 	c.advance(time.Hour) // past the close, and past the campaign cache's age
 	r := p.postForm(t, "/c/must", emailForm("Ravi", "9876543211", "ravi@example.org", "N1", "en"), p.sameOrigin()...)
 	wantStatus(t, r, http.StatusForbidden)
-	mustContain(t, r.text(), strings.SplitN(msg(t, "en", "campaign_ended"), "{date}", 2)[0])
+	mustContain(t, r.text(), strings.SplitN(msg(t, "en", "not_recorded_ended"), "{date}", 2)[0])
 
 	// The pledge made while it was open is still confirmed.
 	wantStatus(t, p.get(t, p.confirmPath(must, id)), http.StatusOK)
