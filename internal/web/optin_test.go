@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -296,11 +297,11 @@ func TestResendUpToTheLimit(t *testing.T) {
 	for want := 2; want <= 3; want++ {
 		sent := p.press(t, resend)
 		wantStatus(t, sent, http.StatusSeeOther)
-		if got := sent.Header.Get("Location"); got != loc+"&sent=1" {
-			t.Fatalf("Location = %q, want %q", got, loc+"&sent=1")
+		if got := sent.Header.Get("Location"); got != loc {
+			t.Fatalf("Location = %q, want %q", got, loc)
 		}
 		wantLinkHeaders(t, sent)
-		r := p.get(t, sent.Header.Get("Location"))
+		r := p.get(t, sent.Header.Get("Location"), "Cookie", "resent=1")
 		wantStatus(t, r, http.StatusOK)
 		wantLinkHeaders(t, r)
 		mustContain(t, r.text(), msg(t, "en", "resend_done"), msg(t, "en", "pending_title"))
@@ -831,4 +832,41 @@ func TestBrokenLinkHints(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResentNoticeOnce: the pending page says the mail went again right
+// after the button was pressed, and not when it is reloaded or opened
+// again later (nor from a link that says sent=1).
+func TestResentNoticeOnce(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	loc, _ := p.pendingPledge(t, must, "9876543210", "en")
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Jar: jar, Timeout: 20 * time.Second} // follows the redirect, as a browser does
+	do := func(method, path string) response {
+		t.Helper()
+		req, err := http.NewRequest(method, p.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", p.URL)
+		}
+		r, err := send(browser, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, r, http.StatusOK)
+		return r
+	}
+	done := htmlText(msg(t, "en", "resend_done"))
+	mustNotContain(t, do(http.MethodGet, loc).text(), done)
+	mustContain(t, do(http.MethodPost, strings.Replace(loc, "?", "/resend?", 1)).text(), done)
+	mustNotContain(t, do(http.MethodGet, loc).text(), done)           // reloaded
+	mustNotContain(t, do(http.MethodGet, loc+"&sent=1").text(), done) // a link that says so
 }
