@@ -27,6 +27,9 @@ var (
 	// that has expired or was never valid here: unknown, made for another
 	// purpose or for another campaign. It always comes with pledge.ErrNotFound.
 	errLinkInvalid = errors.New("link expired or not valid")
+	// errImageWithdrawn refuses the pictures of a withdrawn pledge's
+	// certificate, which show the full name: 410 Gone.
+	errImageWithdrawn = errors.New("certificate picture of a withdrawn pledge")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -66,6 +69,8 @@ func status(err error) (int, string) {
 	switch {
 	case errors.Is(err, errLinkInvalid):
 		return http.StatusNotFound, "link_invalid"
+	case errors.Is(err, errImageWithdrawn):
+		return http.StatusGone, "image_withdrawn"
 	case errors.Is(err, errNoCampaign):
 		return http.StatusNotFound, "campaign_not_found"
 	case errors.Is(err, pledge.ErrNotFound):
