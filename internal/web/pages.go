@@ -97,7 +97,7 @@ func (s *Server) certified(r *http.Request) (certified, error) {
 	if err != nil {
 		return certified{}, invalidLink(err)
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), id, number)
+	p, err := s.readPledge(r.Context(), id, number)
 	if err != nil {
 		return certified{}, invalidLink(err)
 	}

@@ -111,7 +111,7 @@ func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pled
 // number once confirmed, itself while it waits, nothing once it has expired
 // or was replaced.
 func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pledge.Receipt, bool) {
-	p, err := s.deps.Store.Pending(r.Context(), c.ID, id)
+	p, err := s.readPending(r.Context(), c.ID, id)
 	switch {
 	case err != nil:
 		return pledge.Receipt{}, false
@@ -134,11 +134,11 @@ func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledg
 	if rec, ok := s.rememberedReceipt(r, c, sub); ok {
 		return rec, true
 	}
-	number, err := s.deps.Store.NumberByPhone(r.Context(), c.ID, sub.PhoneHash)
+	number, err := s.readNumberByPhone(r.Context(), c.ID, sub.PhoneHash)
 	if err != nil {
 		return pledge.Receipt{}, false
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	p, err := s.readPledge(r.Context(), c.ID, number)
 	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
 		s.now().Sub(p.CreatedAt) > retapWindow {
 		return pledge.Receipt{}, false
