@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -670,7 +671,10 @@ func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
 	if got := again.Header.Get("Location"); got != page {
 		t.Errorf("the same form again went to %q, want its pending page %q", got, page)
 	}
-	refused := p.postForm(t, "/c/must", form, p.sameOrigin()...) // another browser
+	// Another browser, past the minutes in which the same form leads back
+	// without the cookie.
+	clk.advance(11 * time.Minute)
+	refused := p.postForm(t, "/c/must", form, p.sameOrigin()...)
 	if refused.Status != http.StatusOK || refused.Header.Get("Location") != "" {
 		t.Errorf("without the cookie: %d to %q, want the refusal", refused.Status, refused.Header.Get("Location"))
 	}
@@ -869,4 +873,66 @@ func TestResentNoticeOnce(t *testing.T) {
 	mustContain(t, do(http.MethodPost, strings.Replace(loc, "?", "/resend?", 1)).text(), done)
 	mustNotContain(t, do(http.MethodGet, loc).text(), done)           // reloaded
 	mustNotContain(t, do(http.MethodGet, loc+"&sent=1").text(), done) // a link that says so
+}
+
+// TestRequiredSecondTapWithoutCookie: in a campaign that requires an
+// address, a double tap on a slow link (the first answer, and its cookie,
+// lost) leads to the "check your mail" page of the pledge it repeats, as
+// a counted pledge's leads to its thank-you page: taps at once, or the
+// very same form sent again within minutes. Another name or region with
+// the number, or the same form once the minutes have passed, is refused.
+func TestRequiredSecondTapWithoutCookie(t *testing.T) {
+	t.Parallel()
+	var clk clock
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must), withTestClock(&clk))
+	form := emailForm("Double Tap", "9555555502", "dt@example.org", "N1", "en")
+
+	const taps = 3
+	answers := make([]response, taps)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, p.URL+"/c/must", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", p.URL)
+			if answers[i], err = send(p.Client, req); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	page := answers[0].Header.Get("Location")
+	if !pendingRE.MatchString(page) {
+		t.Fatalf("first tap: %v to %q, want a pending page", answers[0], page)
+	}
+	for i, r := range answers {
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != page {
+			t.Errorf("tap %d: %v to %q, want 303 to %q", i, r, r.Header.Get("Location"), page)
+		}
+	}
+	mustContain(t, p.get(t, page).text(), htmlText(msg(t, "en", "pending_title")))
+
+	clk.advance(2 * time.Minute)
+	again := p.postForm(t, "/c/must", form, p.sameOrigin()...)
+	if again.Status != http.StatusSeeOther || again.Header.Get("Location") != page {
+		t.Errorf("the same form again: %d to %q, want %q", again.Status, again.Header.Get("Location"), page)
+	}
+	for name, f := range map[string]url.Values{
+		"other name":   emailForm("Someone Else", "9555555502", "dt@example.org", "N1", "en"),
+		"other region": emailForm("Double Tap", "9555555502", "dt@example.org", "S1", "en"),
+	} {
+		if r := p.postForm(t, "/c/must", f, p.sameOrigin()...); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+			t.Errorf("%s: %d to %q, want the refusal", name, r.Status, r.Header.Get("Location"))
+		}
+	}
+	clk.advance(time.Hour)
+	if r := p.postForm(t, "/c/must", form, p.sameOrigin()...); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+		t.Errorf("an hour later: %d to %q, want the refusal", r.Status, r.Header.Get("Location"))
+	}
+	p.wantCounts(t, must, 0, 0)
 }
