@@ -58,8 +58,8 @@ func TestCompose(t *testing.T) {
 			lang:        "hi",
 			subject:     "कृपया अपने संकल्प की पुष्टि करें: Vote 2026",
 			urls:        []string{"https://pledge.example.org/confirm/tok?a=1&b=2"},
-			text:        []string{"नमस्ते,", "2 मार्च 2026, शाम 5:30 बजे IST"},
-			html:        []string{"संकल्प की पुष्टि करें", "2 मार्च 2026, शाम 5:30 बजे IST"},
+			text:        []string{"नमस्ते,", "“Vote 2026” में संकल्प लेने के लिए धन्यवाद।", "2 मार्च 2026, शाम 5:30 बजे IST"},
+			html:        []string{"“Vote 2026” में संकल्प लेने के लिए धन्यवाद।", "संकल्प की पुष्टि करें", "2 मार्च 2026, शाम 5:30 बजे IST"},
 			actionLinks: 1,
 		},
 		{

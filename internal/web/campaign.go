@@ -26,6 +26,7 @@ type campaignView struct {
 	ErrorList                []fieldError      // the same, in the form's order, for the summary
 	Message                  string            // catalogue key of a banner
 	Refused                  bool              // the banner says why a pledge was not taken
+	NotRecorded              string            // the refusal of a pledge sent to a campaign that takes none now, in words
 	NameMax                  int               // the longest name accepted, for the field's maxlength
 	Opens                    string            // when a campaign not open yet will open, in words
 	Ended                    string            // when a campaign that has closed ended, in words
@@ -184,7 +185,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		var rec pledge.Receipt
-		rec, c, err = s.submit(r.Context(), c, in, sub)
+		rec, c, err = s.submitForm(r.Context(), c, in, sub)
 		if err == nil {
 			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
@@ -216,8 +217,10 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.campaignView(c, lang, snap, in)
 	v.Message, v.Refused = key, st >= http.StatusBadRequest
-	if !v.Open && st == http.StatusForbidden {
-		v.Message = "" // the page says the campaign is closed in the form's place
+	if errors.Is(err, pledge.ErrClosed) {
+		// Said as a refusal of this pledge, in the place of the page's own
+		// line on the campaign, which thanks everyone who pledged.
+		v.Message, v.NotRecorded = "", s.notRecorded(c, lang)
 	}
 	var verr *pledge.ValidationError
 	title := v.Title
@@ -237,7 +240,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case duplicate:
 		title = s.cat.T(lang, "duplicate_title") + ": " + title
-	case v.Refused && v.Message != "":
+	case v.Refused && (v.Message != "" || v.NotRecorded != ""):
 		title = s.cat.T(lang, "error_title") + " " + title
 	}
 	if st == http.StatusServiceUnavailable {
@@ -245,6 +248,18 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, st, "campaign", s.newPage(r, lang, c.Languages, title, v))
 	return nil
+}
+
+// notRecorded says in lang that a pledge sent to campaign c was not
+// recorded, and why: c has ended, has not opened yet, or is paused.
+func (s *Server) notRecorded(c *pledge.Campaign, lang string) string {
+	switch now := s.now(); {
+	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
+		return strings.Replace(s.cat.T(lang, "not_recorded_ended"), "{date}", pledge.FormatIST(lang, c.ClosesAt), 1)
+	case !c.Paused && now.Before(c.OpensAt):
+		return strings.Replace(s.cat.T(lang, "not_recorded_opens"), "{date}", pledge.FormatIST(lang, c.OpensAt), 1)
+	}
+	return s.cat.T(lang, "not_recorded_closed")
 }
 
 // toReceipt sends the browser that made sub to rec's page and leaves the
@@ -310,6 +325,23 @@ func formInput(f url.Values) (pledge.Input, error) {
 		Email:  f.Get("email"),
 		Lang:   f.Get("lang"),
 	}, nil
+}
+
+// submitForm submits sub, prepared from the form in against c. A pledge
+// that will wait for confirmation is submitted one at a time with the
+// same form, and remembered (pendingForms): a second tap finds its page.
+func (s *Server) submitForm(ctx context.Context, c *pledge.Campaign, in pledge.Input, sub pledge.Submission) (pledge.Receipt, *pledge.Campaign, error) {
+	if !sub.Pending {
+		return s.submit(ctx, c, in, sub)
+	}
+	k := pendingFormKey(sub)
+	done := s.pendingForm.begin(ctx, k)
+	defer done()
+	rec, c, err := s.submit(ctx, c, in, sub)
+	if err == nil && rec.Pending > 0 {
+		s.pendingForm.remember(k, rec.Pending, s.now())
+	}
+	return rec, c, err
 }
 
 // submit hands sub, prepared from in against c, to intake. When the store

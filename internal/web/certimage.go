@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -25,12 +26,16 @@ func imageName(size certificate.Size) string {
 //
 // The picture speaks the pledge's language unless ?lang= names another of
 // the campaign's (never Accept-Language: the answer is cached by URL). It
-// is the certificate as issued: a withdrawn or invalidated pledge's
-// picture does not change; the verification page behind its QR code says
-// what became of the pledge. The ETag is the renderer's key of what is
-// drawn, so a revalidation answers 304 without drawing, and the answer is
-// immutable: when the drawing or the campaign's wording changes, so does
-// the key, and the certificate page links the new version (?v=).
+// is the certificate as issued: an invalidated pledge's picture does not
+// change, and the verification page behind its QR code says what became
+// of the pledge. A withdrawn pledge's pictures, which show the full name,
+// answer 410 Gone (its page shows the name masked); copies that browsers
+// or caches already hold are not recalled.
+//
+// The ETag is the renderer's key of what is drawn, so a revalidation
+// answers 304 without drawing, and the answer is immutable: when the
+// drawing or the campaign's wording changes, so does the key, and the
+// certificate page links the new version (?v=).
 //
 // A full renderer answers 503 with Retry-After at once (certificate.ErrBusy).
 func (s *Server) certificateImage(size certificate.Size) handlerFunc {
@@ -41,6 +46,9 @@ func (s *Server) certificateImage(size certificate.Size) handlerFunc {
 		cd, err := s.certified(r)
 		if err != nil {
 			return err
+		}
+		if cd.p.Withdrawn() {
+			return fmt.Errorf("pledge %d of campaign %d: %w", cd.p.Number, cd.c.ID, errImageWithdrawn)
 		}
 		lang := imageLang(r, cd.c, cd.p)
 		d := s.imageData(s.certificateView(r, cd, lang), lang)

@@ -122,9 +122,10 @@ func TestCertificatePNG(t *testing.T) {
 	}
 }
 
-// TestCertificatePNGVoidPledge: a withdrawn or invalidated pledge keeps its
-// picture (the verification page says what became of it), but its page no
-// longer offers it.
+// TestCertificatePNGVoidPledge: an invalidated pledge keeps its picture
+// (the verification page says what became of it); a withdrawn pledge's
+// pictures, which show the full name, are gone (410, no picture, even to
+// a revalidation). Neither page offers them any more.
 func TestCertificatePNGVoidPledge(t *testing.T) {
 	t.Parallel()
 	p := newPortal(t, withRenderer(newRenderer(t, certificate.Options{})))
@@ -141,12 +142,25 @@ func TestCertificatePNGVoidPledge(t *testing.T) {
 	if _, err := p.Store.Invalidate(ctx, p.Campaign.ID, pledge.InvalidationFilter{Region: "S1"}, "test", "tester", nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, rec := range []receipt{withdrawn, invalid} {
-		r := p.get(t, pngPath(rec.Token, "certificate.png"))
-		wantStatus(t, r, http.StatusOK)
-		if got := r.Header.Get("ETag"); got != before[rec.Token] {
-			t.Errorf("pledge %d: ETag %q after it became void, want the same %q", rec.Number, got, before[rec.Token])
+	r := p.get(t, pngPath(invalid.Token, "certificate.png"))
+	wantStatus(t, r, http.StatusOK)
+	if got := r.Header.Get("ETag"); got != before[invalid.Token] {
+		t.Errorf("invalidated pledge: ETag %q, want the same %q", got, before[invalid.Token])
+	}
+	for _, name := range []string{"certificate.png", "share.png"} {
+		for _, header := range [][]string{nil, {"If-None-Match", before[withdrawn.Token]}} {
+			r := p.get(t, pngPath(withdrawn.Token, name), header...)
+			wantStatus(t, r, http.StatusGone)
+			if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "image/") || r.Header.Get("ETag") != "" {
+				t.Errorf("%s of a withdrawn pledge: Content-Type %q, ETag %q; want no picture", name, ct, r.Header.Get("ETag"))
+			}
+			if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("%s of a withdrawn pledge: Cache-Control %q, want no-store", name, cc)
+			}
+			mustContain(t, r.text(), htmlText(msg(t, "en", "image_withdrawn")))
 		}
+	}
+	for _, rec := range []receipt{withdrawn, invalid} {
 		page := p.get(t, "/certificate/"+rec.Token)
 		wantStatus(t, page, http.StatusOK)
 		mustNotContain(t, page.text(), "share.png", "certificate.png")

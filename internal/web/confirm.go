@@ -81,7 +81,7 @@ func (s *Server) withdrawnSince(r *http.Request, c *pledge.Campaign, p pledge.Pe
 	if !p.Confirmed() {
 		return false, nil
 	}
-	pl, err := s.deps.Store.Pledge(r.Context(), c.ID, p.Number)
+	pl, err := s.readPledge(r.Context(), c.ID, p.Number)
 	if err != nil {
 		return false, storeRead(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -26,6 +27,9 @@ var (
 	// that has expired or was never valid here: unknown, made for another
 	// purpose or for another campaign. It always comes with pledge.ErrNotFound.
 	errLinkInvalid = errors.New("link expired or not valid")
+	// errImageWithdrawn refuses the pictures of a withdrawn pledge's
+	// certificate, which show the full name: 410 Gone.
+	errImageWithdrawn = errors.New("certificate picture of a withdrawn pledge")
 )
 
 // handlerFunc is a handler that returns its failure instead of writing it;
@@ -65,6 +69,8 @@ func status(err error) (int, string) {
 	switch {
 	case errors.Is(err, errLinkInvalid):
 		return http.StatusNotFound, "link_invalid"
+	case errors.Is(err, errImageWithdrawn):
+		return http.StatusGone, "image_withdrawn"
 	case errors.Is(err, errNoCampaign):
 		return http.StatusNotFound, "campaign_not_found"
 	case errors.Is(err, pledge.ErrNotFound):
@@ -235,18 +241,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // errorView is the data of an error page: its message's key, and for a
-// mail's link that has expired or is not valid, the campaign the path
-// names, where there is one, to pledge again from.
+// link under a campaign's path that has expired or is not valid, the
+// campaign it names, where there is one, and what to do about it.
 type errorView struct {
 	Key, Slug string
+	Hint      string // catalogue key of what to do; empty: none
 }
 
 func (s *Server) errorView(r *http.Request, key string) errorView {
 	v := errorView{Key: key}
 	if slug := r.PathValue("slug"); slug != "" && key == "link_invalid" {
 		if c, err := s.campaigns.get(r.Context(), slug); err == nil {
-			v.Slug = c.Slug
+			v.Slug, v.Hint = c.Slug, linkHint(r.Pattern)
 		}
 	}
 	return v
+}
+
+// linkHint is the catalogue key of the advice for a broken link of the
+// route pattern: a confirmation or "check your mail" link may have
+// expired, and the pledge can be taken again; a thank-you or withdrawal
+// link cannot be mended that way (the number has pledged), so the advice
+// is to check it was copied whole.
+func linkHint(pattern string) string {
+	if strings.Contains(pattern, "/confirm/") || strings.Contains(pattern, "/pending/") {
+		return "link_invalid_hint"
+	}
+	return "link_invalid_copy_hint"
 }

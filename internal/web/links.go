@@ -72,7 +72,7 @@ func (s *Server) pendingPledge(r *http.Request, tokens *pledge.Tokens) (*pledge.
 	if err != nil {
 		return nil, pledge.Pending{}, err
 	}
-	p, err := s.deps.Store.Pending(r.Context(), c.ID, id)
+	p, err := s.readPending(r.Context(), c.ID, id)
 	if err != nil {
 		return nil, pledge.Pending{}, invalidLink(err)
 	}

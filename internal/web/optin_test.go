@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -296,11 +298,11 @@ func TestResendUpToTheLimit(t *testing.T) {
 	for want := 2; want <= 3; want++ {
 		sent := p.press(t, resend)
 		wantStatus(t, sent, http.StatusSeeOther)
-		if got := sent.Header.Get("Location"); got != loc+"&sent=1" {
-			t.Fatalf("Location = %q, want %q", got, loc+"&sent=1")
+		if got := sent.Header.Get("Location"); got != loc {
+			t.Fatalf("Location = %q, want %q", got, loc)
 		}
 		wantLinkHeaders(t, sent)
-		r := p.get(t, sent.Header.Get("Location"))
+		r := p.get(t, sent.Header.Get("Location"), "Cookie", "resent=1")
 		wantStatus(t, r, http.StatusOK)
 		wantLinkHeaders(t, r)
 		mustContain(t, r.text(), msg(t, "en", "resend_done"), msg(t, "en", "pending_title"))
@@ -553,7 +555,7 @@ func TestConfirmAfterCampaignClosed(t *testing.T) {
 	c.advance(time.Hour) // past the close, and past the campaign cache's age
 	r := p.postForm(t, "/c/must", emailForm("Ravi", "9876543211", "ravi@example.org", "N1", "en"), p.sameOrigin()...)
 	wantStatus(t, r, http.StatusForbidden)
-	mustContain(t, r.text(), strings.SplitN(msg(t, "en", "campaign_ended"), "{date}", 2)[0])
+	mustContain(t, r.text(), strings.SplitN(msg(t, "en", "not_recorded_ended"), "{date}", 2)[0])
 
 	// The pledge made while it was open is still confirmed.
 	wantStatus(t, p.get(t, p.confirmPath(must, id)), http.StatusOK)
@@ -669,7 +671,10 @@ func TestRequiredSecondTapGoesBackToItsPage(t *testing.T) {
 	if got := again.Header.Get("Location"); got != page {
 		t.Errorf("the same form again went to %q, want its pending page %q", got, page)
 	}
-	refused := p.postForm(t, "/c/must", form, p.sameOrigin()...) // another browser
+	// Another browser, past the minutes in which the same form leads back
+	// without the cookie.
+	clk.advance(11 * time.Minute)
+	refused := p.postForm(t, "/c/must", form, p.sameOrigin()...)
 	if refused.Status != http.StatusOK || refused.Header.Get("Location") != "" {
 		t.Errorf("without the cookie: %d to %q, want the refusal", refused.Status, refused.Header.Get("Location"))
 	}
@@ -757,4 +762,177 @@ func TestOptionalEmailOncePerCampaign(t *testing.T) {
 	// Another number without an address is taken.
 	wantStatus(t, p.postJSON(t, pledgesPath("opt"), pledgeReq("Ravi", "9876500000", "S1", "en")), http.StatusCreated)
 	p.wantCounts(t, opt, 2, 2)
+}
+
+// TestOptionalEmailHint: where an address is optional, the field says
+// what it is for and that one address serves one pledge, before a family
+// sharing one finds out from a refusal; the field is described by it, and
+// by its error too.
+func TestOptionalEmailHint(t *testing.T) {
+	t.Parallel()
+	opt := storetest.Campaign("opt")
+	opt.Email = pledge.EmailOptional
+	p := newPortal(t, withCampaign(opt))
+	for _, lang := range []string{"en", "hi"} {
+		page := p.get(t, "/c/opt?lang="+lang)
+		wantStatus(t, page, http.StatusOK)
+		mustContain(t, page.text(), `<p class="hint" id="email-hint">`+htmlText(msg(t, lang, "email_optional_hint"))+`</p>`,
+			`autocomplete="email" maxlength="254" aria-describedby="email-hint"`)
+		mustNotContain(t, page.text(), htmlText(msg(t, lang, "email_confirm_hint")))
+	}
+	mustContain(t, msg(t, "en", "email_optional_hint"), "certificate", "one pledge")
+
+	bad := p.postForm(t, "/c/opt", emailForm("Asha Verma", "9876543210", "not an address", "N1", "en"), p.sameOrigin()...)
+	wantStatus(t, bad, http.StatusBadRequest)
+	mustContain(t, bad.text(), `aria-describedby="email-hint email-error" aria-invalid="true"`)
+
+	// Where no address is asked for, there is no field and no hint.
+	mustNotContain(t, p.get(t, "/c/vote?lang=en").text(), "email-hint", htmlText(msg(t, "en", "email_optional_hint")))
+}
+
+// TestBrokenLinkHints: a broken confirmation or "check your mail" link
+// says the pledge can be taken again; a broken thank-you or withdrawal
+// link does not (its number has pledged, and someone withdrawing does not
+// want to pledge again), but says to check the link was copied whole.
+func TestBrokenLinkHints(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	_, id := p.pendingPledge(t, must, "9876543210", "en")
+	l := p.Links
+	tests := []struct {
+		desc, path string
+		post       bool
+		again      bool // the page says to pledge again
+	}{
+		{"confirm", "/c/must/confirm/not-a-token", false, true},
+		{"confirm pressed", l.ConfirmPath("must", must.ID, id+100), true, true},
+		{"pending", "/c/must/pending/not-a-token", false, true},
+		{"resend pressed", "/c/must/pending/AAAAAAAAAAAAAAAAAAAAAA/resend", true, true},
+		{"withdraw", "/c/vote/withdraw/xxxx", false, false},
+		{"withdraw pressed", l.WithdrawPath("vote", p.Campaign.ID, 99), true, false},
+		{"thanks", "/c/vote/thanks/xxxx", false, false},
+		{"thanks of no pledge", "/c/must/thanks/" + l.Certificate.Encode(must.ID, 5), false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			for _, lang := range []string{"en", "hi"} {
+				var r response
+				if tc.post {
+					r = p.press(t, tc.path+"?lang="+lang)
+				} else {
+					r = p.get(t, tc.path+"?lang="+lang)
+				}
+				wantStatus(t, r, http.StatusNotFound)
+				again, copied := htmlText(msg(t, lang, "link_invalid_hint")), htmlText(msg(t, lang, "link_invalid_copy_hint"))
+				mustContain(t, r.text(), htmlText(msg(t, lang, "link_invalid")), `href="/c/`)
+				if tc.again {
+					mustContain(t, r.text(), again)
+					mustNotContain(t, r.text(), copied)
+				} else {
+					mustContain(t, r.text(), copied)
+					mustNotContain(t, r.text(), again)
+				}
+			}
+		})
+	}
+}
+
+// TestResentNoticeOnce: the pending page says the mail went again right
+// after the button was pressed, and not when it is reloaded or opened
+// again later (nor from a link that says sent=1).
+func TestResentNoticeOnce(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must))
+	loc, _ := p.pendingPledge(t, must, "9876543210", "en")
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Jar: jar, Timeout: 20 * time.Second} // follows the redirect, as a browser does
+	do := func(method, path string) response {
+		t.Helper()
+		req, err := http.NewRequest(method, p.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", p.URL)
+		}
+		r, err := send(browser, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, r, http.StatusOK)
+		return r
+	}
+	done := htmlText(msg(t, "en", "resend_done"))
+	mustNotContain(t, do(http.MethodGet, loc).text(), done)
+	mustContain(t, do(http.MethodPost, strings.Replace(loc, "?", "/resend?", 1)).text(), done)
+	mustNotContain(t, do(http.MethodGet, loc).text(), done)           // reloaded
+	mustNotContain(t, do(http.MethodGet, loc+"&sent=1").text(), done) // a link that says so
+}
+
+// TestRequiredSecondTapWithoutCookie: in a campaign that requires an
+// address, a double tap on a slow link (the first answer, and its cookie,
+// lost) leads to the "check your mail" page of the pledge it repeats, as
+// a counted pledge's leads to its thank-you page: taps at once, or the
+// very same form sent again within minutes. Another name or region with
+// the number, or the same form once the minutes have passed, is refused.
+func TestRequiredSecondTapWithoutCookie(t *testing.T) {
+	t.Parallel()
+	var clk clock
+	must := requiredCampaign("must")
+	p := newPortal(t, withCampaign(must), withTestClock(&clk))
+	form := emailForm("Double Tap", "9555555502", "dt@example.org", "N1", "en")
+
+	const taps = 3
+	answers := make([]response, taps)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, p.URL+"/c/must", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", p.URL)
+			if answers[i], err = send(p.Client, req); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	page := answers[0].Header.Get("Location")
+	if !pendingRE.MatchString(page) {
+		t.Fatalf("first tap: %v to %q, want a pending page", answers[0], page)
+	}
+	for i, r := range answers {
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != page {
+			t.Errorf("tap %d: %v to %q, want 303 to %q", i, r, r.Header.Get("Location"), page)
+		}
+	}
+	mustContain(t, p.get(t, page).text(), htmlText(msg(t, "en", "pending_title")))
+
+	clk.advance(2 * time.Minute)
+	again := p.postForm(t, "/c/must", form, p.sameOrigin()...)
+	if again.Status != http.StatusSeeOther || again.Header.Get("Location") != page {
+		t.Errorf("the same form again: %d to %q, want %q", again.Status, again.Header.Get("Location"), page)
+	}
+	for name, f := range map[string]url.Values{
+		"other name":   emailForm("Someone Else", "9555555502", "dt@example.org", "N1", "en"),
+		"other region": emailForm("Double Tap", "9555555502", "dt@example.org", "S1", "en"),
+	} {
+		if r := p.postForm(t, "/c/must", f, p.sameOrigin()...); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+			t.Errorf("%s: %d to %q, want the refusal", name, r.Status, r.Header.Get("Location"))
+		}
+	}
+	clk.advance(time.Hour)
+	if r := p.postForm(t, "/c/must", form, p.sameOrigin()...); r.Status != http.StatusOK || r.Header.Get("Location") != "" {
+		t.Errorf("an hour later: %d to %q, want the refusal", r.Status, r.Header.Get("Location"))
+	}
+	p.wantCounts(t, must, 0, 0)
 }

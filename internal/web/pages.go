@@ -97,7 +97,7 @@ func (s *Server) certified(r *http.Request) (certified, error) {
 	if err != nil {
 		return certified{}, invalidLink(err)
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), id, number)
+	p, err := s.readPledge(r.Context(), id, number)
 	if err != nil {
 		return certified{}, invalidLink(err)
 	}
@@ -139,11 +139,18 @@ func (s *Server) certificateData(r *http.Request) (certificateData, string, []st
 func (s *Server) certificateView(r *http.Request, cd certified, lang string) certificateData {
 	c, p := cd.c, cd.p
 	region, _ := c.Region(p.Region)
+	name := p.Name
+	if p.Withdrawn() {
+		// Its pledger took back their consent: the name only as the
+		// verification page shows it. (An invalidated pledge's page keeps
+		// the name: the pledger did not ask for anything.)
+		name = pledge.MaskName(p.Name)
+	}
 	d := certificateData{
 		Slug:           c.Slug,
 		Campaign:       c.Title.In(lang, c.DefaultLang()),
 		Text:           c.Pledge.In(lang, c.DefaultLang()),
-		Name:           p.Name,
+		Name:           name,
 		Region:         region.Name.In(lang, c.DefaultLang()),
 		Number:         s.cat.Number(lang, p.Number),
 		Date:           p.CreatedAt.In(pledge.IST).Format("02-01-2006"),
@@ -241,8 +248,9 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 	if d.Void() {
 		title += " (" + s.cat.T(lang, "certificate_void") + ")"
 	} else if s.deps.Certificates != nil {
-		// A void pledge's PNGs still answer (they are the certificate as
-		// it was), but its page does not offer them for sharing.
+		// An invalidated pledge's PNGs still answer (they are the
+		// certificate as it was; a withdrawn one's are gone), but its page
+		// does not offer them for sharing.
 		token, img := r.PathValue("token"), s.imageData(d, lang)
 		d.FullURL = imagePath(token, lang, img, certificate.Full)
 		d.ShareURL = imagePath(token, lang, img, certificate.Share)

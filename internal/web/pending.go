@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -48,7 +49,7 @@ func (s *Server) renderPending(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v.Sent = sent && p.Sends > 1 && v.CertificateURL == "" // a resend was asked for, not only named in the link
+	v.Sent = sent && p.Sends > 1 && v.CertificateURL == "" // a resend was made, and the pledge still waits
 	title := s.cat.T(lang, "pending_title")
 	switch {
 	case v.Withdrawn:
@@ -71,12 +72,41 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := linkLang(r, c, p.Lang)
-	return s.renderPending(w, r, http.StatusOK, c, p, lang, r.URL.Query().Get("sent") == "1") // after a resend
+	sent := s.takeResent(w, r, s.links.PendingPath(c.Slug, c.ID, p.ID)) // right after a resend
+	return s.renderPending(w, r, http.StatusOK, c, p, lang, sent)
+}
+
+// resentCookie marks, for the one page view that follows, that the
+// opt-in mail was just sent again: the page says so once, not on every
+// reload or from a bookmark.
+const resentCookie = "resent"
+
+// resentCookieAge bounds how long the mark waits for the page, should the
+// redirect to it not be followed.
+const resentCookieAge = time.Minute
+
+// markResent leaves the mark that the pending page at path was just
+// asked to send the mail again.
+func (s *Server) markResent(w http.ResponseWriter, r *http.Request, path string) {
+	http.SetCookie(w, &http.Cookie{Name: resentCookie, Value: "1", Path: path, MaxAge: int(resentCookieAge / time.Second),
+		HttpOnly: true, Secure: s.client.isHTTPS(r), SameSite: http.SameSiteLaxMode})
+}
+
+// takeResent reports whether r carries the mark of a resend for the
+// pending page at path, and removes it.
+func (s *Server) takeResent(w http.ResponseWriter, r *http.Request, path string) bool {
+	if _, err := r.Cookie(resentCookie); err != nil {
+		return false
+	}
+	http.SetCookie(w, &http.Cookie{Name: resentCookie, Path: path, MaxAge: -1,
+		HttpOnly: true, Secure: s.client.isHTTPS(r), SameSite: http.SameSiteLaxMode})
+	return true
 }
 
 // resend asks for the opt-in mail again, as often as the resend limit
 // allows, then sends the browser back to the pending page (303), which
-// says the mail went: reloading that page sends nothing more. Past the
+// says the mail went, once (resentCookie): reloading that page sends
+// nothing more and says nothing of it. Past the
 // limit the page says kindly that no more will come (429).
 func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 	linkHeaders(w)
@@ -95,6 +125,8 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return invalidLink(err) // gone, or confirmed meanwhile
 	}
-	http.Redirect(w, r, s.links.PendingPath(c.Slug, c.ID, p.ID)+"?lang="+url.QueryEscape(lang)+"&sent=1", http.StatusSeeOther)
+	path := s.links.PendingPath(c.Slug, c.ID, p.ID)
+	s.markResent(w, r, path)
+	http.Redirect(w, r, path+"?lang="+url.QueryEscape(lang), http.StatusSeeOther)
 	return nil
 }

@@ -111,7 +111,7 @@ func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pled
 // number once confirmed, itself while it waits, nothing once it has expired
 // or was replaced.
 func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pledge.Receipt, bool) {
-	p, err := s.deps.Store.Pending(r.Context(), c.ID, id)
+	p, err := s.readPending(r.Context(), c.ID, id)
 	switch {
 	case err != nil:
 		return pledge.Receipt{}, false
@@ -126,7 +126,8 @@ func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pl
 // againFromPledger returns the receipt of the pledge that sub, refused as a
 // duplicate (err), repeats, when it comes from the citizen who made it: the
 // browser holds its cookie, or the same name, number and region were
-// pledged within retapWindow.
+// pledged within retapWindow (for a pledge that waits for confirmation,
+// through this instance's form: pendingForms).
 func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledge.Submission, err error) (pledge.Receipt, bool) {
 	if !errors.Is(err, pledge.ErrDuplicate) {
 		return pledge.Receipt{}, false
@@ -134,14 +135,25 @@ func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledg
 	if rec, ok := s.rememberedReceipt(r, c, sub); ok {
 		return rec, true
 	}
-	number, err := s.deps.Store.NumberByPhone(r.Context(), c.ID, sub.PhoneHash)
+	number, err := s.readNumberByPhone(r.Context(), c.ID, sub.PhoneHash)
 	if err != nil {
-		return pledge.Receipt{}, false
+		return s.pendingFromForm(r, c, sub)
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	p, err := s.readPledge(r.Context(), c.ID, number)
 	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
 		s.now().Sub(p.CreatedAt) > retapWindow {
 		return pledge.Receipt{}, false
 	}
 	return pledge.Receipt{CampaignID: c.ID, Number: number}, true
+}
+
+// pendingFromForm returns the receipt of the pending pledge the very same
+// form as sub took through this instance within retapWindow: its page
+// while it waits, its number once confirmed.
+func (s *Server) pendingFromForm(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (pledge.Receipt, bool) {
+	id, ok := s.pendingForm.recent(pendingFormKey(sub), s.now())
+	if !ok {
+		return pledge.Receipt{}, false
+	}
+	return s.stillPending(r, c, id)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -91,5 +92,67 @@ func TestConfirmedLinksWhileTheDatabaseIsAway(t *testing.T) {
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 			t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
 		}
+	}
+}
+
+// readsHang is a store whose reads of a pledge or of a pending pledge get
+// no answer, as when the database is frozen (no reply, no reset): they
+// wait until their context ends, or the test does.
+type readsHang struct {
+	store.Store
+	done <-chan struct{}
+}
+
+func (s readsHang) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("read: %w", ctx.Err())
+	case <-s.done:
+		return errors.New("test over")
+	}
+}
+
+func (s readsHang) Pledge(ctx context.Context, _, _ int64) (pledge.Pledge, error) {
+	return pledge.Pledge{}, s.wait(ctx)
+}
+
+func (s readsHang) Pending(ctx context.Context, _, _ int64) (pledge.Pending, error) {
+	return pledge.Pending{}, s.wait(ctx)
+}
+
+// TestTokenPagesWhenTheDatabaseHangs: the pages that read a pledge behind
+// a token (certificate, thank-you, verification, and the mail's links)
+// bound the read as other pages do: with a database that does not answer
+// they give 503 with Retry-After within seconds, not a request that hangs
+// until the client gives up.
+func TestTokenPagesWhenTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
+	must := requiredCampaign("must")
+	done := make(chan struct{})
+	p := newPortal(t, withCampaign(must), withDeps(func(d *web.Deps) { d.Store = readsHang{Store: d.Store, done: done} }))
+	t.Cleanup(func() { close(done) }) // before the server closes, which waits for its requests
+	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
+	pending, id := p.pendingPledge(t, must, "9876543211", "en")
+	l := p.Links
+	paths := map[string]string{
+		"certificate": "/certificate/" + rec.Token,
+		"thanks":      "/c/vote/thanks/" + rec.Token,
+		"verify":      l.VerifyPath(p.Campaign.ID, rec.Number),
+		"withdraw":    l.WithdrawPath("vote", p.Campaign.ID, rec.Number),
+		"confirm":     p.confirmPath(must, id),
+		"pending":     pending,
+	}
+	for name, path := range paths {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			r := p.get(t, path)
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("GET %s took %v", path, took)
+			}
+			if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+				t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
+			}
+		})
 	}
 }

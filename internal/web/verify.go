@@ -46,7 +46,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return invalidLink(err)
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), campaignID, number)
+	p, err := s.readPledge(r.Context(), campaignID, number)
 	if err != nil {
 		return invalidLink(err)
 	}

@@ -345,16 +345,20 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 	// What the page says in the form's place: a campaign not open yet says
 	// when it opens, in IST, in the page's language.
 	// A campaign that has closed says when it ended.
+	// A form sent all the same is refused as a pledge not recorded, with
+	// the reason, and without the page's thanks to everyone who pledged.
 	says := func(c *pledge.Campaign, lang string) string {
 		key, at := "campaign_opens", c.OpensAt.In(pledge.IST)
 		if c == closed {
 			key, at = "campaign_ended", c.ClosesAt.In(pledge.IST)
 		}
-		date := pledge.FormatIST(lang, at) // as mail says it (TestFormatIST)
-		if lang == "en" && !strings.Contains(date, at.Month().String()) {
-			t.Errorf("English date %q lacks the month's name", date)
+		return sayIST(t, lang, key, at)
+	}
+	refusal := func(c *pledge.Campaign, lang string) string {
+		if c == closed {
+			return sayIST(t, lang, "not_recorded_ended", c.ClosesAt.In(pledge.IST))
 		}
-		return strings.Replace(msg(t, lang, key), "{date}", date, 1)
+		return sayIST(t, lang, "not_recorded_opens", c.OpensAt.In(pledge.IST))
 	}
 	for _, c := range []*pledge.Campaign{closed, future} {
 		t.Run(c.Slug, func(t *testing.T) {
@@ -369,11 +373,10 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 
 				f := p.postForm(t, "/c/"+c.Slug, pledgeForm("Asha Verma", "9876543210", "N1", lang))
 				wantStatus(t, f, http.StatusForbidden)
-				mustContain(t, f.text(), `<p class="alert">`+htmlText(says(c, lang))+`</p>`)
-				if n := strings.Count(f.text(), htmlText(says(c, lang))); n != 1 {
-					t.Errorf("the page says %q %d times, want once", says(c, lang), n)
-				}
-				mustNotContain(t, f.text(), "<form", `class="notice"`)
+				mustContain(t, f.text(), `<p class="alert" role="alert">`+htmlText(refusal(c, lang))+`</p>`,
+					"<title>"+htmlText(msg(t, lang, "error_title"))+" ")
+				mustNotContain(t, f.text(), `<p class="alert">`+htmlText(says(c, lang)), "<form", `class="notice"`,
+					htmlText(strings.SplitN(msg(t, lang, "campaign_ended"), "{date}", 2)[1])) // the thanks to everyone
 			}
 			// The page says so and offers no form.
 			page := p.get(t, "/c/"+c.Slug)
@@ -391,6 +394,46 @@ func TestAPIPledgeClosedCampaign(t *testing.T) {
 	if rec := p.mustPledge(t, "vote", "Asha Verma", "9876543210", "N1", ""); rec.Number != 1 {
 		t.Errorf("open campaign number = %d, want 1", rec.Number)
 	}
+}
+
+// sayIST is the catalogue text of key in lang with {date} at, as the
+// pages and mail write it (TestFormatIST).
+func sayIST(t *testing.T, lang, key string, at time.Time) string {
+	t.Helper()
+	date := pledge.FormatIST(lang, at)
+	if lang == "en" && !strings.Contains(date, at.Month().String()) {
+		t.Errorf("English date %q lacks the month's name", date)
+	}
+	return strings.Replace(msg(t, lang, key), "{date}", date, 1)
+}
+
+// TestFormToPausedCampaignNotRecorded: a form sent while the campaign is
+// paused says the pledge was not recorded and why, as an alert with the
+// error title, in the form's language; the page itself, without a post,
+// says the campaign is not taking pledges.
+func TestFormToPausedCampaignNotRecorded(t *testing.T) {
+	t.Parallel()
+	paused := storetest.Campaign("paused")
+	p := newPortal(t, withCampaign(paused))
+	if err := p.Store.SetPaused(context.Background(), paused.ID, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := p.state(t, paused)
+	for _, lang := range []string{"en", "hi"} {
+		f := p.postForm(t, "/c/paused", pledgeForm("Late Comer", "9999999901", "N1", lang), p.sameOrigin()...)
+		wantStatus(t, f, http.StatusForbidden)
+		mustContain(t, f.text(), `<html lang="`+lang+`">`,
+			`<p class="alert" role="alert">`+htmlText(msg(t, lang, "not_recorded_closed"))+`</p>`,
+			"<title>"+htmlText(msg(t, lang, "error_title"))+" ")
+		mustNotContain(t, f.text(), "<form", `<p class="alert">`+htmlText(msg(t, lang, "campaign_closed")))
+		page := p.get(t, "/c/paused?lang="+lang)
+		wantStatus(t, page, http.StatusOK)
+		mustContain(t, page.text(), `<p class="alert">`+htmlText(msg(t, lang, "campaign_closed"))+`</p>`)
+		mustNotContain(t, page.text(), `role="alert"`, htmlText(msg(t, lang, "not_recorded_closed")))
+	}
+	mustContain(t, msg(t, "en", "not_recorded_closed"), "not recorded")
+	mustContain(t, msg(t, "hi", "not_recorded_closed"), "दर्ज नहीं")
+	p.requireUnchanged(t, paused, before)
 }
 
 // TestAPIPledgeNamesRoundTrip: names in any script reach the certificate as
@@ -476,9 +519,9 @@ func TestFormPledge(t *testing.T) {
 				htmlText(msg(t, tc.lang, "thanks_title")),
 				`href="/certificate/`+token,
 				`<a href="/c/vote?lang=`+tc.lang+`">`+msg(t, tc.lang, "back")+`</a>`) // and back, to share the campaign
-			if tc.lang == "en" {
-				mustContain(t, thanks.text(), "You are pledge #1")
-			}
+			// As a reader says it: "your pledge is number N", in Hindi
+			// not "you are pledge number N".
+			mustContain(t, thanks.text(), map[string]string{"en": "You are pledge #1", "hi": "आपका संकल्प क्रमांक 2 है"}[tc.lang])
 			if cc := thanks.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("thanks Cache-Control = %q, want no-store", cc)
 			}
@@ -541,6 +584,8 @@ func TestFormValidationErrors(t *testing.T) {
 			[]string{pledge.MsgNameRequired}, ""},
 		{"name too long", pledgeForm(strings.Repeat("x", 101), "9876543210", "N1", "en"), "en",
 			[]string{pledge.MsgNameTooLong}, strings.Repeat("x", 101)},
+		{"name too long in Hindi", pledgeForm(strings.Repeat("क", 101), "9876543210", "N1", "hi"), "hi",
+			[]string{pledge.MsgNameTooLong}, strings.Repeat("क", 101)},
 		{"phone missing, name with quotes kept", pledgeForm(`Ravi "Raju" O'Neil`, "", "N2", "en"), "en",
 			[]string{pledge.MsgPhoneRequired}, `Ravi "Raju" O'Neil`},
 		// The certificate would draw emoji as empty boxes.
@@ -562,7 +607,7 @@ func TestFormValidationErrors(t *testing.T) {
 			mustContain(t, body, `<html lang="`+tc.lang+`">`, htmlText(msg(t, tc.lang, "form_has_errors")),
 				`name="name" value="`+htmlText(tc.wantValue)+`"`, `aria-invalid="true"`,
 				// the browser stops at the length the portal accepts
-				`autocomplete="name" maxlength="`+strconv.Itoa(pledge.MaxNameLen)+`"`,
+				`maxlength="`+strconv.Itoa(pledge.MaxNameLen)+`" required`,
 				// what a screen reader says first, and a summary linking to each field
 				"<title>"+htmlText(msg(t, tc.lang, "error_title"))+" ")
 			for _, key := range tc.wantKeys {
@@ -576,6 +621,38 @@ func TestFormValidationErrors(t *testing.T) {
 			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
+	}
+}
+
+// TestHindiNameLimitInCharacters: the limit counts characters, not what a
+// Hindi reader calls अक्षर (श्री is one of those and four characters), so
+// the Hindi message says वर्ण.
+func TestHindiNameLimitInCharacters(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	r := p.postForm(t, "/c/vote", pledgeForm(strings.Repeat("श्री", 26), "9876543210", "N1", "hi"))
+	wantStatus(t, r, http.StatusBadRequest)
+	mustContain(t, r.text(), "(अधिकतम 100 वर्ण)")
+	mustNotContain(t, r.text(), "100 अक्षर")
+}
+
+// TestNameFieldTypedAsWritten: the name is printed on the certificate as
+// typed and cannot be corrected later, so a phone's keyboard capitalises
+// its words and neither corrects nor underlines it, in the empty form and
+// in one sent back with its errors.
+func TestNameFieldTypedAsWritten(t *testing.T) {
+	t.Parallel()
+	p := newPortal(t)
+	for _, r := range []response{
+		p.get(t, "/c/vote?lang=en"),
+		p.get(t, "/c/vote?lang=hi"),
+		p.postForm(t, "/c/vote", pledgeForm("ravi kumar", "12345", "N1", "en")),
+	} {
+		input := regexp.MustCompile(`<input id="name"[^>]*>`).FindString(r.text())
+		if input == "" {
+			t.Fatalf("no name field in %v", r)
+		}
+		mustContain(t, input, `autocomplete="name"`, `autocapitalize="words"`, `spellcheck="false"`)
 	}
 }
 

@@ -20,7 +20,7 @@ func (s *Server) withdrawTarget(r *http.Request) (*pledge.Campaign, pledge.Pledg
 	if err != nil {
 		return nil, pledge.Pledge{}, err
 	}
-	p, err := s.deps.Store.Pledge(r.Context(), c.ID, number)
+	p, err := s.readPledge(r.Context(), c.ID, number)
 	if err != nil {
 		return nil, pledge.Pledge{}, invalidLink(err)
 	}
