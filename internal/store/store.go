@@ -84,6 +84,11 @@ type Store interface {
 	// made with the mobile number whose keyed hash is phoneHash, or
 	// pledge.ErrNotFound.
 	NumberByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error)
+	// PendingByPhone returns the ID of the campaign's pending pledge, waiting
+	// or confirmed, made with the mobile number whose keyed hash is
+	// phoneHash (not one a later pledge of the number replaced), or
+	// pledge.ErrNotFound.
+	PendingByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error)
 	// LastNumber returns the highest certificate number the campaign has
 	// given: its pledges are numbered 1..LastNumber, counted or not
 	// (invalidated, withdrawn). pledge.ErrNotFound if there is no campaign.

@@ -185,7 +185,7 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		var rec pledge.Receipt
-		rec, c, err = s.submitForm(r.Context(), c, in, sub)
+		rec, c, err = s.submit(r.Context(), c, in, sub)
 		if err == nil {
 			return s.toReceipt(w, r, c, sub, rec, lang)
 		}
@@ -325,23 +325,6 @@ func formInput(f url.Values) (pledge.Input, error) {
 		Email:  f.Get("email"),
 		Lang:   f.Get("lang"),
 	}, nil
-}
-
-// submitForm submits sub, prepared from the form in against c. A pledge
-// that will wait for confirmation is submitted one at a time with the
-// same form, and remembered (pendingForms): a second tap finds its page.
-func (s *Server) submitForm(ctx context.Context, c *pledge.Campaign, in pledge.Input, sub pledge.Submission) (pledge.Receipt, *pledge.Campaign, error) {
-	if !sub.Pending {
-		return s.submit(ctx, c, in, sub)
-	}
-	k := pendingFormKey(sub)
-	done := s.pendingForm.begin(ctx, k)
-	defer done()
-	rec, c, err := s.submit(ctx, c, in, sub)
-	if err == nil && rec.Pending > 0 {
-		s.pendingForm.remember(k, rec.Pending, s.now())
-	}
-	return rec, c, err
 }
 
 // submit hands sub, prepared from in against c, to intake. When the store

@@ -36,3 +36,11 @@ func (s *Server) readNumberByPhone(ctx context.Context, campaignID int64, phoneH
 	defer cancel()
 	return s.deps.Store.NumberByPhone(ctx, campaignID, phoneHash)
 }
+
+// readPendingByPhone reads the ID of the campaign's pending pledge made
+// with the mobile number whose keyed hash is phoneHash within readTimeout.
+func (s *Server) readPendingByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	return s.deps.Store.PendingByPhone(ctx, campaignID, phoneHash)
+}

@@ -126,8 +126,7 @@ func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pl
 // againFromPledger returns the receipt of the pledge that sub, refused as a
 // duplicate (err), repeats, when it comes from the citizen who made it: the
 // browser holds its cookie, or the same name, number and region were
-// pledged within retapWindow (for a pledge that waits for confirmation,
-// through this instance's form: pendingForms).
+// pledged within retapWindow, counted or waiting for confirmation.
 func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledge.Submission, err error) (pledge.Receipt, bool) {
 	if !errors.Is(err, pledge.ErrDuplicate) {
 		return pledge.Receipt{}, false
@@ -136,8 +135,11 @@ func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledg
 		return rec, true
 	}
 	number, err := s.readNumberByPhone(r.Context(), c.ID, sub.PhoneHash)
+	if errors.Is(err, pledge.ErrNotFound) && sub.Pending {
+		return s.pendingAgain(r, c, sub)
+	}
 	if err != nil {
-		return s.pendingFromForm(r, c, sub)
+		return pledge.Receipt{}, false
 	}
 	p, err := s.readPledge(r.Context(), c.ID, number)
 	if err != nil || p.Name != sub.Name || p.Region != sub.Region || p.Invalidated || p.Withdrawn() ||
@@ -147,12 +149,16 @@ func (s *Server) againFromPledger(r *http.Request, c *pledge.Campaign, sub pledg
 	return pledge.Receipt{CampaignID: c.ID, Number: number}, true
 }
 
-// pendingFromForm returns the receipt of the pending pledge the very same
-// form as sub took through this instance within retapWindow: its page
-// while it waits, its number once confirmed.
-func (s *Server) pendingFromForm(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (pledge.Receipt, bool) {
-	id, ok := s.pendingForm.recent(pendingFormKey(sub), s.now())
-	if !ok {
+// pendingAgain returns the receipt of the pledge waiting for confirmation
+// that sub repeats, when the same name, number and region made it within
+// retapWindow: its page while it waits, its number once confirmed.
+func (s *Server) pendingAgain(r *http.Request, c *pledge.Campaign, sub pledge.Submission) (pledge.Receipt, bool) {
+	id, err := s.readPendingByPhone(r.Context(), c.ID, sub.PhoneHash)
+	if err != nil {
+		return pledge.Receipt{}, false
+	}
+	p, err := s.readPending(r.Context(), c.ID, id)
+	if err != nil || p.Name != sub.Name || p.Region != sub.Region || s.now().Sub(p.CreatedAt) > retapWindow {
 		return pledge.Receipt{}, false
 	}
 	return s.stillPending(r, c, id)

@@ -92,7 +92,6 @@ type Server struct {
 	campaigns   *campaignCache
 	counts      *countCache
 	pages       *pageCache
-	pendingForm *pendingForms // pending pledges the form took lately, for a second tap
 	client      clientAddr
 	handler     http.Handler
 	// forwardWarned is set once warnUntrustedForwarding has logged.
@@ -138,7 +137,6 @@ func New(d Deps) (*Server, error) {
 	s.campaigns = newCampaignCache(d.Store, 5*time.Second, s.now)
 	s.counts = newCountCache(d.Store, time.Second, s.now)
 	s.pages = newPageCache()
-	s.pendingForm = newPendingForms()
 	s.handler = s.routes()
 	return s, nil
 }

@@ -58,6 +58,21 @@ func (s *Store) NumberByPhone(ctx context.Context, campaignID int64, phoneHash [
 	return n, nil
 }
 
+// PendingByPhone returns the ID of the campaign's pending pledge made with
+// the number of phoneHash. See store.Store.
+func (s *Store) PendingByPhone(ctx context.Context, campaignID int64, phoneHash []byte) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM pending_pledges WHERE campaign_id = $1 AND phone_hash = $2 AND number >= 0`,
+		campaignID, phoneHash).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("pending pledge by phone in campaign %d: %w", campaignID, pledge.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read pending pledge by phone: %w", err)
+	}
+	return id, nil
+}
+
 // LastNumber returns the campaign's last certificate number. See
 // store.Store.
 func (s *Store) LastNumber(ctx context.Context, campaignID int64) (int64, error) {

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"RegionsRevBatch", testRegionsRevBatch},
 		{"LastNumber", testLastNumber},
 		{"NumberByPhone", testNumberByPhone},
+		{"PendingByPhone", testPendingByPhone},
 		{"Users", testUsers},
 		{"UsersAudited", testUsersAudited},
 		{"Sessions", testSessions},
