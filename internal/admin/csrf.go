@@ -5,8 +5,11 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pledgeportal/pledge/internal/netaddr"
 )
 
 // maxFormBody bounds the body of every form under /admin but the campaign
@@ -118,11 +121,18 @@ func (a *Admin) checkCSRF(next http.Handler) http.Handler {
 // (it holds no token), and reports whether it did. The log-in form, left
 // open longer than its session lives, is shown again with a new token;
 // another form, whose session ended meanwhile, leads to the log-in page,
-// which says so. Neither is taken: nothing was changed. Anything else is refused as any form without
-// its token is.
+// which says so. Neither is taken: nothing was changed. Anything else is
+// refused as any form without its token is. Showing the log-in form again
+// stores a session for its token, so it counts as a view of the form
+// (admitForm): no one can fill the sessions table by posting to it.
 func (a *Admin) expiredForm(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case r.URL.Path == loginPath:
+		if !a.throttle.admitForm(w, r, netaddr.LimitKey(a.client.Of(r))) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(formWindow.Seconds())))
+			a.fail(w, r, errTooManyForms)
+			return true
+		}
 		name := clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64)
 		_ = a.loginPage(w, r, http.StatusForbidden, name, "The log-in page was open too long. Log in again.")
 		return true

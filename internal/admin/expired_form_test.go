@@ -53,3 +53,25 @@ func TestFormAfterSessionEnded(t *testing.T) {
 		t.Error("the log-in page takes the ended session for a log-in form left open")
 	}
 }
+
+// TestLogInPostsWithoutSessionAreLimited: each log-in form shown again
+// stores a session, so posts without one count as views of the form, and
+// past the limit are refused without storing one: nobody fills the
+// sessions table by posting to the log-in page.
+func TestLogInPostsWithoutSessionAreLimited(t *testing.T) {
+	c := newConsole(t)
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		r := c.browser(t).post(loginPath, url.Values{"csrf": {"stale"}, "username": {adminUser}, "password": {adminPass}})
+		switch r.Status {
+		case http.StatusForbidden:
+		case http.StatusTooManyRequests:
+			limited = true
+		default:
+			t.Fatalf("post %d without a session: %d", i+1, r.Status)
+		}
+	}
+	if !limited {
+		t.Error("40 log-in posts without a session from one address were all shown the form again")
+	}
+}

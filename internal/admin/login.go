@@ -121,10 +121,12 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 		if err := a.record(r, "", KindLoginFailed, fmt.Sprintf("%s: %s", a.accountLabel(name, u.Username != ""), reason)); err != nil {
 			return err
 		}
-		if u.Disabled && ok {
-			// Only whoever knows the password learns that the account is
-			// disabled; told "wrong password", they would try again until
-			// the throttle locked them out.
+		if u.Disabled && ok && at.trusted {
+			// Only the officer's own browser (its device cookie) that
+			// types the right password learns that the account is
+			// disabled: told "wrong password", the officer would try
+			// again until locked out, while to anyone else the message
+			// would confirm the password.
 			return a.loginPage(w, r, http.StatusForbidden, name,
 				"This account is disabled. Ask an administrator to enable it (pledge user enable).")
 		}

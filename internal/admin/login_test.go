@@ -135,22 +135,30 @@ func TestDisabledUserCannotLogIn(t *testing.T) {
 	if err := c.Accounts.Disable(t.Context(), adminWho, viewerUser); err != nil {
 		t.Fatal(err)
 	}
-	// With the right password the officer learns why, rather than trying
-	// again until locked out; with a wrong one, nothing is said.
-	r := c.browser(t).login(viewerUser, viewerPass)
+	// The session opened before is over.
+	wantLogin(t, open.get(homePath))
+	// With the right password, from the browser the officer logged in
+	// with before, the officer learns why, rather than trying again until
+	// locked out.
+	r := open.login(viewerUser, viewerPass)
 	wantStatus(t, r, http.StatusForbidden)
 	mustContain(t, r.Body, "This account is disabled.")
 	if a := c.lastAction(t, "login-failed"); !strings.Contains(a.Detail, "disabled") {
 		t.Errorf("login-failed entry = %+v, want the reason", a)
 	}
-	r = c.browser(t).login(viewerUser, "not the password")
-	wantStatus(t, r, http.StatusUnauthorized)
-	mustContain(t, r.Body, "Wrong username or password.")
-	if strings.Contains(r.Body, "disabled") {
-		t.Error("a wrong password learns that the account is disabled")
+	// Anyone else, right password or not, learns nothing: to them it would
+	// confirm the password.
+	for _, tc := range []struct {
+		b        *browser
+		password string
+	}{{c.browser(t), viewerPass}, {c.browser(t), "not the password"}, {open, "not the password"}} {
+		r := tc.b.login(viewerUser, tc.password)
+		wantStatus(t, r, http.StatusUnauthorized)
+		mustContain(t, r.Body, "Wrong username or password.")
+		if strings.Contains(r.Body, "disabled") {
+			t.Errorf("password %q learns that the account is disabled", tc.password)
+		}
 	}
-	// The session opened before is over too.
-	wantLogin(t, open.get(homePath))
 }
 
 func TestPasswordChangeEndsSessions(t *testing.T) {
