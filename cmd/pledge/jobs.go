@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -154,9 +155,21 @@ func mailWarnings(cfg config.Config, base string) []string {
 		out = append(out, "PLEDGE_SMTP_TLS=none: mail, citizens' addresses and links in it, goes in clear to "+cfg.SMTPHost+
 			"; use starttls or tls unless it is a relay on a network you trust")
 	}
-	if _, domain, _ := strings.Cut(cfg.MailFrom, "@"); !cfg.SMTPLocal() && !strings.Contains(domain, ".") {
+	if !cfg.SMTPLocal() && !answerable(cfg.MailFrom) {
 		out = append(out, "PLEDGE_MAIL_FROM is "+cfg.MailFrom+", which no one can answer: most mail servers refuse or mark as spam mail from it; "+
 			"set an address of the office's own domain")
 	}
 	return out
+}
+
+// answerable reports whether from, a From address ("Name <a@b>" or
+// "a@b"), has a domain that names a host on the internet: one with a dot
+// inside it, not localhost or a machine's own name.
+func answerable(from string) bool {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return false
+	}
+	domain := strings.TrimSuffix(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".")
+	return strings.Contains(domain, ".")
 }

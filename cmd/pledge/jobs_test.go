@@ -26,6 +26,9 @@ func TestMailWarnings(t *testing.T) {
 		{"localhost", "none", "", "", []string{"PLEDGE_BASE_URL is not set: links in mail will point at http://localhost:8080"}},
 		{"smtp.example.org", "starttls", "https://pledge.example.org", "", []string{"PLEDGE_MAIL_FROM is pledges@localhost, which no one can answer"}},
 		{"smtp.example.org", "starttls", "https://pledge.example.org", "pledges@intranet", []string{"PLEDGE_MAIL_FROM is pledges@intranet"}},
+		{"smtp.example.org", "starttls", "https://pledge.example.org", "pledges@localhost.", []string{"PLEDGE_MAIL_FROM is pledges@localhost."}},
+		{"smtp.example.org", "starttls", "https://pledge.example.org", `"DEO @ Bilaspur" <pledges@localhost>`, []string{"PLEDGE_MAIL_FROM is"}},
+		{"smtp.example.org", "starttls", "https://pledge.example.org", "DEO Bilaspur <pledges@deo-bilaspur.example.in>", nil},
 	} {
 		cfg := config.Default()
 		cfg.SMTPHost, cfg.SMTPTLS, cfg.BaseURL = tc.host, tc.tls, tc.base

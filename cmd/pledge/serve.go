@@ -16,6 +16,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/intake"
 	"github.com/pledgeportal/pledge/internal/metrics"
+	"github.com/pledgeportal/pledge/internal/netaddr"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
 	"github.com/pledgeportal/pledge/internal/store"
@@ -82,7 +83,16 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // serve runs the portal until ctx ends, then stops taking requests, drains
 // the intake queue and exits.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error) {
+	started := false
+	defer func() {
+		// Stopped while starting (SIGTERM during a long migration): as
+		// asked, not a failure.
+		if err != nil && !started && ctx.Err() != nil {
+			log.Info("stopped while starting", "err", err)
+			err = nil
+		}
+	}()
 	// Take the port first: a second instance on a taken port should fail
 	// before it touches the database.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -91,10 +101,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer ln.Close()
 	// Answer at once while the database opens and migrates, which can take
-	// minutes (an index on a big pledge table): a fast 503 sends nginx to
-	// another instance, where a request held in the listen queue would
-	// wait for its timeout.
-	front := new(frontHandler)
+	// minutes (an index on a big pledge table), where a request held in
+	// the listen queue would wait for its timeout (frontHandler).
+	proxies, _ := cfg.Proxies() // checked by Validate
+	front := &frontHandler{proxy: netaddr.ClientAddr{Trusted: proxies}.FromTrustedProxy}
 	running := new(inFlight)
 	srv := &http.Server{
 		Handler:           running.wrap(front),
@@ -167,7 +177,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
-	proxies, _ := cfg.Proxies() // checked by Validate
 	limits := ratelimit.Options{PerIP: cfg.LimitIP, PerPhone: cfg.LimitPhone, Log: log}
 	if cfg.RedisURL != "" {
 		rdb, err := ratelimit.OpenRedis(ctx, cfg.RedisURL, log)
@@ -228,6 +237,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 		defer stop()
 	}
+	select {
+	case err := <-served: // the server failed while the portal was starting
+		_ = in.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	default:
+	}
+	started = true
 	front.ready(handler)
 	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", version())
 
@@ -285,19 +301,32 @@ func stopHTTP(srv *http.Server, running *inFlight, timeout time.Duration, log *s
 
 // frontHandler is the server's handler: the portal once it is ready, and
 // until then a fast answer that it is starting.
-type frontHandler struct{ portal atomic.Pointer[http.Handler] }
+type frontHandler struct {
+	portal atomic.Pointer[http.Handler]
+	proxy  func(*http.Request) bool // r came from a trusted proxy
+}
 
 // ready hands every request from now on to h.
 func (f *frontHandler) ready(h http.Handler) { f.portal.Store(&h) }
 
 // ServeHTTP passes r to the portal if it is ready. Before that /healthz
-// answers 200 (the process is alive) and every other request 503 with
-// Retry-After: nginx tries another instance, and /readyz keeps this one
-// out of a load balancer's rotation.
+// answers 200 (the process is alive). A request from a trusted proxy gets
+// its connection closed, unanswered: nginx takes that for a failed
+// attempt, sends the request to another instance (the form's pledges
+// included, see deploy/nginx.conf) and, after three, rests this one for a
+// few seconds, where a 503 would reach the citizen. Anyone else gets 503
+// with Retry-After, and /readyz keeps this instance out of a balancer's
+// rotation.
 func (f *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := f.portal.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
 		return
+	}
+	if r.URL.Path != "/healthz" && f.proxy(r) {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

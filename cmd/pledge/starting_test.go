@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,11 @@ func TestStartingAnswersAtOnce(t *testing.T) {
 
 	p := startServer(t, dir, freeAddr(t), db)
 	c := newClient(t, 2*time.Second)
+	// Behind nginx (the instance trusts the client as its proxy) a request
+	// gets its connection closed, unanswered, which nginx takes for a failed
+	// attempt and sends elsewhere; /healthz still answers.
+	behind := startProc(t, dir, freeAddr(t), []string{"PLEDGE_TRUSTED_PROXIES=127.0.0.1", "PLEDGE_BASE_URL=https://pledge.example.org"},
+		"--db", db)
 	get := func(path string) *http.Response {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -69,11 +75,38 @@ func TestStartingAnswersAtOnce(t *testing.T) {
 	if resp := get("/healthz"); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /healthz while the database opens: %d, want 200: the process is alive", resp.StatusCode)
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := c.Get(behind.base() + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /healthz from the proxy while the database opens: %d, want 200", resp.StatusCode)
+			}
+			break
+		}
+		if behind.exited() || time.Now().After(deadline) {
+			t.Fatalf("GET /healthz from the proxy while starting: %v\noutput:\n%s", err, behind.out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if resp, err := c.Get(behind.base() + "/readyz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("GET /readyz from the proxy while the database opens: %d, want the connection closed unanswered", resp.StatusCode)
+	}
+
+	// Stopped while it starts, it exits 0: as asked, not a failure.
+	stopping := startServer(t, dir, freeAddr(t), db)
+	time.Sleep(300 * time.Millisecond)
+	if code := stopping.signal(syscall.SIGTERM, 15*time.Second); code != 0 {
+		t.Errorf("SIGTERM while starting: exit status %d, want 0\noutput:\n%s", code, stopping.out.String())
+	}
 
 	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
 	p.waitReady(20 * time.Second)
+	behind.waitReady(20 * time.Second)
 	if code, _, body, err := postPledge(c, p.base(), "Early Bird", phoneFor(1), "KOTA"); err != nil || code != http.StatusCreated {
 		t.Errorf("pledge once ready: %d, %v: %s", code, err, body)
 	}
