@@ -200,6 +200,8 @@ func TestRegionsImportRefusesFilesSavedWithoutUTF8(t *testing.T) {
 		{utf16LE("\ufeffcode\tparent\tname_en\tname_hi\r\nNORTH\t\tNorth\tउत्तर\r\n"),
 			"<li>line 1: the file is saved as Unicode Text (UTF-16), which this import does not read; " + howTo + " and upload it again</li>"},
 		{utf16LE("code,parent,name_en,name_hi\r\nNORTH,,North,उत्तर\r\n"), "saved as Unicode Text (UTF-16)"},
+		{"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", "the file is a spreadsheet workbook (.xlsx, .xls or .ods), not CSV"},
+		{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00", "the file is a spreadsheet workbook"},
 	} {
 		for _, action := range []string{"preview", "apply"} {
 			r := adm.upload(path, tok, action, tc.file)

@@ -59,7 +59,12 @@ func (e *RegionsCSVError) Error() string {
 // every bad line with its number.
 func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 	br := bufio.NewReader(r)
-	if start, _ := br.Peek(64); utf16Text(start) {
+	start, _ := br.Peek(64)
+	switch {
+	case workbook(start):
+		return nil, &RegionsCSVError{Problems: []RegionLineError{{Line: 1, Msg: "the file is a spreadsheet workbook (.xlsx, .xls or .ods), " +
+			"not CSV; open it in the spreadsheet, " + saveAsUTF8 + " and upload that file"}}}
+	case utf16Text(start):
 		return nil, &RegionsCSVError{Problems: []RegionLineError{{Line: 1, Msg: "the file is saved as Unicode Text (UTF-16), " +
 			"which this import does not read; " + saveAsUTF8 + " and upload it again"}}}
 	}
@@ -189,6 +194,14 @@ func ParseRegionsCSV(r io.Reader, langs []string) ([]Region, error) {
 		out[i] = rw.r
 	}
 	return out, nil
+}
+
+// workbook reports whether a file starting with start is a spreadsheet
+// workbook rather than text: a zip archive (.xlsx, .ods) or an OLE2
+// compound file (.xls).
+func workbook(start []byte) bool {
+	return bytes.HasPrefix(start, []byte("PK\x03\x04")) ||
+		bytes.HasPrefix(start, []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1})
 }
 
 // utf16Text reports whether a file starting with start is UTF-16 text, as

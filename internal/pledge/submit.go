@@ -44,9 +44,11 @@ func (h *Hasher) Email(addr string) []byte {
 // MailboxKey names the mailbox addr reaches, so that one mailbox is one
 // pledge however its address is spelt; otherwise anyone could have a
 // campaign mail one inbox again and again under new spellings. It ignores
-// case, in the local part too, and a "+tag" after the local part: at
-// every provider citizens use, asha+1@example.org and ASHA@example.org
-// reach asha@example.org. At Gmail, dots in the local part are ignored and
+// case, in the local part too, and a "+tag" after the local part: at the
+// providers most citizens use, asha+1@example.org and ASHA@example.org
+// reach asha@example.org (at the rare server where "+" is part of a name,
+// two such people share a key, and the second pledges without the
+// address). At Gmail, dots in the local part are ignored and
 // googlemail.com is gmail.com. addr must be a plain address, as
 // NormaliseEmail returns it.
 func MailboxKey(addr string) string {
