@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/dbcopy"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -99,5 +100,30 @@ func TestCopyRefusesTarget(t *testing.T) {
 	}
 	if _, err := copyDB(ctx, f.path, filepath.Join(t.TempDir(), "other.db"), false); !errors.Is(err, dbcopy.ErrTarget) {
 		t.Errorf("SQLite target: %v", err)
+	}
+}
+
+// TestCopyRefusesNewerTarget: a database a newer build has migrated
+// further is refused, as a newer source is, and left as it was.
+func TestCopyRefusesNewerTarget(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version) SELECT max(version) + 1000 FROM schema_migrations`); err != nil {
+		t.Fatal(err)
+	}
+	empty := tableRows(t, url)
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrTarget) || !strings.Contains(err.Error(), "newer build") {
+		t.Errorf("target of a newer build: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
 	}
 }

@@ -15,20 +15,71 @@ import (
 
 // checkTarget refuses a target that is not a postgres:// URL, or a
 // database this build has not migrated, the way the portal itself would
-// refuse to start on it.
+// refuse to start on it. It refuses too a database a newer build has
+// migrated further, which the portal runs on with a warning: the copy
+// would leave that build's new columns empty, as it refuses a newer
+// source.
 func checkTarget(ctx context.Context, url string, log *slog.Logger) error {
 	shown := config.Config{Database: url}.DatabaseForLog()
 	if !postgres.IsURL(url) {
 		return fmt.Errorf("%w: %s: want a postgres:// URL", ErrTarget, shown)
 	}
-	s, err := postgres.Open(ctx, url, log, postgres.Options{MaxConns: 1, Name: "pledge copy"})
+	// The store says a newer build migrated the database only as a
+	// warning (store.WarnIfNewer), which newer catches.
+	newer := &newerHandler{Handler: log.Handler()}
+	s, err := postgres.Open(ctx, url, slog.New(newer), postgres.Options{MaxConns: 1, Name: "pledge copy"})
 	if errors.Is(err, postgres.ErrNotMigrated) {
 		return fmt.Errorf("%w: %s: %w: run pledge migrate --db %s first", ErrTarget, shown, err, shown)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
-	return s.Close()
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if newer.database != 0 {
+		return fmt.Errorf("%w: %s was migrated by a newer build than this one (migration %d, this build's last is %d): "+
+			"copy with that build", ErrTarget, shown, newer.database, newer.build)
+	}
+	return nil
+}
+
+// newerHandler passes records on to Handler and notes the migrations of
+// the warning store.WarnIfNewer logs when a newer build has migrated the
+// database (its attributes database_migration and build_migration).
+type newerHandler struct {
+	slog.Handler
+	database, build int64
+}
+
+// Enabled is true at every level: the warning is noted whatever level
+// the log shows.
+func (h *newerHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle notes the migrations of a newer build's warning; it passes the
+// other records on, those the log shows.
+func (h *newerHandler) Handle(ctx context.Context, r slog.Record) error {
+	var database, build int64
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Value.Kind() != slog.KindInt64 {
+			return true
+		}
+		switch a.Key {
+		case "database_migration":
+			database = a.Value.Int64()
+		case "build_migration":
+			build = a.Value.Int64()
+		}
+		return true
+	})
+	if database != 0 && build != 0 {
+		h.database, h.build = database, build
+		return nil
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 // target is the PostgreSQL database being written, inside the one
