@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
@@ -14,7 +15,6 @@ import (
 	"github.com/pledgeportal/pledge/internal/dbcopy"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
-	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 )
 
 // TestCopyRefusesUnsentMail: mail jobs not done yet stop the copy, which
@@ -94,7 +94,7 @@ func TestCopyRefusesTarget(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	f := fill(t)
-	bare := pgtest.New(t, nil)
+	bare := schema(t)
 	if _, err := copyDB(ctx, f.path, bare, false); !errors.Is(err, dbcopy.ErrTarget) || !strings.Contains(err.Error(), "pledge migrate --db postgres://") {
 		t.Errorf("unmigrated target: %v", err)
 	}
@@ -125,5 +125,47 @@ func TestCopyRefusesNewerTarget(t *testing.T) {
 	}
 	if after := tableRows(t, url); !cmp.Equal(empty, after) {
 		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+}
+
+// TestCopyRefusesRunningTarget: an instance connected to the target
+// ("pledge serve") would keep the secret it made while the copy replaces
+// it, so the copy refuses, saying to stop it, and writes nothing. Not
+// parallel: the connection would stop the other tests' copies, on the
+// same database.
+func TestCopyRefusesRunningTarget(t *testing.T) {
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = "pledge serve"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := tableRows(t, url)
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrPortalRunning) || !strings.Contains(err.Error(), "1 connections of pledge serve") ||
+		!strings.Contains(err.Error(), "stop every instance") {
+		t.Errorf("copy with pledge serve connected: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+	conn.Close(ctx)
+	// The server ends the backend soon after the connection closes.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = copyDB(ctx, f.path, url, false)
+		if !errors.Is(err, dbcopy.ErrPortalRunning) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Errorf("copy once pledge serve is gone: %v", err)
 	}
 }

@@ -138,6 +138,39 @@ func (t *target) commit(ctx context.Context) error {
 	return nil
 }
 
+// checkNoPortal refuses while another connection to the database is a
+// portal's (application_name "pledge serve", "pledge worker", "pledge
+// user": see postgres.Options.Name). An instance started on the empty
+// database keeps the secret it made in memory, while the copy replaces
+// the settings it is in: every number could pledge again until it
+// restarts. An idle instance holds no lock, so the table locks do not find
+// it. Connections of pledge copy (this one's check, just closed, or
+// another copy, which the locks stop) and pledge migrate (which holds no
+// secret and exits) are left out.
+func (t *target) checkNoPortal(ctx context.Context) error {
+	rows, err := t.tx.Query(ctx, `SELECT application_name, count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()
+		  AND application_name LIKE 'pledge %' AND application_name NOT IN ('pledge copy', 'pledge migrate')
+		GROUP BY application_name ORDER BY application_name`)
+	if err != nil {
+		return fmt.Errorf("look for running instances: %w", err)
+	}
+	var found []string
+	var name string
+	var n int64
+	if _, err := pgx.ForEachRow(rows, []any{&name, &n}, func() error {
+		found = append(found, fmt.Sprintf("%d connections of %s", n, name))
+		return nil
+	}); err != nil {
+		return fmt.Errorf("look for running instances: %w", err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("%w: the PostgreSQL database has %s: stop every instance on it (serve and worker) "+
+			"before copying, and start them after", ErrPortalRunning, strings.Join(found, ", "))
+	}
+	return nil
+}
+
 // checkEmpty refuses a target where any copied table but settings has a
 // row. Settings are the server secret's, which an instance started on the
 // empty database may have made; the source's replace them.
