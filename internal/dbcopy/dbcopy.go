@@ -109,6 +109,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 	if rep.Campaigns, err = verify(ctx, src, dst, opts.Log); err != nil {
 		return rep, err
 	}
+	if err := dst.analyze(ctx); err != nil {
+		return rep, err
+	}
 	if err := dst.commit(ctx); err != nil {
 		return rep, err
 	}

@@ -113,9 +113,15 @@ func beginTarget(ctx context.Context, url string) (*target, error) {
 	for _, tb := range tables() {
 		names = append(names, tb.name)
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
-		t.close(ctx)
-		return nil, fmt.Errorf("set lock timeout: %w", err)
+	// Managed PostgreSQL often limits statements and idle transactions
+	// per role; the copy of a large portal outlasts such limits (the
+	// source is read between the target's statements).
+	for _, set := range []string{`SET LOCAL lock_timeout = '10s'`, `SET LOCAL statement_timeout = 0`,
+		`SET LOCAL idle_in_transaction_session_timeout = 0`} {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			t.close(ctx)
+			return nil, fmt.Errorf("%s: %w", set, err)
+		}
 	}
 	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN EXCLUSIVE MODE"); err != nil {
 		t.close(ctx)
@@ -128,6 +134,21 @@ func beginTarget(ctx context.Context, url string) (*target, error) {
 func (t *target) close(ctx context.Context) {
 	_ = t.tx.Rollback(context.WithoutCancel(ctx))
 	_ = t.conn.Close(context.WithoutCancel(ctx))
+}
+
+// analyze gathers the copied tables' statistics, in the transaction, so
+// that the first instances plan with them: a table that autovacuum has
+// not analysed yet is planned as if it were small (see insertFresh in
+// internal/store/postgres), however many pledges it holds.
+func (t *target) analyze(ctx context.Context) error {
+	names := make([]string, 0, len(tables()))
+	for _, tb := range tables() {
+		names = append(names, tb.name)
+	}
+	if _, err := t.tx.Exec(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+		return fmt.Errorf("analyze the copied tables: %w", err)
+	}
+	return nil
 }
 
 // commit commits the copy.
