@@ -81,6 +81,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer src.Close()
+	if err := src.checkNoLeader(ctx); err != nil {
+		return rep, err
+	}
 	jobs, err := src.unfinishedJobs(ctx)
 	if err != nil {
 		return rep, err

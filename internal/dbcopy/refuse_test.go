@@ -169,3 +169,36 @@ func TestCopyRefusesRunningTarget(t *testing.T) {
 		t.Errorf("copy once pledge serve is gone: %v", err)
 	}
 }
+
+// TestCopyRefusesRunningSource: River's leadership in the source, not
+// expired, means a serve or worker is running on it: the copy refuses,
+// saying to stop it; an expired one is a portal that stopped.
+func TestCopyRefusesRunningSource(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	empty := tableRows(t, url)
+	db, err := sql.Open("sqlite", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO river_leader (leader_id, elected_at, expires_at)
+		VALUES ('host_1', datetime('now', 'subsec'), datetime('now', 'subsec', '+1 minute'))`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrPortalRunning) || !strings.Contains(err.Error(), "stop the portal") {
+		t.Errorf("copy of a source with a leader: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+	if _, err := db.Exec(`UPDATE river_leader SET expires_at = datetime('now', 'subsec', '-1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := copyDB(ctx, f.path, url, false); err != nil {
+		t.Errorf("copy of a source whose leader expired: %v", err)
+	}
+}
