@@ -30,9 +30,11 @@ PGPASSWORD or ~/.pgpass rather than in the URL. See docs/operations.md.
 
 // runCopy is `pledge copy`: a SQLite database into a new PostgreSQL one.
 func runCopy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	// Only the log settings of serve's configuration (PLEDGE_LOG_*) apply.
-	var cfg config.Config
-	envErr := cfg.Bind(flag.NewFlagSet("config", flag.ContinueOnError), getenv)
+	// Only the log settings of serve's configuration (PLEDGE_LOG_*) apply,
+	// and only they are checked: a bad value of another setting does not
+	// stop the copy. Misspelt PLEDGE_* names are refused before
+	// (config.CheckEnv, in run).
+	cfg, cfgErr := copyConfig(getenv)
 	fs := flag.NewFlagSet("copy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var from, to string
@@ -52,8 +54,8 @@ func runCopy(ctx context.Context, args []string, getenv func(string) string, std
 	if err := noArgs("copy", fs); err != nil {
 		return err
 	}
-	if err := errors.Join(envErr(), cfg.Validate()); err != nil {
-		return fmt.Errorf("configuration: %w", err)
+	if cfgErr != nil {
+		return fmt.Errorf("configuration: %w", cfgErr)
 	}
 	path, ok := sqlite.Path(from)
 	if from == "" || to == "" {
@@ -84,4 +86,23 @@ func runCopy(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "copied %s into %s: %d campaigns and %d pledges, checked; start the portal on it (officers log in again)\n",
 		path, shown, rep.Campaigns, pledges)
 	return nil
+}
+
+// copyConfig reads the settings copy uses, PLEDGE_LOG_LEVEL and
+// PLEDGE_LOG_FORMAT, with serve's defaults.
+func copyConfig(getenv func(string) string) (config.Config, error) {
+	cfg := config.Default()
+	var errs []error
+	if v := getenv("PLEDGE_LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("PLEDGE_LOG_LEVEL: %w", err))
+		}
+	}
+	if v := getenv("PLEDGE_LOG_FORMAT"); v != "" {
+		cfg.LogFormat = v
+	}
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("PLEDGE_LOG_FORMAT %q: want json or text", cfg.LogFormat))
+	}
+	return cfg, errors.Join(errs...)
 }

@@ -55,6 +55,14 @@ func TestCopyUsage(t *testing.T) {
 			t.Errorf("%q shows the password: %v", args, err)
 		}
 	}
+	// The log settings it uses are checked, and misspelt names refused.
+	for _, env := range [][]string{{"PLEDGE_LOG_FORMAT=xml"}, {"PLEDGE_LOG_LEVEL=loud"}, {"PLEDGE_LOG_FORMATT=text"}} {
+		err := run(context.Background(), []string{"copy", "--from", "pledge.db", "--to", "postgres://u:dbpass@127.0.0.1:1/db"},
+			env, strings.NewReader(""), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "PLEDGE_LOG_") {
+			t.Errorf("%q: err = %v, want a configuration error", env, err)
+		}
+	}
 	if _, missing := missingSQLite("pledge.db"); !missing {
 		t.Error("a refused copy created pledge.db")
 	}
@@ -87,7 +95,10 @@ func TestCopyCommand(t *testing.T) {
 		t.Fatalf("migrate: %v\n%s", err, stderr.String())
 	}
 	stderr.Reset()
-	if err := run(ctx, []string{"copy", "--from", path, "--to", url}, nil, strings.NewReader(""), &stdout, &stderr); err != nil {
+	// Only the log settings apply: bad values of serve's settings do not
+	// stop a copy.
+	unrelated := []string{"PLEDGE_DB_MAX_CONNS=many", "PLEDGE_MAIL_FROM=not an address", "PLEDGE_SMTP_PORT=x", "PLEDGE_LOG_LEVEL=info"}
+	if err := run(ctx, []string{"copy", "--from", path, "--to", url}, unrelated, strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatalf("copy: %v\n%s", err, stderr.String())
 	}
 	for _, s := range []string{`"msg":"copied","table":"pledges","rows":1`, `"msg":"copied","table":"settings","rows":1`,

@@ -32,6 +32,9 @@ var (
 	// ErrTargetNotEmpty means the target holds campaigns, pledges,
 	// accounts or other data already.
 	ErrTargetNotEmpty = errors.New("the PostgreSQL database is not empty")
+	// ErrPortalRunning means a portal instance is connected to the
+	// target, or holds the source; it must be stopped first.
+	ErrPortalRunning = errors.New("a portal is running on the database")
 	// ErrVerify means the copied counts or numbers differ from the
 	// source's; the copy was rolled back.
 	ErrVerify = errors.New("the copy does not match the source")
@@ -78,6 +81,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer src.Close()
+	if err := src.checkNoLeader(ctx); err != nil {
+		return rep, err
+	}
 	jobs, err := src.unfinishedJobs(ctx)
 	if err != nil {
 		return rep, err
@@ -94,6 +100,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer dst.close(ctx)
+	if err := dst.checkNoPortal(ctx); err != nil {
+		return rep, err
+	}
 	if err := dst.checkEmpty(ctx); err != nil {
 		return rep, err
 	}
@@ -101,6 +110,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	if rep.Campaigns, err = verify(ctx, src, dst, opts.Log); err != nil {
+		return rep, err
+	}
+	if err := dst.analyze(ctx); err != nil {
 		return rep, err
 	}
 	if err := dst.commit(ctx); err != nil {

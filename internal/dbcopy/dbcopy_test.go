@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/dbcopy"
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -198,5 +199,44 @@ func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 	}
 	if again, err := dst.Secret(ctx); err != nil || !slices.Equal(again, secret) {
 		t.Errorf("a refused copy changed the secret (%v)", err)
+	}
+}
+
+// TestCopyAnalyses: the copy leaves the tables analysed, so that the
+// first instances plan with their statistics (pg_class.reltuples is -1
+// for a table never analysed).
+func TestCopyAnalyses(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := target(t)
+	if _, err := copyDB(ctx, fill(t).path, url, false); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var partitions int
+	var tuples float64
+	if err := conn.QueryRow(ctx, `SELECT count(*), coalesce(sum(c.reltuples), 0) FROM pg_class c
+		JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'pledges'::regclass`).Scan(&partitions, &tuples); err != nil {
+		t.Fatal(err)
+	}
+	if partitions == 0 || tuples != 13 {
+		t.Errorf("the %d partitions of pledges estimate %v rows, want 13 (analysed)", partitions, tuples)
+	}
+	rows, err := conn.Query(ctx, `SELECT relname::text FROM pg_class
+		WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' AND reltuples < 0
+		  AND relname::text = ANY ($1)`, []string{"settings", "campaigns", "regions", "users", "admin_actions"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unanalysed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unanalysed) > 0 {
+		t.Errorf("not analysed: %v", unanalysed)
 	}
 }

@@ -2,8 +2,13 @@ package dbcopy_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -150,11 +155,65 @@ func mustCommit(t *testing.T, s store.Store, subs []pledge.Submission) []store.R
 	return res
 }
 
+// database is the URL of a PostgreSQL database of this package's own,
+// made by TestMain, or "" to use PLEDGE_TEST_DATABASE_URL's. A copy
+// refuses while a portal ("pledge serve" and the like) is connected to
+// its target's database, which the process tests of other packages are,
+// on the test database, whatever schema they use.
+var database string
+
+// TestMain makes the package's own database, if the test database is
+// there and its role may, and drops it at the end.
+func TestMain(m *testing.M) {
+	base := os.Getenv("PLEDGE_TEST_DATABASE_URL")
+	var name string
+	if base != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		conn, err := pgx.Connect(ctx, base)
+		if err == nil {
+			var b [6]byte
+			_, _ = rand.Read(b[:])
+			name = "test_dbcopy_" + hex.EncodeToString(b[:])
+			if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+				fmt.Fprintf(os.Stderr, "create database %s (the copies use the test database): %v\n", name, err)
+				name = ""
+			} else if u, err := url.Parse(base); err == nil {
+				u.Path = "/" + name
+				database = u.String()
+			}
+			conn.Close(ctx)
+		}
+		cancel()
+	}
+	code := m.Run()
+	if name != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if conn, err := pgx.Connect(ctx, base); err == nil {
+			if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+				fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
+			}
+			conn.Close(ctx)
+		}
+		cancel()
+	}
+	os.Exit(code)
+}
+
+// schema returns the URL of a new, empty PostgreSQL schema of t's own.
+func schema(t *testing.T) string {
+	t.Helper()
+	if database == "" {
+		return pgtest.New(t, nil)
+	}
+	pgtest.BaseURL(t)
+	return pgtest.URL(t, database, pgtest.Schema(t, database), nil)
+}
+
 // target returns the URL of a new PostgreSQL schema of t's own, migrated
 // by this build.
 func target(t *testing.T) string {
 	t.Helper()
-	url := pgtest.New(t, nil)
+	url := schema(t)
 	s, err := postgres.Open(t.Context(), url, discard, postgres.Options{Migrate: true})
 	if err != nil {
 		t.Fatal(err)

@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/dbcopy"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
-	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 )
 
 // TestCopyRefusesUnsentMail: mail jobs not done yet stop the copy, which
@@ -93,11 +94,111 @@ func TestCopyRefusesTarget(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	f := fill(t)
-	bare := pgtest.New(t, nil)
+	bare := schema(t)
 	if _, err := copyDB(ctx, f.path, bare, false); !errors.Is(err, dbcopy.ErrTarget) || !strings.Contains(err.Error(), "pledge migrate --db postgres://") {
 		t.Errorf("unmigrated target: %v", err)
 	}
 	if _, err := copyDB(ctx, f.path, filepath.Join(t.TempDir(), "other.db"), false); !errors.Is(err, dbcopy.ErrTarget) {
 		t.Errorf("SQLite target: %v", err)
+	}
+}
+
+// TestCopyRefusesNewerTarget: a database a newer build has migrated
+// further is refused, as a newer source is, and left as it was.
+func TestCopyRefusesNewerTarget(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version) SELECT max(version) + 1000 FROM schema_migrations`); err != nil {
+		t.Fatal(err)
+	}
+	empty := tableRows(t, url)
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrTarget) || !strings.Contains(err.Error(), "newer build") {
+		t.Errorf("target of a newer build: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+}
+
+// TestCopyRefusesRunningTarget: an instance connected to the target
+// ("pledge serve") would keep the secret it made while the copy replaces
+// it, so the copy refuses, saying to stop it, and writes nothing. Not
+// parallel: the connection would stop the other tests' copies, on the
+// same database.
+func TestCopyRefusesRunningTarget(t *testing.T) {
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = "pledge serve"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := tableRows(t, url)
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrPortalRunning) || !strings.Contains(err.Error(), "1 connections of pledge serve") ||
+		!strings.Contains(err.Error(), "stop every instance") {
+		t.Errorf("copy with pledge serve connected: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+	conn.Close(ctx)
+	// The server ends the backend soon after the connection closes.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = copyDB(ctx, f.path, url, false)
+		if !errors.Is(err, dbcopy.ErrPortalRunning) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Errorf("copy once pledge serve is gone: %v", err)
+	}
+}
+
+// TestCopyRefusesRunningSource: River's leadership in the source, not
+// expired, means a serve or worker is running on it: the copy refuses,
+// saying to stop it; an expired one is a portal that stopped.
+func TestCopyRefusesRunningSource(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := fill(t)
+	url := target(t)
+	empty := tableRows(t, url)
+	db, err := sql.Open("sqlite", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO river_leader (leader_id, elected_at, expires_at)
+		VALUES ('host_1', datetime('now', 'subsec'), datetime('now', 'subsec', '+1 minute'))`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = copyDB(ctx, f.path, url, false)
+	if !errors.Is(err, dbcopy.ErrPortalRunning) || !strings.Contains(err.Error(), "stop the portal") {
+		t.Errorf("copy of a source with a leader: %v", err)
+	}
+	if after := tableRows(t, url); !cmp.Equal(empty, after) {
+		t.Errorf("a refused copy wrote rows: %v", after)
+	}
+	if _, err := db.Exec(`UPDATE river_leader SET expires_at = datetime('now', 'subsec', '-1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := copyDB(ctx, f.path, url, false); err != nil {
+		t.Errorf("copy of a source whose leader expired: %v", err)
 	}
 }

@@ -103,6 +103,24 @@ func (s *source) checkMigrated(ctx context.Context) error {
 	return nil
 }
 
+// checkNoLeader refuses while River's leadership in the source has not
+// expired: a running serve or worker holds it, renewing it every few
+// seconds, and what it commits after the read transaction began would be
+// left behind.
+func (s *source) checkNoLeader(ctx context.Context) error {
+	var leader string
+	err := s.tx.QueryRowContext(ctx, `SELECT leader_id FROM river_leader
+		WHERE unixepoch(expires_at, 'subsec') > unixepoch('now', 'subsec')`).Scan(&leader)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read River's leader in %s: %w", s.path, err)
+	}
+	return fmt.Errorf("%w: a portal instance (%s) is running on %s: stop the portal (systemctl stop pledge) "+
+		"and copy when it is stopped", ErrPortalRunning, leader, s.path)
+}
+
 // unfinishedJobs counts the mail jobs River has not finished: available,
 // scheduled, retryable, running or pending. Periodic jobs (the expiry of
 // unconfirmed pledges) are left out: River enqueues them again when the

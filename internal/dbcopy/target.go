@@ -15,20 +15,71 @@ import (
 
 // checkTarget refuses a target that is not a postgres:// URL, or a
 // database this build has not migrated, the way the portal itself would
-// refuse to start on it.
+// refuse to start on it. It refuses too a database a newer build has
+// migrated further, which the portal runs on with a warning: the copy
+// would leave that build's new columns empty, as it refuses a newer
+// source.
 func checkTarget(ctx context.Context, url string, log *slog.Logger) error {
 	shown := config.Config{Database: url}.DatabaseForLog()
 	if !postgres.IsURL(url) {
 		return fmt.Errorf("%w: %s: want a postgres:// URL", ErrTarget, shown)
 	}
-	s, err := postgres.Open(ctx, url, log, postgres.Options{MaxConns: 1, Name: "pledge copy"})
+	// The store says a newer build migrated the database only as a
+	// warning (store.WarnIfNewer), which newer catches.
+	newer := &newerHandler{Handler: log.Handler()}
+	s, err := postgres.Open(ctx, url, slog.New(newer), postgres.Options{MaxConns: 1, Name: "pledge copy"})
 	if errors.Is(err, postgres.ErrNotMigrated) {
 		return fmt.Errorf("%w: %s: %w: run pledge migrate --db %s first", ErrTarget, shown, err, shown)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
-	return s.Close()
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if newer.database != 0 {
+		return fmt.Errorf("%w: %s was migrated by a newer build than this one (migration %d, this build's last is %d): "+
+			"copy with that build", ErrTarget, shown, newer.database, newer.build)
+	}
+	return nil
+}
+
+// newerHandler passes records on to Handler and notes the migrations of
+// the warning store.WarnIfNewer logs when a newer build has migrated the
+// database (its attributes database_migration and build_migration).
+type newerHandler struct {
+	slog.Handler
+	database, build int64
+}
+
+// Enabled is true at every level: the warning is noted whatever level
+// the log shows.
+func (h *newerHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle notes the migrations of a newer build's warning; it passes the
+// other records on, those the log shows.
+func (h *newerHandler) Handle(ctx context.Context, r slog.Record) error {
+	var database, build int64
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Value.Kind() != slog.KindInt64 {
+			return true
+		}
+		switch a.Key {
+		case "database_migration":
+			database = a.Value.Int64()
+		case "build_migration":
+			build = a.Value.Int64()
+		}
+		return true
+	})
+	if database != 0 && build != 0 {
+		h.database, h.build = database, build
+		return nil
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 // target is the PostgreSQL database being written, inside the one
@@ -62,9 +113,15 @@ func beginTarget(ctx context.Context, url string) (*target, error) {
 	for _, tb := range tables() {
 		names = append(names, tb.name)
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '10s'`); err != nil {
-		t.close(ctx)
-		return nil, fmt.Errorf("set lock timeout: %w", err)
+	// Managed PostgreSQL often limits statements and idle transactions
+	// per role; the copy of a large portal outlasts such limits (the
+	// source is read between the target's statements).
+	for _, set := range []string{`SET LOCAL lock_timeout = '10s'`, `SET LOCAL statement_timeout = 0`,
+		`SET LOCAL idle_in_transaction_session_timeout = 0`} {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			t.close(ctx)
+			return nil, fmt.Errorf("%s: %w", set, err)
+		}
 	}
 	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN EXCLUSIVE MODE"); err != nil {
 		t.close(ctx)
@@ -79,10 +136,58 @@ func (t *target) close(ctx context.Context) {
 	_ = t.conn.Close(context.WithoutCancel(ctx))
 }
 
+// analyze gathers the copied tables' statistics, in the transaction, so
+// that the first instances plan with them: a table that autovacuum has
+// not analysed yet is planned as if it were small (see insertFresh in
+// internal/store/postgres), however many pledges it holds.
+func (t *target) analyze(ctx context.Context) error {
+	names := make([]string, 0, len(tables()))
+	for _, tb := range tables() {
+		names = append(names, tb.name)
+	}
+	if _, err := t.tx.Exec(ctx, "ANALYZE "+strings.Join(names, ", ")); err != nil {
+		return fmt.Errorf("analyze the copied tables: %w", err)
+	}
+	return nil
+}
+
 // commit commits the copy.
 func (t *target) commit(ctx context.Context) error {
 	if err := t.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit the copy: %w", err)
+	}
+	return nil
+}
+
+// checkNoPortal refuses while another connection to the database is a
+// portal's (application_name "pledge serve", "pledge worker", "pledge
+// user": see postgres.Options.Name). An instance started on the empty
+// database keeps the secret it made in memory, while the copy replaces
+// the settings it is in: every number could pledge again until it
+// restarts. An idle instance holds no lock, so the table locks do not find
+// it. Connections of pledge copy (this one's check, just closed, or
+// another copy, which the locks stop) and pledge migrate (which holds no
+// secret and exits) are left out.
+func (t *target) checkNoPortal(ctx context.Context) error {
+	rows, err := t.tx.Query(ctx, `SELECT application_name, count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()
+		  AND application_name LIKE 'pledge %' AND application_name NOT IN ('pledge copy', 'pledge migrate')
+		GROUP BY application_name ORDER BY application_name`)
+	if err != nil {
+		return fmt.Errorf("look for running instances: %w", err)
+	}
+	var found []string
+	var name string
+	var n int64
+	if _, err := pgx.ForEachRow(rows, []any{&name, &n}, func() error {
+		found = append(found, fmt.Sprintf("%d connections of %s", n, name))
+		return nil
+	}); err != nil {
+		return fmt.Errorf("look for running instances: %w", err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("%w: the PostgreSQL database has %s: stop every instance on it (serve and worker) "+
+			"before copying, and start them after", ErrPortalRunning, strings.Join(found, ", "))
 	}
 	return nil
 }
