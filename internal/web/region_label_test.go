@@ -42,13 +42,19 @@ func TestRegionLabelOnCitizenPages(t *testing.T) {
 		mustNotContain(t, r.text(), constituency(t)...)
 
 		// A form without a region comes back with the error by the
-		// field; neither names a constituency.
+		// field, and the summary names the field in the campaign's word;
+		// none names a constituency.
 		r = p.postForm(t, "/c/ward", pledgeForm("Asha Verma", "9876543210", "", lang))
 		wantStatus(t, r, http.StatusBadRequest)
 		mustContain(t, r.text(), `<label for="region">`+label+`</label>`,
-			`<p class="error" id="region-error">`+htmlText(msg(t, lang, pledge.MsgRegionUnknown))+`</p>`)
+			`<p class="error" id="region-error">`+htmlText(msg(t, lang, pledge.MsgRegionUnknown))+`</p>`,
+			`<li><a href="#region">`+label+`: `+htmlText(msg(t, lang, pledge.MsgRegionUnknown))+`</a></li>`)
 		mustNotContain(t, r.text(), constituency(t)...)
 	}
+	// Without a word of the campaign's, the summary names the portal's.
+	plain := p.postForm(t, "/c/vote", pledgeForm("Asha Verma", "9876543210", "", "en"))
+	wantStatus(t, plain, http.StatusBadRequest)
+	mustContain(t, plain.text(), `<li><a href="#region">`+htmlText(msg(t, "en", "your_region"))+`: `+htmlText(msg(t, "en", pledge.MsgRegionUnknown))+`</a></li>`)
 
 	rec := p.mustPledge(t, "ward", "Asha Verma", "9876543211", "N1", "hi")
 	verify := p.Links.VerifyPath(ward.ID, rec.Number)
