@@ -617,7 +617,11 @@ func TestFormValidationErrors(t *testing.T) {
 				pledge.MsgRegionUnknown: "region", pledge.MsgNameRequired: "name", pledge.MsgNameTooLong: "name",
 				pledge.MsgNameLetters: "name", pledge.MsgNameNoLetters: "name"}
 			for _, key := range tc.wantKeys {
-				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+htmlText(msg(t, tc.lang, key))+`</a></li>`)
+				named := "" // the region's message names its field: "Constituency: …"
+				if key == pledge.MsgRegionUnknown {
+					named = htmlText(msg(t, tc.lang, "your_region")) + ": "
+				}
+				mustContain(t, body, `<li><a href="#`+fieldOf[key]+`">`+named+htmlText(msg(t, tc.lang, key))+`</a></li>`)
 			}
 			p.requireUnchanged(t, p.Campaign, before)
 		})
