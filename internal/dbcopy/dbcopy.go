@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/pledgeportal/pledge/internal/config"
 )
 
 // Errors a refused copy wraps; nothing has been written when one is
@@ -100,6 +102,9 @@ func Copy(ctx context.Context, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer dst.close(ctx)
+	if err := dst.checkNotNewer(ctx, config.Config{Database: opts.To}.DatabaseForLog()); err != nil {
+		return rep, err
+	}
 	if err := dst.checkNoPortal(ctx); err != nil {
 		return rep, err
 	}

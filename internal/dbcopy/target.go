@@ -24,62 +24,14 @@ func checkTarget(ctx context.Context, url string, log *slog.Logger) error {
 	if !postgres.IsURL(url) {
 		return fmt.Errorf("%w: %s: want a postgres:// URL", ErrTarget, shown)
 	}
-	// The store says a newer build migrated the database only as a
-	// warning (store.WarnIfNewer), which newer catches.
-	newer := &newerHandler{Handler: log.Handler()}
-	s, err := postgres.Open(ctx, url, slog.New(newer), postgres.Options{MaxConns: 1, Name: "pledge copy"})
+	s, err := postgres.Open(ctx, url, log, postgres.Options{MaxConns: 1, Name: "pledge copy"})
 	if errors.Is(err, postgres.ErrNotMigrated) {
 		return fmt.Errorf("%w: %s: %w: run pledge migrate --db %s first", ErrTarget, shown, err, shown)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
 	}
-	if err := s.Close(); err != nil {
-		return err
-	}
-	if newer.database != 0 {
-		return fmt.Errorf("%w: %s was migrated by a newer build than this one (migration %d, this build's last is %d): "+
-			"copy with that build", ErrTarget, shown, newer.database, newer.build)
-	}
-	return nil
-}
-
-// newerHandler passes records on to Handler and notes the migrations of
-// the warning store.WarnIfNewer logs when a newer build has migrated the
-// database (its attributes database_migration and build_migration).
-type newerHandler struct {
-	slog.Handler
-	database, build int64
-}
-
-// Enabled is true at every level: the warning is noted whatever level
-// the log shows.
-func (h *newerHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-// Handle notes the migrations of a newer build's warning; it passes the
-// other records on, those the log shows.
-func (h *newerHandler) Handle(ctx context.Context, r slog.Record) error {
-	var database, build int64
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Value.Kind() != slog.KindInt64 {
-			return true
-		}
-		switch a.Key {
-		case "database_migration":
-			database = a.Value.Int64()
-		case "build_migration":
-			build = a.Value.Int64()
-		}
-		return true
-	})
-	if database != 0 && build != 0 {
-		h.database, h.build = database, build
-		return nil
-	}
-	if !h.Handler.Enabled(ctx, r.Level) {
-		return nil
-	}
-	return h.Handler.Handle(ctx, r)
+	return s.Close()
 }
 
 // target is the PostgreSQL database being written, inside the one
@@ -188,6 +140,25 @@ func (t *target) checkNoPortal(ctx context.Context) error {
 	if len(found) > 0 {
 		return fmt.Errorf("%w: the PostgreSQL database has %s: stop every instance on it (serve and worker) "+
 			"before copying, and start them after", ErrPortalRunning, strings.Join(found, ", "))
+	}
+	return nil
+}
+
+// checkNotNewer refuses a target (shown, as logs show it) that a newer
+// build has migrated further than this one: the copy would leave that
+// build's new columns empty, as it refuses a newer source.
+func (t *target) checkNotNewer(ctx context.Context, shown string) error {
+	list, err := postgres.Migrations()
+	if err != nil {
+		return err
+	}
+	var newest int
+	if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("read the target's migrations: %w", err)
+	}
+	if build := list[len(list)-1].Version; newest > build {
+		return fmt.Errorf("%w: %s was migrated by a newer build than this one (migration %d, this build's last is %d): "+
+			"copy with that build", ErrTarget, shown, newest, build)
 	}
 	return nil
 }

@@ -22,6 +22,12 @@ var ErrNotMigrated = errors.New("database not migrated")
 // together from migrating at once.
 const migrationLock = 7_221_000_001
 
+// Migrations are this build's PostgreSQL migrations, in order.
+func Migrations() ([]store.Migration, error) {
+	dir, _ := fs.Sub(migrations, "migrations")
+	return store.Migrations(dir)
+}
+
 // Migrate applies the embedded migrations not applied yet, in the order of
 // their numbers, each in its own transaction. Migrations only go forward.
 func (s *Store) Migrate(ctx context.Context) error {
@@ -38,8 +44,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	dir, _ := fs.Sub(migrations, "migrations")
-	list, err := store.Migrations(dir)
+	list, err := Migrations()
 	if err != nil {
 		return err
 	}
@@ -82,8 +87,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // A database migrated further, by a newer binary, is fine: migrations are
 // written so that the previous binary keeps working.
 func (s *Store) checkMigrated(ctx context.Context) error {
-	dir, _ := fs.Sub(migrations, "migrations")
-	list, err := store.Migrations(dir)
+	list, err := Migrations()
 	if err != nil {
 		return fmt.Errorf("check migrations: %w", err)
 	}
