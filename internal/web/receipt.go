@@ -112,15 +112,22 @@ func (s *Server) rememberedReceipt(r *http.Request, c *pledge.Campaign, sub pled
 // or was replaced.
 func (s *Server) stillPending(r *http.Request, c *pledge.Campaign, id int64) (pledge.Receipt, bool) {
 	p, err := s.readPending(r.Context(), c.ID, id)
-	switch {
-	case err != nil:
+	if err != nil {
 		return pledge.Receipt{}, false
+	}
+	return s.pendingReceipt(c, p)
+}
+
+// pendingReceipt is stillPending's answer for p, pending pledge p.ID of
+// campaign c as read.
+func (s *Server) pendingReceipt(c *pledge.Campaign, p pledge.Pending) (pledge.Receipt, bool) {
+	switch {
 	case p.Number > 0:
 		return pledge.Receipt{CampaignID: c.ID, Number: p.Number}, true
 	case !s.now().Before(s.expiry(p)):
 		return pledge.Receipt{}, false
 	}
-	return pledge.Receipt{CampaignID: c.ID, Pending: id}, true
+	return pledge.Receipt{CampaignID: c.ID, Pending: p.ID}, true
 }
 
 // againFromPledger returns the receipt of the pledge that sub, refused as a
@@ -161,5 +168,5 @@ func (s *Server) pendingAgain(r *http.Request, c *pledge.Campaign, sub pledge.Su
 	if err != nil || p.Name != sub.Name || p.Region != sub.Region || s.now().Sub(p.CreatedAt) > retapWindow {
 		return pledge.Receipt{}, false
 	}
-	return s.stillPending(r, c, id)
+	return s.pendingReceipt(c, p)
 }
