@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
@@ -83,13 +84,38 @@ func (s *Server) campaignView(c *pledge.Campaign, lang string, snap *snapshot, i
 		}
 		v.Groups[i].Options = append(v.Groups[i].Options, opt)
 	}
-	switch now := s.now(); {
-	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
-		v.Ended = strings.Replace(s.cat.T(lang, "campaign_ended"), "{date}", pledge.FormatIST(lang, c.ClosesAt), 1)
-	case !c.Paused && now.Before(c.OpensAt):
-		v.Opens = strings.Replace(s.cat.T(lang, "campaign_opens"), "{date}", pledge.FormatIST(lang, c.OpensAt), 1)
+	switch why, at := whyClosed(c, s.now()); why {
+	case closedEnded:
+		v.Ended = s.dated(lang, "campaign_ended", at)
+	case closedNotOpen:
+		v.Opens = s.dated(lang, "campaign_opens", at)
 	}
 	return v
+}
+
+// Why a campaign takes no pledges, as whyClosed says it.
+const (
+	closedEnded   = "ended" // its closing time has passed
+	closedNotOpen = "opens" // its opening time has not come
+)
+
+// whyClosed says whether campaign c takes no pledges at now because it has
+// ended (closedEnded, and when) or has not opened yet (closedNotOpen, and
+// when it opens); "" otherwise: open, or paused (a paused campaign that has
+// not opened yet is told as paused).
+func whyClosed(c *pledge.Campaign, now time.Time) (string, time.Time) {
+	switch {
+	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
+		return closedEnded, c.ClosesAt
+	case !c.Paused && now.Before(c.OpensAt):
+		return closedNotOpen, c.OpensAt
+	}
+	return "", time.Time{}
+}
+
+// dated is the catalogue's text key in lang with its {date} at.
+func (s *Server) dated(lang, key string, at time.Time) string {
+	return strings.Replace(s.cat.T(lang, key), "{date}", pledge.FormatIST(lang, at), 1)
 }
 
 // soFar is the catalogue key of the words after a count of n pledges.
@@ -253,13 +279,11 @@ func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request) error {
 // notRecorded says in lang that a pledge sent to campaign c was not
 // recorded, and why: c has ended, has not opened yet, or is paused.
 func (s *Server) notRecorded(c *pledge.Campaign, lang string) string {
-	switch now := s.now(); {
-	case !c.ClosesAt.IsZero() && !now.Before(c.ClosesAt):
-		return strings.Replace(s.cat.T(lang, "not_recorded_ended"), "{date}", pledge.FormatIST(lang, c.ClosesAt), 1)
-	case !c.Paused && now.Before(c.OpensAt):
-		return strings.Replace(s.cat.T(lang, "not_recorded_opens"), "{date}", pledge.FormatIST(lang, c.OpensAt), 1)
+	why, at := whyClosed(c, s.now())
+	if why == "" {
+		return s.cat.T(lang, "not_recorded_closed")
 	}
-	return s.cat.T(lang, "not_recorded_closed")
+	return s.dated(lang, "not_recorded_"+why, at)
 }
 
 // toReceipt sends the browser that made sub to rec's page and leaves the
