@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,9 @@ type Committer interface {
 
 // Observer is told about every batch once its commit returns (results nil
 // and err set when it failed), e.g. to refresh counts or
-// export metrics. It must be quick; it runs on the writer loop.
+// export metrics. It must be quick; it runs on the writer loop, but for a
+// batch whose commit went unanswered (store.InDoubtError): that one is told
+// from another goroutine, once its outcome is known.
 type Observer func(batch []pledge.Submission, results []store.Result, took time.Duration, err error)
 
 // Options tunes an Intake.
@@ -83,6 +86,7 @@ type Intake struct {
 	unstored atomic.Int64
 
 	failed atomic.Pointer[failure] // the last commit's failure; nil once one succeeds
+	doubts sync.WaitGroup          // batches in doubt, being asked about (see commit)
 }
 
 // failure is the last of run commits in a row that failed, and when.
@@ -238,6 +242,7 @@ func (in *Intake) Run() {
 			in.commit(batch)
 		}
 	}
+	in.doubts.Wait()
 }
 
 // Close stops accepting submissions and waits until the queue has drained
@@ -272,25 +277,60 @@ func (in *Intake) commit(batch []*request) {
 	ctx, cancel := context.WithTimeout(context.Background(), in.opts.Timeout)
 	start := time.Now()
 	results, err := in.store.CommitBatch(ctx, subs)
-	took := time.Since(start)
+	if err != nil {
+		in.failing(err)
+	} else {
+		in.failed.Store(nil)
+	}
+	var doubt *store.InDoubtError
+	if errors.As(err, &doubt) {
+		// Whether it was stored is learnt aside, within what is left of
+		// the commit's time, while the next batches go on: they fail fast
+		// if the database is away, rather than wait behind this one.
+		in.log.Warn("batch commit unanswered; asking whether it was stored", "size", len(batch), "err", err)
+		batch = slices.Clone(batch) // Run reuses its slice
+		in.doubts.Add(1)
+		go func() {
+			defer in.doubts.Done()
+			defer cancel()
+			results, err := doubt.Resolve(ctx)
+			if err != nil {
+				in.log.Error("batch commit failed", "size", len(batch), "err", err)
+			}
+			in.answer(batch, subs, results, time.Since(start), err)
+		}()
+		return
+	}
 	cancel()
+	if err != nil {
+		in.log.Error("batch commit failed", "size", len(batch), "err", err)
+	}
+	in.answer(batch, subs, results, time.Since(start), err)
+}
+
+// failing records a failed commit for WriteFailure. Only the writer loop
+// calls it.
+func (in *Intake) failing(err error) {
+	run := 1
+	if last := in.failed.Load(); last != nil {
+		run = last.run + 1
+	}
+	in.failed.Store(&failure{at: time.Now(), err: err, run: run})
+}
+
+// answer tells the Observer and every submitter of batch how its commit
+// went: results, or err (then nothing of it is stored).
+func (in *Intake) answer(batch []*request, subs []pledge.Submission, results []store.Result, took time.Duration, err error) {
 	if in.opts.Observer != nil {
 		in.opts.Observer(subs, results, took, err)
 	}
 	defer in.unstored.Add(-int64(len(batch))) // answered: committed, or failed and told so
 	if err != nil {
-		run := 1
-		if last := in.failed.Load(); last != nil {
-			run = last.run + 1
-		}
-		in.failed.Store(&failure{at: time.Now(), err: err, run: run}) // the writer loop alone stores
-		in.log.Error("batch commit failed", "size", len(batch), "err", err)
 		for _, r := range batch {
 			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}
 		}
 		return
 	}
-	in.failed.Store(nil)
 	for i, r := range batch {
 		r.done <- results[i]
 	}

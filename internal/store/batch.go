@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
@@ -102,3 +103,19 @@ func KeepRegionsRev(subs []pledge.Submission, group []int, rev int64, results []
 	}
 	return keep
 }
+
+// InDoubtError is CommitBatch's error for a batch whose COMMIT was sent and
+// never answered (PostgreSQL: the connection failed in between), so that
+// it may or may not be stored. Resolve finds out, waiting as long as ctx
+// allows for the database to say: it returns the batch's results if it was
+// stored, and an error if it was not or if that is still unknown when ctx
+// ends. The caller may go on committing other batches meanwhile.
+type InDoubtError struct {
+	Err     error
+	Resolve func(ctx context.Context) ([]Result, error)
+}
+
+func (e *InDoubtError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error that left the batch in doubt.
+func (e *InDoubtError) Unwrap() error { return e.Err }

@@ -61,9 +61,9 @@ type Store interface {
 	// CommitBatch stores subs in one transaction: duplicates within the batch
 	// and against stored pledges are refused, certificate numbers assigned in
 	// order, and count rows updated once per region touched. The results are
-	// in the order of subs. An error means nothing was stored, but for one
-	// whose COMMIT went unanswered and whose outcome could not be learnt in
-	// time (PostgreSQL), which may have been. A submission
+	// in the order of subs. An error means nothing was stored, but for an
+	// *InDoubtError (PostgreSQL: the COMMIT went unanswered), whose Resolve
+	// tells. A submission
 	// checked against another RegionsRev than the campaign's is refused
 	// with pledge.ErrRegionsChanged.
 	CommitBatch(ctx context.Context, subs []pledge.Submission) ([]Result, error)

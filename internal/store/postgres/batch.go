@@ -87,6 +87,20 @@ func (s *Store) CommitBatch(ctx context.Context, subs []pledge.Submission) ([]st
 		mail = mail || subs[i].Email != ""
 	}
 	err := s.commitGroups(ctx, subs, groups, results, mail && s.jobs != nil)
+	var doubt *inDoubt
+	if errors.As(err, &doubt) {
+		return nil, &store.InDoubtError{
+			Err: fmt.Errorf("commit batch: %w", err),
+			Resolve: func(ctx context.Context) ([]store.Result, error) {
+				if err := s.resolve(ctx, doubt); err != nil {
+					return nil, fmt.Errorf("commit batch: %w", err)
+				}
+				s.log.Warn("batch committed, though its connection failed before the answer", "size", len(subs), "err", doubt.err)
+				repeats.Follow(results)
+				return results, nil
+			},
+		}
+	}
 	if err != nil {
 		for i := range results {
 			results[i] = store.Result{}
@@ -125,23 +139,39 @@ func (s *Store) commitGroups(ctx context.Context, subs []pledge.Submission, grou
 	defer cancel()
 	_ = conn.Conn().Close(closing)
 	if errors.Is(err, errCommitUnanswered) && xid != 0 {
-		// Asked within what is left of the commit's time, so that the
-		// answer keeps to the intake's bound; at least a moment, should
-		// that time be what ran out.
-		asking := ctx
-		if ctx.Err() != nil {
-			var cancel context.CancelFunc
-			asking, cancel = context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
-			defer cancel()
-		}
-		if ok, cerr := s.committed(asking, xid); cerr != nil {
-			err = fmt.Errorf("%w (and whether it committed is unknown: %w)", err, cerr)
-		} else if ok {
-			s.log.Warn("batch committed, though its connection failed before the answer", "size", len(subs), "err", err)
-			return nil
-		}
+		return &inDoubt{xid: xid, err: err}
 	}
 	return err
+}
+
+// inDoubt is commitGroups' error when transaction xid's COMMIT went
+// unanswered: whether it committed is for resolve to find out.
+type inDoubt struct {
+	xid int64
+	err error
+}
+
+func (u *inDoubt) Error() string { return u.err.Error() }
+func (u *inDoubt) Unwrap() error { return u.err }
+
+// resolve returns nil if the transaction of u committed, and
+// an error if it did not or if that is still unknown when ctx ends. It
+// asks at least once, for a moment, should ctx have ended already (the
+// commit's time may be what ran out).
+func (s *Store) resolve(ctx context.Context, u *inDoubt) error {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+		defer cancel()
+	}
+	ok, err := s.committed(ctx, u.xid)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w (and whether it committed is unknown: %w)", u.err, err)
+	case !ok:
+		return u.err
+	}
+	return nil
 }
 
 // errCommitUnanswered marks a failure after COMMIT was sent that the

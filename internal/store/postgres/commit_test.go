@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres/pgtest"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
 )
@@ -101,8 +103,9 @@ func (p *commitCutter) serve() {
 }
 
 // TestBatchCommitUnanswered: a batch whose connection is lost after its
-// COMMIT reached the server is acknowledged if it committed, and refused
-// if it did not; either way the counts say what is stored.
+// COMMIT reached the server is in doubt, and its Resolve acknowledges it
+// if it committed and refuses it if it did not; either way the counts say
+// what is stored.
 func TestBatchCommitUnanswered(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -158,18 +161,23 @@ func TestBatchCommitUnanswered(t *testing.T) {
 			if !proxy.cut.Load() {
 				t.Fatal("the batch's COMMIT never passed")
 			}
+			var doubt *store.InDoubtError
+			if !errors.As(err, &doubt) || res != nil {
+				t.Fatalf("CommitBatch = %+v, %v; want no results and a store.InDoubtError", res, err)
+			}
+			res, err = doubt.Resolve(ctx)
 			counts, cerr := s.Counts(ctx, c.ID)
 			if cerr != nil {
 				t.Fatal(cerr)
 			}
 			if !tc.committed {
 				if err == nil || counts.Total != 1 {
-					t.Fatalf("CommitBatch = %+v, %v; total %d; want an error and nothing more stored", res, err, counts.Total)
+					t.Fatalf("CommitBatch = %+v, %v; total %d; want Resolve to say it is not stored, and nothing more stored", res, err, counts.Total)
 				}
 				return
 			}
 			if err != nil || res[1].Receipt.Number != 2 || counts.Total != 2 {
-				t.Fatalf("CommitBatch = %+v, %v; total %d; want pledge 2 acknowledged and counted", res, err, counts.Total)
+				t.Fatalf("CommitBatch = %+v, %v; total %d; want Resolve to acknowledge pledge 2, counted", res, err, counts.Total)
 			}
 		})
 	}
