@@ -55,7 +55,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 }
 
 // accessLevel is the level of the log line of a request to the route
-// pattern answered with status: info, warn for a server error. Probes
+// pattern answered with status: info, warn for a server error but 503
+// (overload and outages answer every request so, and warnUnavailable says
+// why at warn every few seconds, not once per request). Probes
 // (health checks, scrapes), which a load balancer and Prometheus send every
 // few seconds, log at debug whatever their answer: an unready /readyz
 // already says why at warn, once per probe.
@@ -63,7 +65,7 @@ func accessLevel(pattern string, status int) slog.Level {
 	switch {
 	case pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics":
 		return slog.LevelDebug
-	case status >= 500:
+	case status >= 500 && status != http.StatusServiceUnavailable:
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo

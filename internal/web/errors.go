@@ -135,6 +135,29 @@ func code(status int) string {
 	}
 }
 
+// warnUnavailable logs why r is answered 503, when it is a fault (the store
+// failed it) or the portal sheds load (the intake or the certificate
+// renderer full): each once every few seconds at most, the lines held back
+// meanwhile counted in the next. Every request has its own access log line
+// (at info: at thousands a second, a line each at warn would flood the log
+// just when the machine has least to spare).
+func (s *Server) warnUnavailable(r *http.Request, err error) {
+	var every *logEvery
+	var msg string
+	switch {
+	case errors.Is(err, pledge.ErrUnavailable):
+		every, msg = &s.storeAway, "storage unavailable"
+	case errors.Is(err, pledge.ErrOverloaded), errors.Is(err, certificate.ErrBusy):
+		every, msg = &s.overloaded, "overloaded"
+	default: // shutting down, regions changed: expected, nothing to look at
+		return
+	}
+	if ok, held := every.allow(s.now()); ok {
+		s.log.WarnContext(r.Context(), msg, "method", r.Method, "route", r.Pattern,
+			"request_id", pledge.RequestID(r.Context()), "err", err, "held_back", held)
+	}
+}
+
 // failure maps err to its status and catalogue key, logs what needs a
 // look, and asks for a retry where one will help. Both adapters start here.
 func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
@@ -149,10 +172,7 @@ func (s *Server) failure(w http.ResponseWriter, r *http.Request, err error) (int
 	}
 	if st == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
-		if errors.Is(err, pledge.ErrUnavailable) {
-			s.log.WarnContext(r.Context(), "storage unavailable", "method", r.Method, "route", r.Pattern,
-				"request_id", pledge.RequestID(r.Context()), "err", err)
-		}
+		s.warnUnavailable(r, err)
 	}
 	return st, key
 }

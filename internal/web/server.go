@@ -96,7 +96,10 @@ type Server struct {
 	handler     http.Handler
 	// forwardWarned is set once warnUntrustedForwarding has logged.
 	forwardWarned atomic.Bool
-	gzips         sync.Pool // *gzip.Writer, for rendered pages
+	// storeAway and overloaded pass on a warning about a 503 every few
+	// seconds (warnUnavailable); the access log has every request.
+	storeAway, overloaded logEvery
+	gzips                 sync.Pool // *gzip.Writer, for rendered pages
 }
 
 // Defaults of the opt-in settings in Deps.
@@ -122,6 +125,9 @@ func New(d Deps) (*Server, error) {
 		cat:    cat,
 		tmpl:   tmpl,
 		client: clientAddr{netaddr.ClientAddr{Trusted: d.TrustedProxies}},
+
+		storeAway:  logEvery{period: 5 * time.Second},
+		overloaded: logEvery{period: 5 * time.Second},
 	}
 	if s.now == nil {
 		s.now = time.Now

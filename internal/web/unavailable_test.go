@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 	"github.com/pledgeportal/pledge/internal/web"
 )
 
@@ -154,5 +158,90 @@ func TestTokenPagesWhenTheDatabaseHangs(t *testing.T) {
 				t.Errorf("GET %s = %d (Retry-After %q), want 503 with Retry-After", path, r.Status, r.Header.Get("Retry-After"))
 			}
 		})
+	}
+}
+
+// TestStorageUnavailableLoggedEveryFewSeconds: while the database is away,
+// every request that needs it is answered 503 (and has its access log
+// line), but the warning that the store is unavailable comes once every
+// 5 s at most, counting the ones held back: an outage at thousands of
+// requests a second must not flood the log.
+func TestStorageUnavailableLoggedEveryFewSeconds(t *testing.T) {
+	t.Parallel()
+	var out syncbuf.Buffer
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	p := newPortal(t, withClock(now), withDeps(func(d *web.Deps) {
+		d.Store = pledgeReadFails{d.Store}
+		d.Log = slog.New(slog.NewJSONHandler(&out, nil))
+	}))
+	rec := p.mustPledge(t, "vote", "Ravi Kumar", "9876543210", "N1", "en")
+	get := func(n int) {
+		for range n {
+			wantStatus(t, p.get(t, "/certificate/"+rec.Token), http.StatusServiceUnavailable)
+		}
+	}
+	warnings := func() []string {
+		var w []string
+		for line := range strings.Lines(out.String()) {
+			if strings.Contains(line, `"msg":"storage unavailable"`) {
+				w = append(w, line)
+			}
+		}
+		return w
+	}
+
+	get(20)
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `"held_back":0`) {
+		t.Fatalf("after 20 requests within a moment: %d warnings, want 1 holding back none:\n%s", len(w), strings.Join(w, ""))
+	}
+	clock.Add(int64(4 * time.Second))
+	get(1)
+	if w := warnings(); len(w) != 1 {
+		t.Fatalf("4 s later: %d warnings, want still 1", len(w))
+	}
+	clock.Add(int64(time.Second))
+	get(1)
+	if w := warnings(); len(w) != 2 || !strings.Contains(w[1], `"held_back":20`) {
+		t.Fatalf("5 s after the first: %d warnings, want 2, the second counting the 20 held back:\n%s", len(w), strings.Join(w, ""))
+	}
+}
+
+// full is an intake that admits no pledge, as when as many are in progress
+// as may be.
+type full struct{ web.Submitter }
+
+func (full) Admit() bool { return false }
+
+// TestOverloadLoggedEveryFewSeconds: pledges refused because the intake is
+// full are each answered 503 with an access log line at info, and the
+// warning that the portal is overloaded comes once every few seconds.
+func TestOverloadLoggedEveryFewSeconds(t *testing.T) {
+	t.Parallel()
+	var out syncbuf.Buffer
+	p := newPortal(t, withDeps(func(d *web.Deps) {
+		d.Intake = full{d.Intake}
+		d.Log = slog.New(slog.NewJSONHandler(&out, nil))
+	}))
+	for i := range 10 {
+		r := p.postJSON(t, pledgesPath("vote"), pledgeReq("Ravi Kumar", fmt.Sprintf("98765432%02d", i), "N1", "en"))
+		wantStatus(t, r, http.StatusServiceUnavailable)
+	}
+	var overloaded, warnedRequests, requests int
+	for line := range strings.Lines(out.String()) {
+		switch {
+		case strings.Contains(line, `"msg":"overloaded"`):
+			overloaded++
+		case strings.Contains(line, `"msg":"request"`) && strings.Contains(line, `"status":503`):
+			requests++
+			if strings.Contains(line, `"level":"WARN"`) {
+				warnedRequests++
+			}
+		}
+	}
+	if overloaded != 1 || requests != 10 || warnedRequests != 0 {
+		t.Errorf("10 pledges refused for overload: %d overload warnings (want 1), %d access lines (want 10), %d of them at WARN (want 0):\n%s",
+			overloaded, requests, warnedRequests, out.String())
 	}
 }
