@@ -3,6 +3,7 @@ package intake_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/storetest"
+	"github.com/pledgeportal/pledge/internal/syncbuf"
 )
 
 // doubting leaves its first batch in doubt, as PostgreSQL's store does when
@@ -104,5 +106,24 @@ func TestBatchInDoubtHoldsNoOtherBatch(t *testing.T) {
 			}
 			<-d.done
 		})
+	}
+}
+
+// TestFailedCommitsLoggedEveryFewSeconds: with the database away every
+// batch fails at once and the next follows; each submitter hears of it,
+// but the log has one line for the first failure, not one per batch.
+func TestFailedCommitsLoggedEveryFewSeconds(t *testing.T) {
+	var out syncbuf.Buffer
+	in := intake.New(failing{}, slog.New(slog.NewJSONHandler(&out, nil)), intake.Options{})
+	go in.Run()
+	defer in.Close(context.Background())
+	h := pledge.NewHasher(nil)
+	for i := range 10 {
+		if _, err := in.Submit(context.Background(), storetest.Submission(h, 1, i, "N1")); !errors.Is(err, errDisk) {
+			t.Fatalf("Submit %d = %v, want the commit error", i, err)
+		}
+	}
+	if n := strings.Count(out.String(), `"msg":"batch commit failed"`); n != 1 {
+		t.Errorf("10 failed batches within a moment logged %d lines, want 1:\n%s", n, out.String())
 	}
 }

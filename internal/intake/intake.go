@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pledgeportal/pledge/internal/logevery"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/store"
 )
@@ -85,8 +86,9 @@ type Intake struct {
 	// callers, or in the batch being committed: those Close waits for.
 	unstored atomic.Int64
 
-	failed atomic.Pointer[failure] // the last commit's failure; nil once one succeeds
-	doubts sync.WaitGroup          // batches in doubt, being asked about (see commit)
+	failed  atomic.Pointer[failure] // the last commit's failure; nil once one succeeds
+	doubts  sync.WaitGroup          // batches in doubt, being asked about (see commit)
+	failLog logevery.Every          // thins out "batch commit failed"
 }
 
 // failure is the last of run commits in a row that failed, and when.
@@ -137,7 +139,9 @@ func New(s Committer, log *slog.Logger, opts Options) *Intake {
 		log:   log,
 		opts:  opts,
 		q:     make(chan *request, opts.QueueSize),
-		done:  make(chan struct{}),
+
+		failLog: logevery.Every{Period: 5 * time.Second},
+		done:    make(chan struct{}),
 	}
 }
 
@@ -295,7 +299,7 @@ func (in *Intake) commit(batch []*request) {
 			defer cancel()
 			results, err := doubt.Resolve(ctx)
 			if err != nil {
-				in.log.Error("batch commit failed", "size", len(batch), "err", err)
+				in.logFailure(len(batch), err)
 			}
 			in.answer(batch, subs, results, time.Since(start), err)
 		}()
@@ -303,9 +307,19 @@ func (in *Intake) commit(batch []*request) {
 	}
 	cancel()
 	if err != nil {
-		in.log.Error("batch commit failed", "size", len(batch), "err", err)
+		in.logFailure(len(batch), err)
 	}
 	in.answer(batch, subs, results, time.Since(start), err)
+}
+
+// logFailure logs a failed commit of size submissions: once every few
+// seconds at most, since with the database away every batch fails at once
+// and the next follows straight away. held_back counts the failed batches
+// not logged since the last line.
+func (in *Intake) logFailure(size int, err error) {
+	if ok, held := in.failLog.Allow(time.Now()); ok {
+		in.log.Error("batch commit failed", "size", size, "err", err, "held_back", held)
+	}
 }
 
 // failing records a failed commit for WriteFailure. Only the writer loop

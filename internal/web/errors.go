@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
+	"github.com/pledgeportal/pledge/internal/logevery"
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
@@ -142,7 +143,7 @@ func code(status int) string {
 // (at info: at thousands a second, a line each at warn would flood the log
 // just when the machine has least to spare).
 func (s *Server) warnUnavailable(r *http.Request, err error) {
-	var every *logEvery
+	var every *logevery.Every
 	var msg string
 	switch {
 	case errors.Is(err, pledge.ErrUnavailable):
@@ -152,7 +153,7 @@ func (s *Server) warnUnavailable(r *http.Request, err error) {
 	default: // shutting down, regions changed: expected, nothing to look at
 		return
 	}
-	if ok, held := every.allow(s.now()); ok {
+	if ok, held := every.Allow(s.now()); ok {
 		s.log.WarnContext(r.Context(), msg, "method", r.Method, "route", r.Pattern,
 			"request_id", pledge.RequestID(r.Context()), "err", err, "held_back", held)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/certificate"
+	"github.com/pledgeportal/pledge/internal/logevery"
 	"github.com/pledgeportal/pledge/internal/netaddr"
 	"github.com/pledgeportal/pledge/internal/pledge"
 	"github.com/pledgeportal/pledge/internal/ratelimit"
@@ -98,7 +99,7 @@ type Server struct {
 	forwardWarned atomic.Bool
 	// storeAway and overloaded pass on a warning about a 503 every few
 	// seconds (warnUnavailable); the access log has every request.
-	storeAway, overloaded logEvery
+	storeAway, overloaded logevery.Every
 	gzips                 sync.Pool // *gzip.Writer, for rendered pages
 }
 
@@ -126,8 +127,8 @@ func New(d Deps) (*Server, error) {
 		tmpl:   tmpl,
 		client: clientAddr{netaddr.ClientAddr{Trusted: d.TrustedProxies}},
 
-		storeAway:  logEvery{period: 5 * time.Second},
-		overloaded: logEvery{period: 5 * time.Second},
+		storeAway:  logevery.Every{Period: 5 * time.Second},
+		overloaded: logevery.Every{Period: 5 * time.Second},
 	}
 	if s.now == nil {
 		s.now = time.Now
