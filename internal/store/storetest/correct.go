@@ -179,8 +179,8 @@ func testCorrectNameLimit(t *testing.T, s store.Store) {
 	if _, err := citizen("Ramesh K"); !errors.Is(err, pledge.ErrLimit) {
 		t.Errorf("third correction = %v, want ErrLimit", err)
 	}
-	if p := mustPledge(t, s, c.ID, 1); p.Name != "Ramesh Kumarr" {
-		t.Errorf("name after the refused correction %q, want %q", p.Name, "Ramesh Kumarr")
+	if p := mustPledge(t, s, c.ID, 1); p.Name != "Ramesh Kumarr" || p.NameCorrections != 2 {
+		t.Errorf("after the refused correction: name %q, %d corrections; want %q, 2", p.Name, p.NameCorrections, "Ramesh Kumarr")
 	}
 	// An administrator mends it; the citizen still may not.
 	if res, err := s.CorrectName(ctx, c.ID, 1, "Ramesh Kumar", 0, nameAct("correct-limit #1; reason: asked by phone")); err != nil || res.Counted != 2 {
@@ -188,6 +188,9 @@ func testCorrectNameLimit(t *testing.T, s store.Store) {
 	}
 	if _, err := citizen("Ramesh K"); !errors.Is(err, pledge.ErrLimit) {
 		t.Errorf("citizen's correction after the administrator's = %v, want ErrLimit", err)
+	}
+	if p := mustPledge(t, s, c.ID, 1); p.Name != "Ramesh Kumar" || p.NameCorrections != 2 {
+		t.Errorf("after the administrator's correction: name %q, %d corrections; want %q, 2", p.Name, p.NameCorrections, "Ramesh Kumar")
 	}
 	// The other pledge has its own allowance.
 	if res, err := s.CorrectName(ctx, c.ID, 2, "Sita Devi", 2, nil); err != nil || res.Counted != 1 {
