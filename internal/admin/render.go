@@ -30,11 +30,13 @@ var funcs = template.FuncMap{
 	// inIST rewrites the UTC times in a stored description (an
 	// invalidation's filter) in IST.
 	"inIST": inIST,
+	// maxNameReason is the longest reason a name correction takes.
+	"maxNameReason": func() int { return maxNameReason },
 }
 
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error", "campaign_form", "regions", "invalidate"} {
+	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error", "campaign_form", "regions", "invalidate", "pledge"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("admin template %s: %w", name, err)

@@ -65,7 +65,8 @@ func tables() []table {
 		{name: "pledges", order: "campaign_id, number", columns: []column{
 			c("campaign_id", plain), c("number", plain), c("name", text), c("phone_hash", plain),
 			c("phone_masked", text), c("email", text), c("region", text), c("lang", text), c("created_at", micros),
-			c("source", plain), c("invalidation_id", plain), c("email_hash", plain), c("withdrawn_at", micros)}},
+			c("source", plain), c("invalidation_id", plain), c("email_hash", plain), c("withdrawn_at", micros),
+			c("name_corrections", plain)}},
 		{name: "pending_pledges", order: "id", serial: "id", columns: []column{
 			c("id", plain), c("campaign_id", plain), c("name", text), c("phone_hash", plain), c("phone_masked", text),
 			c("email", text), c("email_hash", plain), c("region", text), c("lang", text), c("created_at", micros),

@@ -69,7 +69,7 @@ func TestCompose(t *testing.T) {
 			subject:     "Your pledge #12,345: Vote 2026",
 			urls:        []string{"https://pledge.example.org/certificate/tok", "https://pledge.example.org/withdraw/tok"},
 			text:        []string{"You are pledge #12,345."},
-			html:        []string{"View my certificate", "Withdraw my pledge", "#12,345"},
+			html:        []string{"View my certificate", "Correct my name or withdraw my pledge", "#12,345"},
 			actionLinks: 2,
 		},
 		{

@@ -47,6 +47,10 @@ type Pledge struct {
 	CreatedAt   time.Time
 	Invalidated bool      // set aside by an invalidation: not counted
 	WithdrawnAt time.Time // zero unless the citizen withdrew the pledge: then not counted
+	// NameCorrections is how many times the citizen corrected the name
+	// (an administrator's corrections are not counted). Read by Pledge
+	// only; the export leaves it zero.
+	NameCorrections int
 }
 
 // Withdrawn reports whether the citizen withdrew the pledge.

@@ -154,6 +154,17 @@ type Store interface {
 	// transaction. Withdrawing again changes nothing; pledge.ErrNotFound
 	// when there is no such pledge.
 	Withdraw(ctx context.Context, campaignID, number int64, now time.Time) error
+	// CorrectName gives pledge number of the campaign the name typed, as
+	// pledge.NormaliseName (intake's own check) makes it, changing nothing
+	// else: the number, the counts and the certificate's link stay. A name
+	// NormaliseName refuses gives its *pledge.FieldError and changes
+	// nothing. pledge.ErrNotFound when there is no such pledge, or it was
+	// withdrawn or invalidated (the error's text says which). The same
+	// name again changes nothing and records nothing. With limit > 0 the
+	// correction is the citizen's own: it is counted on the pledge, and
+	// refused with pledge.ErrLimit once limit have been counted. act's
+	// Detail is completed as NameCorrectionAction does.
+	CorrectName(ctx context.Context, campaignID, number int64, typed string, limit int, act *pledge.Action) (pledge.NameCorrection, error)
 	// ExpirePending removes the pending pledges made before cutoff,
 	// confirmed or not, and returns how many.
 	ExpirePending(ctx context.Context, cutoff time.Time) (int64, error)

@@ -34,8 +34,13 @@ func imageName(size certificate.Size) string {
 //
 // The ETag is the renderer's key of what is drawn, so a revalidation
 // answers 304 without drawing, and the answer is immutable: when the
-// drawing or the campaign's wording changes, so does the key, and the
-// certificate page links the new version (?v=).
+// drawing, the campaign's wording or the pledge's name (corrected)
+// changes, so does the key, and the certificate page links the new
+// version (?v=). A ?v= that is not the current one's is sent there
+// (302, stored by no cache): a picture answered under a versioned URL is
+// always the version it names, so no cache, nginx's or a browser's, can
+// keep another name under the URL a page links, even when a name
+// corrected twice is back to one an old URL named.
 //
 // A full renderer answers 503 with Retry-After at once (certificate.ErrBusy).
 func (s *Server) certificateImage(size certificate.Size) handlerFunc {
@@ -52,8 +57,14 @@ func (s *Server) certificateImage(size certificate.Size) handlerFunc {
 		}
 		lang := imageLang(r, cd.c, cd.p)
 		d := s.imageData(s.certificateView(r, cd, lang), lang)
-		etag := `"` + certificate.Key(d, size) + `"`
+		key := certificate.Key(d, size)
 		h := w.Header()
+		if v := r.URL.Query().Get("v"); v != "" && v != key[:versionLen] {
+			h.Set("Cache-Control", "no-store")
+			http.Redirect(w, r, imagePath(cd.token, lang, d, size), http.StatusFound)
+			return nil
+		}
+		etag := `"` + key + `"`
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
 			imageHeaders(h, etag)
 			w.WriteHeader(http.StatusNotModified)
@@ -127,5 +138,9 @@ func (s *Server) imageData(d certificateData, lang string) certificate.Data {
 // way lets browsers keep it for good.
 func imagePath(token, lang string, d certificate.Data, size certificate.Size) string {
 	return "/certificate/" + token + "/" + imageName(size) + "?lang=" + url.QueryEscape(lang) +
-		"&v=" + certificate.Key(d, size)[:16]
+		"&v=" + certificate.Key(d, size)[:versionLen]
 }
+
+// versionLen is the length of a picture's version (?v=): the start of its
+// key.
+const versionLen = 16

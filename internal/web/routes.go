@@ -35,12 +35,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /verify/{token}/{$}", s.page(verifyPage))
 	// The opt-in and withdrawal links: a GET shows a page with a button and
 	// changes nothing (mail scanners follow links); the button's POST acts.
+	// The withdrawal link's page also corrects the pledge's name.
 	mux.Handle("GET /c/{slug}/pending/{token}", s.page(s.pending))
 	mux.Handle("POST /c/{slug}/pending/{token}/resend", csrf.Handler(s.page(s.resend)))
 	mux.Handle("GET /c/{slug}/confirm/{token}", s.page(s.confirmPage))
 	mux.Handle("POST /c/{slug}/confirm/{token}", csrf.Handler(s.page(s.confirm)))
 	mux.Handle("GET /c/{slug}/withdraw/{token}", s.page(s.withdrawPage))
 	mux.Handle("POST /c/{slug}/withdraw/{token}", csrf.Handler(s.page(s.withdraw)))
+	mux.Handle("POST /c/{slug}/withdraw/{token}/name", csrf.Handler(s.page(s.correctName)))
 
 	mux.Handle("GET /api/v1/campaigns", openData(s.api(s.apiCampaigns)))
 	mux.Handle("GET /api/v1/campaigns/{slug}", openData(s.api(s.apiCampaign)))

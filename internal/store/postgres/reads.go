@@ -92,9 +92,9 @@ func (s *Store) LastNumber(ctx context.Context, campaignID int64) (int64, error)
 func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pledge, error) {
 	p := pledge.Pledge{CampaignID: campaignID, Number: number}
 	var withdrawn *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at
+	err := s.pool.QueryRow(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at, name_corrections
 		FROM pledges WHERE campaign_id = $1 AND number = $2`, campaignID, number).
-		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &p.CreatedAt, &p.Invalidated, &withdrawn)
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &p.CreatedAt, &p.Invalidated, &withdrawn, &p.NameCorrections)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}

@@ -95,9 +95,9 @@ func (s *Store) Pledge(ctx context.Context, campaignID, number int64) (pledge.Pl
 	p := pledge.Pledge{CampaignID: campaignID, Number: number}
 	var created int64
 	var withdrawn sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at
+	err := s.r.QueryRowContext(ctx, `SELECT name, region, lang, phone_masked, coalesce(email, ''), created_at, invalidation_id IS NOT NULL, withdrawn_at, name_corrections
 		FROM pledges WHERE campaign_id = ? AND number = ?`, campaignID, number).
-		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &created, &p.Invalidated, &withdrawn)
+		Scan(&p.Name, &p.Region, &p.Lang, &p.PhoneMasked, &p.Email, &created, &p.Invalidated, &withdrawn, &p.NameCorrections)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("pledge %d/%d: %w", campaignID, number, pledge.ErrNotFound)
 	}

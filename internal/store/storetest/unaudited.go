@@ -11,8 +11,9 @@ import (
 
 // MustNotChangeUnaudited fails t unless s refuses changes whose audit
 // entry act cannot be written (the caller has made writing it fail), and
-// makes none of them: the campaign c (stored, not paused) stays as it was,
-// and no campaign is created.
+// makes none of them: the campaign c (stored, not paused, without pledges)
+// stays as it was, no campaign is created, and the name of the pledge
+// committed to c here stays as it was stored.
 func MustNotChangeUnaudited(t *testing.T, s store.Store, c *pledge.Campaign, act *pledge.Action) {
 	t.Helper()
 	ctx := context.Background()
@@ -28,5 +29,15 @@ func MustNotChangeUnaudited(t *testing.T, s store.Store, c *pledge.Campaign, act
 	}
 	if _, err := s.Campaign(ctx, other.Slug); !errors.Is(err, pledge.ErrNotFound) {
 		t.Errorf("campaign created (%v) though its audit entry failed", err)
+	}
+	sub := Submission(pledge.NewHasher([]byte("k")), c.ID, 1, "N1")
+	if res, err := s.CommitBatch(ctx, []pledge.Submission{sub}); err != nil || res[0].Err != nil {
+		t.Fatalf("CommitBatch: %v %v", err, res)
+	}
+	if _, err := s.CorrectName(ctx, c.ID, 1, "Ramesh Kumar", 0, act); err == nil {
+		t.Error("CorrectName succeeded without its audit entry")
+	}
+	if p, err := s.Pledge(ctx, c.ID, 1); err != nil || p.Name != sub.Name {
+		t.Errorf("pledge named %q (%v) though its audit entry failed, want %q", p.Name, err, sub.Name)
 	}
 }
