@@ -42,7 +42,6 @@ type pledgeView struct {
 	At          string // when it was made, as the console writes times
 	State       string // counted, invalidated, withdrawn
 	Correctable bool   // counted: its name can be corrected
-	Manage      bool   // an admin's page: the correction form
 	Form        nameForm
 	Done        string // what the last correction did, shown once
 }
@@ -83,7 +82,7 @@ func (a *Admin) findPledge(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query().Get("number")
 	number, ok := pledgeNumber(q)
 	if !ok {
-		v := a.pledgeBase(r, &c, q)
+		v := pledgeBase(&c, q)
 		v.Problem = "Type a certificate number, such as 1234."
 		a.render(w, r, http.StatusUnprocessableEntity, "pledge", a.newPage(r, "Find a pledge", v))
 		return nil
@@ -98,9 +97,8 @@ func (a *Admin) findPledge(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pledgeBase is the page of campaign c before any pledge is read.
-func (a *Admin) pledgeBase(r *http.Request, c *pledge.Campaign, query string) pledgeView {
-	return pledgeView{Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Query: query,
-		Manage: userFrom(r.Context()).Role == pledge.RoleAdmin}
+func pledgeBase(c *pledge.Campaign, query string) pledgeView {
+	return pledgeView{Slug: c.Slug, Title: c.Title.In("en", c.DefaultLang()), Query: query}
 }
 
 // pledgeTitle is the title of the page v.
@@ -114,7 +112,7 @@ func pledgeTitle(v pledgeView) string {
 // pledgeView reads pledge number of c into its page, with the status the
 // page answers with: 404 when there is no such pledge.
 func (a *Admin) pledgeView(r *http.Request, c *pledge.Campaign, number int64) (pledgeView, int, error) {
-	v := a.pledgeBase(r, c, strconv.FormatInt(number, 10))
+	v := pledgeBase(c, strconv.FormatInt(number, 10))
 	p, err := a.store.Pledge(r.Context(), c.ID, number)
 	if errors.Is(err, pledge.ErrNotFound) {
 		v.Problem = fmt.Sprintf("There is no pledge #%d in this campaign.", number)

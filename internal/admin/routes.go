@@ -38,7 +38,7 @@ func (a *Admin) routes() http.Handler {
 	mux.Handle("POST /admin/c/{slug}/invalidate", a.page(a.adminOnly(a.invalidate)))
 	mux.Handle("POST /admin/c/{slug}/invalidations/{id}/revert", a.page(a.adminOnly(a.revertInvalidation)))
 	mux.Handle("POST /admin/c/{slug}/anonymise", a.page(a.adminOnly(a.anonymise)))
-	mux.Handle("GET /admin/c/{slug}/pledge", a.page(a.signedIn(a.findPledge)))
+	mux.Handle("GET /admin/c/{slug}/pledge", a.page(a.adminOnly(a.findPledge)))
 	mux.Handle("POST /admin/c/{slug}/pledge/{number}/name", a.page(a.adminOnly(a.correctPledgeName)))
 
 	mux.Handle("/admin/", a.page(a.signedIn(notFound)))
