@@ -21,7 +21,7 @@ Commands:
   migrate    apply database migrations and exit
   backup     copy the SQLite database to a new file while the portal runs
   copy       copy a stopped portal's SQLite database into a new PostgreSQL one
-  user       admin accounts: pledge user add|passwd|disable|enable|list
+  user       admin accounts: pledge user add|passwd|disable|enable|role|list
   loadtest   send pledges to a running portal at a fixed rate or a ramp, and report
   version    print the version
 
