@@ -101,6 +101,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 			err = nil
 		}
 	}()
+	build := readBuildInfo()
+	log.Info("starting", build.logAttrs()...)
 	// Take the port first: a second instance on a taken port should fail
 	// before it touches the database.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -155,6 +157,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 		log.Warn("PLEDGE_BASE_URL is not set: links and certificates' QR codes take the host each request names; set it to the portal's public address")
 	}
 	m := metrics.New()
+	m.SetBuildInfo(build.Version, build.Revision, build.GoVersion)
 	m.WatchDatabase(s)
 	jobsRunning := false
 	if cfg.Workers > 0 {
@@ -253,7 +256,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 	}
 	started = true
 	front.ready(handler)
-	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", version())
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", build.short())
 
 	select {
 	case err := <-served:
