@@ -69,6 +69,8 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Workers < 1 {
 		return errors.New("worker: --workers (PLEDGE_WORKERS) must be at least 1")
 	}
+	build := readBuildInfo()
+	log.Info("starting", build.logAttrs()...)
 	if path, missing := missingSQLite(cfg.Database); missing {
 		return noDatabase(path) // logged as "worker failed"
 	}
@@ -93,6 +95,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// so no finished job goes uncounted.
 	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
 		m := metrics.New()
+		m.SetBuildInfo(build.Version, build.Revision, build.GoVersion)
 		m.WatchDatabase(s)
 		events, stopEvents := jc.Events()
 		defer stopEvents()
@@ -106,7 +109,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := jc.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
-	log.Info("working", "workers", cfg.Workers, "version", version())
+	log.Info("working", "workers", cfg.Workers, "version", build.short())
 	<-ctx.Done()
 	log.Info("shutting down: waiting for running jobs")
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 
 	"github.com/pledgeportal/pledge/internal/config"
@@ -21,9 +20,9 @@ Commands:
   migrate    apply database migrations and exit
   backup     copy the SQLite database to a new file while the portal runs
   copy       copy a stopped portal's SQLite database into a new PostgreSQL one
-  user       admin accounts: pledge user add|passwd|disable|enable|list
+  user       admin accounts: pledge user add|passwd|disable|enable|role|list
   loadtest   send pledges to a running portal at a fixed rate or a ramp, and report
-  version    print the version
+  version    print the version, VCS revision and Go version of this binary
 
 Run "pledge <command> -h" for the flags of a command. Every flag of serve,
 worker and migrate can also be set with the PLEDGE_* environment variable
@@ -88,7 +87,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	case "loadtest":
 		return runLoadtest(ctx, args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "pledge", version())
+		fmt.Fprintln(stdout, readBuildInfo())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -121,22 +120,6 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// version is the module version, with the VCS revision when the version
-// does not name it already (a pseudo-version does).
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 && !strings.Contains(v, s.Value[:12]) {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
 }
 
 // commandHelp says what serve, worker or migrate does, and which of the

@@ -27,12 +27,16 @@ import (
 
 // openStore opens the database named in the configuration and applies its
 // migrations; on PostgreSQL its connections say they are the command's
-// (application_name "pledge serve"), unless the URL names them.
+// (application_name "pledge serve"), unless the URL names them. A database
+// a newer release has migrated is refused (store.ErrMigratedByNewer),
+// named.
 func openStore(ctx context.Context, cfg config.Config, command string, log *slog.Logger) (store.Store, error) {
 	if postgres.IsURL(cfg.Database) {
 		s, err := postgres.Open(ctx, cfg.Database, log,
 			postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate, Name: "pledge " + command})
 		switch {
+		case errors.Is(err, store.ErrMigratedByNewer):
+			return nil, fmt.Errorf("database %s: %w", cfg.DatabaseForLog(), err)
 		case errors.Is(err, postgres.ErrNotMigrated):
 			return nil, fmt.Errorf("database %s: %w: run pledge migrate against it first (or start with --migrate=true, PLEDGE_MIGRATE)",
 				cfg.DatabaseForLog(), err)
@@ -42,7 +46,11 @@ func openStore(ctx context.Context, cfg config.Config, command string, log *slog
 		return s, nil
 	}
 	if path, ok := sqlite.Path(cfg.Database); ok {
-		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
+		s, err := sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
+		if errors.Is(err, store.ErrMigratedByNewer) {
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		return s, err
 	}
 	return nil, fmt.Errorf("database %s: want a file path, a sqlite: URL or a postgres:// URL (write a PostgreSQL key=value string as a URL)", cfg.DatabaseForLog())
 }
@@ -93,6 +101,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 			err = nil
 		}
 	}()
+	build := readBuildInfo()
+	log.Info("starting", build.logAttrs()...)
 	// Take the port first: a second instance on a taken port should fail
 	// before it touches the database.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -147,6 +157,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 		log.Warn("PLEDGE_BASE_URL is not set: links and certificates' QR codes take the host each request names; set it to the portal's public address")
 	}
 	m := metrics.New()
+	m.SetBuildInfo(build.Version, build.Revision, build.GoVersion)
 	m.WatchDatabase(s)
 	jobsRunning := false
 	if cfg.Workers > 0 {
@@ -245,7 +256,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) (err error)
 	}
 	started = true
 	front.ready(handler)
-	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", version())
+	log.Info("serving", "addr", ln.Addr().String(), "database", cfg.DatabaseForLog(), "version", build.short())
 
 	select {
 	case err := <-served:

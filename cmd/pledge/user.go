@@ -16,6 +16,7 @@ import (
 	"github.com/pledgeportal/pledge/internal/admin"
 	"github.com/pledgeportal/pledge/internal/config"
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 const userUsage = `Usage: pledge user <command> [flags]
@@ -27,10 +28,13 @@ Commands:
   disable  --username U                       stop an account from logging in
   enable   --username U                       let a disabled account log in again,
                                               with a new password read the same way
+  role     --username U --role admin|viewer   change an account's role; its open
+                                              sessions have the new role at once
   list                                        list the accounts
 
 Every command takes --db (PLEDGE_DATABASE_URL), the database serve uses, and
-is recorded in the audit log as done by "cli" from "local".
+is recorded in the audit log as done by "cli" from "local". The last enabled
+admin can be neither disabled nor made a viewer: add another admin first.
 `
 
 // runUser is `pledge user ...`: admin accounts, from the server's shell.
@@ -41,7 +45,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "add", "passwd", "disable", "enable", "list":
+	case "add", "passwd", "disable", "enable", "role", "list":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
@@ -62,8 +66,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if sub != "list" {
 		fs.StringVar(&username, "username", "", "the account's username")
 	}
-	if sub == "add" {
+	switch sub {
+	case "add":
 		fs.StringVar(&role, "role", string(pledge.RoleViewer), "admin (everything) or viewer (dashboards and aggregate exports only)")
+	case "role":
+		fs.StringVar(&role, "role", "", "the new role: admin (everything) or viewer (dashboards and aggregate exports only)")
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -78,6 +85,14 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if sub != "list" && username == "" {
 		return fmt.Errorf("user %s: --username is required", sub)
+	}
+	if sub == "role" {
+		if role == "" {
+			return fmt.Errorf("user role: --role is required: %s or %s", pledge.RoleAdmin, pledge.RoleViewer)
+		}
+		if !pledge.Role(role).Valid() {
+			return fmt.Errorf("user role: unknown role %q: want %s or %s", role, pledge.RoleAdmin, pledge.RoleViewer)
+		}
 	}
 	var password string
 	if sub == "add" || sub == "passwd" || sub == "enable" {
@@ -125,7 +140,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			fmt.Fprintf(stdout, "%s is disabled and still cannot log in; \"pledge user enable\" lets it again\n", username)
 		}
 	case "disable":
-		if err := noUser(username, acc.Disable(ctx, cli, username)); err != nil {
+		if err := lastAdmin(username, "disabling it", noUser(username, acc.Disable(ctx, cli, username))); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "disabled %s\n", username)
@@ -141,6 +156,8 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		fmt.Fprintf(stdout, "enabled %s, with the new password\n", username)
+	case "role":
+		return setRole(ctx, s, cli, username, pledge.Role(role), stdout)
 	case "list":
 		us, err := s.Users(ctx)
 		if err != nil {
@@ -164,6 +181,17 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 func noUser(username string, err error) error {
 	if errors.Is(err, pledge.ErrNotFound) {
 		return fmt.Errorf("no user %q", username)
+	}
+	return err
+}
+
+// lastAdmin words store.ErrLastAdmin for the command line; change says
+// what was refused ("disabling it").
+func lastAdmin(username, change string, err error) error {
+	if errors.Is(err, store.ErrLastAdmin) {
+		return fmt.Errorf("user %q is the last enabled admin, and %s would leave no one to manage accounts and campaigns: "+
+			"add another admin first (pledge user add --username NAME --role admin, or pledge user role --username NAME --role admin), "+
+			"then try again; nothing changed", username, change)
 	}
 	return err
 }

@@ -237,14 +237,14 @@ func TestUsageListsUser(t *testing.T) {
 		t.Errorf("usage does not name the user command:\n%s", out.String())
 	}
 	// Its line lists every subcommand the user command takes.
-	if !strings.Contains(out.String(), "pledge user add|passwd|disable|enable|list") {
+	if !strings.Contains(out.String(), "pledge user add|passwd|disable|enable|role|list") {
 		t.Errorf("usage does not list every user subcommand:\n%s", out.String())
 	}
 	out.Reset()
 	if err := run(t.Context(), []string{"user", "help"}, nil, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"add", "passwd", "disable", "enable", "list"} {
+	for _, want := range []string{"add", "passwd", "disable", "enable", "role", "list"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("user usage lacks %q:\n%s", want, out.String())
 		}

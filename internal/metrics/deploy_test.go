@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -134,5 +135,33 @@ func TestDeployQueriesUseRealMetrics(t *testing.T) {
 func TestBuildInfoExported(t *testing.T) {
 	if !populated(t)["go_build_info"] {
 		t.Error("go_build_info is not exported")
+	}
+}
+
+// TestBuildInfoSeries: pledge_build_info has one series, 1, labelled with
+// the build last set.
+func TestBuildInfoSeries(t *testing.T) {
+	m := metrics.New()
+	m.SetBuildInfo("v1.3.0", "0123456789ab", "go1.26.7")
+	m.SetBuildInfo("v1.4.0", "63e1b3e1f2a4c0ffee", "go1.26.8")
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range families {
+		if f.GetName() != "pledge_build_info" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range s.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got = append(got, fmt.Sprintf("%s %s %s = %v", labels["version"], labels["revision"], labels["goversion"], s.GetGauge().GetValue()))
+		}
+	}
+	if want := "v1.4.0 63e1b3e1f2a4c0ffee go1.26.8 = 1"; len(got) != 1 || got[0] != want {
+		t.Errorf("pledge_build_info series = %q, want [%q]", got, want)
 	}
 }

@@ -32,6 +32,7 @@ type Metrics struct {
 	renders        *prometheus.CounterVec
 	renderDuration prometheus.Histogram
 	jobs           *prometheus.CounterVec
+	buildInfo      *prometheus.GaugeVec
 }
 
 // New registers the collectors, with Go's runtime, build and process
@@ -83,6 +84,7 @@ func New() *Metrics {
 		Namespace: namespace, Subsystem: "jobs", Name: "finished_total",
 		Help: "Background jobs worked, by kind and outcome: completed, failed (will retry), discarded (out of attempts), cancelled, snoozed.",
 	}, []string{"kind", "outcome"})
+	m.buildInfo = newBuildInfo()
 	f(m.httpRequests)
 	f(m.httpDuration)
 	f(m.batchSize)
@@ -92,6 +94,7 @@ func New() *Metrics {
 	f(m.renders)
 	f(m.renderDuration)
 	f(m.jobs)
+	f(m.buildInfo)
 	f(collectors.NewGoCollector())
 	f(collectors.NewBuildInfoCollector()) // go_build_info{version}: which build each instance runs
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: namespace}))

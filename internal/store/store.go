@@ -180,8 +180,14 @@ type Store interface {
 	// nothing else (a disabled account stays disabled), or returns
 	// pledge.ErrNotFound.
 	SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error
+	// SetUserRole gives username role, changing nothing else, or returns
+	// pledge.ErrNotFound. Taking the admin role from the last enabled
+	// admin gives ErrLastAdmin, and nothing is changed.
+	SetUserRole(ctx context.Context, username string, role pledge.Role, act *pledge.Action) error
 	// SetUserDisabled stops username logging in (disabled) or lets it log
 	// in again, changing nothing else, or returns pledge.ErrNotFound.
+	// Disabling the last enabled admin gives ErrLastAdmin, and nothing is
+	// changed.
 	SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error
 	// Users lists every account by username.
 	Users(ctx context.Context) ([]pledge.User, error)
@@ -238,6 +244,11 @@ const AddressKeysSetting = "address_keys_mailbox"
 // pledges were stored with: their phone and address hashes, which keep one
 // pledge per number, and their certificate links were made with the other.
 var ErrSecretChanged = errors.New("the server secret is not the one this database was used with")
+
+// ErrLastAdmin refuses a change that would leave no enabled admin account
+// (demoting or disabling the last one): no one could then manage accounts
+// or campaigns in the console.
+var ErrLastAdmin = errors.New("it is the last enabled admin account")
 
 // SecretFingerprint identifies secret without revealing it, for
 // CheckSecret: HMAC-SHA256 under secret of a fixed label that no keyed

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // CreateUser stores a new admin account and sets u.ID.
@@ -50,20 +51,47 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 
 // SetUserPassword replaces the password hash of username. See store.Store.
 func (s *Store) SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error {
-	return s.updateUser(ctx, username, act, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
+	return s.updateUser(ctx, username, act, false, `UPDATE users SET password_hash = $2 WHERE username = $1`, hash)
 }
 
-// SetUserDisabled stops username logging in, or lets it again. See
+// SetUserRole gives username role, keeping an enabled admin. See
 // store.Store.
+func (s *Store) SetUserRole(ctx context.Context, username string, role pledge.Role, act *pledge.Action) error {
+	if !role.Valid() {
+		return fmt.Errorf("user %q: role %q: want %s or %s", username, role, pledge.RoleAdmin, pledge.RoleViewer)
+	}
+	return s.updateUser(ctx, username, act, role != pledge.RoleAdmin, `UPDATE users SET role = $2 WHERE username = $1`, string(role))
+}
+
+// SetUserDisabled stops username logging in, or lets it again, keeping an
+// enabled admin. See store.Store.
 func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error {
-	return s.updateUser(ctx, username, act, `UPDATE users SET disabled = $2 WHERE username = $1`, disabled)
+	return s.updateUser(ctx, username, act, disabled, `UPDATE users SET disabled = $2 WHERE username = $1`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row ($1) with args after
 // it, one column at a time so that concurrent changes to other columns
 // are kept, and appends act to the audit log in the same transaction.
-func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, query string, args ...any) error {
+// demotes says the change takes away admin rights the account may have:
+// then it is refused with store.ErrLastAdmin if the account is the last
+// enabled admin. The enabled admins' rows are locked first, so that two
+// such changes at once (each to another admin) are made one after the
+// other, and the second sees the first.
+func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, demotes bool, query string, args ...any) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if demotes {
+			rows, err := tx.Query(ctx, `SELECT username FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`)
+			if err != nil {
+				return fmt.Errorf("lock admins: %w", err)
+			}
+			admins, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return fmt.Errorf("lock admins: %w", err)
+			}
+			if len(admins) == 1 && admins[0] == username {
+				return fmt.Errorf("user %q: %w", username, store.ErrLastAdmin)
+			}
+		}
 		tag, err := tx.Exec(ctx, query, append([]any{username}, args...)...)
 		if err != nil {
 			return fmt.Errorf("update user %s: %w", username, err)

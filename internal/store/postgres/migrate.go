@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
@@ -29,7 +31,9 @@ func Migrations() ([]store.Migration, error) {
 }
 
 // Migrate applies the embedded migrations not applied yet, in the order of
-// their numbers, each in its own transaction. Migrations only go forward.
+// their numbers, each in its own transaction. Migrations only go forward:
+// a database a newer build has migrated further is refused
+// (store.ErrMigratedByNewer), and left as it is.
 func (s *Store) Migrate(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -46,6 +50,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	list, err := Migrations()
 	if err != nil {
+		return err
+	}
+	if err := checkNotNewer(ctx, conn, list); err != nil {
 		return err
 	}
 	for _, m := range list {
@@ -76,16 +83,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("applied migration", "version", version, "name", name)
 	}
-	s.warnIfNewer(ctx, list)
 	// River's migrations run on other connections of the pool, each in its
 	// own transaction (some cannot share one), while this one holds the lock.
 	return s.migrateRiver(ctx)
 }
 
 // checkMigrated returns an error wrapping ErrNotMigrated when a migration
-// of this binary has not been applied, as schema_migrations records them.
-// A database migrated further, by a newer binary, is fine: migrations are
-// written so that the previous binary keeps working.
+// of this binary has not been applied, as schema_migrations records them,
+// and one wrapping store.ErrMigratedByNewer when the database records one
+// this binary does not have.
 func (s *Store) checkMigrated(ctx context.Context) error {
 	list, err := Migrations()
 	if err != nil {
@@ -97,6 +103,9 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 	if !table {
 		return fmt.Errorf("%w: no migration has been applied to it", ErrNotMigrated)
+	}
+	if err := checkNotNewer(ctx, s.pool, list); err != nil {
+		return err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
@@ -122,7 +131,6 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 	switch len(missing) {
 	case 0:
-		s.warnIfNewer(ctx, list)
 		return nil
 	case 1:
 		return fmt.Errorf("%w: migration %s is not applied", ErrNotMigrated, missing[0])
@@ -131,10 +139,15 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 }
 
-// warnIfNewer logs when a newer build has migrated the database.
-func (s *Store) warnIfNewer(ctx context.Context, list []store.Migration) {
+// checkNotNewer refuses, through q (the pool, or the connection holding
+// the migration lock), a database whose newest migration is past the last
+// of list, this binary's (store.CheckNotNewer).
+func checkNotNewer(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, list []store.Migration) error {
 	var newest int
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err == nil {
-		store.WarnIfNewer(s.log, newest, list)
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("read migrations: %w", err)
 	}
+	return store.CheckNotNewer(newest, list)
 }

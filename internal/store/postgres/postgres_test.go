@@ -105,3 +105,49 @@ func TestOpenRefusesUnmigrated(t *testing.T) {
 		t.Fatalf("Open without migration %d: %v, want ErrNotMigrated naming it", latest, err)
 	}
 }
+
+// TestNewerDatabaseRefused: a database migrated by a newer build is
+// refused by Open, migrating or not, naming its newest migration and this
+// build's, and left as it is.
+func TestNewerDatabaseRefused(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.New(t, nil)
+	log := slog.New(slog.DiscardHandler)
+	s, err := postgres.Open(ctx, dbURL, log, postgres.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var newest int
+	if err := conn.QueryRow(ctx, `INSERT INTO schema_migrations (version) SELECT max(version) + 1000 FROM schema_migrations RETURNING version`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	list, err := postgres.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := list[len(list)-1]
+	for _, migrate := range []bool{true, false} {
+		s, err := postgres.Open(ctx, dbURL, log, postgres.Options{Migrate: migrate})
+		if err == nil {
+			s.Close()
+			t.Errorf("Open (migrate %v) of a database migrated further by a newer build: no error", migrate)
+			continue
+		}
+		for _, want := range []string{"newer build", fmt.Sprintf("its newest migration is %d", newest),
+			fmt.Sprintf("this binary's newest is %d (%s)", last.Version, last.Name), "run the newer release"} {
+			if !errors.Is(err, store.ErrMigratedByNewer) || !strings.Contains(err.Error(), want) {
+				t.Errorf("Open (migrate %v): %v; want store.ErrMigratedByNewer saying %q", migrate, err, want)
+			}
+		}
+	}
+	var rows int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != len(list)+1 {
+		t.Errorf("schema_migrations has %d rows after the refusals (%v), want %d", rows, err, len(list)+1)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/pledge"
+	"github.com/pledgeportal/pledge/internal/store"
 )
 
 // CreateUser stores a new admin account and sets u.ID.
@@ -44,21 +45,44 @@ func (s *Store) User(ctx context.Context, username string) (pledge.User, error) 
 
 // SetUserPassword replaces the password hash of username. See store.Store.
 func (s *Store) SetUserPassword(ctx context.Context, username, hash string, act *pledge.Action) error {
-	return s.updateUser(ctx, username, act, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
+	return s.updateUser(ctx, username, act, false, `UPDATE users SET password_hash = ? WHERE username = ?`, hash)
 }
 
-// SetUserDisabled stops username logging in, or lets it again. See
+// SetUserRole gives username role, keeping an enabled admin. See
 // store.Store.
+func (s *Store) SetUserRole(ctx context.Context, username string, role pledge.Role, act *pledge.Action) error {
+	if !role.Valid() {
+		return fmt.Errorf("user %q: role %q: want %s or %s", username, role, pledge.RoleAdmin, pledge.RoleViewer)
+	}
+	return s.updateUser(ctx, username, act, role != pledge.RoleAdmin, `UPDATE users SET role = ? WHERE username = ?`, string(role))
+}
+
+// SetUserDisabled stops username logging in, or lets it again, keeping an
+// enabled admin. See store.Store.
 func (s *Store) SetUserDisabled(ctx context.Context, username string, disabled bool, act *pledge.Action) error {
-	return s.updateUser(ctx, username, act, `UPDATE users SET disabled = ? WHERE username = ?`, disabled)
+	return s.updateUser(ctx, username, act, disabled, `UPDATE users SET disabled = ? WHERE username = ?`, disabled)
 }
 
 // updateUser runs query, an UPDATE of username's row (its last parameter)
 // with args before it, one column at a time so that concurrent changes to
 // other columns are kept, and appends act to the audit log in the same
-// transaction.
-func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, query string, args ...any) error {
+// transaction. demotes says the change takes away admin rights the account
+// may have: then it is refused with store.ErrLastAdmin if the account is
+// the last enabled admin. The one writer's transaction keeps a concurrent
+// change from slipping between the check and the update.
+func (s *Store) updateUser(ctx context.Context, username string, act *pledge.Action, demotes bool, query string, args ...any) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if demotes {
+			var last bool
+			err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(username = ?), 0) = 1 AND count(*) = 1
+				FROM users WHERE role = 'admin' AND NOT disabled`, username).Scan(&last)
+			if err != nil {
+				return fmt.Errorf("count admins: %w", err)
+			}
+			if last {
+				return fmt.Errorf("user %q: %w", username, store.ErrLastAdmin)
+			}
+		}
 		res, err := tx.ExecContext(ctx, query, append(args, username)...)
 		if err != nil {
 			return fmt.Errorf("update user %s: %w", username, err)

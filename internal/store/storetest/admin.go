@@ -33,7 +33,11 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Errorf("User (-want +got):\n%s", diff)
 	}
 	// Each change touches its own column: a password set after the account
-	// was disabled (from a read made before) leaves it disabled.
+	// was disabled (from a read made before) leaves it disabled. (Another
+	// admin first: the last enabled one cannot be disabled.)
+	if err := s.CreateUser(ctx, &pledge.User{Username: "deo.korba", PasswordHash: "x", Role: pledge.RoleAdmin}, nil); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.SetUserDisabled(ctx, "deo.bilaspur", true, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +70,8 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	list, err := s.Users(ctx)
-	if err != nil || len(list) != 2 || list[0].Username != "anita" || list[1].Username != "deo.bilaspur" {
-		t.Fatalf("Users() = %+v, %v; want anita then deo.bilaspur", list, err)
+	if err != nil || len(list) != 3 || list[0].Username != "anita" || list[1].Username != "deo.bilaspur" || list[2].Username != "deo.korba" {
+		t.Fatalf("Users() = %+v, %v; want anita, deo.bilaspur, deo.korba", list, err)
 	}
 }
 

@@ -62,6 +62,8 @@ func Run(t *testing.T, open Opener) {
 		{"PendingByPhone", testPendingByPhone},
 		{"Users", testUsers},
 		{"UsersAudited", testUsersAudited},
+		{"UserRole", testUserRole},
+		{"UserLastAdmin", testUserLastAdmin},
 		{"Sessions", testSessions},
 		{"ActionsAppendOnly", testActions},
 		{"Invalidate", testInvalidate},
