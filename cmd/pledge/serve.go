@@ -27,16 +27,12 @@ import (
 
 // openStore opens the database named in the configuration and applies its
 // migrations; on PostgreSQL its connections say they are the command's
-// (application_name "pledge serve"), unless the URL names them. A database
-// a newer release has migrated is refused (store.ErrMigratedByNewer),
-// named.
+// (application_name "pledge serve"), unless the URL names them.
 func openStore(ctx context.Context, cfg config.Config, command string, log *slog.Logger) (store.Store, error) {
 	if postgres.IsURL(cfg.Database) {
 		s, err := postgres.Open(ctx, cfg.Database, log,
 			postgres.Options{MaxConns: int32(cfg.DBMaxConns), Migrate: cfg.Migrate, Name: "pledge " + command})
 		switch {
-		case errors.Is(err, store.ErrMigratedByNewer):
-			return nil, fmt.Errorf("database %s: %w", cfg.DatabaseForLog(), err)
 		case errors.Is(err, postgres.ErrNotMigrated):
 			return nil, fmt.Errorf("database %s: %w: run pledge migrate against it first (or start with --migrate=true, PLEDGE_MIGRATE)",
 				cfg.DatabaseForLog(), err)
@@ -46,11 +42,7 @@ func openStore(ctx context.Context, cfg config.Config, command string, log *slog
 		return s, nil
 	}
 	if path, ok := sqlite.Path(cfg.Database); ok {
-		s, err := sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
-		if errors.Is(err, store.ErrMigratedByNewer) {
-			return nil, fmt.Errorf("database %s: %w", path, err)
-		}
-		return s, err
+		return sqlite.Open(ctx, path, log) // SQLite is always migrated: it has one writer
 	}
 	return nil, fmt.Errorf("database %s: want a file path, a sqlite: URL or a postgres:// URL (write a PostgreSQL key=value string as a URL)", cfg.DatabaseForLog())
 }

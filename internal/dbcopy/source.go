@@ -12,7 +12,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/pledgeportal/pledge/internal/pledge"
-	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/sqlite"
 )
 
@@ -77,7 +76,6 @@ func (s *source) checkMigrated(ctx context.Context) error {
 		return fmt.Errorf("%w: %s is not a database of the portal (it has no migrations)", ErrSource, s.path)
 	}
 	applied := make(map[int]bool)
-	newest := 0
 	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return fmt.Errorf("read migrations of %s: %w", s.path, err)
@@ -89,18 +87,18 @@ func (s *source) checkMigrated(ctx context.Context) error {
 			return fmt.Errorf("read migrations of %s: %w", s.path, err)
 		}
 		applied[v] = true
-		newest = max(newest, v)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read migrations of %s: %w", s.path, err)
-	}
-	if err := store.CheckNotNewer(newest, list); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrSourceNotMigrated, s.path, err)
 	}
 	for _, m := range list {
 		if !applied[m.Version] {
 			return fmt.Errorf("%w: %s lacks migration %s: run pledge migrate --db %s first", ErrSourceNotMigrated, s.path, m.Name, s.path)
 		}
+		delete(applied, m.Version)
+	}
+	if len(applied) > 0 {
+		return fmt.Errorf("%w: %s was migrated by a newer build than this one: copy it with that build", ErrSourceNotMigrated, s.path)
 	}
 	return nil
 }

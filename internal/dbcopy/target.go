@@ -10,15 +10,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pledgeportal/pledge/internal/config"
-	"github.com/pledgeportal/pledge/internal/store"
 	"github.com/pledgeportal/pledge/internal/store/postgres"
 )
 
 // checkTarget refuses a target that is not a postgres:// URL, or a
 // database this build has not migrated, the way the portal itself would
 // refuse to start on it. It refuses too a database a newer build has
-// migrated further, as the portal does: the copy would leave that build's
-// new columns empty, as it refuses a newer source.
+// migrated further, which the portal runs on with a warning: the copy
+// would leave that build's new columns empty, as it refuses a newer
+// source.
 func checkTarget(ctx context.Context, url string, log *slog.Logger) error {
 	shown := config.Config{Database: url}.DatabaseForLog()
 	if !postgres.IsURL(url) {
@@ -27,9 +27,6 @@ func checkTarget(ctx context.Context, url string, log *slog.Logger) error {
 	s, err := postgres.Open(ctx, url, log, postgres.Options{MaxConns: 1, Name: "pledge copy"})
 	if errors.Is(err, postgres.ErrNotMigrated) {
 		return fmt.Errorf("%w: %s: %w: run pledge migrate --db %s first", ErrTarget, shown, err, shown)
-	}
-	if errors.Is(err, store.ErrMigratedByNewer) {
-		return fmt.Errorf("%w: %s: %w", ErrTarget, shown, err)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", shown, err)
@@ -148,9 +145,8 @@ func (t *target) checkNoPortal(ctx context.Context) error {
 }
 
 // checkNotNewer refuses a target (shown, as logs show it) that a newer
-// build has migrated further than this one, read inside the copy's
-// transaction: the copy would leave that build's new columns empty, as it
-// refuses a newer source.
+// build has migrated further than this one: the copy would leave that
+// build's new columns empty, as it refuses a newer source.
 func (t *target) checkNotNewer(ctx context.Context, shown string) error {
 	list, err := postgres.Migrations()
 	if err != nil {
@@ -160,8 +156,9 @@ func (t *target) checkNotNewer(ctx context.Context, shown string) error {
 	if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
 		return fmt.Errorf("read the target's migrations: %w", err)
 	}
-	if err := store.CheckNotNewer(newest, list); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrTarget, shown, err)
+	if build := list[len(list)-1].Version; newest > build {
+		return fmt.Errorf("%w: %s was migrated by a newer build than this one (migration %d, this build's last is %d): "+
+			"copy with that build", ErrTarget, shown, newest, build)
 	}
 	return nil
 }

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,23 +44,13 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 	return out, nil
 }
 
-// ErrMigratedByNewer means the database records a migration this binary
-// does not have: a newer release migrated it, and this one does not know
-// its schema.
-var ErrMigratedByNewer = errors.New("the database was migrated by a newer build than this one")
-
-// CheckNotNewer returns an error wrapping ErrMigratedByNewer, naming both
-// migrations, when newest (the highest migration the database records) is
-// past the last of list (this binary's migrations). The commands that
-// open a database refuse one a newer release has migrated: this binary
-// does not know what the newer migrations changed, and what it writes
-// there may not be what the newer release expects.
-func CheckNotNewer(newest int, list []Migration) error {
-	if len(list) == 0 || newest <= list[len(list)-1].Version {
-		return nil
+// WarnIfNewer logs a warning when the database records a migration newer
+// than the last of list: a newer build migrated it (a rolling upgrade under
+// way, or a build rolled back). This build runs on it, since migrations
+// leave the previous build working, but the operator should know.
+func WarnIfNewer(log *slog.Logger, newest int, list []Migration) {
+	if len(list) > 0 && newest > list[len(list)-1].Version {
+		log.Warn("the database was migrated by a newer build than this one",
+			"database_migration", newest, "build_migration", list[len(list)-1].Version)
 	}
-	last := list[len(list)-1]
-	return fmt.Errorf("%w: its newest migration is %d, this binary's newest is %d (%s); "+
-		"run the newer release on it, or restore a backup taken before it was migrated",
-		ErrMigratedByNewer, newest, last.Version, last.Name)
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"errors"
 	"testing"
 	"testing/fstest"
 
@@ -30,20 +29,5 @@ func TestMigrationsRefuseBadNames(t *testing.T) {
 		if _, err := store.Migrations(fsys); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
-	}
-}
-
-func TestCheckNotNewer(t *testing.T) {
-	list := []store.Migration{{Version: 1, Name: "0001_init.sql"}, {Version: 12, Name: "0012_withdrawn.sql"}}
-	for _, newest := range []int{0, 1, 12} {
-		if err := store.CheckNotNewer(newest, list); err != nil {
-			t.Errorf("CheckNotNewer(%d) = %v, want nil", newest, err)
-		}
-	}
-	err := store.CheckNotNewer(13, list)
-	want := "the database was migrated by a newer build than this one: its newest migration is 13, " +
-		"this binary's newest is 12 (0012_withdrawn.sql); run the newer release on it, or restore a backup taken before it was migrated"
-	if !errors.Is(err, store.ErrMigratedByNewer) || err.Error() != want {
-		t.Errorf("CheckNotNewer(13) = %v\nwant %s", err, want)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
@@ -31,9 +29,7 @@ func Migrations() ([]store.Migration, error) {
 }
 
 // Migrate applies the embedded migrations not applied yet, in the order of
-// their numbers, each in its own transaction. Migrations only go forward:
-// a database a newer build has migrated further is refused
-// (store.ErrMigratedByNewer), and left as it is.
+// their numbers, each in its own transaction. Migrations only go forward.
 func (s *Store) Migrate(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -50,9 +46,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	list, err := Migrations()
 	if err != nil {
-		return err
-	}
-	if err := checkNotNewer(ctx, conn, list); err != nil {
 		return err
 	}
 	for _, m := range list {
@@ -83,15 +76,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("applied migration", "version", version, "name", name)
 	}
+	s.warnIfNewer(ctx, list)
 	// River's migrations run on other connections of the pool, each in its
 	// own transaction (some cannot share one), while this one holds the lock.
 	return s.migrateRiver(ctx)
 }
 
 // checkMigrated returns an error wrapping ErrNotMigrated when a migration
-// of this binary has not been applied, as schema_migrations records them,
-// and one wrapping store.ErrMigratedByNewer when the database records one
-// this binary does not have.
+// of this binary has not been applied, as schema_migrations records them.
+// A database migrated further, by a newer binary, is fine: migrations are
+// written so that the previous binary keeps working.
 func (s *Store) checkMigrated(ctx context.Context) error {
 	list, err := Migrations()
 	if err != nil {
@@ -103,9 +97,6 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 	if !table {
 		return fmt.Errorf("%w: no migration has been applied to it", ErrNotMigrated)
-	}
-	if err := checkNotNewer(ctx, s.pool, list); err != nil {
-		return err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
@@ -131,6 +122,7 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 	switch len(missing) {
 	case 0:
+		s.warnIfNewer(ctx, list)
 		return nil
 	case 1:
 		return fmt.Errorf("%w: migration %s is not applied", ErrNotMigrated, missing[0])
@@ -139,15 +131,10 @@ func (s *Store) checkMigrated(ctx context.Context) error {
 	}
 }
 
-// checkNotNewer refuses, through q (the pool, or the connection holding
-// the migration lock), a database whose newest migration is past the last
-// of list, this binary's (store.CheckNotNewer).
-func checkNotNewer(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, list []store.Migration) error {
+// warnIfNewer logs when a newer build has migrated the database.
+func (s *Store) warnIfNewer(ctx context.Context, list []store.Migration) {
 	var newest int
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
-		return fmt.Errorf("read migrations: %w", err)
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err == nil {
+		store.WarnIfNewer(s.log, newest, list)
 	}
-	return store.CheckNotNewer(newest, list)
 }

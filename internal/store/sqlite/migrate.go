@@ -21,9 +21,7 @@ func Migrations() ([]store.Migration, error) {
 }
 
 // migrate applies the embedded migrations not applied yet, each in its own
-// transaction, in the order of their numbers. Migrations only go forward:
-// a database a newer build has migrated further is refused
-// (store.ErrMigratedByNewer), and left as it is.
+// transaction, in the order of their numbers. Migrations only go forward.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
@@ -33,17 +31,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var newest int
-	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
-		return fmt.Errorf("read migrations: %w", err)
-	}
-	if err := store.CheckNotNewer(newest, list); err != nil {
-		return err
-	}
 	for _, m := range list {
 		if err := s.apply(ctx, m); err != nil {
 			return err
 		}
+	}
+	var newest int
+	if err := s.w.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err == nil {
+		store.WarnIfNewer(s.log, newest, list)
 	}
 	return s.migrateRiver(ctx)
 }
