@@ -54,6 +54,14 @@ func (a *Admin) action(r *http.Request, kind, detail string) *pledge.Action {
 	return &pledge.Action{At: stamp(a.now), Actor: userFrom(r.Context()).Username, Remote: a.remote(r), Kind: kind, Detail: detail}
 }
 
+// campaignAction is action of a change to campaign slug, which the audit
+// log can be filtered by.
+func (a *Admin) campaignAction(r *http.Request, slug, kind, detail string) *pledge.Action {
+	act := a.action(r, kind, detail)
+	act.Campaign = slug
+	return act
+}
+
 // remote is r's client address as the audit log writes it.
 func (a *Admin) remote(r *http.Request) string {
 	if addr := a.client.Of(r); addr.IsValid() {
