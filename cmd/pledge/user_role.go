@@ -10,10 +10,6 @@ import (
 	"github.com/pledgeportal/pledge/internal/store"
 )
 
-// kindUserRole is the audit log's kind for a change of an account's role,
-// beside admin's KindUserAdd and the others.
-const kindUserRole = "user-role"
-
 // setRole gives the account username role, recording it in the audit log
 // as done by who. The console reads an account's role at each request (a
 // session holds only the username), so the account's open sessions have
@@ -29,7 +25,7 @@ func setRole(ctx context.Context, s store.Store, who admin.Who, username string,
 		fmt.Fprintf(stdout, "%s is %s already: nothing changed\n", username, role)
 		return nil
 	}
-	act := &pledge.Action{Actor: who.Actor, Remote: who.Remote, Kind: kindUserRole,
+	act := &pledge.Action{Actor: who.Actor, Remote: who.Remote, Kind: admin.KindUserRole,
 		Detail: fmt.Sprintf("username=%s role=%s was=%s", username, role, u.Role)}
 	if err := lastAdmin(username, "making it a "+string(role), noUser(username, s.SetUserRole(ctx, username, role, act))); err != nil {
 		return err

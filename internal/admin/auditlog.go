@@ -21,6 +21,7 @@ const (
 	KindUserPasswd  = "user-passwd"
 	KindUserDisable = "user-disable"
 	KindUserEnable  = "user-enable"
+	KindUserRole    = "user-role" // pledge user role
 )
 
 // stamp is the time an audit entry records: now (nil: time.Now), in UTC,
@@ -52,6 +53,14 @@ func (a *Admin) record(r *http.Request, actor, kind, detail string) error {
 // in the transaction of the change it records.
 func (a *Admin) action(r *http.Request, kind, detail string) *pledge.Action {
 	return &pledge.Action{At: stamp(a.now), Actor: userFrom(r.Context()).Username, Remote: a.remote(r), Kind: kind, Detail: detail}
+}
+
+// campaignAction is action of a change to campaign slug, which the audit
+// log can be filtered by.
+func (a *Admin) campaignAction(r *http.Request, slug, kind, detail string) *pledge.Action {
+	act := a.action(r, kind, detail)
+	act.Campaign = slug
+	return act
 }
 
 // remote is r's client address as the audit log writes it.

@@ -305,7 +305,7 @@ func (a *Admin) createCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	checkClosingTime(&f, nil, &c, a.now())
 	if !f.Problems {
-		err := a.store.CreateCampaign(r.Context(), &c, a.action(r, KindCampaignCreate, createDetail(&c)))
+		err := a.store.CreateCampaign(r.Context(), &c, a.campaignAction(r, c.Slug, KindCampaignCreate, createDetail(&c)))
 		switch {
 		case errors.Is(err, pledge.ErrDuplicate):
 			f.add("slug", "a campaign with this slug exists already")
@@ -359,7 +359,7 @@ func (a *Admin) editCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	checkClosingTime(&f, &before, &c, a.now())
 	if !f.Problems {
-		err := a.store.UpdateCampaign(ctx, &c, a.action(r, KindCampaignEdit, editDetail(&before, &c)))
+		err := a.store.UpdateCampaign(ctx, &c, a.campaignAction(r, c.Slug, KindCampaignEdit, editDetail(&before, &c)))
 		switch {
 		case errors.Is(err, pledge.ErrRegionInUse):
 			f.add("form", inUseMessage(err))
@@ -579,7 +579,7 @@ func (a *Admin) setPaused(w http.ResponseWriter, r *http.Request, paused bool) e
 	if c.Paused == paused {
 		detail += " (already)"
 	}
-	if err := a.store.SetPaused(ctx, c.ID, paused, a.action(r, kind, detail)); err != nil {
+	if err := a.store.SetPaused(ctx, c.ID, paused, a.campaignAction(r, c.Slug, kind, detail)); err != nil {
 		return fmt.Errorf("pause campaign %s: %w", c.Slug, err)
 	}
 	http.Redirect(w, r, "/admin/c/"+c.Slug, http.StatusSeeOther)

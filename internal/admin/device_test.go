@@ -243,3 +243,60 @@ func TestDeviceCookieFailuresFallBack(t *testing.T) {
 	// Another browser from elsewhere is not affected.
 	c.browser(t).from("192.0.2.50").mustLogin(adminUser, adminPass)
 }
+
+// TestDeviceCookieVoidAfterPasswordSet: a password set from the command
+// line (pledge user passwd, or enable after disable) voids the account's
+// device cookies: a browser that logged in with the old password, a
+// thief's perhaps, is no longer let past the limits others run up.
+func TestDeviceCookieVoidAfterPasswordSet(t *testing.T) {
+	for _, how := range []string{"passwd", "disable and enable"} {
+		t.Run(how, func(t *testing.T) {
+			c := newConsole(t, behindProxy())
+			officer := c.officer(t)
+			const fresh = "set from the command line"
+			if how == "passwd" {
+				if err := c.Accounts.SetPassword(t.Context(), adminWho, adminUser, fresh); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if err := c.Accounts.Disable(t.Context(), adminWho, adminUser); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.Accounts.Enable(t.Context(), adminWho, adminUser, fresh); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lockForEveryone(t, c, adminUser)
+			r := officer.from("192.0.2.90").login(adminUser, fresh)
+			wantStatus(t, r, http.StatusTooManyRequests)
+			mustContain(t, r.Body, "Too many failed log-ins")
+		})
+	}
+}
+
+// TestDeviceCookieAfterOwnPasswordChange: the browser that changes its
+// own password in the console gets a device cookie for the new one, and
+// is still let past limits others run up; the account's other browsers'
+// cookies are void.
+func TestDeviceCookieAfterOwnPasswordChange(t *testing.T) {
+	c := newConsole(t, behindProxy())
+	other := c.officer(t) // a browser the officer used before
+	b := c.browser(t).from("203.0.113.62")
+	b.mustLogin(adminUser, adminPass)
+	before := b.device()
+	const fresh = "a fresh and long passphrase"
+	r := b.changePassword(adminPass, fresh, fresh)
+	wantRedirect(t, r, passwordPath)
+	if ck := r.deviceCookie(); ck == nil || ck.Value == before {
+		t.Fatalf("the change gave no new device cookie: %v", ck)
+	}
+	lockForEveryone(t, c, adminUser)
+
+	b.closeWindow()
+	b.from("192.0.2.91").mustLogin(adminUser, fresh)
+	wantStatus(t, other.from("192.0.2.92").login(adminUser, fresh), http.StatusTooManyRequests)
+	// The cookie from before the change is void in any browser.
+	x := c.browser(t).from("192.0.2.93")
+	x.setDevice(before)
+	wantStatus(t, x.login(adminUser, fresh), http.StatusTooManyRequests)
+}

@@ -28,7 +28,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // status maps an error to its HTTP status and the message the page shows.
 func status(err error) (int, string) {
 	var mbe *http.MaxBytesError
+	var fe *filterError
 	switch {
+	case errors.As(err, &fe):
+		return http.StatusBadRequest, fe.msg
 	case errors.Is(err, errCSRF):
 		return http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again."
 	case errors.Is(err, errCrossOrigin):

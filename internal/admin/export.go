@@ -48,7 +48,8 @@ func (a *Admin) pledgesCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("pledge export: last number of %s: %w", c.Slug, err)
 	}
-	if err := a.record(r, u.Username, KindExport, fmt.Sprintf("%s pledges.csv: %d rows", c.Slug, last)); err != nil {
+	act := a.campaignAction(r, c.Slug, KindExport, fmt.Sprintf("%s pledges.csv: %d rows", c.Slug, last))
+	if err := logAction(ctx, a.store, a.now, act); err != nil {
 		return err
 	}
 

@@ -134,7 +134,7 @@ func (a *Admin) invalidate(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return a.previewInvalidation(w, r, &c, f, filter)
 	}
-	act := a.action(r, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter.Describe(consoleTime), f.Reason))
+	act := a.campaignAction(r, c.Slug, KindInvalidate, fmt.Sprintf("%s: %s; reason: %s", c.Slug, filter.Describe(consoleTime), f.Reason))
 	inv, err := a.store.Invalidate(ctx, c.ID, filter, f.Reason, act.Actor, act)
 	if err != nil {
 		return fmt.Errorf("invalidate %s: %w", c.Slug, err)
@@ -154,7 +154,7 @@ func (a *Admin) revertInvalidation(w http.ResponseWriter, r *http.Request) error
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
-	act := a.action(r, KindInvalidateRevert, fmt.Sprintf("%s: invalidation #%d reverted", c.Slug, id))
+	act := a.campaignAction(r, c.Slug, KindInvalidateRevert, fmt.Sprintf("%s: invalidation #%d reverted", c.Slug, id))
 	if err := a.store.RevertInvalidation(ctx, c.ID, id, act); err != nil {
 		return fmt.Errorf("revert invalidation of %s: %w", c.Slug, err)
 	}
@@ -175,7 +175,7 @@ func (a *Admin) anonymise(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("confirm") != "yes" {
 		return errUnconfirmed
 	}
-	res, err := a.store.Anonymise(ctx, c.ID, a.action(r, KindAnonymise, c.Slug+": e-mail and network addresses removed"))
+	res, err := a.store.Anonymise(ctx, c.ID, a.campaignAction(r, c.Slug, KindAnonymise, c.Slug+": e-mail and network addresses removed"))
 	if err != nil {
 		return fmt.Errorf("anonymise %s: %w", c.Slug, err)
 	}

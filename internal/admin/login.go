@@ -74,6 +74,19 @@ func (a *Admin) findUser(ctx context.Context, name string) (pledge.User, error) 
 	return pledge.User{}, fmt.Errorf("user %q: %w", name, pledge.ErrNotFound)
 }
 
+// lookUpAccount is findUser for a log-in: the zero User if there is no
+// such account.
+func (a *Admin) lookUpAccount(ctx context.Context, name string) (pledge.User, error) {
+	u, err := a.findUser(ctx, name)
+	switch {
+	case errors.Is(err, pledge.ErrNotFound):
+		return pledge.User{}, nil
+	case err != nil:
+		return pledge.User{}, fmt.Errorf("log-in: %w", unavailable(err))
+	}
+	return u, nil
+}
+
 // login checks a username and password. Every attempt that gets past the
 // throttle costs one argon2id comparison, against a dummy hash when there
 // is no such account, and every failure looks the same to the client.
@@ -82,7 +95,21 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	name := pledge.NormaliseUsername(clipRunes(strings.TrimSpace(r.PostForm.Get("username")), 64))
 	pw := r.PostForm.Get("password")
 	acct, addr := accountKey(name), netaddr.LimitKey(a.client.Of(r))
-	at := attempt{account: acct, addr: addr, device: a.deviceKey(r, acct)}
+	at := attempt{account: acct, addr: addr}
+
+	// A device cookie counts only if it was issued with the account's
+	// password as it is now, so the account is read first, but only for a
+	// browser that holds a genuine cookie for it (deviceCookies).
+	var u pledge.User
+	found := false
+	if cookies := a.deviceCookies(r, acct); len(cookies) > 0 {
+		var err error
+		if u, err = a.lookUpAccount(ctx, name); err != nil {
+			return err
+		}
+		found = true
+		at.device = a.devices.key(cookies, u.PasswordHash)
+	}
 
 	if locked := a.throttle.admit(w, r, &at); locked != unlocked {
 		if err := a.lockedOut(r, locked, name, acct, addr); err != nil {
@@ -93,12 +120,11 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 			fmt.Sprintf("Too many failed log-ins for this account or from this address. Try again in %d minutes.", int(failWindow.Minutes())))
 	}
 
-	u, err := a.findUser(ctx, name)
-	switch {
-	case errors.Is(err, pledge.ErrNotFound):
-		u = pledge.User{}
-	case err != nil:
-		return fmt.Errorf("log-in: %w", unavailable(err))
+	if !found {
+		var err error
+		if u, err = a.lookUpAccount(ctx, name); err != nil {
+			return err
+		}
 	}
 	ok, err := a.hasher.verify(ctx, pw, u.PasswordHash)
 	if err != nil {
@@ -141,7 +167,7 @@ func (a *Admin) login(w http.ResponseWriter, r *http.Request) error {
 	if err := a.startSession(r, u); err != nil {
 		return err
 	}
-	a.setDeviceCookie(w, r, acct)
+	a.setDeviceCookie(w, r, acct, u.PasswordHash)
 	http.Redirect(w, r, nextPage(r.PostForm.Get("next")), http.StatusSeeOther)
 	return nil
 }

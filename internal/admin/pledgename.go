@@ -165,7 +165,7 @@ func (a *Admin) correctPledgeName(w http.ResponseWriter, r *http.Request) error 
 		f.Errors = append(f.Errors, fmt.Sprintf("The reason may be at most %d characters.", maxNameReason))
 	}
 	if len(f.Errors) == 0 {
-		act := a.action(r, KindPledgeName, fmt.Sprintf("%s #%d; reason: %s", c.Slug, number, f.Reason))
+		act := a.campaignAction(r, c.Slug, KindPledgeName, fmt.Sprintf("%s #%d; reason: %s", c.Slug, number, f.Reason))
 		res, err := a.store.CorrectName(ctx, c.ID, number, f.Name, 0, act)
 		var fe *pledge.FieldError
 		switch {

@@ -145,7 +145,7 @@ func (a *Admin) importRegions(w http.ResponseWriter, r *http.Request) error {
 	}
 	detail := fmt.Sprintf("%s: %d regions from %s (%d added, %d removed, %d changed)%s",
 		c.Slug, len(regions), clipName(fh.Filename), len(p.Added), len(p.Removed), len(p.Changed), changesDetail(p.Current, regions))
-	err = a.store.UpdateCampaign(ctx, &c, a.action(r, KindRegionsImport, detail))
+	err = a.store.UpdateCampaign(ctx, &c, a.campaignAction(r, c.Slug, KindRegionsImport, detail))
 	switch {
 	case errors.Is(err, pledge.ErrRegionInUse):
 		p.Refused = inUseMessage(err)

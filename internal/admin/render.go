@@ -36,7 +36,7 @@ var funcs = template.FuncMap{
 
 func parseTemplates() (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template)
-	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error", "campaign_form", "regions", "invalidate", "pledge"} {
+	for _, name := range []string{"login", "home", "campaign", "audit", "users", "error", "campaign_form", "regions", "invalidate", "pledge", "password"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("admin template %s: %w", name, err)

@@ -22,6 +22,8 @@ func (a *Admin) routes() http.Handler {
 	mux.Handle("POST /admin/logout", a.page(a.signedIn(a.logout)))
 
 	mux.Handle("GET /admin/{$}", a.page(a.signedIn(a.home)))
+	mux.Handle("GET "+passwordPath, a.page(a.signedIn(a.passwordForm)))
+	mux.Handle("POST "+passwordPath, a.page(a.signedIn(a.changePassword)))
 	mux.Handle("GET /admin/c/{slug}", a.page(a.signedIn(a.campaignDashboard)))
 	mux.Handle("GET /admin/c/{slug}/pledges.csv", a.page(a.adminOnly(a.pledgesCSV)))
 	mux.Handle("GET /admin/audit", a.page(a.adminOnly(a.audit)))

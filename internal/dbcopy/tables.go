@@ -75,7 +75,8 @@ func tables() []table {
 			c("id", plain), c("username", text), c("password_hash", text), c("role", text),
 			c("disabled", boolean), c("created_at", micros)}},
 		{name: "admin_actions", order: "id", serial: "id", columns: []column{
-			c("id", plain), c("at", micros), c("actor", text), c("remote", text), c("kind", text), c("detail", text)}},
+			c("id", plain), c("at", micros), c("actor", text), c("remote", text), c("kind", text), c("detail", text),
+			c("campaign", text)}},
 	}
 }
 

@@ -72,4 +72,7 @@ type Action struct {
 	Remote string // client address
 	Kind   string // e.g. "login", "login-failed", "logout", "user-add"
 	Detail string // what exactly, free text
+	// Campaign is the slug of the campaign the action was on, or "" for
+	// one on none (a log-in, an account): the audit log is filtered by it.
+	Campaign string
 }

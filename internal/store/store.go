@@ -204,6 +204,17 @@ type Store interface {
 	LogAction(ctx context.Context, a *pledge.Action) error
 	// Actions returns up to limit entries older than before (0: newest), newest first.
 	Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error)
+	// FilterActions is Actions of the entries f matches alone, read
+	// through an index of whichever field f names.
+	FilterActions(ctx context.Context, f ActionFilter, before int64, limit int) ([]pledge.Action, error)
+	// ChangeUserPassword replaces the password hash of username with hash
+	// only while it is still old and the account is enabled (an account
+	// changing its own password, checked against old a moment before), and
+	// appends act in the same transaction. Otherwise it changes nothing
+	// and returns ErrAccountChanged (pledge.ErrNotFound if there is no
+	// such account): the password was changed, or the account disabled,
+	// meanwhile.
+	ChangeUserPassword(ctx context.Context, username, old, hash string, act *pledge.Action) error
 
 	// Secret returns the server secret, creating it on first use, so that
 	// keyed hashes stay the same across restarts and instances.
@@ -233,6 +244,21 @@ type Store interface {
 	// Close releases the database.
 	Close() error
 }
+
+// ErrAccountChanged means an account's password was changed, or the
+// account disabled, after it was read: ChangeUserPassword changed nothing.
+var ErrAccountChanged = errors.New("the account was changed since it was read")
+
+// ActionFilter narrows the audit log to the entries that match each field
+// given; the zero ActionFilter matches every entry.
+type ActionFilter struct {
+	Actor    string // the username (or "cli") that acted, exactly
+	Kind     string // the kind of action, exactly: "login", "campaign-edit"
+	Campaign string // the slug of the campaign acted on (pledge.Action.Campaign)
+}
+
+// IsZero reports whether f matches every entry.
+func (f ActionFilter) IsZero() bool { return f == ActionFilter{} }
 
 // AddressKeysSetting is the settings key RekeyAddresses records itself
 // done under. A release that changes how addresses are keyed names a new

@@ -74,7 +74,7 @@ func (s *Server) correctName(w http.ResponseWriter, r *http.Request) error {
 		s.renderWithdrawFix(w, r, http.StatusConflict, c, p, lang, fix)
 		return nil
 	}
-	act := &pledge.Action{Actor: citizenActor, Remote: s.remote(r), Kind: kindPledgeName,
+	act := &pledge.Action{Actor: citizenActor, Remote: s.remote(r), Kind: kindPledgeName, Campaign: c.Slug,
 		Detail: fmt.Sprintf("%s #%d; through the link of the confirmation mail", c.Slug, p.Number)}
 	res, err := s.deps.Store.CorrectName(r.Context(), c.ID, p.Number, typed, citizenNameCorrections, act)
 	var fe *pledge.FieldError

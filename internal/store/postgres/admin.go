@@ -180,8 +180,8 @@ func logAction(ctx context.Context, q rowQuerier, a *pledge.Action) error {
 	if a.At.IsZero() {
 		a.At = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	err := q.QueryRow(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.At, a.Actor, a.Remote, a.Kind, a.Detail).Scan(&a.ID)
+	err := q.QueryRow(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail, campaign)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, a.At, a.Actor, a.Remote, a.Kind, a.Detail, a.Campaign).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("log action: %w", err)
 	}
@@ -190,19 +190,5 @@ func logAction(ctx context.Context, q rowQuerier, a *pledge.Action) error {
 
 // Actions returns up to limit entries older than before (0: newest), newest first.
 func (s *Store) Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, remote, kind, detail FROM admin_actions
-		WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list actions: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pledge.Action, error) {
-		var a pledge.Action
-		err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Remote, &a.Kind, &a.Detail)
-		a.At = a.At.UTC()
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list actions: %w", err)
-	}
-	return out, nil
+	return s.FilterActions(ctx, store.ActionFilter{}, before, limit)
 }

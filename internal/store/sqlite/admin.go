@@ -201,8 +201,8 @@ func logAction(ctx context.Context, e execer, a *pledge.Action) error {
 	if a.At.IsZero() {
 		a.At = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	res, err := e.ExecContext(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail) VALUES (?, ?, ?, ?, ?)`,
-		a.At.UnixMicro(), a.Actor, a.Remote, a.Kind, a.Detail)
+	res, err := e.ExecContext(ctx, `INSERT INTO admin_actions (at, actor, remote, kind, detail, campaign) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.At.UnixMicro(), a.Actor, a.Remote, a.Kind, a.Detail, a.Campaign)
 	if err != nil {
 		return fmt.Errorf("log action: %w", err)
 	}
@@ -214,28 +214,5 @@ func logAction(ctx context.Context, e execer, a *pledge.Action) error {
 
 // Actions returns up to limit entries older than before (0: newest), newest first.
 func (s *Store) Actions(ctx context.Context, before int64, limit int) ([]pledge.Action, error) {
-	q := `SELECT id, at, actor, remote, kind, detail FROM admin_actions`
-	args := []any{}
-	if before > 0 {
-		q += ` WHERE id < ?`
-		args = append(args, before)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list actions: %w", err)
-	}
-	defer rows.Close()
-	var out []pledge.Action
-	for rows.Next() {
-		var a pledge.Action
-		var at int64
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Remote, &a.Kind, &a.Detail); err != nil {
-			return nil, fmt.Errorf("scan action: %w", err)
-		}
-		a.At = time.UnixMicro(at).UTC()
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return s.FilterActions(ctx, store.ActionFilter{}, before, limit)
 }

@@ -69,6 +69,8 @@ func Run(t *testing.T, open Opener) {
 		{"Invalidate", testInvalidate},
 		{"JobBacklog", testJobBacklog},
 		{"Anonymise", testAnonymise},
+		{"ActionsFilter", testActionsFilter},
+		{"ChangeUserPassword", testChangeUserPassword},
 		{"PendingBatch", testPendingBatch},
 		{"PendingDuplicates", testPendingDuplicates},
 		{"PendingReplaced", testPendingReplaced},
