@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pledgeportal/pledge/internal/admin"
+	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
 // deviceName is the cookie that lets a browser past log-in limits others
@@ -259,6 +260,10 @@ func TestDeviceCookieVoidAfterPasswordSet(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
+				// Another admin first: the last one cannot be disabled.
+				if _, err := c.Accounts.Add(t.Context(), adminWho, "second", pledge.RoleAdmin, "second admin passphrase"); err != nil {
+					t.Fatal(err)
+				}
 				if err := c.Accounts.Disable(t.Context(), adminWho, adminUser); err != nil {
 					t.Fatal(err)
 				}
