@@ -14,8 +14,11 @@ run:
 build:
 	$(GO) build -o bin/pledge ./cmd/pledge
 
+# The PostgreSQL store's package runs the whole conformance suite and the
+# plan tests: minutes under the race detector on two busy cores, so the
+# limit is above go test's default of 10 minutes per package.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
