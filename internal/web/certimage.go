@@ -36,11 +36,14 @@ func imageName(size certificate.Size) string {
 // answers 304 without drawing, and the answer is immutable: when the
 // drawing, the campaign's wording or the pledge's name (corrected)
 // changes, so does the key, and the certificate page links the new
-// version (?v=). A ?v= that is not the current one's is sent there
-// (302, stored by no cache): a picture answered under a versioned URL is
-// always the version it names, so no cache, nginx's or a browser's, can
-// keep another name under the URL a page links, even when a name
-// corrected twice is back to one an old URL named.
+// version (?v=). A ?v= that is not the current one's gets the current
+// picture, marked for no cache to keep (no-store, and X-Accel-Expires: 0
+// for nginx, which keeps pictures whatever Cache-Control says): so no
+// cache, nginx's or a browser's, keeps another name under the URL a page
+// links, even when a name corrected twice is back to one an old URL
+// named. Not a redirect to the current version: instances that briefly
+// disagree on it (a rolling upgrade that changes the drawing, a campaign
+// edit not yet seen by all) would send a browser back and forth.
 //
 // A full renderer answers 503 with Retry-After at once (certificate.ErrBusy).
 func (s *Server) certificateImage(size certificate.Size) handlerFunc {
@@ -59,14 +62,11 @@ func (s *Server) certificateImage(size certificate.Size) handlerFunc {
 		d := s.imageData(s.certificateView(r, cd, lang), lang)
 		key := certificate.Key(d, size)
 		h := w.Header()
-		if v := r.URL.Query().Get("v"); v != "" && v != key[:versionLen] {
-			h.Set("Cache-Control", "no-store")
-			http.Redirect(w, r, imagePath(cd.token, lang, d, size), http.StatusFound)
-			return nil
-		}
+		v := r.URL.Query().Get("v")
+		stale := v != "" && v != key[:versionLen]
 		etag := `"` + key + `"`
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
-			imageHeaders(h, etag)
+			imageHeaders(h, etag, stale)
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}
@@ -74,7 +74,7 @@ func (s *Server) certificateImage(size certificate.Size) handlerFunc {
 		if err != nil {
 			return err
 		}
-		imageHeaders(h, etag)
+		imageHeaders(h, etag, stale)
 		h.Set("Content-Type", "image/png")
 		// ServeContent answers HEAD and ranges (a download resumed on a
 		// slow link) and checks If-Range against the ETag.
@@ -83,10 +83,17 @@ func (s *Server) certificateImage(size certificate.Size) handlerFunc {
 	}
 }
 
-// imageHeaders sets the headers of a certificate PNG and of its 304.
-func imageHeaders(h http.Header, etag string) {
+// imageHeaders sets the headers of a certificate PNG and of its 304; of
+// one answered under a version that is not its own (stale), for no cache
+// to keep.
+func imageHeaders(h http.Header, etag string, stale bool) {
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if stale {
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Accel-Expires", "0")
+	} else {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Robots-Tag", "noindex")

@@ -170,12 +170,18 @@ func TestCorrectNameThroughPrivateLink(t *testing.T) {
 	if !bytes.Equal(reval.Body, img.Body) {
 		t.Error("the unversioned picture is not the corrected one")
 	}
-	// The old version leads to the new, and no cache may keep that answer.
+	// The old version is answered with the new picture, which no cache
+	// may keep under that address.
 	for _, tc := range []struct{ old, now string }{{oldFull, full}, {oldShare, share}} {
 		r := p.get(t, tc.old)
-		wantStatus(t, r, http.StatusFound)
-		if r.Header.Get("Location") != tc.now || r.Header.Get("Cache-Control") != "no-store" {
-			t.Errorf("old version %s: to %q (%s), want to %q, no-store", tc.old, r.Header.Get("Location"), r.Header.Get("Cache-Control"), tc.now)
+		wantStatus(t, r, http.StatusOK)
+		now := p.get(t, tc.now)
+		if !bytes.Equal(r.Body, now.Body) || r.Header.Get("ETag") != now.Header.Get("ETag") {
+			t.Errorf("old version %s: not the picture of %s", tc.old, tc.now)
+		}
+		if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("X-Accel-Expires") != "0" {
+			t.Errorf("old version %s: Cache-Control %q, X-Accel-Expires %q; want no-store and 0",
+				tc.old, r.Header.Get("Cache-Control"), r.Header.Get("X-Accel-Expires"))
 		}
 	}
 	v := p.get(t, verify+"?lang=en", "If-None-Match", oldVerify.Header.Get("ETag"))

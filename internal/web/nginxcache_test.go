@@ -165,11 +165,15 @@ func TestCorrectedNameThroughNginx(t *testing.T) {
 		`R<span aria-hidden="true">***</span> K<span aria-hidden="true">***</span>`)
 
 	// The Hindi picture's old version, asked for after the correction (a
-	// page read before it): sent to the new one, and not kept.
+	// page read before it): answered with the new picture, and not kept.
+	_, fullHi2 := certPage("hi")
 	for range 2 {
 		r := via.get(t, fullHi)
-		if r.Status != http.StatusFound || r.Header.Get("X-Cache-Status") == "HIT" {
-			t.Fatalf("old version through nginx: %d, cache %q; want 302, not cached", r.Status, r.Header.Get("X-Cache-Status"))
+		if r.Status != http.StatusOK || r.Header.Get("X-Cache-Status") == "HIT" {
+			t.Fatalf("old version through nginx: %d, cache %q; want 200, not cached", r.Status, r.Header.Get("X-Cache-Status"))
+		}
+		if now := via.get(t, fullHi2); !bytes.Equal(r.Body, now.Body) {
+			t.Fatal("old version through nginx: not the corrected picture")
 		}
 	}
 	// Back to the first name: the pages link the first versions again,
