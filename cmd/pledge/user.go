@@ -120,7 +120,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer s.Close()
 	acc := admin.Accounts{Store: s}
-	cli := admin.Who{Actor: "cli", Remote: "local"} // how the audit log names the command line
+	cli := admin.Who{Actor: pledge.ActorCLI, Remote: "local"} // how the audit log names the command line
 
 	switch sub {
 	case "add":

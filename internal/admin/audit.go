@@ -55,7 +55,7 @@ func auditKinds() []string {
 		KindLogin, KindLoginFailed, KindLoginLocked, KindLogout,
 		KindUserAdd, KindUserPasswd, KindPasswdFailed, KindUserDisable, KindUserEnable, KindUserRole,
 		KindCampaignCreate, KindCampaignEdit, KindCampaignPause, KindCampaignResume, KindRegionsImport,
-		KindInvalidate, KindInvalidateRevert, KindAnonymise, KindPledgeName,
+		KindInvalidate, KindInvalidateRevert, KindAnonymise, KindPledgeName, KindPledgeView,
 		KindExport, KindAuditExport, KindJobsChange,
 	}
 }

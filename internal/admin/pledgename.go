@@ -11,8 +11,12 @@ import (
 	"github.com/pledgeportal/pledge/internal/pledge"
 )
 
-// KindPledgeName is the audit log entry of a pledge's name corrected.
-const KindPledgeName = "pledge-name"
+// Kinds of audit log entries for one pledge: its name corrected, and it
+// shown to an admin.
+const (
+	KindPledgeName = "pledge-name"
+	KindPledgeView = "pledge-view"
+)
 
 // maxNameReason is the longest reason a name correction may give, in
 // characters (as the form's maxlength counts them): a short note, such as
@@ -71,9 +75,10 @@ func pledgePath(slug string, number int64) string {
 	return "/admin/c/" + slug + "/pledge?number=" + strconv.FormatInt(number, 10)
 }
 
-// findPledge shows the pledge whose certificate number ?number= gives, for
-// any role: number, name, masked mobile number, region, time and state;
-// for an admin, with the form that corrects its name.
+// findPledge shows an admin the pledge whose certificate number ?number=
+// gives: number, name, masked mobile number, region, time and state, with
+// the form that corrects its name. Each pledge shown is recorded in the
+// audit log (pledge-view), as an export of the pledges is.
 func (a *Admin) findPledge(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.store.Campaign(r.Context(), r.PathValue("slug"))
 	if err != nil {
@@ -90,6 +95,12 @@ func (a *Admin) findPledge(w http.ResponseWriter, r *http.Request) error {
 	v, st, err := a.pledgeView(r, &c, number)
 	if err != nil {
 		return err
+	}
+	if v.Found { // a citizen's name shown: on record, as an export is
+		act := a.campaignAction(r, c.Slug, KindPledgeView, fmt.Sprintf("%s #%d", c.Slug, number))
+		if err := logAction(r.Context(), a.store, a.now, act); err != nil {
+			return err
+		}
 	}
 	v.Done = a.takeNotice(r, c.Slug)
 	a.render(w, r, st, "pledge", a.newPage(r, pledgeTitle(v), v))

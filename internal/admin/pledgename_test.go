@@ -48,6 +48,17 @@ func TestCorrectPledgeName(t *testing.T) {
 	if r.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", r.Header.Get("Cache-Control"))
 	}
+	// A citizen's name shown is on record, as an export is.
+	var viewed []pledge.Action
+	for _, a := range c.actions(t) {
+		if a.Kind == admin.KindPledgeView {
+			viewed = append(viewed, a)
+		}
+	}
+	if len(viewed) != 1 || viewed[0].Actor != adminUser || viewed[0].Campaign != "vote" || viewed[0].Detail != "vote #2" {
+		t.Errorf("pledge-view entries %+v, want one by %s of vote #2", viewed, adminUser)
+	}
+	changes := func() int { return len(c.actions(t)) - c.count(t, admin.KindPledgeView) }
 	correct := func(number string, form url.Values) response {
 		t.Helper()
 		form.Set("csrf", adm.csrf(page))
@@ -56,7 +67,7 @@ func TestCorrectPledgeName(t *testing.T) {
 
 	// Refusals: nothing changes, nothing is recorded, the form keeps what
 	// was typed and says why.
-	before := len(c.actions(t))
+	before := changes()
 	for _, tc := range []struct {
 		name, reason, why string
 		status            int
@@ -79,7 +90,7 @@ func TestCorrectPledgeName(t *testing.T) {
 	if got := c.pledgeName(t, camp, 2); got != "Citizen 2" {
 		t.Fatalf("name after refusals %q, want unchanged", got)
 	}
-	if n := len(c.actions(t)); n != before {
+	if n := changes(); n != before {
 		t.Fatalf("refusals recorded %d audit entries", n-before)
 	}
 
@@ -98,10 +109,10 @@ func TestCorrectPledgeName(t *testing.T) {
 	c.wantTotals(t, adm, camp, 3, map[string]int64{"N1": 3})
 
 	// The same name again: nothing changes, nothing is recorded.
-	before = len(c.actions(t))
+	before = changes()
 	wantRedirect(t, correct("2", url.Values{"name": {"Ramesh Kumar"}, "reason": {"again"}}), page)
 	mustContain(t, adm.get(page).Body, "nothing changed")
-	if n := len(c.actions(t)); n != before {
+	if n := changes(); n != before {
 		t.Errorf("the same name again recorded %d entries", n-before)
 	}
 

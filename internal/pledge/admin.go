@@ -2,6 +2,8 @@ package pledge
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -31,15 +33,27 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// The audit log's actors that are no account: the command line (pledge
+// user ...) and a citizen correcting their own pledge. No account may take
+// either name, so that an entry by one cannot pass for the other's.
+const (
+	ActorCLI     = "cli"
+	ActorCitizen = "citizen"
+)
+
 // ValidUsername reports whether s can name an account: 2-64 characters,
 // letters (with the combining marks that follow them, such as Devanagari
 // vowel signs), digits, dots, dashes, underscores or @, in Unicode's
 // composed form (NFC, see NormaliseUsername). Marks that show nothing
 // (variation selectors, the grapheme joiner) are refused: two names must
-// not read alike.
+// not read alike. The actors ActorCLI and ActorCitizen, in any case, are
+// refused too.
 func ValidUsername(s string) error {
 	if n := utf8.RuneCountInString(s); n < 2 || n > 64 || !utf8.ValidString(s) {
 		return errors.New("a username has 2 to 64 characters")
+	}
+	if l := strings.ToLower(s); l == ActorCLI || l == ActorCitizen {
+		return fmt.Errorf("%q is how the audit log names the command line and citizens: choose another username", s)
 	}
 	if !norm.NFC.IsNormalString(s) {
 		return errors.New("a username must be in Unicode's composed form (NFC)")

@@ -17,7 +17,8 @@ func TestValidUsername(t *testing.T) {
 	for _, bad := range []string{"", "a", "ब", strings.Repeat("a", 65), strings.Repeat("ब", 65),
 		"deo admin", "deo/1", "deo\x00", "\xff\xfe", "deo:1",
 		"deo\u034f", "deo\ufe00", "\u0301\u0301", "\u093fab", "-\u0301ab", // invisible marks, marks on nothing
-		"e\u0301mile", // not composed: é is one character in NFC
+		"e\u0301mile",                      // not composed: é is one character in NFC
+		"cli", "CLI", "citizen", "Citizen", // the audit log's actors that are no account
 	} {
 		if err := pledge.ValidUsername(bad); err == nil {
 			t.Errorf("ValidUsername(%q) accepted", bad)

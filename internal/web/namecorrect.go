@@ -21,9 +21,6 @@ const citizenNameCorrections = 3
 // console's kind: an operator reads the citizen's beside the admins'.
 const kindPledgeName = "pledge-name"
 
-// citizenActor is the audit log's actor of a correction the citizen made.
-const citizenActor = "citizen"
-
 // nameFix is the name correction form of the private link's page.
 type nameFix struct {
 	Action string // the form's target; empty: no form (see Note)
@@ -74,7 +71,9 @@ func (s *Server) correctName(w http.ResponseWriter, r *http.Request) error {
 		s.renderWithdrawFix(w, r, http.StatusConflict, c, p, lang, fix)
 		return nil
 	}
-	act := &pledge.Action{Actor: citizenActor, Remote: s.remote(r), Kind: kindPledgeName, Campaign: c.Slug,
+	// No client address: the audit log keeps it for good, and anonymising
+	// a campaign could not take it away.
+	act := &pledge.Action{Actor: pledge.ActorCitizen, Kind: kindPledgeName, Campaign: c.Slug,
 		Detail: fmt.Sprintf("%s #%d; through the link of the confirmation mail", c.Slug, p.Number)}
 	res, err := s.deps.Store.CorrectName(r.Context(), c.ID, p.Number, typed, citizenNameCorrections, act)
 	var fe *pledge.FieldError
@@ -113,12 +112,4 @@ func nameField(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", errors.Join(errBadRequest, err)
 	}
 	return form.Get("name"), nil
-}
-
-// remote is r's client address as the audit log writes it.
-func (s *Server) remote(r *http.Request) string {
-	if addr := s.client.of(r); addr.IsValid() {
-		return addr.String()
-	}
-	return ""
 }

@@ -138,7 +138,7 @@ func TestCorrectNameThroughPrivateLink(t *testing.T) {
 		t.Errorf("stored %q after %d corrections, want %q after 1", pl.Name, pl.NameCorrections, "Ramesh Kumar")
 	}
 	acts := p.nameActions(t)
-	if len(acts) != 1 || acts[0].Actor != "citizen" || acts[0].Remote != "127.0.0.1" ||
+	if len(acts) != 1 || acts[0].Actor != "citizen" || acts[0].Remote != "" ||
 		acts[0].Detail != `vote #1: "Eamesh Kumar" → "Ramesh Kumar"; through the link of the confirmation mail` {
 		t.Errorf("audit log %+v, want the citizen's correction", acts)
 	}
