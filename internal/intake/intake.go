@@ -338,7 +338,9 @@ func (in *Intake) answer(batch []*request, subs []pledge.Submission, results []s
 	if in.opts.Observer != nil {
 		in.opts.Observer(subs, results, took, err)
 	}
-	defer in.unstored.Add(-int64(len(batch))) // answered: committed, or failed and told so
+	// Settled, stored or not, before anyone is told: a submitter that has
+	// its answer finds Close counting it no longer.
+	in.unstored.Add(-int64(len(batch)))
 	if err != nil {
 		for _, r := range batch {
 			r.done <- store.Result{Err: fmt.Errorf("%w: %w", pledge.ErrUnavailable, err)}
