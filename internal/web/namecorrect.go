@@ -38,8 +38,10 @@ type nameFix struct {
 func (s *Server) nameFixFor(c *pledge.Campaign, p pledge.Pledge, path, lang string) nameFix {
 	left := citizenNameCorrections - p.NameCorrections
 	switch {
-	case p.Withdrawn(), p.Invalidated:
+	case p.Withdrawn(): // the page says so, and shows no name
 		return nameFix{}
+	case p.Invalidated:
+		return nameFix{Note: "name_fix_invalidated"}
 	case !c.OpenAt(s.now()):
 		return nameFix{Note: "name_fix_closed"}
 	case left <= 0:

@@ -218,7 +218,8 @@ func TestCorrectNameThroughPrivateLink(t *testing.T) {
 
 // TestCorrectNameOnlyWhileOpen: once the campaign has ended the page says
 // the name can no longer be corrected there, and a correction sent anyway
-// changes nothing; a withdrawn or invalidated pledge's page offers none.
+// changes nothing; a withdrawn or invalidated pledge's page offers none,
+// the invalidated one's saying why.
 func TestCorrectNameOnlyWhileOpen(t *testing.T) {
 	t.Parallel()
 	ends := time.Now().Add(time.Hour)
@@ -240,8 +241,17 @@ func TestCorrectNameOnlyWhileOpen(t *testing.T) {
 	}
 	for _, n := range []int64{2, 3} {
 		r := p.get(t, withdraw(n))
-		mustNotContain(t, r.text(), `id="name-form"`, msg(t, "en", "name_fix_title"))
-		wantStatus(t, p.correctName(t, withdraw(n), "en", "Someone Else"), http.StatusConflict)
+		mustNotContain(t, r.text(), `id="name-form"`)
+		if n == 2 { // withdrawn: the page says so, and shows no name
+			mustNotContain(t, r.text(), msg(t, "en", "name_fix_title"))
+		} else { // invalidated: the page says why the name stays
+			mustContain(t, r.text(), htmlText(msg(t, "en", "name_fix_invalidated")))
+		}
+		r = p.correctName(t, withdraw(n), "en", "Someone Else")
+		wantStatus(t, r, http.StatusConflict)
+		if n == 3 {
+			mustContain(t, r.text(), htmlText(msg(t, "en", "name_fix_invalidated")))
+		}
 		if got := p.storedName(t, c, n).Name; got != "Asha Verma" {
 			t.Errorf("void pledge %d renamed %q", n, got)
 		}
