@@ -14,7 +14,7 @@ import (
 // Kinds of audit log entries for one pledge: its name corrected, and it
 // shown to an admin.
 const (
-	KindPledgeName = "pledge-name"
+	KindPledgeName = pledge.KindPledgeName
 	KindPledgeView = "pledge-view"
 )
 

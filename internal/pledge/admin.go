@@ -41,6 +41,11 @@ const (
 	ActorCitizen = "citizen"
 )
 
+// KindPledgeName is the audit log's kind of a pledge's name corrected,
+// written by the console and by the citizen's own page alike, so that an
+// operator reads the citizen's corrections beside the admins'.
+const KindPledgeName = "pledge-name"
+
 // ValidUsername reports whether s can name an account: 2-64 characters,
 // letters (with the combining marks that follow them, such as Devanagari
 // vowel signs), digits, dots, dashes, underscores or @, in Unicode's

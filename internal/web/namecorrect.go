@@ -17,10 +17,6 @@ import (
 // corrects the name in the console.
 const citizenNameCorrections = 3
 
-// kindPledgeName is the audit log entry of a name correction, the
-// console's kind: an operator reads the citizen's beside the admins'.
-const kindPledgeName = "pledge-name"
-
 // nameFix is the name correction form of the private link's page.
 type nameFix struct {
 	Action string // the form's target; empty: no form (see Note)
@@ -75,7 +71,7 @@ func (s *Server) correctName(w http.ResponseWriter, r *http.Request) error {
 	}
 	// No client address: the audit log keeps it for good, and anonymising
 	// a campaign could not take it away.
-	act := &pledge.Action{Actor: pledge.ActorCitizen, Kind: kindPledgeName, Campaign: c.Slug,
+	act := &pledge.Action{Actor: pledge.ActorCitizen, Kind: pledge.KindPledgeName, Campaign: c.Slug,
 		Detail: fmt.Sprintf("%s #%d; through the link of the confirmation mail", c.Slug, p.Number)}
 	res, err := s.deps.Store.CorrectName(r.Context(), c.ID, p.Number, typed, citizenNameCorrections, act)
 	var fe *pledge.FieldError
